@@ -1,0 +1,52 @@
+"""Where the time of `scenario run` goes: imports, loading, the model, and rendering the charts and report.
+
+Usage: python benchmarks/run_timing.py [SCENARIO] [--repeat N]
+Each repeat runs in a fresh interpreter, so import times are real; prints the median of each phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PHASES = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import model.cli, model.projection, model.artifacts  # everything `scenario run` imports
+t1 = time.perf_counter()
+from model.loading import find_scenario, load_inputs
+inputs = load_inputs(find_scenario(sys.argv[1]))
+t2 = time.perf_counter()
+projection = model.projection.run(inputs)
+t3 = time.perf_counter()
+files = model.artifacts.run_files(inputs, projection)
+t4 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "load and check files": t2 - t1, "model": t3 - t2,
+                  "charts and report": t4 - t3}))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("scenario", nargs="?", default="base")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    runs = []
+    for _ in range(args.repeat):
+        done = subprocess.run([sys.executable, "-c", PHASES, args.scenario], cwd=ROOT, capture_output=True,
+                              text=True, check=True)
+        runs.append(json.loads(done.stdout))
+    print(f"scenario run {args.scenario}: median of {args.repeat} fresh processes")
+    for phase in runs[0]:
+        print(f"  {phase:<22} {statistics.median(r[phase] for r in runs):7.3f} s")
+    print(f"  {'total':<22} {statistics.median(sum(r.values()) for r in runs):7.3f} s")
+
+
+if __name__ == "__main__":
+    main()

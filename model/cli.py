@@ -1,0 +1,216 @@
+"""The `scenario` command: parses arguments, calls the model, prints and writes. No modelling logic lives here."""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+from collections.abc import Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from model.errors import InputError, Problem, ScenarioError, UsageError, display_path
+from model.loading import (
+    Inputs,
+    base_assumptions,
+    find_project_root,
+    find_scenario,
+    load_assumption_set,
+    load_inputs,
+    validate_project,
+)
+from model.register import markdown, register, rests_on_judgement, source_table
+
+app = typer.Typer(
+    name="scenario",
+    help="Sourced assumptions, scenarios and projections of the AI-infrastructure race.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # one problem per line, never folded
+if not out.is_terminal:  # piped or captured: rich would assume 80 columns and fold every key
+    out.width = 200
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn the project's errors into a message on stderr and an exit code, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except InputError as error:
+            for problem in error.problems:
+                err.print(str(problem), markup=False)
+            errors = sum(p.severity == "error" for p in error.problems)
+            err.print(f"{errors} error{'s' * (errors != 1)}; nothing was written", markup=False)
+            raise typer.Exit(error.exit_code) from None
+        except ScenarioError as error:
+            err.print(f"error: {error}", markup=False)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+class TableFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    markdown = "markdown"
+
+
+def print_frame(frame: pd.DataFrame, fmt: TableFormat, title: str | None = None) -> None:
+    if fmt is TableFormat.csv:
+        sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
+    elif fmt is TableFormat.markdown:
+        sys.stdout.write(markdown(frame))
+    else:
+        table = Table(title=title, show_lines=False)
+        for index, column in enumerate(frame.columns):
+            table.add_column(str(column), overflow="fold", no_wrap=index == 0)
+        for row in frame.itertuples(index=False):
+            table.add_row(*(str(v) for v in row))
+        out.print(table)
+
+
+def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
+    for warning in warnings:
+        err.print(str(warning), markup=False)
+
+
+# -------------------------------------------------------------------------------------------------------------- run
+@app.command()
+@reports_errors
+def run(
+    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run here instead of outputs/<name>/.")] = None,
+    assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
+) -> None:
+    """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, manifest)."""
+    from model.outputs import manifest, to_json, write_folder
+    from model.artifacts import run_files
+    from model.projection import formatted_headline, headline, run as project
+
+    path = find_scenario(scenario)
+    started = time.perf_counter()
+    inputs = load_inputs(path, assumptions)
+    print_warnings(inputs.warnings)
+    projection = project(inputs)
+    modelled = time.perf_counter()
+    files = run_files(inputs, projection)
+    rendered = time.perf_counter()
+    root = path.resolve().parent.parent
+    target = out_dir or root / "outputs" / inputs.scenario.name
+    files["manifest.json"] = to_json(manifest(
+        scenario=inputs.scenario.name, chain=inputs.scenario.chain, files=inputs.files, root=root,
+        settings={"draws": 1, "seed": None, "sampler": None}, outputs=[*files, "manifest.json"],
+    ))
+    write_folder(target, files)
+    scenario_info = inputs.scenario
+    title = (f"{scenario_info.name}: {scenario_info.horizon[0]}-{scenario_info.horizon[1]}, "
+             f"{scenario_info.reporting_currency}, as of {scenario_info.as_of}")
+    table = formatted_headline(headline(projection)).T.reset_index(names="")
+    print_frame(table, TableFormat.table, title=title)
+    out.print(f"wrote {display_path(target)}/ (model {modelled - started:.2f} s, charts and report "
+              f"{rendered - modelled:.2f} s)", markup=False)
+
+
+# --------------------------------------------------------------------------------------------------------- validate
+def _split_paths(paths: list[Path], root: Path) -> tuple[list[Path], list[Path]]:
+    """Scenario files and assumption folders among `paths` (folders holding sources.yaml are assumptions)."""
+    if not paths:
+        return sorted((root / "scenarios").glob("*.yaml")), [root / "assumptions"]
+    scenarios, folders = [], []
+    for path in paths:
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or folder")
+        folder = path if path.is_dir() else path.parent
+        if (folder / "sources.yaml").is_file():
+            folders.append(folder)
+        elif path.is_dir():
+            scenarios += sorted(path.glob("*.yaml"))
+        else:
+            scenarios.append(path)
+    return scenarios, folders
+
+
+@app.command()
+@reports_errors
+def validate(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: assumptions/ and scenarios/).")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+) -> None:
+    """Check assumption and scenario files; print each problem as file:line: key: message."""
+    root = find_project_root() if not paths else Path.cwd()
+    scenarios, folders = _split_paths(paths or [], root)
+    problems = validate_project(scenarios, folders)
+    for problem in sorted(problems, key=lambda p: (p.file, p.line or 0, p.key)):
+        err.print(str(problem), markup=False)
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    checked = f"{len(scenarios)} scenario{'s' * (len(scenarios) != 1)}, {len(folders)} assumption folder" \
+              f"{'s' * (len(folders) != 1)}"
+    out.print(f"checked {checked}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+              markup=False)
+    if errors or (strict and warnings):
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------------------------------ assumptions
+class Confidence(str, Enum):
+    high = "high"
+    medium = "medium"
+    low = "low"
+
+
+@app.command()
+@reports_errors
+def assumptions(
+    company: Annotated[list[str] | None, typer.Option(help="Only this company (slug or name); repeatable.")] = None,
+    confidence: Annotated[list[Confidence] | None, typer.Option(help="Only this confidence; repeatable.")] = None,
+    judgement: Annotated[bool, typer.Option("--judgement", help="Only assumptions resting on analyst judgement.")] = False,
+    scenario: Annotated[str | None, typer.Option(help="Show the values this scenario uses (with its overrides).")] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+) -> None:
+    """The assumption register: every figure with its unit, period, confidence, sources and date."""
+    if scenario:
+        inputs: Inputs = load_inputs(find_scenario(scenario))
+        items, sources = list(inputs.resolved.values()), inputs.assumptions.sources
+    else:
+        assumption_set = load_assumption_set(find_project_root() / "assumptions")
+        items, sources = list(base_assumptions(assumption_set).values()), assumption_set.sources
+    if company:
+        wanted = {c.lower() for c in company}
+        known = {i.company.slug for i in items if i.company} | {i.company.name.lower() for i in items if i.company}
+        if unknown := wanted - known:
+            raise UsageError(f"unknown company {', '.join(sorted(unknown))}; valid: "
+                                f"{', '.join(sorted({i.company.slug for i in items if i.company}))}")
+        items = [i for i in items if i.company and {i.company.slug, i.company.name.lower()} & wanted]
+    if confidence:
+        items = [i for i in items if i.assumption.confidence in {c.value for c in confidence}]
+    if judgement:
+        items = [i for i in items if rests_on_judgement(i, sources)]
+    frame = register(items, sources)
+    if fmt is TableFormat.table:
+        frame = frame[["key", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources"]]
+    print_frame(frame, fmt, title=f"{len(frame)} assumptions")
+
+
+@app.command()
+@reports_errors
+def sources(fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table) -> None:
+    """The source registry."""
+    assumption_set = load_assumption_set(find_project_root() / "assumptions")
+    print_frame(source_table(assumption_set.sources.values()), fmt, title="sources")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,51 @@
+"""The project's one error base class and the problem records that input errors carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about an input file, printed as `file:line: key: message`."""
+
+    file: str
+    line: int | None
+    key: str
+    message: str
+    severity: str = "error"  # "error" or "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        prefix = "warning: " if self.severity == "warning" else ""
+        key = f" {self.key}:" if self.key else ""
+        return f"{where}:{key} {prefix}{self.message}"
+
+
+class ScenarioError(Exception):
+    """Base of every error a user can cause; the CLI prints it and exits with `exit_code`."""
+
+    exit_code = 1
+
+
+class InputError(ScenarioError):
+    """One or more input files are invalid; carries every problem found, not only the first."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UsageError(ScenarioError):
+    """The command line asks for something that cannot be done (unknown scenario, bad option)."""
+
+    exit_code = 2
+
+
+def display_path(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

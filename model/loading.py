@@ -1,0 +1,665 @@
+"""Reads the YAML input files into the schema, checks the rules that span files, and resolves a scenario.
+
+Every problem is reported as `file:line: key: message`; loading collects all of them before raising, so that
+`scenario validate` lists a file's problems in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
+
+from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, PARAMETERS
+from model.errors import InputError, Problem, UsageError, display_path
+from model.schema import (
+    Assumption,
+    CompanyFile,
+    FxFile,
+    Override,
+    ScenarioFile,
+    Source,
+    SourcesFile,
+    parse_period,
+    parse_unit,
+)
+
+# Input files are hand-written and small; anything larger is a mistake or an attack on the parser.
+MAX_FILE_BYTES = 1_000_000
+SOURCES_FILE = "sources.yaml"
+FX_FILE = "fx.yaml"
+RESERVED_FILES = {SOURCES_FILE, FX_FILE}
+FX_PREFIX = "fx"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+# ------------------------------------------------------------------------------------------------ YAML and lines
+def read_yaml(path: Path) -> Any:
+    """Parse one YAML file safely: size-limited, no aliases, no Python objects; keeps line numbers."""
+    shown = display_path(path)
+    if not path.is_file():
+        raise InputError([Problem(shown, None, "", "file not found")])
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InputError([Problem(shown, None, "", f"file is {size:,} bytes; input files are limited to 1 MB")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError([Problem(shown, None, "", f"not UTF-8 text ({error.reason})")]) from None
+    # The round-trip loader builds only plain mappings, lists and scalars; aliases are refused before anything
+    # could expand them (a "billion laughs" file is a few lines of aliases).
+    yaml = YAML(typ="rt")
+    try:
+        for event in yaml.parse(text):
+            if isinstance(event, AliasEvent):
+                line = event.start_mark.line + 1
+                raise InputError([Problem(shown, line, "", "YAML aliases (*name) are not allowed in input files")])
+        return yaml.load(text)
+    except MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        message = " ".join(str(part) for part in (error.context, error.problem) if part)
+        raise InputError([Problem(shown, line, "", f"invalid YAML: {message}")]) from None
+    except YAMLError as error:
+        raise InputError([Problem(shown, None, "", f"invalid YAML: {error}")]) from None
+
+
+def line_of(node: Any, loc: Iterable[Any]) -> int | None:
+    """Line (1-based) of the deepest element of `loc` found in a round-trip YAML node."""
+    line = node.lc.line + 1 if hasattr(node, "lc") else None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and 0 <= part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+    return line
+
+
+CONTAINERS = {"assumptions", "overrides", "rates"}
+
+
+def key_path(loc: tuple[Any, ...]) -> str:
+    """`('assumptions', 'capex.growth', 'sources', 0, 'ref')` -> `capex.growth.sources[0].ref`."""
+    if len(loc) > 1 and loc[0] in CONTAINERS:
+        loc = loc[1:]
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) and text else f"{'.' if text else ''}{part}"
+    return text
+
+
+@dataclass(frozen=True)
+class Located:
+    """A parsed file with its YAML node, so any later rule can point at a line."""
+
+    file: Path
+    node: Any
+
+    def problem(self, loc: tuple[Any, ...], message: str, severity: str = "error") -> Problem:
+        return Problem(display_path(self.file), line_of(self.node, loc), key_path(loc), message, severity)
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip Optional[...] and Annotated[...] from a field's annotation."""
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            annotation = typing.get_args(annotation)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation
+            annotation = args[0]
+        else:
+            return annotation
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str] | None:
+    """The field names of the model found at `loc` inside `model`, or None if `loc` is not a model."""
+    current: Any = model
+    for part in loc:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            if part not in current.model_fields:
+                return None
+            current = current.model_fields[part].annotation
+        elif typing.get_origin(current) in (dict, list):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return None
+
+
+def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        fields = _fields_at(model, error["loc"][:-1]) or []
+        suggestion = difflib.get_close_matches(str(error["loc"][-1]), fields, n=1)
+        hint = f"did you mean '{suggestion[0]}'? " if suggestion else ""
+        return f"unknown field; {hint}valid fields: {', '.join(fields)}"
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "literal_error":
+        return f"{error['input']!r} is not one of {error['ctx']['expected']}"
+    message = error["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def parse_file(path: Path, model: type[M]) -> tuple[M, Located]:
+    """Read `path` and validate it as `model`; raise InputError with every problem located."""
+    node = read_yaml(path)
+    located = Located(path, node)
+    if not isinstance(node, dict):
+        raise InputError([located.problem((), f"expected a mapping of fields ({', '.join(model.model_fields)})")])
+    try:
+        return model.model_validate(dict(node)), located
+    except ValidationError as error:
+        problems = [located.problem(tuple(e["loc"]), _message(e, model)) for e in error.errors(include_url=False)]
+        raise InputError(problems) from None
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    choices = sorted(choices)
+    close = difflib.get_close_matches(word, choices, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"{hint}valid: {', '.join(choices)}"
+
+
+# ----------------------------------------------------------------------------------------------- problem collection
+@dataclass
+class Problems:
+    """Collects problems across files; `check` raises once at the end if any is an error."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        if problem not in self.items:
+            self.items.append(problem)
+
+    def parse(self, path: Path, model: type[M]) -> tuple[M, Located] | None:
+        try:
+            return parse_file(path, model)
+        except InputError as error:
+            for problem in error.problems:
+                self.add(problem)
+            return None
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "warning"]
+
+    def check(self) -> None:
+        if self.errors:
+            raise InputError(self.items)
+
+
+# ------------------------------------------------------------------------------------------------ assumption files
+@dataclass(frozen=True)
+class Company:
+    slug: str
+    name: str
+    fiscal_year_end: int
+    assumptions: dict[str, Assumption]
+    located: Located
+
+
+@dataclass(frozen=True)
+class AssumptionSet:
+    """Everything under assumptions/: the source registry, the companies (in name order) and exchange rates."""
+
+    directory: Path
+    sources: dict[str, Source]
+    companies: tuple[Company, ...]
+    base_currency: str
+    rates: dict[str, Assumption]
+    fx: Located
+    files: tuple[Path, ...]
+
+    @property
+    def currencies(self) -> set[str]:
+        return {self.base_currency, *self.rates}
+
+
+def company_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.yaml") if p.name not in RESERVED_FILES)
+
+
+def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | None:
+    """Load and check every file of an assumptions folder; problems go to `problems`."""
+    if not directory.is_dir():
+        raise UsageError(f"assumptions folder not found: {display_path(directory)}")
+    parsed_sources = problems.parse(directory / SOURCES_FILE, SourcesFile)
+    parsed_fx = problems.parse(directory / FX_FILE, FxFile)
+    parsed_companies = [problems.parse(path, CompanyFile) for path in company_files(directory)]
+    if not parsed_companies:
+        problems.add(Problem(display_path(directory), None, "", "no company files (<company>.yaml) found"))
+    if parsed_sources is None or parsed_fx is None:
+        return None
+    registry = {s.id: s for s in parsed_sources[0].sources}
+    fx, fx_located = parsed_fx
+    currencies = {fx.base_currency, *fx.rates}
+    for currency, rate in fx.rates.items():
+        for problem in check_assumption(rate, f"{FX_PREFIX}.{currency}", fx_located, ("rates", currency), registry, currencies):
+            problems.add(problem)
+    companies = []
+    for parsed in parsed_companies:
+        if parsed is None:
+            continue
+        company_file, located = parsed
+        if company_file.company != located.file.stem:
+            problems.add(located.problem(("company",), f"'{company_file.company}' must equal the file name "
+                                                       f"'{located.file.stem}'"))
+        for key, assumption in company_file.assumptions.items():
+            for problem in check_assumption(assumption, key, located, ("assumptions", key), registry, currencies,
+                                            fiscal_year_end=company_file.fiscal_year_end):
+                problems.add(problem)
+        companies.append(Company(company_file.company, company_file.name, company_file.fiscal_year_end,
+                                 dict(company_file.assumptions), located))
+    names = [c.name for c in companies]
+    for company in companies:
+        if names.count(company.name) > 1:
+            problems.add(company.located.problem(("name",), f"display name '{company.name}' is used twice"))
+    files = (directory / SOURCES_FILE, directory / FX_FILE, *(c.located.file for c in companies))
+    return AssumptionSet(directory, registry, tuple(companies), fx.base_currency, dict(fx.rates), fx_located, files)
+
+
+def check_assumption(
+    assumption: Assumption | Override,
+    key: str,
+    located: Located,
+    loc: tuple[Any, ...],
+    registry: dict[str, Source],
+    currencies: set[str],
+    *,
+    fiscal_year_end: int = 12,
+    unit: str | None = None,
+    period: str | None = None,
+) -> Iterator[Problem]:
+    """Rules for one assumption that need the catalogue or the registry.
+
+    `key` is the parameter, or `fx.<CCY>` for an exchange rate; `unit` and `period` are the effective ones when
+    an override leaves them out.
+    """
+    unit = assumption.unit or unit
+    period = assumption.period or period
+    values = list(assumption.value.values()) if isinstance(assumption.value, dict) else [assumption.value]
+    values += list(assumption.range or ())
+    parsed_unit = parse_unit(unit)
+    if key.startswith(f"{FX_PREFIX}."):
+        currency = key.removeprefix(f"{FX_PREFIX}.")
+        if parsed_unit.kind != "fx":
+            yield located.problem((*loc, "unit"), f"an exchange rate's unit is '<CCY> per <BASE>', not '{unit}'")
+        elif parsed_unit.currency != currency:
+            yield located.problem((*loc, "unit"), f"unit '{unit}' does not quote {currency}")
+        yield from (located.problem((*loc, "value"), f"rate {v:g} must be positive") for v in values if v <= 0)
+    else:
+        parameter = PARAMETERS.get(key)
+        if parameter is None:
+            yield located.problem(loc, f"unknown assumption key; {_suggest(key, PARAMETERS)}")
+            return
+        if parsed_unit.kind != parameter.kind:
+            yield located.problem((*loc, "unit"), f"{key} needs a {parameter.kind} unit, not '{unit}'")
+        elif parsed_unit.kind == "money" and parsed_unit.currency not in currencies:
+            yield located.problem((*loc, "unit"), f"currency {parsed_unit.currency} has no exchange rate in "
+                                                  f"{FX_FILE} (known: {', '.join(sorted(currencies))})")
+        if isinstance(assumption.value, dict) and not parameter.series:
+            yield located.problem((*loc, "value"), f"{key} takes a single value, not a series")
+        for value in values:
+            if reason := parameter.check(value):
+                yield located.problem((*loc, "value"), reason)
+        parsed_period = parse_period(period)
+        if parameter.role in ("flow", "level") and parsed_period.is_range:
+            yield located.problem((*loc, "period"), f"{key} is anchored in one year; '{period}' is a range")
+        if parsed_period.quarter and parameter.role != "flow":
+            yield located.problem((*loc, "period"), f"only a flow can be given for a quarter; {key} cannot")
+    yield from check_citations(assumption, located, loc, registry)
+
+
+def check_citations(
+    assumption: Assumption | Override, located: Located, loc: tuple[Any, ...], registry: dict[str, Source]
+) -> Iterator[Problem]:
+    cited = []
+    for index, citation in enumerate(assumption.sources):
+        where = (*loc, "sources", index)
+        source = registry.get(citation.ref)
+        if source is None:
+            yield located.problem((*where, "ref"), f"unknown source '{citation.ref}'; {_suggest(citation.ref, registry)}")
+            continue
+        cited.append(source)
+        if source.kind == "analyst-judgement":
+            if not citation.rationale:
+                yield located.problem(where, "analyst-judgement needs a rationale: why this figure")
+        elif not citation.excerpt:
+            yield located.problem(where, f"'{source.id}' needs an excerpt: the short phrase that states the figure")
+    if assumption.confidence == "high" and cited and all(s.kind == "unconfirmed" for s in cited):
+        yield located.problem((*loc, "confidence"), "high confidence rests only on unconfirmed sources", "warning")
+
+
+# ------------------------------------------------------------------------------------------------------- scenarios
+@dataclass(frozen=True)
+class OverrideEntry:
+    key: str
+    override: Override
+    scenario: str
+    located: Located
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A scenario with its `extends` chain applied: settings from the nearest file that sets them."""
+
+    name: str
+    description: str
+    horizon: tuple[int, int]
+    reporting_currency: str
+    as_of: dt.date
+    chain: tuple[str, ...]  # this scenario first, then what it extends
+    files: tuple[Path, ...]
+    overrides: dict[str, OverrideEntry]
+    located: Located
+
+    @property
+    def years(self) -> range:
+        return range(self.horizon[0], self.horizon[1] + 1)
+
+
+def scenario_names(directory: Path) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.yaml"))
+
+
+def load_scenario(path: Path, problems: Problems) -> Scenario | None:
+    """Load a scenario and its `extends` chain; problems (cycles, unknown parents, missing settings) collected."""
+    chain: list[tuple[ScenarioFile, Located]] = []
+    seen: list[Path] = []
+    current = path
+    while True:
+        if current.resolve() in seen:
+            names = " -> ".join([*(f.name for f, _ in chain), chain[0][0].name if chain else current.stem])
+            problems.add(chain[-1][1].problem(("extends",), f"extends makes a cycle: {names}"))
+            return None
+        seen.append(current.resolve())
+        parsed = problems.parse(current, ScenarioFile)
+        if parsed is None:
+            return None
+        scenario_file, located = parsed
+        if scenario_file.name != current.stem:
+            problems.add(located.problem(("name",), f"'{scenario_file.name}' must equal the file name "
+                                                    f"'{current.stem}'"))
+        chain.append(parsed)
+        if scenario_file.extends is None:
+            break
+        parent = current.parent / f"{scenario_file.extends.removesuffix('.yaml')}.yaml"
+        if not parent.is_file():
+            problems.add(located.problem(("extends",), f"unknown scenario '{scenario_file.extends}'; "
+                                                       f"{_suggest(scenario_file.extends, scenario_names(current.parent))}"))
+            return None
+        current = parent
+
+    def setting(name: str) -> Any:
+        return next((getattr(f, name) for f, _ in chain if getattr(f, name) is not None), None)
+
+    root_file, root_located = chain[-1]
+    missing = [name for name in ("horizon", "reporting_currency", "as_of") if setting(name) is None]
+    for name in missing:
+        problems.add(root_located.problem((name,), f"the root scenario '{root_file.name}' must set {name}"))
+    if missing:
+        return None
+    overrides: dict[str, OverrideEntry] = {}
+    for scenario_file, located in reversed(chain):  # the child's override of a key wins
+        for key, override in scenario_file.overrides.items():
+            overrides[key] = OverrideEntry(key, override, scenario_file.name, located)
+    first, located = chain[0]
+    return Scenario(
+        name=first.name,
+        description=first.description,
+        horizon=setting("horizon"),
+        reporting_currency=setting("reporting_currency"),
+        as_of=setting("as_of"),
+        chain=tuple(f.name for f, _ in chain),
+        files=tuple(loc.file for _, loc in chain),
+        overrides=overrides,
+        located=located,
+    )
+
+
+# ------------------------------------------------------------------------------------------------------ resolution
+@dataclass(frozen=True)
+class ResolvedAssumption:
+    """One assumption as a scenario uses it: the company file's, or a scenario's override of it."""
+
+    key: str  # "alibaba.capex.plan_total", or "fx.CNY"
+    company: Company | None
+    parameter: str  # "capex.plan_total", or "fx"
+    assumption: Assumption
+    file: Path
+    line: int | None
+    overridden_by: str | None = None
+    rationale: str | None = None
+
+    @property
+    def fiscal_year_end(self) -> int:
+        return self.company.fiscal_year_end if self.company else 12
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A scenario resolved against an assumption set: what a run needs, with provenance."""
+
+    scenario: Scenario
+    assumptions: AssumptionSet
+    resolved: dict[str, ResolvedAssumption]
+    warnings: tuple[Problem, ...]
+
+    @property
+    def companies(self) -> tuple[Company, ...]:
+        return self.assumptions.companies
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        return (*self.scenario.files, *self.assumptions.files)
+
+    def of(self, company: Company) -> dict[str, ResolvedAssumption]:
+        """A company's assumptions keyed by parameter."""
+        return {r.parameter: r for r in self.resolved.values() if r.company is company}
+
+
+def base_assumptions(assumption_set: AssumptionSet) -> dict[str, ResolvedAssumption]:
+    resolved = {}
+    for company in assumption_set.companies:
+        for parameter, assumption in company.assumptions.items():
+            key = f"{company.slug}.{parameter}"
+            line = line_of(company.located.node, ("assumptions", parameter))
+            resolved[key] = ResolvedAssumption(key, company, parameter, assumption, company.located.file, line)
+    for currency, assumption in assumption_set.rates.items():
+        line = line_of(assumption_set.fx.node, ("rates", currency))
+        key = f"{FX_PREFIX}.{currency}"
+        resolved[key] = ResolvedAssumption(key, None, FX_PREFIX, assumption, assumption_set.fx.file, line)
+    return resolved
+
+
+def _apply(entry: OverrideEntry, original: ResolvedAssumption, registry: dict[str, Source]) -> ResolvedAssumption:
+    override = entry.override
+    dates = [registry[c.ref].date for c in override.sources if c.ref in registry]
+    assumption = Assumption(
+        value=override.value,
+        unit=override.unit or original.assumption.unit,
+        period=override.period or original.assumption.period,
+        confidence=override.confidence,
+        range=override.range,
+        as_of=override.as_of or max(dates, default=original.assumption.as_of),
+        sources=override.sources,
+        notes=override.notes,
+    )
+    line = line_of(entry.located.node, ("overrides", entry.key))
+    return ResolvedAssumption(original.key, original.company, original.parameter, assumption, entry.located.file,
+                              line, overridden_by=entry.scenario, rationale=override.rationale)
+
+
+def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems: Problems) -> Inputs:
+    """Apply the scenario's overrides to the assumption set and check what the horizon needs."""
+    resolved = base_assumptions(assumption_set)
+    companies = {c.slug: c for c in assumption_set.companies}
+    for key, entry in scenario.overrides.items():
+        loc = ("overrides", key)
+        original = resolved.get(key)
+        if original is None:
+            prefix, _, rest = key.partition(".")
+            if prefix != FX_PREFIX and prefix not in companies:
+                message = f"unknown company '{prefix}'; {_suggest(prefix, [*companies, FX_PREFIX])}"
+            else:
+                message = f"no such assumption; {_suggest(key, resolved)}"
+            problems.add(entry.located.problem(loc, message))
+            continue
+        found = list(check_assumption(
+            entry.override, key if original.company is None else original.parameter, entry.located, loc,
+            assumption_set.sources, assumption_set.currencies, fiscal_year_end=original.fiscal_year_end,
+            unit=original.assumption.unit, period=original.assumption.period,
+        ))
+        for problem in found:
+            problems.add(problem)
+        if not any(p.severity == "error" for p in found):
+            resolved[key] = _apply(entry, original, assumption_set.sources)
+    if scenario.reporting_currency not in assumption_set.currencies:
+        problems.add(scenario.located.problem(
+            ("reporting_currency",),
+            f"no exchange rate for {scenario.reporting_currency}; known: {', '.join(sorted(assumption_set.currencies))}",
+        ))
+    for company in assumption_set.companies:
+        keys = {r.parameter: r for r in resolved.values() if r.company is company}
+        for message in missing_parameters(keys, scenario.horizon, company.fiscal_year_end):
+            problems.add(company.located.problem(("assumptions",), f"{message} (scenario {scenario.name}, "
+                                                                   f"horizon {scenario.horizon[0]}-{scenario.horizon[1]})"))
+    for item in resolved.values():
+        for citation in item.assumption.sources:
+            source = assumption_set.sources.get(citation.ref)
+            if source is not None and source.date > scenario.as_of:
+                problems.add(Problem(display_path(item.file), item.line, item.key,
+                                     f"source '{source.id}' is dated {source.date}, after as_of {scenario.as_of} "
+                                     f"of scenario '{scenario.name}'", "warning"))
+    warnings = tuple(p for p in problems.items if p.severity == "warning")
+    return Inputs(scenario, assumption_set, resolved, warnings)
+
+
+def plan_window(plan: ResolvedAssumption) -> tuple[int, int]:
+    return parse_period(plan.assumption.period).calendar_years(plan.fiscal_year_end)
+
+
+def missing_parameters(keys: dict[str, ResolvedAssumption], horizon: tuple[int, int], fiscal_year_end: int) -> list[str]:
+    """What a company lacks to be projected over `horizon`, as messages; empty when complete."""
+    missing: list[str] = []
+
+    def need(names: Iterable[str], why: str) -> None:
+        absent = [n for n in names if n not in keys]
+        if absent:
+            missing.append(f"needs {', '.join(absent)} {why}")
+
+    plan = keys.get("capex.plan_total")
+    if plan is None:
+        need(CAPEX_GROWTH, "to project capex (or a capex.plan_total)")
+    else:
+        start, end = plan_window(plan)
+        if horizon[0] < start:
+            need(CAPEX_GROWTH, f"for capex before its plan window {start}-{end}")
+        if horizon[1] > end:
+            need(("capex.post_plan_growth",), f"for capex after its plan window {start}-{end}")
+        phasing = keys.get("capex.plan_phasing")
+        if phasing is not None:
+            value = phasing.assumption.value
+            years = value.keys() if isinstance(value, dict) else ()
+            outside = [y for y in years if not start <= y <= end]
+            if outside or not isinstance(value, dict):
+                missing.append(f"capex.plan_phasing must be a series over the plan's years {start}-{end}")
+    if "ai_chips.budget_base" in keys or "ai_chips.share_of_capex" not in keys:
+        need(CHIPS_BUDGET, "to project AI-chip spend (or an ai_chips.share_of_capex)")
+    need(ALWAYS_NEEDED, "for the projection")
+    return missing
+
+
+# -------------------------------------------------------------------------------------------- finding the files
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above `start` holding both scenarios/ and assumptions/."""
+    start = (start or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / "scenarios").is_dir() and (folder / "assumptions").is_dir():
+            return folder
+    raise UsageError(f"no scenarios/ and assumptions/ folders found at or above {start}")
+
+
+def find_scenario(name: str, root: Path | None = None) -> Path:
+    """A scenario file from a path, or a bare name (with or without .yaml) looked up in scenarios/."""
+    path = Path(name)
+    if path.is_file():
+        return path
+    scenarios = find_project_root(root) / "scenarios"
+    candidate = scenarios / f"{path.name.removesuffix('.yaml')}.yaml"
+    if path.parent == Path(".") and candidate.is_file():
+        return candidate
+    raise UsageError(f"unknown scenario '{name}'; {_suggest(path.stem, scenario_names(scenarios))}")
+
+
+def assumptions_for(scenario_path: Path) -> Path:
+    """The assumptions folder beside the scenario's folder (scenarios/../assumptions)."""
+    return scenario_path.resolve().parent.parent / "assumptions"
+
+
+def load_assumption_set(directory: Path) -> AssumptionSet:
+    """Load an assumptions folder on its own; raise InputError listing every error."""
+    problems = Problems()
+    assumption_set = load_assumptions(directory, problems)
+    problems.check()
+    assert assumption_set is not None, "loading failed without an error"
+    return assumption_set
+
+
+def load_inputs(scenario_path: Path, assumptions_dir: Path | None = None) -> Inputs:
+    """Load, check and resolve one scenario; raise InputError listing every error (warnings are kept)."""
+    problems = Problems()
+    assumption_set = load_assumptions(assumptions_dir or assumptions_for(scenario_path), problems)
+    scenario = load_scenario(scenario_path, problems)
+    problems.check()
+    assert assumption_set is not None and scenario is not None, "loading failed without an error"
+    inputs = resolve_scenario(scenario, assumption_set, problems)
+    problems.check()
+    return inputs
+
+
+def validate_project(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path]) -> list[Problem]:
+    """Every problem in the given scenarios and assumption folders (each scenario resolved against its folder)."""
+    problems = Problems()
+    sets: dict[Path, AssumptionSet | None] = {}
+
+    def assumption_set(directory: Path) -> AssumptionSet | None:
+        directory = directory.resolve()
+        if directory not in sets:
+            sets[directory] = load_assumptions(directory, problems)
+        return sets[directory]
+
+    for directory in assumption_dirs:
+        assumption_set(directory)
+    for path in scenario_paths:
+        scenario = load_scenario(path, problems)
+        found = assumption_set(assumptions_for(path))
+        if scenario is not None and found is not None:
+            resolve_scenario(scenario, found, problems)
+    return problems.items

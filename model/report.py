@@ -1,0 +1,228 @@
+"""Renderings of a run: each chart as Vega-Lite JSON, SVG and PNG, and the self-contained HTML report.
+
+Everything here is offline and deterministic: the same input gives the same bytes, with no timestamp.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import re
+from dataclasses import dataclass
+from html import escape
+
+import altair as alt
+import pandas as pd
+import vl_convert as vlc
+
+# PNGs at twice the CSS size stay sharp on high-density screens and in slides.
+PNG_SCALE = 2
+# Render with the Vega-Lite version Altair writes ("v6.4.1" -> "6.4"), not whatever vl-convert bundles as latest.
+VEGA_LITE_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+
+
+@dataclass(frozen=True)
+class RenderedChart:
+    """One chart in the three forms a run keeps: the spec (sorted keys, indent 2), an SVG and a PNG."""
+
+    vega_lite_json: str
+    svg: str
+    png: bytes
+
+
+def render_chart(chart: alt.TopLevelMixin) -> RenderedChart:
+    """Render `chart` to Vega-Lite JSON, SVG and PNG without the network (data must be inline)."""
+    spec = chart.to_dict()
+    # an empty allow-list refuses any URL a spec might try to load
+    offline = {"vl_version": VEGA_LITE_VERSION, "allowed_base_urls": []}
+    return RenderedChart(
+        vega_lite_json=json.dumps(spec, sort_keys=True, indent=2),
+        svg=vlc.vegalite_to_svg(spec, **offline),
+        png=vlc.vegalite_to_png(spec, scale=PNG_SCALE, **offline),
+    )
+
+
+# -------------------------------------------------------------------------------------------------------- HTML
+STYLESHEET = """
+:root { color-scheme: light; --ink: #1f2328; --muted: #59636e; --rule: #d1d9e0; --band: #f6f8fa; --accent: #0b5cad; }
+* { box-sizing: border-box; }
+body { margin: 0; color: var(--ink); background: #fff;
+  font: 15px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+    "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif; }
+main { max-width: 1320px; margin: 0 auto; padding: 32px 24px 64px; }
+header { border-bottom: 3px solid var(--accent); padding-bottom: 16px; margin-bottom: 8px; }
+h1 { font-size: 28px; margin: 0 0 8px; }
+h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--rule); }
+p { max-width: 80ch; }
+a { color: var(--accent); }
+nav a { margin-right: 16px; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 12px 0; }
+dl.meta dt { color: var(--muted); }
+dl.meta dd { margin: 0; }
+.table-wrap { overflow-x: auto; border: 1px solid var(--rule); border-radius: 6px; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { padding: 6px 8px; text-align: left; vertical-align: top; border-bottom: 1px solid var(--rule); }
+th { background: var(--band); }
+tbody:nth-of-type(even) { background: #fbfcfd; }
+tbody tr:has(+ tr.detail) td { border-bottom: none; padding-bottom: 2px; }
+tr.detail td { color: var(--ink); }
+tr.detail p { margin: 2px 0 6px; max-width: 140ch; }
+tr.detail .label { color: var(--muted); font-weight: 600; margin-right: 6px; }
+.nowrap { white-space: nowrap; }
+.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+td.url { overflow-wrap: anywhere; min-width: 16em; }
+.confidence-high { color: #1a7f37; font-weight: 600; }
+.confidence-medium { color: #9a6700; font-weight: 600; }
+.confidence-low { color: #cf222e; font-weight: 600; }
+figure { margin: 24px 0; }
+figure svg { max-width: 100%; height: auto; }
+.caption { color: var(--muted); font-size: 13px; }
+"""
+
+# Cells up to this long stay on one line (browsers would break "2025-02-24" or "CNY bn"); a column with a text
+# longer than PROSE_CHARS reads as prose and moves to a full-width line under its row, where it has room.
+SHORT_TEXT_CHARS = 12
+PROSE_CHARS = 160
+NUMBER_TEXT = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?%?$")
+SAFE_LINK = re.compile(r"^https?://", re.IGNORECASE)
+
+
+def _text(value: object) -> str:
+    """How a value reads in a table: lists joined, missing values blank, numbers rounded for reading."""
+    if isinstance(value, (list, tuple)):
+        return "; ".join(map(str, value))
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # None, NaN, NA, NaT
+        return ""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(value)  # years and counts: 2025, not 2,025
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        # three significant figures read well for ratios and money alike; large totals keep their digits
+        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    return str(value)
+
+
+def _content(column: str, text: str) -> str:
+    """Escaped text; a web address in a `url` column becomes a link (never a javascript: or file: one)."""
+    if column == "url" and SAFE_LINK.match(text):
+        return f'<a href="{escape(text)}" rel="noreferrer">{escape(text)}</a>'
+    return escape(text)
+
+
+def _cell(column: str, text: str, *, numeric: bool) -> str:
+    """One cell: figures right-aligned, confidence levels coloured, short texts kept on one line."""
+    if column == "url":
+        css_class = "url"
+    elif numeric:
+        css_class = "num"
+    elif column == "confidence":
+        css_class = f"confidence-{text}"
+    elif text and (" " not in text or len(text) <= SHORT_TEXT_CHARS):
+        css_class = "nowrap"
+    else:
+        return f"<td>{escape(text)}</td>"
+    return f'<td class="{escape(css_class)}">{_content(column, text)}</td>'
+
+
+def _table(frame: pd.DataFrame) -> str:
+    """An HTML table of every column of `frame`; a meaningful index (e.g. of a pivot) becomes columns.
+
+    A column is numeric (right-aligned) when every filled cell reads as a number, already formatted ("30.9%") or
+    not; a prose column is shown, labelled, on a full-width line under each row.
+    """
+    if not isinstance(frame.index, pd.RangeIndex):
+        frame = frame.reset_index()
+    columns = [str(column) for column in frame.columns]
+    rows = [[_text(value) for value in row] for row in frame.itertuples(index=False)]
+    cells_by_column = [[row[position] for row in rows] for position in range(len(columns))]
+    numeric = [any(texts) and all(NUMBER_TEXT.match(text) for text in texts if text) for texts in cells_by_column]
+    prose = [max(map(len, texts), default=0) > PROSE_CHARS for texts in cells_by_column]
+    tabular = [position for position in range(len(columns)) if not prose[position]]
+
+    head = "".join(
+        ('<th class="num">' if numeric[position] else "<th>") + f"{escape(columns[position])}</th>"
+        for position in tabular
+    )
+    records = []
+    for row in rows:
+        cells = "".join(_cell(columns[position], row[position], numeric=numeric[position]) for position in tabular)
+        details = "".join(
+            f'<p><span class="label">{escape(column)}</span> {_content(column, text)}</p>'
+            for column, text, is_prose in zip(columns, row, prose)
+            if is_prose and text
+        )
+        detail_row = f'\n<tr class="detail"><td colspan="{len(tabular)}">{details}</td></tr>' if details else ""
+        # one tbody per record keeps a row and its prose together for striping
+        records.append(f"<tbody>\n<tr>{cells}</tr>{detail_row}\n</tbody>")
+    body = "\n".join(records)
+    return f'<div class="table-wrap"><table>\n<thead><tr>{head}</tr></thead>\n{body}\n</table></div>'
+
+
+def _paragraphs(text: str) -> str:
+    return "\n".join(f"<p>{escape(block.strip())}</p>" for block in re.split(r"\n\s*\n", text) if block.strip())
+
+
+def render_report(
+    *,
+    title: str,
+    description: str,
+    scenario_meta: dict[str, str],
+    headline: pd.DataFrame,
+    charts: dict[str, RenderedChart],
+    register: pd.DataFrame,
+    sources: pd.DataFrame,
+) -> str:
+    """One self-contained HTML page (inline CSS and SVG, no script, no external resource) for a scenario run.
+
+    title: the scenario's name; description: its narrative (blank lines separate paragraphs); scenario_meta:
+    label -> value shown under the title (horizon, reporting currency, as_of, inputs...); headline: the key
+    table; charts: file stem -> rendering, in display order; register: one row per assumption, every column
+    shown; sources: one row per source (a `url` column becomes links).
+    """
+    meta = "\n".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in scenario_meta.items())
+    figures = "\n".join(
+        f'<figure id="chart-{escape(name)}">\n{chart.svg}\n</figure>'
+        for name, chart in charts.items()
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)}</title>
+<style>{STYLESHEET}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>{escape(title)}</h1>
+{_paragraphs(description)}
+<dl class="meta">
+{meta}
+</dl>
+<nav>
+<a href="#headline">Headline</a><a href="#charts">Charts</a>
+<a href="#register">Assumptions</a><a href="#sources">Sources</a>
+</nav>
+</header>
+<section id="headline">
+<h2>Headline</h2>
+{_table(headline)}
+</section>
+<section id="charts">
+<h2>Charts</h2>
+{figures}
+</section>
+<section id="register">
+<h2>Assumption register</h2>
+<p class="caption">{len(register)} assumptions, each with its sources, excerpts, date and confidence.</p>
+{_table(register)}
+</section>
+<section id="sources">
+<h2>Sources</h2>
+{_table(sources)}
+</section>
+</main>
+</body>
+</html>
+"""

@@ -1,0 +1,306 @@
+"""Pydantic models of the input files, with the unit and period grammars they use.
+
+These models check the shape of one file; rules that need another file (a cited source exists, an override's key
+exists, a company has what its horizon needs) live in `loading`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
+
+Confidence = Literal["high", "medium", "low"]
+CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+SourceKind = Literal["filing", "company-statement", "press", "analyst", "unconfirmed", "analyst-judgement"]
+
+# An excerpt quotes the phrase that states a figure; anything longer is a sentence, which the sources' terms
+# of use (and good citation practice) rule out.
+EXCERPT_MAX_CHARS = 120
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+MONEY_SCALES: dict[str, float] = {"": 1.0, "k": 1e3, "mn": 1e6, "bn": 1e9, "tn": 1e12}
+PLAIN_UNITS = ("ratio", "years", "count")
+
+
+def _slug(text: str) -> str:
+    if not SLUG.match(text):
+        raise ValueError(f"'{text}' is not a slug: use lowercase letters, digits, '-' and '_'")
+    return text
+
+
+def _currency(text: str) -> str:
+    if not CURRENCY.match(text):
+        raise ValueError(f"'{text}' is not a currency code: use three capital letters such as USD or CNY")
+    return text
+
+
+Slug = Annotated[str, AfterValidator(_slug)]
+Currency = Annotated[str, AfterValidator(_currency)]
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+# ---------------------------------------------------------------------------------------------------------- units
+@dataclass(frozen=True)
+class Unit:
+    """A parsed unit: `kind` is money, fx, ratio, years or count."""
+
+    kind: str
+    currency: str | None = None  # money: its currency; fx: the quoted currency (CNY in "CNY per USD")
+    scale: float = 1.0  # money: multiplier to whole currency units
+    per: str | None = None  # fx: the base currency (USD in "CNY per USD")
+
+
+@lru_cache(maxsize=256)
+def parse_unit(text: str) -> Unit:
+    """Parse `CNY bn`, `USD`, `ratio`, `years`, `count` or `CNY per USD`; raise ValueError listing valid forms."""
+    words = text.split()
+    if len(words) == 1 and words[0] in PLAIN_UNITS:
+        return Unit(kind=words[0])
+    if len(words) == 3 and words[1] == "per" and CURRENCY.match(words[0]) and CURRENCY.match(words[2]):
+        return Unit(kind="fx", currency=words[0], per=words[2])
+    if 1 <= len(words) <= 2 and CURRENCY.match(words[0]):
+        scale = words[1] if len(words) == 2 else ""
+        if scale in MONEY_SCALES:
+            return Unit(kind="money", currency=words[0], scale=MONEY_SCALES[scale])
+    raise ValueError(
+        f"unknown unit '{text}'; valid units: ratio, years, count, a currency with an optional scale "
+        f"({', '.join(s for s in MONEY_SCALES if s)}) such as 'CNY bn' or 'USD', or a rate such as 'CNY per USD'"
+    )
+
+
+def _unit(text: str) -> str:
+    parse_unit(text)
+    return text
+
+
+UnitText = Annotated[str, AfterValidator(_unit)]
+
+
+# -------------------------------------------------------------------------------------------------------- periods
+@dataclass(frozen=True)
+class Period:
+    """A parsed period: years `first`..`last`, fiscal or calendar, or one calendar quarter."""
+
+    first: int
+    last: int
+    fiscal: bool = False
+    quarter: int | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.last > self.first
+
+    def calendar_years(self, fiscal_year_end: int) -> tuple[int, int]:
+        """Calendar years this period stands for; a fiscal year maps to the calendar year holding most of its months.
+
+        A fiscal year ending in month m of year Y covers months m+1..12 of Y-1 and 1..m of Y, so it maps to Y
+        when m >= 6 and to Y-1 otherwise (Alibaba's FY2025, April 2024 to March 2025, maps to 2024).
+        """
+        if not self.fiscal:
+            return self.first, self.last
+        shift = 0 if fiscal_year_end >= 6 else -1
+        return self.first + shift, self.last + shift
+
+
+_YEAR = r"(FY)?(\d{4})"
+PERIOD_RANGE = re.compile(rf"^{_YEAR}(?:\s*-\s*{_YEAR})?$")
+PERIOD_QUARTER = re.compile(r"^(\d{4})\s*Q([1-4])$")
+
+
+@lru_cache(maxsize=256)
+def parse_period(text: str) -> Period:
+    """Parse `2025`, `2025-2027`, `FY2025`, `FY2026-FY2028` or `2024Q4`; raise ValueError listing valid forms."""
+    text = str(text).strip()
+    if match := PERIOD_QUARTER.match(text):
+        year = int(match[1])
+        return Period(first=year, last=year, quarter=int(match[2]))
+    if match := PERIOD_RANGE.match(text):
+        fiscal_first, first, fiscal_last, last = match.groups()
+        if last is not None and bool(fiscal_first) != bool(fiscal_last):
+            raise ValueError(f"period '{text}' mixes fiscal and calendar years")
+        last = last or first
+        if int(last) < int(first):
+            raise ValueError(f"period '{text}' ends before it starts")
+        return Period(first=int(first), last=int(last), fiscal=bool(fiscal_first))
+    raise ValueError(
+        f"unknown period '{text}'; valid forms: 2025, 2025-2027, FY2025, FY2026-FY2028, 2024Q4"
+    )
+
+
+def _period(value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise ValueError("a period is a year such as 2025, a range such as 2025-2027, FY2025 or 2024Q4")
+    parse_period(str(value))
+    return str(value)
+
+
+PeriodText = Annotated[str, PlainValidator(_period)]
+
+
+# --------------------------------------------------------------------------------------------------------- values
+Series = dict[int, float]
+
+
+def _number(value: object, what: str) -> float:
+    # bool is an int in Python, and "380" would be coerced by pydantic's lax mode: both hide typos in YAML.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{what} must be a number, not {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _value(value: object) -> float | Series:
+    if isinstance(value, dict):
+        if not value:
+            raise ValueError("a series needs at least one {year: number} entry")
+        series: Series = {}
+        for year, item in value.items():
+            if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+                raise ValueError(f"series keys must be years such as 2025, not {year!r}")
+            series[year] = _number(item, f"the value for {year}")
+        return dict(sorted(series.items()))
+    return _number(value, "value")
+
+
+Value = Annotated[float | Series, PlainValidator(_value, json_schema_input_type=float | dict[int, float])]
+
+
+def _range(value: object) -> tuple[float, float]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        raise ValueError("range must be a list of two numbers [low, high]")
+    low, high = (_number(v, "each end of the range") for v in value)
+    if low > high:
+        raise ValueError(f"range low {low:g} is above high {high:g}")
+    return low, high
+
+
+Range = Annotated[tuple[float, float], PlainValidator(_range, json_schema_input_type=list[float])]
+
+
+def _check_value_in_range(value: float | Series, bounds: tuple[float, float] | None) -> None:
+    if bounds is None:
+        return
+    if isinstance(value, dict):
+        raise ValueError("an explicit range needs a single value; a series moves as one by its confidence")
+    low, high = bounds
+    if not low <= value <= high:
+        raise ValueError(f"value {value:g} lies outside its range [{low:g}, {high:g}]")
+
+
+# ------------------------------------------------------------------------------------------------------- the files
+class Strict(BaseModel):
+    """Base of every file model: unknown keys are errors, and loaded files are not edited in place."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(Strict):
+    id: Slug
+    title: NonEmpty
+    publisher: NonEmpty
+    date: dt.date
+    url: str | None = None
+    kind: SourceKind
+    file: str | None = None
+    notes: str | None = None
+
+
+class SourcesFile(Strict):
+    sources: list[Source] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> SourcesFile:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.id in seen:
+                raise ValueError(f"source id '{source.id}' appears twice")
+            seen.add(source.id)
+        return self
+
+
+class SourceRef(Strict):
+    """A citation: a registered source and the short phrase in it that states the figure."""
+
+    ref: NonEmpty
+    excerpt: Annotated[str, Field(min_length=1, max_length=EXCERPT_MAX_CHARS)] | None = None
+    locator: str | None = None
+    rationale: NonEmpty | None = None
+
+
+class Assumption(Strict):
+    value: Value
+    unit: UnitText
+    period: PeriodText
+    confidence: Confidence
+    range: Range | None = None
+    as_of: dt.date
+    sources: list[SourceRef] = Field(min_length=1)
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _value_within_range(self) -> Assumption:
+        _check_value_in_range(self.value, self.range)
+        return self
+
+
+class CompanyFile(Strict):
+    company: Slug
+    name: NonEmpty
+    fiscal_year_end: int = Field(default=12, ge=1, le=12)
+    notes: str | None = None
+    assumptions: dict[str, Assumption] = Field(min_length=1)
+
+
+class FxFile(Strict):
+    base_currency: Currency
+    rates: dict[Currency, Assumption]
+
+
+class Override(Strict):
+    """A scenario's replacement for one assumption; unit and period default to the assumption's own."""
+
+    value: Value
+    unit: UnitText | None = None
+    period: PeriodText | None = None
+    rationale: NonEmpty
+    confidence: Confidence
+    range: Range | None = None
+    as_of: dt.date | None = None
+    sources: list[SourceRef] = Field(min_length=1)
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _value_within_range(self) -> Override:
+        _check_value_in_range(self.value, self.range)
+        return self
+
+
+def _horizon(value: object) -> tuple[int, int]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(
+        isinstance(v, int) and not isinstance(v, bool) for v in value
+    ):
+        raise ValueError("horizon must be two years [first, last], such as [2025, 2030]")
+    first, last = value
+    if last < first:
+        raise ValueError(f"horizon ends ({last}) before it starts ({first})")
+    if last - first > 100:
+        raise ValueError(f"horizon of {last - first + 1} years is longer than 100")
+    return first, last
+
+
+Horizon = Annotated[tuple[int, int], PlainValidator(_horizon, json_schema_input_type=list[int])]
+
+
+class ScenarioFile(Strict):
+    name: Slug
+    description: NonEmpty
+    extends: str | None = None
+    horizon: Horizon | None = None
+    reporting_currency: Currency | None = None
+    as_of: dt.date | None = None
+    overrides: dict[str, Override] = Field(default_factory=dict)

@@ -1,0 +1,305 @@
+"""Each loading rule, broken in a copy of the small project, with the message the user sees pinned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from model.errors import InputError, UsageError
+from model.loading import find_scenario, load_inputs, validate_project
+
+
+def problems_of(project, scenario: str = "base") -> list[str]:
+    with pytest.raises(InputError) as caught:
+        load_inputs(project.path(f"scenarios/{scenario}.yaml"))
+    return [str(p) for p in caught.value.problems]
+
+
+def all_problems(project) -> list[str]:
+    scenarios = sorted(project.path("scenarios").glob("*.yaml"))
+    return [str(p) for p in validate_project(scenarios, [project.path("assumptions")])]
+
+
+def test_the_fixture_is_clean(small):
+    assert all_problems(small) == []
+    inputs = load_inputs(small.path("scenarios/high.yaml"))
+    assert inputs.warnings == ()
+    assert [c.slug for c in inputs.companies] == ["alpha", "beta"]
+
+
+# ------------------------------------------------------------------------------------------- citations and sources
+def test_a_cited_source_must_exist(small):
+    small.edit("assumptions/alpha.yaml", "ref: alpha-filing\n        excerpt: \"8 billion", "ref: alpha-filling\n        excerpt: \"8 billion")
+    assert problems_of(small) == [
+        "assumptions/alpha.yaml:33: ai_chips.budget_base.sources[0].ref: unknown source 'alpha-filling'; "
+        "did you mean 'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour"
+    ]
+
+
+def test_an_assumption_needs_a_source(small):
+    small.edit("assumptions/beta.yaml", """    sources:
+      - ref: beta-press
+        excerpt: "US$1bn cloud revenue"
+""", "")
+    assert problems_of(small) == ["assumptions/beta.yaml:66: cloud.revenue_base.sources: required field is missing"]
+
+
+def test_a_citation_needs_an_excerpt(small):
+    small.edit("assumptions/beta.yaml", '        excerpt: "US$2bn in fiscal 2025"\n', "")
+    assert problems_of(small) == [
+        "assumptions/beta.yaml:13: capex.base.sources[0]: 'beta-press' needs an excerpt: the short phrase that "
+        "states the figure"
+    ]
+
+
+def test_an_excerpt_is_a_phrase_not_a_paragraph(small):
+    small.edit("assumptions/beta.yaml", "US$2bn in fiscal 2025", "US$2bn " * 20)
+    assert problems_of(small) == [
+        "assumptions/beta.yaml:14: capex.base.sources[0].excerpt: String should have at most 120 characters"
+    ]
+
+
+def test_analyst_judgement_needs_a_rationale(small):
+    small.edit("assumptions/beta.yaml", "        rationale: half of it\n", "")
+    assert problems_of(small) == [
+        "assumptions/beta.yaml:93: cloud.ai_share.sources[0]: analyst-judgement needs a rationale: why this figure"
+    ]
+
+
+def test_source_ids_are_unique(small):
+    small.edit("assumptions/sources.yaml", "id: rumour", "id: beta-press")
+    assert problems_of(small) == ["assumptions/sources.yaml:2: source id 'beta-press' appears twice"]
+
+
+# --------------------------------------------------------------------------------------------- values and units
+def test_confidence_is_high_medium_or_low(small):
+    small.edit("assumptions/alpha.yaml", "confidence: medium\n    range", "confidence: sure\n    range")
+    assert problems_of(small) == [
+        "assumptions/alpha.yaml:29: ai_chips.budget_base.confidence: 'sure' is not one of 'high', 'medium' or 'low'"
+    ]
+
+
+def test_a_range_holds_its_value(small):
+    small.edit("assumptions/alpha.yaml", "range: [6, 10]", "range: [9, 10]")
+    assert problems_of(small) == [
+        "assumptions/alpha.yaml:25: ai_chips.budget_base: value 8 lies outside its range [9, 10]"
+    ]
+
+
+def test_a_range_runs_low_to_high(small):
+    small.edit("assumptions/alpha.yaml", "range: [6, 10]", "range: [10, 6]")
+    assert problems_of(small) == [
+        "assumptions/alpha.yaml:30: ai_chips.budget_base.range: range low 10 is above high 6"
+    ]
+
+
+def test_units_must_be_known(small):
+    small.edit("assumptions/alpha.yaml", "unit: CNY bn\n    period: 2025-2026", "unit: RMB billions\n    period: 2025-2026")
+    assert problems_of(small)[0].startswith(
+        "assumptions/alpha.yaml:7: capex.plan_total.unit: unknown unit 'RMB billions'; valid units: ratio, years"
+    )
+
+
+def test_a_currency_needs_an_exchange_rate(small):
+    small.edit("assumptions/alpha.yaml", "unit: CNY bn\n    period: 2025-2026", "unit: RMB bn\n    period: 2025-2026")
+    assert problems_of(small) == [
+        "assumptions/alpha.yaml:7: capex.plan_total.unit: currency RMB has no exchange rate in fx.yaml "
+        "(known: CNY, USD)"
+    ]
+
+
+def test_a_unit_must_suit_its_key(small):
+    small.edit("assumptions/beta.yaml", "value: 1.5\n    unit: years", "value: 1.5\n    unit: USD")
+    assert problems_of(small) == [
+        "assumptions/beta.yaml:58: accelerators.service_life.unit: accelerators.service_life needs a years unit, "
+        "not 'USD'"
+    ]
+
+
+def test_values_must_be_in_their_valid_interval(small):
+    small.edit("assumptions/beta.yaml", "value: 0.5\n    unit: ratio\n    period: 2025\n    confidence: low\n    as_of: 2025-04-01",
+               "value: 1.5\n    unit: ratio\n    period: 2025\n    confidence: low\n    as_of: 2025-04-01")
+    assert problems_of(small) == [
+        "assumptions/beta.yaml:27: ai_chips.share_of_capex.value: 1.5 is outside the valid interval [0, 1]"
+    ]
+
+
+def test_unknown_keys_are_errors_with_a_suggestion(small):
+    small.edit("assumptions/alpha.yaml", "  cloud.growth:", "  cloud.grwoth:")
+    problems = problems_of(small)
+    assert problems[0].startswith(
+        "assumptions/alpha.yaml:86: cloud.grwoth: unknown assumption key; did you mean 'cloud.growth'? valid: "
+        "accelerators.price_change,"
+    )
+
+
+def test_unknown_fields_are_errors_with_the_valid_ones(small):
+    small.edit("assumptions/alpha.yaml", "    confidence: high\n    as_of: 2025-03-01\n    sources:\n      - ref: alpha-filing\n        excerpt: \"RMB 30",
+               "    confidance: high\n    as_of: 2025-03-01\n    sources:\n      - ref: alpha-filing\n        excerpt: \"RMB 30")
+    assert problems_of(small) == [
+        "assumptions/alpha.yaml:5: capex.plan_total.confidence: required field is missing",
+        "assumptions/alpha.yaml:9: capex.plan_total.confidance: unknown field; did you mean 'confidence'? valid "
+        "fields: value, unit, period, confidence, range, as_of, sources, notes",
+    ]
+
+
+def test_a_base_figure_is_anchored_in_one_year(small):
+    small.edit("assumptions/beta.yaml", "period: FY2025", "period: 2024-2025")
+    assert problems_of(small) == [
+        "assumptions/beta.yaml:9: capex.base.period: capex.base is anchored in one year; '2024-2025' is a range"
+    ]
+
+
+def test_company_must_match_its_file_name(small):
+    small.edit("assumptions/beta.yaml", "company: beta", "company: gamma")
+    assert problems_of(small) == ["assumptions/beta.yaml:2: company: 'gamma' must equal the file name 'beta'"]
+
+
+def test_a_company_needs_what_its_horizon_uses(small):
+    small.edit("assumptions/alpha.yaml", "  capex.post_plan_growth:", "  capex.growth:")
+    assert problems_of(small) == [
+        "assumptions/alpha.yaml:4: assumptions: needs capex.post_plan_growth for capex after its plan window "
+        "2025-2026 (scenario base, horizon 2025-2027)"
+    ]
+
+
+# -------------------------------------------------------------------------------------------------------- scenarios
+def test_an_override_needs_a_rationale(small):
+    small.edit("scenarios/high.yaml", "    rationale: the later report doubles the plan\n", "")
+    assert problems_of(small, "high") == ["scenarios/high.yaml:6: alpha.capex.plan_total.rationale: required field is missing"]
+
+
+def test_an_override_needs_a_source(small):
+    small.edit("scenarios/high.yaml", """    sources:
+      - ref: later-news
+        excerpt: "RMB 60 billion"
+""", "")
+    assert problems_of(small, "high") == ["scenarios/high.yaml:6: alpha.capex.plan_total.sources: required field is missing"]
+
+
+def test_an_override_key_must_exist(small):
+    small.edit("scenarios/high.yaml", "alpha.capex.plan_total:", "alpha.capex.plan_totl:")
+    assert problems_of(small, "high") == [
+        "scenarios/high.yaml:6: alpha.capex.plan_totl: no such assumption; did you mean 'alpha.capex.plan_total'? "
+        "valid: alpha.accelerators.price_change, alpha.accelerators.service_life, alpha.accelerators.unit_price, "
+        "alpha.ai_chips.budget_base, alpha.ai_chips.growth, alpha.capex.plan_total, alpha.capex.post_plan_growth, "
+        "alpha.cloud.ai_share, alpha.cloud.growth, alpha.cloud.revenue_base, beta.accelerators.price_change, "
+        "beta.accelerators.service_life, beta.accelerators.unit_price, beta.ai_chips.share_of_capex, "
+        "beta.capex.base, beta.capex.growth, beta.cloud.ai_share, beta.cloud.growth, beta.cloud.revenue_base, fx.CNY"
+    ]
+
+
+def test_an_override_of_an_unknown_company(small):
+    small.edit("scenarios/high.yaml", "alpha.capex.plan_total:", "alhpa.capex.plan_total:")
+    assert problems_of(small, "high") == [
+        "scenarios/high.yaml:6: alhpa.capex.plan_total: unknown company 'alhpa'; did you mean 'alpha'? "
+        "valid: alpha, beta, fx"
+    ]
+
+
+def test_an_override_is_checked_like_an_assumption(small):
+    small.edit("scenarios/high.yaml", "value: 60", "value: -60")
+    assert problems_of(small, "high") == [
+        "scenarios/high.yaml:7: alpha.capex.plan_total.value: -60 is outside the valid interval (0, inf)"
+    ]
+
+
+def test_an_override_applies_with_the_assumptions_unit(small):
+    inputs = load_inputs(small.path("scenarios/high.yaml"))
+    plan = inputs.resolved["alpha.capex.plan_total"]
+    assert (plan.assumption.value, plan.assumption.unit, plan.assumption.period) == (60, "CNY bn", "2025-2026")
+    assert plan.overridden_by == "high"
+    assert plan.rationale == "the later report doubles the plan"
+    assert str(plan.assumption.as_of) == "2026-01-15"  # the newest date among its sources
+    assert str(inputs.scenario.horizon) == "(2025, 2027)"  # inherited from base
+
+
+def test_extends_has_no_cycle(small):
+    small.edit("scenarios/base.yaml", "name: base\n", "name: base\nextends: high\n")
+    assert problems_of(small, "high") == [
+        "scenarios/base.yaml:2: extends: extends makes a cycle: high -> base -> high"
+    ]
+
+
+def test_extends_names_an_existing_scenario(small):
+    small.edit("scenarios/high.yaml", "extends: base", "extends: bsae")
+    assert problems_of(small, "high") == [
+        "scenarios/high.yaml:3: extends: unknown scenario 'bsae'; did you mean 'base'? valid: base, high"
+    ]
+
+
+def test_a_root_scenario_sets_its_horizon(small):
+    small.edit("scenarios/base.yaml", "horizon: [2025, 2027]\n", "")
+    assert problems_of(small) == ["scenarios/base.yaml:1: horizon: the root scenario 'base' must set horizon"]
+
+
+# --------------------------------------------------------------------------------------------------------- warnings
+def test_high_confidence_on_unconfirmed_sources_warns(small):
+    small.edit("assumptions/beta.yaml", "confidence: low\n    as_of: 2025-04-01", "confidence: high\n    as_of: 2025-04-01")
+    inputs = load_inputs(small.path("scenarios/base.yaml"))
+    assert [str(w) for w in inputs.warnings] == [
+        "assumptions/beta.yaml:30: ai_chips.share_of_capex.confidence: warning: high confidence rests only on "
+        "unconfirmed sources"
+    ]
+
+
+def test_a_source_after_the_scenarios_cut_off_warns(small):
+    small.edit("scenarios/high.yaml", "as_of: 2026-01-31", "as_of: 2025-12-31")
+    inputs = load_inputs(small.path("scenarios/high.yaml"))
+    assert [str(w) for w in inputs.warnings] == [
+        "scenarios/high.yaml:6: alpha.capex.plan_total: warning: source 'later-news' is dated 2026-01-15, "
+        "after as_of 2025-12-31 of scenario 'high'"
+    ]
+
+
+# ------------------------------------------------------------------------------------------------------ YAML safety
+def test_yaml_syntax_errors_name_the_line(small):
+    small.edit("assumptions/beta.yaml", "  capex.growth:", "  capex.growth: [")
+    (problem,) = problems_of(small)
+    assert problem.startswith("assumptions/beta.yaml:")
+    assert "invalid YAML" in problem
+
+
+def test_duplicate_keys_are_refused(small):
+    small.edit("assumptions/beta.yaml", "name: Beta\n", "name: Beta\nname: Beta2\n")
+    (problem,) = problems_of(small)
+    assert problem.startswith("assumptions/beta.yaml:4: invalid YAML: while constructing a mapping")
+    assert 'found duplicate key "name"' in problem
+
+
+def test_aliases_are_refused(small):
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    small.write("assumptions/bomb.yaml", bomb)
+    assert "assumptions/bomb.yaml:2: YAML aliases (*name) are not allowed in input files" in problems_of(small)
+
+
+def test_python_tags_cannot_run_code(small, tmp_path):
+    marker = tmp_path / "ran"
+    small.write("assumptions/evil.yaml", f"!!python/object/apply:os.system ['touch {marker}']\n")
+    (problem,) = problems_of(small)
+    assert problem == "assumptions/evil.yaml:1: expected a mapping of fields (company, name, fiscal_year_end, notes, assumptions)"
+    assert not marker.exists()
+
+
+def test_oversized_files_are_refused(small):
+    small.write("assumptions/huge.yaml", "# padding\n" * 120_000)
+    assert problems_of(small) == ["assumptions/huge.yaml: file is 1,200,000 bytes; input files are limited to 1 MB"]
+
+
+def test_every_problem_in_a_file_is_reported_at_once(small):
+    small.edit("assumptions/beta.yaml", "confidence: high", "confidence: total")
+    small.edit("assumptions/alpha.yaml", "period: 2024Q4", "period: 2024Q9")
+    assert len(problems_of(small)) == 2
+
+
+# --------------------------------------------------------------------------------------------- finding scenarios
+def test_a_bare_name_resolves_in_scenarios(small):
+    assert find_scenario("high") == small.path("scenarios/high.yaml").resolve()
+    assert find_scenario("high.yaml") == small.path("scenarios/high.yaml").resolve()
+    assert find_scenario("scenarios/high.yaml") == Path("scenarios/high.yaml")
+
+
+def test_an_unknown_scenario_lists_the_known_ones(small):
+    with pytest.raises(UsageError, match="unknown scenario 'hgih'; did you mean 'high'\\? valid: base, high"):
+        find_scenario("hgih")

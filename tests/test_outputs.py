@@ -1,0 +1,59 @@
+"""Run folders: all-or-nothing writes and the manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from model.errors import ScenarioError
+from model.outputs import manifest, package_versions, to_json, write_folder
+
+
+def test_write_folder_replaces_the_whole_folder(tmp_path):
+    target = tmp_path / "outputs" / "base"
+    write_folder(target, {"a.txt": "old", "charts/x.svg": "<svg/>"})
+    write_folder(target, {"a.txt": "new", "b.bin": b"\x00\x01"})
+    assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*")) == ["a.txt", "b.bin"]
+    assert (target / "a.txt").read_text() == "new"
+    assert [p.name for p in target.parent.iterdir()] == ["base"]  # no staging or retired folders left
+
+
+def test_a_failed_write_leaves_the_previous_folder_untouched(tmp_path):
+    target = tmp_path / "base"
+    write_folder(target, {"projection.csv": "previous"})
+
+    class Unwritable:  # neither str nor bytes: fails halfway through writing
+        pass
+
+    with pytest.raises(TypeError):
+        write_folder(target, {"projection.csv": "half", "report.html": Unwritable()})  # type: ignore[dict-item]
+    assert (target / "projection.csv").read_text() == "previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["base"]
+
+
+def test_a_file_in_the_way_is_a_clear_error(tmp_path):
+    (tmp_path / "base").write_text("not a folder")
+    with pytest.raises(ScenarioError, match="a file of that name exists"):
+        write_folder(tmp_path / "base", {"a": "b"})
+
+
+def test_manifest_lists_inputs_with_their_sha256(tmp_path):
+    source = tmp_path / "scenarios" / "base.yaml"
+    source.parent.mkdir()
+    source.write_text("name: base\n")
+    data = manifest(scenario="bull", chain=["bull", "base"], files=[source], root=tmp_path,
+                    settings={"draws": 1, "seed": None}, outputs=["projection.csv", "manifest.json"])
+    assert data["inputs"] == [{"path": "scenarios/base.yaml",
+                               "sha256": hashlib.sha256(b"name: base\n").hexdigest()}]
+    assert data["extends"] == ["base"]
+    assert data["outputs"] == ["manifest.json", "projection.csv"]
+    assert data["git"] is None  # tmp_path is no git repository
+    assert json.loads(to_json(data)) == data
+
+
+def test_package_versions_name_the_libraries():
+    versions = package_versions()
+    assert {"python", "numpy", "pandas", "altair", "vl-convert-python"} <= set(versions)
+    assert versions["numpy"][0].isdigit()

@@ -1,0 +1,206 @@
+"""Report: chart renderings and the self-contained HTML page, including how a real browser loads it offline."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import xml.etree.ElementTree as ElementTree
+from html import escape
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from model.report import PNG_SCALE, RenderedChart, render_chart, render_report
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+INJECTED_NOTE = "Beware <script>alert('owned')</script> & co."
+LONG_NOTE = "The plan is a floor ('more than'), so the value understates it; " * 3
+# an element that would load something from elsewhere, or a CSS url() that is not a same-document #fragment
+EXTERNAL_RESOURCE = re.compile(
+    r"<(?:link|script|img)\b[^>]*\b(?:src|href)\s*=|url\(\s*['\"]?(?!#)|@import", re.IGNORECASE
+)
+
+
+def small_chart(title: str) -> alt.Chart:
+    values = pd.DataFrame({"year": [2025, 2026, 2027], "value": [1.0, 2.5, 4.0]})
+    return (
+        alt.Chart(values, title=title)
+        .mark_bar()
+        .encode(x=alt.X("year:O"), y=alt.Y("value:Q"))
+        .properties(width=200, height=120)
+    )
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, RenderedChart]:
+    return {"capex": render_chart(small_chart("Capex test chart")), "cloud": render_chart(small_chart("Cloud test"))}
+
+
+@pytest.fixture
+def report_inputs(rendered) -> dict:
+    headline = pd.DataFrame(
+        {"company": ["Alpha", "Beta"], "year": [2025, 2025], "capex": [1234.4, 56.78], "share": [0.123, 0.877]}
+    ).set_index("company")  # an index that means something, as a pivot has
+    register = pd.DataFrame(
+        [
+            {
+                "key": "capex.plan_total", "company": "Alpha", "value": 380, "unit": "CNY bn", "period": "2025-2027",
+                "confidence": "high", "source ids": ["alpha-2025-02-24", "wire-2025-02-25"],
+                "source kinds": "company-statement; press", "excerpts": "more than RMB 380bn",
+                "as_of": "2025-02-24", "overridden_by": None, "notes": INJECTED_NOTE,
+            },
+            {
+                "key": "cloud.ai_share", "company": "Beta", "value": 0.15, "unit": "ratio", "period": "2025",
+                "confidence": "low", "source ids": "analyst-judgement", "source kinds": "analyst-judgement",
+                "excerpts": "", "as_of": "2025-05-14", "overridden_by": "bull", "notes": LONG_NOTE,
+            },
+        ]
+    )
+    sources = pd.DataFrame(
+        {
+            "id": ["alpha-2025-02-24", "analyst-judgement"],
+            "title": ["Alpha to invest", "Team judgement"],
+            "publisher": ["Wire", ""],
+            "date": ["2025-02-24", ""],
+            "kind": ["company-statement", "analyst-judgement"],
+            "url": ["https://example.com/news?id=1&lang=en", "javascript:alert(1)"],
+        }
+    )
+    return {
+        "title": "Scenario: base & friends",
+        "description": "First paragraph of the narrative.\n\nSecond paragraph.",
+        "scenario_meta": {"Horizon": "2025-2027", "Reporting currency": "USD", "As of": "2025-05-14"},
+        "headline": headline,
+        "charts": rendered,
+        "register": register,
+        "sources": sources,
+    }
+
+
+@pytest.fixture
+def report_html(report_inputs) -> str:
+    return render_report(**report_inputs)
+
+
+# ------------------------------------------------------------------------------------------------- render_chart
+def test_render_chart_gives_spec_svg_and_png():
+    chart = small_chart("Capex test chart")
+    rendered = render_chart(chart)
+    spec = json.loads(rendered.vega_lite_json)
+    assert spec == chart.to_dict()
+    assert rendered.vega_lite_json == json.dumps(spec, sort_keys=True, indent=2)
+    svg = ElementTree.fromstring(rendered.svg)
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    assert "Capex test chart" in rendered.svg
+    assert rendered.png.startswith(PNG_SIGNATURE)
+    png_width, png_height = struct.unpack(">II", rendered.png[16:24])  # the IHDR chunk follows the signature
+    assert (png_width, png_height) == (int(svg.get("width")) * PNG_SCALE, int(svg.get("height")) * PNG_SCALE)
+
+
+def test_render_chart_refuses_to_fetch_data():
+    chart = alt.Chart(alt.UrlData("https://example.com/projection.csv")).mark_point().encode(x="value:Q")
+    with pytest.raises(ValueError, match="External data url not allowed"):
+        render_chart(chart)
+
+
+def test_render_chart_is_deterministic():
+    assert render_chart(small_chart("Same")) == render_chart(small_chart("Same"))
+
+
+def test_years_render_without_thousands_separator(rendered):
+    assert ">2025</text>" in rendered["capex"].svg
+    assert "2,025" not in rendered["capex"].svg
+
+
+# ------------------------------------------------------------------------------------------------ render_report
+def test_report_embeds_every_chart_as_inline_svg(report_html, rendered):
+    for name, chart in rendered.items():
+        assert chart.svg in report_html
+        assert f'<figure id="chart-{name}">' in report_html
+
+
+def test_report_shows_header_headline_register_and_sources(report_html):
+    assert "<title>Scenario: base &amp; friends</title>" in report_html
+    assert "<p>First paragraph of the narrative.</p>\n<p>Second paragraph.</p>" in report_html
+    assert "<dt>Reporting currency</dt><dd>USD</dd>" in report_html
+    # the headline's index became its first column; numbers are right-aligned and readable
+    assert "<th>company</th>" in report_html
+    numbers = "".join(f'<td class="num">{text}</td>' for text in ("2025", "1,234", "0.123"))
+    assert f'<tr><td class="nowrap">Alpha</td>{numbers}</tr>' in report_html
+    for column in ("key", "value", "confidence", "source ids", "source kinds", "excerpts", "as_of", "overridden_by"):
+        assert f">{column}</th>" in report_html
+    assert '<td class="nowrap">capex.plan_total</td>' in report_html
+    assert "alpha-2025-02-24; wire-2025-02-25" in report_html
+    assert '<td class="confidence-low">low</td>' in report_html
+    assert "2 assumptions" in report_html
+    assert '<a href="https://example.com/news?id=1&amp;lang=en" rel="noreferrer">' in report_html
+
+
+def test_long_text_gets_a_full_width_line_under_its_row(report_html):
+    # 11 of the register's 12 columns stay in the grid; notes, holding prose, moves under each row
+    register = report_html[report_html.index('<section id="register">') : report_html.index('<section id="sources">')]
+    assert ">notes</th>" not in register
+    assert register.count('<tr class="detail"><td colspan="11">') == 2
+    assert f'<p><span class="label">notes</span> {escape(LONG_NOTE)}</p>' in register
+
+
+def test_report_escapes_text_and_links_only_web_addresses(report_html):
+    assert "<script" not in report_html
+    assert "Beware &lt;script&gt;alert(&#x27;owned&#x27;)&lt;/script&gt; &amp; co." in report_html
+    assert 'href="javascript' not in report_html
+
+
+def test_report_loads_no_external_resource(report_html):
+    assert EXTERNAL_RESOURCE.findall(report_html) == []
+    assert "<style>" in report_html  # the stylesheet is inline
+
+
+def test_external_resource_pattern_catches_what_it_should():
+    for offender in ('<script src="https://cdn/x.js">', "<link rel=stylesheet href=//x.css>", "<img src='a.png'>",
+                     "background: url(https://x/y.png)", '@import "x.css";'):
+        assert EXTERNAL_RESOURCE.search(offender), offender
+    assert not EXTERNAL_RESOURCE.search('clip-path="url(#clip1)" <a href="https://example.com">')
+
+
+def test_report_is_deterministic(report_inputs, report_html):
+    assert render_report(**report_inputs) == report_html
+
+
+def test_report_opens_offline_in_headless_chromium(report_html, tmp_path):
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; CI must install it (apt-get install chromium)")
+        pytest.skip("chromium is not installed")
+    page = tmp_path / "report.html"
+    page.write_text(report_html, encoding="utf-8")
+    result = subprocess.run(
+        [
+            chromium,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--proxy-server=127.0.0.1:9",  # nothing listens there, so any network fetch fails
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    dom = result.stdout
+    assert dom.count("<svg") == 2
+    assert "Capex test chart" in dom and "Cloud test" in dom
+    assert dom.count("<table>") == 3  # headline, register, sources
+    assert "capex.plan_total" in dom

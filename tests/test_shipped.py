@@ -1,0 +1,74 @@
+"""The shipped assumption and scenario files: they validate, every figure is sourced, and every scenario runs."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from model.cli import app
+from model.loading import find_scenario, load_inputs, validate_project
+from model.register import rests_on_judgement
+from tests.conftest import REPO
+
+SCENARIOS = sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))
+BASE_AS_OF = "2025-05-31"
+
+
+@pytest.fixture(scope="module")
+def base():
+    return load_inputs(REPO / "scenarios" / "base.yaml")
+
+
+def test_the_shipped_files_validate_strictly():
+    problems = validate_project(sorted((REPO / "scenarios").glob("*.yaml")), [REPO / "assumptions"])
+    assert [str(p) for p in problems] == []  # no errors and no expected warnings
+
+
+def test_the_three_companies_and_at_least_four_scenarios(base):
+    assert [c.name for c in base.companies] == ["Alibaba", "ByteDance", "Tencent"]
+    assert {"base", "bull", "bear", "export_controls"} <= set(SCENARIOS)
+
+
+def test_the_base_case_rests_only_on_sources_up_to_its_cut_off(base):
+    assert str(base.scenario.as_of) == BASE_AS_OF
+    late = {c.ref for item in base.resolved.values() for c in item.assumption.sources
+            if str(base.assumptions.sources[c.ref].date) > BASE_AS_OF}
+    assert late == set()
+
+
+def test_judgement_alone_is_never_high_confidence(base):
+    sources = base.assumptions.sources
+    judged = [item for item in base.resolved.values() if rests_on_judgement(item, sources)]
+    assert {"tencent.ai_chips.share_of_capex", "bytedance.cloud.revenue_base"} <= {item.key for item in judged}
+    alone = [item for item in judged if all(sources[c.ref].kind == "analyst-judgement" for c in item.assumption.sources)]
+    assert alone
+    assert {item.assumption.confidence for item in alone} == {"low"}
+
+
+@pytest.mark.parametrize(("key", "phrases"), [
+    ("fx.CNY", ["54.5", "53"]),  # the same RMB 380bn converted at two rates
+    ("alibaba.cloud.growth", ["11%", "13%"]),  # external-customer vs headline growth
+    ("bytedance.ai_chips.budget_base", ["AI chips", "infrastructure"]),
+    ("alibaba.ai_chips.budget_base", ["one source"]),
+])
+def test_known_conflicts_between_sources_are_recorded(base, key, phrases):
+    notes = base.resolved[key].assumption.notes or ""
+    for phrase in phrases:
+        assert phrase in notes, f"{key} notes should mention {phrase!r}"
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_every_shipped_scenario_runs(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    result = CliRunner().invoke(app, ["run", name, "--out", str(tmp_path / name)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / name / "report.html").is_file()
+    assert find_scenario(name) == REPO / "scenarios" / f"{name}.yaml"
+
+
+def test_overrides_carry_their_own_evidence():
+    for name in SCENARIOS:
+        inputs = load_inputs(REPO / "scenarios" / f"{name}.yaml")
+        for item in inputs.resolved.values():
+            if item.overridden_by:
+                assert item.rationale and item.assumption.sources and item.assumption.confidence
