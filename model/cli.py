@@ -6,7 +6,7 @@ import functools
 import sys
 import time
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -61,7 +61,7 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class TableFormat(str, Enum):
+class TableFormat(StrEnum):
     table = "table"
     csv = "csv"
     markdown = "markdown"
@@ -165,7 +165,7 @@ def validate(
 
 
 # ------------------------------------------------------------------------------------------------------ assumptions
-class Confidence(str, Enum):
+class Confidence(StrEnum):
     high = "high"
     medium = "medium"
     low = "low"

@@ -271,8 +271,7 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
             problems.add(located.problem(("company",), f"'{company_file.company}' must equal the file name "
                                                        f"'{located.file.stem}'"))
         for key, assumption in company_file.assumptions.items():
-            for problem in check_assumption(assumption, key, located, ("assumptions", key), registry, currencies,
-                                            fiscal_year_end=company_file.fiscal_year_end):
+            for problem in check_assumption(assumption, key, located, ("assumptions", key), registry, currencies):
                 problems.add(problem)
         companies.append(Company(company_file.company, company_file.name, company_file.fiscal_year_end,
                                  dict(company_file.assumptions), located))
@@ -292,7 +291,6 @@ def check_assumption(
     registry: dict[str, Source],
     currencies: set[str],
     *,
-    fiscal_year_end: int = 12,
     unit: str | None = None,
     period: str | None = None,
 ) -> Iterator[Problem]:
@@ -524,7 +522,7 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
         loc = ("overrides", key)
         original = resolved.get(key)
         if original is None:
-            prefix, _, rest = key.partition(".")
+            prefix = key.partition(".")[0]
             if prefix != FX_PREFIX and prefix not in companies:
                 message = f"unknown company '{prefix}'; {_suggest(prefix, [*companies, FX_PREFIX])}"
             else:
@@ -533,8 +531,7 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
             continue
         found = list(check_assumption(
             entry.override, key if original.company is None else original.parameter, entry.located, loc,
-            assumption_set.sources, assumption_set.currencies, fiscal_year_end=original.fiscal_year_end,
-            unit=original.assumption.unit, period=original.assumption.period,
+            assumption_set.sources, assumption_set.currencies, unit=original.assumption.unit, period=original.assumption.period,
         ))
         for problem in found:
             problems.add(problem)
@@ -547,7 +544,7 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
         ))
     for company in assumption_set.companies:
         keys = {r.parameter: r for r in resolved.values() if r.company is company}
-        for message in missing_parameters(keys, scenario.horizon, company.fiscal_year_end):
+        for message in missing_parameters(keys, scenario.horizon):
             problems.add(company.located.problem(("assumptions",), f"{message} (scenario {scenario.name}, "
                                                                    f"horizon {scenario.horizon[0]}-{scenario.horizon[1]})"))
     for item in resolved.values():
@@ -565,7 +562,7 @@ def plan_window(plan: ResolvedAssumption) -> tuple[int, int]:
     return parse_period(plan.assumption.period).calendar_years(plan.fiscal_year_end)
 
 
-def missing_parameters(keys: dict[str, ResolvedAssumption], horizon: tuple[int, int], fiscal_year_end: int) -> list[str]:
+def missing_parameters(keys: dict[str, ResolvedAssumption], horizon: tuple[int, int]) -> list[str]:
     """What a company lacks to be projected over `horizon`, as messages; empty when complete."""
     missing: list[str] = []
 
