@@ -36,6 +36,7 @@ METRICS: dict[str, Metric] = {
         Metric("ai_revenue", "{cur} bn", "AI-related cloud revenue"),
         Metric("capex_intensity", "ratio", "capex / cloud revenue"),
         Metric("capex_share", "ratio", "share of the modelled companies' capex"),
+        Metric("capex_cumulative_share", "ratio", "share of the modelled companies' capex since the horizon's start"),
         Metric("ai_chip_spend_share", "ratio", "share of the modelled companies' AI-chip spend"),
         Metric("accelerators_installed_share", "ratio", "share of the modelled companies' installed accelerators"),
         Metric("capex_rank", "rank", "rank by capex (1 = largest)"),
@@ -150,9 +151,10 @@ def project(inputs: EngineInputs) -> dict[str, np.ndarray]:
     h = slice(inputs.horizon_start, None)
     capex, chips, price, bought, installed = capex[..., h], chips[..., h], price[..., h], bought[..., h], installed[..., h]
     revenue, ai_revenue = revenue[..., h], ai_revenue[..., h]
+    capex_cumulative = np.cumsum(capex, axis=-1)
     metrics = {
         "capex": capex / BILLION,
-        "capex_cumulative": np.cumsum(capex, axis=-1) / BILLION,
+        "capex_cumulative": capex_cumulative / BILLION,
         "ai_chip_spend": chips / BILLION,
         "ai_chip_spend_cumulative": np.cumsum(chips, axis=-1) / BILLION,
         "accelerator_unit_price": np.broadcast_to(price, capex.shape).copy(),
@@ -162,6 +164,7 @@ def project(inputs: EngineInputs) -> dict[str, np.ndarray]:
         "ai_revenue": ai_revenue / BILLION,
         "capex_intensity": capex / revenue,
         "capex_share": share(capex),
+        "capex_cumulative_share": share(capex_cumulative),
         "ai_chip_spend_share": share(chips),
         "accelerators_installed_share": share(installed),
         "capex_rank": rank(capex),

@@ -22,6 +22,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 
 from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, PARAMETERS
+from model.correlation import gaussian_copula_matrix
 from model.errors import InputError, Problem, UsageError, display_path
 from model.schema import (
     Assumption,
@@ -364,6 +365,15 @@ class OverrideEntry:
 
 
 @dataclass(frozen=True)
+class CorrelationEntry:
+    keys: tuple[str, str]
+    rank: float
+    rationale: str
+    located: Located
+    index: int  # position in its file's `correlations` list
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A scenario with its `extends` chain applied: settings from the nearest file that sets them."""
 
@@ -376,6 +386,12 @@ class Scenario:
     files: tuple[Path, ...]
     overrides: dict[str, OverrideEntry]
     located: Located
+    correlation_entries: tuple[CorrelationEntry, ...] = ()
+
+    @property
+    def correlations(self) -> dict[tuple[str, str], float]:
+        """Rank correlations by pair of keys (a child's entry for a pair replaces its parent's)."""
+        return {entry.keys: entry.rank for entry in self.correlation_entries}
 
     @property
     def years(self) -> range:
@@ -424,9 +440,13 @@ def load_scenario(path: Path, problems: Problems) -> Scenario | None:
     if missing:
         return None
     overrides: dict[str, OverrideEntry] = {}
+    correlations: dict[frozenset[str], CorrelationEntry] = {}
     for scenario_file, located in reversed(chain):  # the child's override of a key wins
         for key, override in scenario_file.overrides.items():
             overrides[key] = OverrideEntry(key, override, scenario_file.name, located)
+        for index, correlation in enumerate(scenario_file.correlations):
+            entry = CorrelationEntry(correlation.keys, correlation.rank, correlation.rationale, located, index)
+            correlations[frozenset(correlation.keys)] = entry
     first, located = chain[0]
     return Scenario(
         name=first.name,
@@ -438,6 +458,7 @@ def load_scenario(path: Path, problems: Problems) -> Scenario | None:
         files=tuple(loc.file for _, loc in chain),
         overrides=overrides,
         located=located,
+        correlation_entries=tuple(correlations.values()),
     )
 
 
@@ -542,6 +563,7 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
             ("reporting_currency",),
             f"no exchange rate for {scenario.reporting_currency}; known: {', '.join(sorted(assumption_set.currencies))}",
         ))
+    check_correlations(scenario, resolved, problems)
     for company in assumption_set.companies:
         keys = {r.parameter: r for r in resolved.values() if r.company is company}
         for message in missing_parameters(keys, scenario.horizon):
@@ -556,6 +578,26 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
                                      f"of scenario '{scenario.name}'", "warning"))
     warnings = tuple(p for p in problems.items if p.severity == "warning")
     return Inputs(scenario, assumption_set, resolved, warnings)
+
+
+def check_correlations(scenario: Scenario, resolved: dict[str, ResolvedAssumption], problems: Problems) -> None:
+    """Each correlation names existing assumptions; pairs that cannot hold together are repaired, with a warning."""
+    valid = []
+    for entry in scenario.correlation_entries:
+        loc = ("correlations", entry.index, "keys")
+        unknown = [key for key in entry.keys if key not in resolved]
+        for key in unknown:
+            problems.add(entry.located.problem(loc, f"no such assumption '{key}'; {_suggest(key, resolved)}"))
+        if not unknown:
+            valid.append(entry)
+    if not valid:
+        return
+    keys = sorted({key for entry in valid for key in entry.keys})
+    _, notes = gaussian_copula_matrix(keys, {entry.keys: entry.rank for entry in valid})
+    if notes:
+        problems.add(scenario.located.problem(
+            ("correlations",), "these rank correlations cannot hold together and are repaired to the nearest "
+                               f"valid matrix: {'; '.join(notes)}", "warning"))
 
 
 def plan_window(plan: ResolvedAssumption) -> tuple[int, int]:

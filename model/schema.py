@@ -296,6 +296,26 @@ def _horizon(value: object) -> tuple[int, int]:
 Horizon = Annotated[tuple[int, int], PlainValidator(_horizon, json_schema_input_type=list[int])]
 
 
+def _pair(value: object) -> tuple[str, str]:
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(isinstance(v, str) for v in value):
+        raise ValueError("keys must be two assumption keys, such as [alibaba.accelerators.unit_price, "
+                         "tencent.accelerators.unit_price]")
+    if value[0] == value[1]:
+        raise ValueError(f"a correlation needs two different keys, not {value[0]} twice")
+    return value[0], value[1]
+
+
+Pair = Annotated[tuple[str, str], PlainValidator(_pair, json_schema_input_type=list[str])]
+
+
+class Correlation(Strict):
+    """A rank (Spearman) correlation between two assumptions, applied through a Gaussian copula."""
+
+    keys: Pair
+    rank: float = Field(ge=-1.0, le=1.0)
+    rationale: NonEmpty
+
+
 class ScenarioFile(Strict):
     name: Slug
     description: NonEmpty
@@ -304,3 +324,4 @@ class ScenarioFile(Strict):
     reporting_currency: Currency | None = None
     as_of: dt.date | None = None
     overrides: dict[str, Override] = Field(default_factory=dict)
+    correlations: list[Correlation] = Field(default_factory=list)

@@ -1,0 +1,180 @@
+"""Assumptions as distributions, and the samplers whose uniform draws those distributions map into values.
+
+One code path serves Monte Carlo, tornado and Sobol: uniform numbers in (0, 1), from a sampler or chosen by hand
+(0.05 and 0.95 for a tornado), go through `Distribution.ppf`, the inverse CDF.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+from scipy.stats import qmc
+
+from model.catalogue import PARAMETERS
+from model.correlation import gaussian_copula_matrix
+from model.errors import UsageError
+from model.loading import FX_PREFIX, Inputs, ResolvedAssumption
+
+Z95 = float(ndtri(0.95))  # a 90% interval spans this many standard deviations either side of the median
+
+
+@dataclass(frozen=True)
+class Width:
+    """Half-width of the default 90% interval: `relative` for positive levels (the interval runs from
+    value / (1 + relative) to value x (1 + relative)), `absolute` for rates and shares (value +/- absolute)."""
+
+    relative: float
+    absolute: float
+
+
+# The one place that says how uncertain a confidence level is, where an assumption gives no explicit range.
+DEFAULT_WIDTHS: dict[str, Width] = {
+    "high": Width(relative=0.10, absolute=0.02),
+    "medium": Width(relative=0.25, absolute=0.05),
+    "low": Width(relative=0.50, absolute=0.10),
+}
+SAMPLERS = ("sobol", "lhs", "random")
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """An assumption's distribution: median `center` with 5th and 95th percentiles `lower` and `upper`.
+
+    Each side of the median has its own spread (a two-piece normal or lognormal), so a lopsided range such as
+    "more than 380bn" keeps the value as its median. Arrays are (K,): one entry for a single value, one per
+    given year for a series, whose years all move together (one uniform number per draw). Draws are clipped to
+    the parameter's valid interval [`low`, `high`].
+    """
+
+    key: str
+    family: str  # "lognormal" for positive levels, "normal" for rates and shares
+    center: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    low: float
+    high: float
+    explicit: bool  # the 90% interval comes from the assumption's range, not from its confidence
+    series: bool  # given as {year: value}
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Values (D, K) at cumulative probabilities u (D,)."""
+        z = ndtri(np.asarray(u, dtype=float))[:, None]
+        if self.family == "lognormal":
+            below, above = np.log(self.center / self.lower), np.log(self.upper / self.center)
+            values = self.center * np.exp(z * np.where(z < 0, below, above) / Z95)
+        else:
+            below, above = self.center - self.lower, self.upper - self.center
+            values = self.center + z * np.where(z < 0, below, above) / Z95
+        return np.clip(values, self.low, self.high)
+
+
+def _valid_interval(item: ResolvedAssumption) -> tuple[float, float]:
+    if item.parameter == FX_PREFIX:
+        return math.nextafter(0.0, 1.0), math.inf
+    parameter = PARAMETERS[item.parameter]
+    low = parameter.lower if parameter.lower_inclusive else math.nextafter(parameter.lower, math.inf)
+    return low, parameter.upper
+
+
+def distribution(item: ResolvedAssumption, widths: dict[str, Width] = DEFAULT_WIDTHS) -> Distribution:
+    """The distribution of one resolved assumption: its explicit range, else the width of its confidence."""
+    value = item.assumption.value
+    center = np.array([value[y] for y in sorted(value)] if isinstance(value, dict) else [value], dtype=float)
+    low, high = _valid_interval(item)
+    family = "lognormal" if low > 0 else "normal"
+    if item.assumption.range is not None:
+        lower, upper = (np.array([bound]) for bound in item.assumption.range)
+    else:
+        width = widths[item.assumption.confidence]
+        if family == "lognormal":
+            lower, upper = center / (1 + width.relative), center * (1 + width.relative)
+        else:
+            lower, upper = center - width.absolute, center + width.absolute
+    return Distribution(item.key, family, center, lower, upper, low, high,
+                        explicit=item.assumption.range is not None, series=isinstance(value, dict))
+
+
+def distributions(inputs: Inputs, widths: dict[str, Width] = DEFAULT_WIDTHS) -> dict[str, Distribution]:
+    """Every assumption of a resolved scenario as a distribution, keyed like `inputs.resolved`."""
+    return {key: distribution(item, widths) for key, item in inputs.resolved.items()}
+
+
+def values_at(dists: dict[str, Distribution], u: np.ndarray) -> dict[str, np.ndarray]:
+    """Assumption values for uniform draws u (D, len(dists)), columns in the order of `dists`, shaped for
+    `parameters.engine_inputs`: (D,) for a single value, (D, K) for a series."""
+    values = {}
+    for column, (key, dist) in enumerate(dists.items()):
+        drawn = dist.ppf(u[:, column])
+        values[key] = drawn if dist.series else drawn[:, 0]
+    return values
+
+
+# ---------------------------------------------------------------------------------------------------------- seeds
+def resolve_seed(rng: np.random.Generator | int | None) -> int:
+    """The integer seed a run records: `rng` itself, one drawn from a Generator, or fresh entropy for None."""
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63))
+    if rng is None:
+        return int(np.random.SeedSequence().entropy % 2**63)
+    if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+        raise UsageError(f"a seed is a non-negative whole number, not {rng!r}")
+    return int(rng)
+
+
+def key_stream(seed: int, key: str) -> np.random.Generator:
+    """A generator that depends only on the seed and the assumption's key."""
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "little")
+    return np.random.default_rng([seed, digest])
+
+
+# ------------------------------------------------------------------------------------------------------- samplers
+class UniformStream:
+    """Uniform draws in (0, 1) for a list of assumption keys, delivered in chunks.
+
+    `sobol` is a scrambled Sobol' sequence over all keys together (its draws depend on the set of keys, in the
+    order given); `lhs` and `random` give each key its own stream that depends only on the seed and the key, so
+    adding an unrelated assumption leaves the others' draws unchanged. Each chunk of `lhs` is itself a Latin
+    hypercube (a run of several chunks is stratified chunk by chunk). `correlation`, a (d, d) Gaussian-copula
+    matrix over the keys, couples the columns while keeping each column uniform.
+    """
+
+    def __init__(self, keys: Sequence[str], *, sampler: str, seed: int, correlation: np.ndarray | None = None):
+        if sampler not in SAMPLERS:
+            raise UsageError(f"unknown sampler '{sampler}'; valid: {', '.join(SAMPLERS)}")
+        self.keys = list(keys)
+        self.sampler = sampler
+        self.cholesky = None if correlation is None else np.linalg.cholesky(correlation)
+        if sampler == "sobol":
+            self._sobol = qmc.Sobol(d=len(self.keys), scramble=True, seed=seed)
+        else:
+            self._streams = [key_stream(seed, key) for key in self.keys]
+
+    def next(self, n: int) -> np.ndarray:
+        """The next n draws, (n, d)."""
+        if self.sampler == "sobol":
+            with warnings.catch_warnings():
+                # scipy warns when n is not a power of two: balance is a little weaker then, never wrong
+                warnings.simplefilter("ignore", category=UserWarning)
+                u = self._sobol.random(n)
+        elif self.sampler == "lhs":
+            u = np.column_stack([(s.permutation(n) + s.random(n)) / n for s in self._streams])
+        else:
+            u = np.column_stack([s.random(n) for s in self._streams])
+        if self.cholesky is not None:
+            u = ndtr(ndtri(u) @ self.cholesky.T)
+        return u
+
+
+def copula_matrix(inputs: Inputs, keys: Sequence[str]) -> tuple[np.ndarray | None, list[str]]:
+    """The scenario's rank correlations as a Gaussian-copula matrix over `keys` (None when there are none), and
+    a note for each pair that had to change to make the matrix valid."""
+    pairs = {(a, b): rho for (a, b), rho in inputs.scenario.correlations.items()}
+    if not pairs:
+        return None, []
+    return gaussian_copula_matrix(keys, pairs)
