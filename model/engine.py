@@ -56,7 +56,8 @@ class EngineInputs:
     """
 
     years: np.ndarray  # (T,) calendar years of the model timeline
-    horizon_start: int  # index in `years` of the horizon's first year; the horizon runs to the end
+    horizon_start: int  # index in `years` of the horizon's first year
+    horizon_stop: int  # index after the horizon's last year (a plan window or base year may reach beyond it)
     capex_base: np.ndarray  # (D, C, 1) capex in its base year
     capex_base_index: np.ndarray  # (C,)
     capex_growth: np.ndarray  # (D, C, T)
@@ -148,7 +149,7 @@ def project(inputs: EngineInputs) -> dict[str, np.ndarray]:
     revenue = compound(inputs.cloud_revenue_base, inputs.cloud_growth, inputs.cloud_revenue_index)
     ai_revenue = revenue * inputs.ai_share
 
-    h = slice(inputs.horizon_start, None)
+    h = slice(inputs.horizon_start, inputs.horizon_stop)
     capex, chips, price, bought, installed = capex[..., h], chips[..., h], price[..., h], bought[..., h], installed[..., h]
     revenue, ai_revenue = revenue[..., h], ai_revenue[..., h]
     capex_cumulative = np.cumsum(capex, axis=-1)

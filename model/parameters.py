@@ -119,6 +119,7 @@ def engine_inputs(inputs: Inputs, values: Mapping[str, np.ndarray] | None = None
     return EngineInputs(
         years=years,
         horizon_start=int(np.searchsorted(years, inputs.scenario.horizon[0])),
+        horizon_stop=int(np.searchsorted(years, inputs.scenario.horizon[1])) + 1,
         capex_base=capex_base,
         capex_base_index=capex_base_index,
         capex_growth=series("capex.growth"),
