@@ -1,4 +1,5 @@
-"""Altair charts of one scenario's projection: tidy frame in, Vega-Lite chart out; nothing is saved or shown.
+"""Altair charts of one scenario's projection and of its uncertainty: tidy frame in, Vega-Lite chart out; nothing is
+saved or shown.
 
 Companies are data: every chart draws the companies of the frame in the order they first appear, each in the
 same colour everywhere.
@@ -7,21 +8,51 @@ same colour everywhere.
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 # Fixed sizes keep the rendered SVG/PNG identical from run to run and readable side by side in the report.
 WIDTH = 560
 HEIGHT = 320
 FACET_WIDTH = 180
+# one band per assumption in the tornado and Sobol panels, so a panel grows with its company's assumptions
+ASSUMPTION_STEP = 22
 
+# Readable names of the metrics charts title; any other metric is named after its key.
+METRIC_NAMES: dict[str, str] = {
+    "capex": "Capex",
+    "capex_cumulative": "Cumulative capex",
+    "ai_chip_spend": "AI-chip spend",
+    "ai_chip_spend_cumulative": "Cumulative AI-chip spend",
+    "accelerators_installed": "Accelerators installed",
+    "cloud_revenue": "Cloud revenue",
+    "ai_revenue": "AI revenue",
+}
 RACE_SHARE_METRICS: dict[str, str] = {
     "capex_share": "Capex",
     "ai_chip_spend_share": "AI-chip spend",
     "accelerators_installed_share": "Accelerators installed",
 }
 CLOUD_REVENUE_METRICS: dict[str, str] = {"cloud_revenue": "Cloud revenue", "ai_revenue": "AI revenue"}
+# The race metrics of lead and overtake probabilities, in panel order.
+RACE_METRICS = ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed")
 
-ChartLike = alt.Chart | alt.LayerChart
+# A projection frame of a run with draws has these summaries of each value over the draws, titled as in tooltips.
+DRAW_SUMMARIES: dict[str, str] = {"mean": "Mean", "p5": "5th percentile", "p50": "Median", "p95": "95th percentile"}
+FAN_SUBTITLE = (
+    "Median and 90% interval: the line is the median of the draws, the band spans their 5th to 95th percentile"
+)
+
+# Tornado bars coloured by the sign of output_high - output_low.
+EFFECTS: dict[int, str] = {1: "raises the output", -1: "lowers the output", 0: "leaves it unchanged"}
+EFFECT_COLOURS: dict[str, str] = {
+    "raises the output": "#2a9d8f",
+    "lowers the output": "#d95f02",
+    "leaves it unchanged": "#9e9e9e",
+}
+SOBOL_INDICES: dict[str, str] = {"total_order": "Total order", "first_order": "First order"}
+
+ChartLike = alt.Chart | alt.LayerChart | alt.FacetChart
 
 
 # ------------------------------------------------------------------------------------------------------- helpers
@@ -29,10 +60,10 @@ def _companies(frame: pd.DataFrame) -> list[str]:
     return frame["company"].drop_duplicates().tolist()
 
 
-def _company_colour(frame: pd.DataFrame) -> alt.Color:
-    """A colour encoding whose domain is every company of the frame, so a company keeps its colour in all charts,
-    even in one where it has no rows."""
-    return alt.Color("company:N", title="Company", scale=alt.Scale(domain=_companies(frame), scheme="tableau10"))
+def _company_colour(companies: list[str]) -> alt.Color:
+    """A colour encoding whose domain is every company given, so a company keeps its colour in all charts, even in
+    one where it has no rows."""
+    return alt.Color("company:N", title="Company", scale=alt.Scale(domain=companies, scheme="tableau10"))
 
 
 def _year_axis() -> alt.X:
@@ -40,13 +71,34 @@ def _year_axis() -> alt.X:
     return alt.X("year:O", title="Year", axis=alt.Axis(labelAngle=0))
 
 
+def _metric_name(metric: str) -> str:
+    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+
+
+def _panel_order(metrics: pd.Series) -> list[str]:
+    """The readable names of `metrics` for panel headers: the race metrics first, in their order, then the rest."""
+    present = metrics.drop_duplicates().tolist()
+    ordered = [metric for metric in RACE_METRICS if metric in present] + [m for m in present if m not in RACE_METRICS]
+    return [_metric_name(metric) for metric in ordered]
+
+
+def _only(frame: pd.DataFrame, column: str) -> object:
+    """The single value of `column` in `frame`: a chart draws one scenario (and a sensitivity one metric and year)."""
+    values = frame[column].drop_duplicates().tolist()
+    if len(values) != 1:
+        raise ValueError(f"a chart draws one {column}, but the frame holds {len(values)}: {values}")
+    return values[0]
+
+
 def _metric_rows(frame: pd.DataFrame, metrics: list[str]) -> tuple[pd.DataFrame, str]:
-    """The rows of `metrics` (only the columns charts use, so extra columns such as p5/p95 are ignored) and their
-    common unit."""
-    scenarios = frame["scenario"].drop_duplicates().tolist()
-    if len(scenarios) > 1:
-        raise ValueError(f"a chart draws one scenario, but the frame holds {len(scenarios)}: {scenarios}")
-    rows = frame.loc[frame["metric"].isin(metrics), ["company", "year", "metric", "unit", "value"]]
+    """The rows of `metrics` (only the columns charts use) and their common unit.
+
+    When the rows have Monte Carlo summaries (non-null p5 and p95) their columns mean, p5, p50 and p95 come too, and
+    the line charts draw fans; columns of summaries left empty, as a run without draws may write them, are dropped.
+    """
+    _only(frame, "scenario")
+    summaries = [column for column in DRAW_SUMMARIES if column in frame.columns]
+    rows = frame.loc[frame["metric"].isin(metrics), ["company", "year", "metric", "unit", "value", *summaries]]
     missing = sorted(set(metrics) - set(rows["metric"]))
     if missing:
         present = sorted(frame["metric"].drop_duplicates())
@@ -54,45 +106,113 @@ def _metric_rows(frame: pd.DataFrame, metrics: list[str]) -> tuple[pd.DataFrame,
     units = rows["unit"].drop_duplicates().tolist()
     if len(units) > 1:
         raise ValueError(f"metrics {metrics} mix units {units}; a chart needs one unit")
+    interval = rows.reindex(columns=["p5", "p95"]).notna()
+    if not interval.any(axis=None):
+        rows = rows.drop(columns=summaries)
+    elif absent := [column for column in DRAW_SUMMARIES if column not in summaries]:
+        raise ValueError(f"the frame has summaries of draws but no {absent}; a fan chart needs {list(DRAW_SUMMARIES)}")
+    elif not interval.all(axis=None):
+        raise ValueError(f"metric(s) {metrics} have p5 and p95 in some rows only; a fan needs them in every row")
     return rows.reset_index(drop=True), units[0]
 
 
-def _lines_by_company(frame: pd.DataFrame, *, metric: str, quantity: str, subject: str = "by company") -> alt.Chart:
-    """One line per company of `metric` over the years; `quantity` names it in plain words, titled
-    "<quantity> <subject> (<unit>)"."""
-    rows, unit = _metric_rows(frame, [metric])
+def _has_draws(rows: pd.DataFrame) -> bool:
+    return "p50" in rows.columns
+
+
+def _titled(text: str, rows: pd.DataFrame, fan_subtitle: str = FAN_SUBTITLE) -> str | alt.Title:
+    # a plain title without draws keeps the charts of a one-draw run exactly as they were
+    return alt.Title(text, subtitle=fan_subtitle) if _has_draws(rows) else text
+
+
+def _value_tooltips(rows: pd.DataFrame, title: str, unit: str) -> list[alt.Tooltip]:
+    """The value's tooltip, titled `title`; with draws, the projection at the assumptions' values and the summaries
+    of the draws, each in `unit`."""
+    if not _has_draws(rows):
+        return [alt.Tooltip("value:Q", title=title, format=",.1f")]
+    return [alt.Tooltip("value:Q", title=f"At the assumptions' values ({unit})", format=",.1f")] + [
+        alt.Tooltip(f"{column}:Q", title=f"{name} ({unit})", format=",.1f") for column, name in DRAW_SUMMARIES.items()
+    ]
+
+
+def _band(rows: pd.DataFrame, companies: list[str], y_title: str) -> alt.Chart:
+    """Each company's 90% interval of the draws (p5 to p95), pale in its colour, to sit behind its median line."""
     return (
-        alt.Chart(rows[["company", "year", "value"]], title=f"{quantity} {subject} ({unit})")
+        alt.Chart(rows)
+        # no tooltip: an area reports one point of its series, whichever the pointer is nearest; the line's points
+        # carry the numbers
+        .mark_area(opacity=0.18)
+        .encode(
+            x=_year_axis(),
+            y=alt.Y("p5:Q", title=y_title),
+            y2="p95:Q",
+            # opaque swatches: the band's pale one would misstate the company's colour
+            color=_company_colour(companies).legend(symbolOpacity=1),
+        )
+    )
+
+
+def _lines_by_company(frame: pd.DataFrame, *, metric: str, subject: str = "by company") -> ChartLike:
+    """One line per company of `metric` over the years, titled "<metric name> <subject> (<unit>)"; with draws the
+    line follows the median, over a band of the 90% interval."""
+    rows, unit = _metric_rows(frame, [metric])
+    quantity = _metric_name(metric)
+    y_title = f"{quantity} ({unit})"
+    drawn = rows.drop(columns=["metric", "unit"])
+    lines = (
+        alt.Chart(drawn)
         .mark_line(point=True)
         .encode(
             x=_year_axis(),
-            y=alt.Y("value:Q", title=f"{quantity} ({unit})"),
-            color=_company_colour(frame),
+            y=alt.Y(f"{'p50' if _has_draws(rows) else 'value'}:Q", title=y_title),
+            color=_company_colour(_companies(frame)),
             tooltip=[
                 alt.Tooltip("company:N", title="Company"),
                 alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("value:Q", title=f"{quantity} ({unit})", format=",.1f"),
+                *_value_tooltips(rows, y_title, unit),
             ],
         )
-        .properties(width=WIDTH, height=HEIGHT)
+    )
+    title = _titled(f"{quantity} {subject} ({unit})", rows)
+    if not _has_draws(rows):
+        return lines.properties(title=title, width=WIDTH, height=HEIGHT)
+    band = _band(drawn, _companies(frame), y_title)
+    return alt.layer(band, lines, title=title).properties(width=WIDTH, height=HEIGHT)
+
+
+def _assumption_labels(frame: pd.DataFrame) -> pd.Series:
+    """Each row's assumption key without its company's prefix ("alpha.capex.plan_total" -> "capex.plan_total" in
+    Alpha's panel), the prefix being the company's name in lower case without spaces or punctuation; keys of another
+    company or of none ("fx.CNY") keep theirs, since the panel's company does not name them."""
+    prefixes = frame["company"].str.lower().str.replace(r"[^a-z0-9]", "", regex=True) + "."
+    return pd.Series(
+        [key.removeprefix(prefix) for key, prefix in zip(frame["key"], prefixes, strict=True)], index=frame.index
+    )
+
+
+def _assumption_panels(layers: alt.LayerChart, frame: pd.DataFrame, *, x_independent: bool) -> alt.FacetChart:
+    """`layers` (over assumptions on y) in one panel per company of `frame`, each company's name above its panel.
+    Each panel lists only its own assumptions, so y is independent."""
+    header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelFontSize=12)
+    return layers.facet(row=alt.Row("company:N", title=None, sort=_companies(frame), header=header)).resolve_scale(
+        y="independent", x="independent" if x_independent else "shared"
     )
 
 
 # ---------------------------------------------------------------------------------------------------------- charts
-def capex_by_company(frame: pd.DataFrame) -> alt.Chart:
-    """Yearly capex per company (metric `capex`), one line each."""
-    return _lines_by_company(frame, metric="capex", quantity="Capex")
+def capex_by_company(frame: pd.DataFrame) -> ChartLike:
+    """Yearly capex per company (metric `capex`), one line each; with draws, the median over a 90% band."""
+    return _lines_by_company(frame, metric="capex")
 
 
 def cumulative_capex_vs_plan(frame: pd.DataFrame, plans: pd.DataFrame) -> alt.LayerChart:
     """Cumulative capex per company (metric `capex_cumulative`) with a dashed, labelled rule at each company's
-    multi-year plan total, so one company's spend over a window reads against another's announced plan.
+    multi-year plan total, so one company's spend over a window reads against another's announced plan; with
+    draws, the lines are medians over 90% bands.
 
     `plans` has columns company, plan_total, unit, start, end (unit must be the capex unit); it may be empty.
     """
-    lines = _lines_by_company(
-        frame, metric="capex_cumulative", quantity="Cumulative capex", subject="against announced plans"
-    )
+    lines = _lines_by_company(frame, metric="capex_cumulative", subject="against announced plans")
     _, unit = _metric_rows(frame, ["capex_cumulative"])
     plan_units = set(plans["unit"]) - {unit}
     if plan_units:
@@ -106,7 +226,7 @@ def cumulative_capex_vs_plan(frame: pd.DataFrame, plans: pd.DataFrame) -> alt.La
     )
     rule_base = alt.Chart(plan_rules).encode(
         y=alt.Y("plan_total:Q"),
-        color=_company_colour(frame),
+        color=_company_colour(_companies(frame)),
         tooltip=[
             alt.Tooltip("company:N", title="Company"),
             alt.Tooltip("plan_total:Q", title=f"Plan total ({unit})", format=",.1f"),
@@ -119,33 +239,39 @@ def cumulative_capex_vs_plan(frame: pd.DataFrame, plans: pd.DataFrame) -> alt.La
     labels = rule_base.mark_text(align="left", baseline="bottom", dx=4, dy=-3, fontSize=11).encode(
         x=alt.value(0), text="label:N"
     )
-    # the layer takes its title and size from the lines
-    return alt.layer(lines, rules, labels)
+    # `+` appends to the fan's layers rather than nesting them; the layer takes its title and size from the lines
+    return lines + rules + labels
 
 
-def ai_chip_spend(frame: pd.DataFrame) -> alt.Chart:
-    """Yearly AI-chip spend per company (metric `ai_chip_spend`), one line each."""
-    return _lines_by_company(frame, metric="ai_chip_spend", quantity="AI-chip spend")
+def ai_chip_spend(frame: pd.DataFrame) -> ChartLike:
+    """Yearly AI-chip spend per company (metric `ai_chip_spend`), one line each; with draws, the median over a 90%
+    band."""
+    return _lines_by_company(frame, metric="ai_chip_spend")
 
 
-def accelerators_installed(frame: pd.DataFrame) -> alt.Chart:
-    """Installed base of accelerators per company (metric `accelerators_installed`), one line each."""
-    return _lines_by_company(frame, metric="accelerators_installed", quantity="Accelerators installed")
+def accelerators_installed(frame: pd.DataFrame) -> ChartLike:
+    """Installed base of accelerators per company (metric `accelerators_installed`), one line each; with draws, the
+    median over a 90% band."""
+    return _lines_by_company(frame, metric="accelerators_installed")
 
 
 def cloud_revenue(frame: pd.DataFrame) -> alt.LayerChart:
-    """Cloud revenue (solid) and the AI revenue within it (dashed) per company."""
+    """Cloud revenue (solid) and the AI revenue within it (dashed) per company; with draws, both lines are medians
+    and cloud revenue has a band of its 90% interval (a second band for AI revenue would hide the first)."""
     rows, unit = _metric_rows(frame, list(CLOUD_REVENUE_METRICS))
-    rows = rows.assign(series=rows["metric"].map(CLOUD_REVENUE_METRICS))[["company", "year", "series", "value"]]
+    summaries = [column for column in DRAW_SUMMARIES if column in rows.columns]
+    rows = rows.assign(series=rows["metric"].map(CLOUD_REVENUE_METRICS))[
+        ["company", "year", "series", "value", *summaries]
+    ]
     revenue = alt.Chart(rows).encode(
         x=_year_axis(),
-        y=alt.Y("value:Q", title=f"Revenue ({unit})"),
-        color=_company_colour(frame),
+        y=alt.Y(f"{'p50' if _has_draws(rows) else 'value'}:Q", title=f"Revenue ({unit})"),
+        color=_company_colour(_companies(frame)),
         tooltip=[
             alt.Tooltip("company:N", title="Company"),
             alt.Tooltip("series:N", title="Revenue"),
             alt.Tooltip("year:O", title="Year"),
-            alt.Tooltip("value:Q", title=unit, format=",.1f"),
+            *_value_tooltips(rows, unit, unit),
         ],
     )
     lines = revenue.mark_line().encode(
@@ -159,9 +285,17 @@ def cloud_revenue(frame: pd.DataFrame) -> alt.LayerChart:
     )
     # points in their own layer: as a line's overlay they would make Vega-Lite hide the dash legend's strokes
     points = revenue.mark_point(filled=True, opacity=1)
-    return alt.layer(lines, points, title=f"Cloud revenue and AI revenue by company ({unit})").properties(
-        width=WIDTH, height=HEIGHT
+    layers = [lines, points]
+    if _has_draws(rows):
+        cloud = rows[rows["series"] == CLOUD_REVENUE_METRICS["cloud_revenue"]]
+        layers.insert(0, _band(cloud, _companies(frame), f"Revenue ({unit})"))
+    title = _titled(
+        f"Cloud revenue and AI revenue by company ({unit})",
+        rows,
+        "Median and 90% interval: lines are medians of the draws, the band spans cloud revenue's 5th to 95th "
+        "percentile",
     )
+    return alt.layer(*layers, title=title).properties(width=WIDTH, height=HEIGHT)
 
 
 def race_shares(frame: pd.DataFrame) -> alt.Chart:
@@ -185,7 +319,7 @@ def race_shares(frame: pd.DataFrame) -> alt.Chart:
                 scale=alt.Scale(domain=[0, 1]),
                 stack="zero",
             ),
-            color=_company_colour(frame),
+            color=_company_colour(_companies(frame)),
             # stack companies in frame order, the first on the baseline so its share reads straight off the axis
             order=alt.Order("company_order:Q", sort="ascending"),
             column=alt.Column("measure:N", title=None, sort=list(RACE_SHARE_METRICS.values())),
@@ -201,7 +335,7 @@ def race_shares(frame: pd.DataFrame) -> alt.Chart:
 
 
 def build_charts(frame: pd.DataFrame, plans: pd.DataFrame) -> dict[str, ChartLike]:
-    """Every chart of a run, in report order, keyed by the file stem it is saved under."""
+    """Every chart of a projection, in report order, keyed by the file stem it is saved under."""
     return {
         "capex": capex_by_company(frame),
         "capex_cumulative_vs_plan": cumulative_capex_vs_plan(frame, plans),
@@ -210,3 +344,225 @@ def build_charts(frame: pd.DataFrame, plans: pd.DataFrame) -> dict[str, ChartLik
         "race_shares": race_shares(frame),
         "accelerators_installed": accelerators_installed(frame),
     }
+
+
+# ----------------------------------------------------------------------------------------------- sensitivity
+def tornado(frame: pd.DataFrame) -> alt.FacetChart:
+    """How far each assumption alone moves the output: per company, a bar from the output with the assumption at
+    its 5th percentile to the output with it at its 95th (the others at their values), largest swing on top, a
+    line at the base output (every assumption at its value), the bar coloured by whether the high input raises or
+    lowers the output.
+
+    `frame` is the tornado frame: scenario, metric, unit, company, year, key, input_low, input_high, output_low,
+    output_high, base, swing; one metric, year and unit.
+    """
+    _only(frame, "scenario")
+    name, year, unit = _metric_name(str(_only(frame, "metric"))), _only(frame, "year"), _only(frame, "unit")
+    effect = np.sign(frame["output_high"] - frame["output_low"]).map(EFFECTS)
+    rows = frame[["company", "key", "input_low", "input_high", "output_low", "output_high", "base", "swing"]].assign(
+        assumption=_assumption_labels(frame), effect=effect
+    )
+    x_title = f"{name} in {year} ({unit})"
+    # zero off: the swings are what matter, and a base far from zero would squeeze them into slivers
+    x_scale = alt.Scale(zero=False)
+    effects = [label for label in EFFECT_COLOURS if label in set(effect)]
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            x=alt.X("output_low:Q", title=x_title, scale=x_scale),
+            x2="output_high:Q",
+            y=alt.Y("assumption:N", title=None, sort=alt.EncodingSortField("swing", order="descending")),
+            color=alt.Color(
+                "effect:N",
+                title="Assumption at its 95th percentile",
+                scale=alt.Scale(domain=effects, range=[EFFECT_COLOURS[label] for label in effects]),
+            ),
+            tooltip=[
+                alt.Tooltip("key:N", title="Assumption"),
+                alt.Tooltip("input_low:N", title="5th percentile"),
+                alt.Tooltip("input_high:N", title="95th percentile"),
+                alt.Tooltip("output_low:Q", title=f"Output at the 5th ({unit})", format=",.1f"),
+                alt.Tooltip("output_high:Q", title=f"Output at the 95th ({unit})", format=",.1f"),
+                alt.Tooltip("swing:Q", title=f"Swing ({unit})", format=",.1f"),
+            ],
+        )
+    )
+    base = (
+        alt.Chart()
+        .mark_rule(color="#333333", strokeWidth=1.5)
+        .encode(
+            x=alt.X("min(base):Q", title=x_title, scale=x_scale),
+            tooltip=[alt.Tooltip("min(base):Q", title=f"Base: every assumption at its value ({unit})", format=",.1f")],
+        )
+    )
+    layers = alt.layer(bars, base, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP))
+    return _assumption_panels(layers, frame, x_independent=True).properties(
+        title=alt.Title(
+            f"{x_title}: the swing of each assumption",
+            subtitle="Bar: the output with one assumption at its 5th and at its 95th percentile, the others at their "
+            "values; line: every assumption at its value",
+        )
+    )
+
+
+def sobol(frame: pd.DataFrame) -> alt.FacetChart:
+    """Which assumptions the output's variance comes from: per company, each assumption's total-order Sobol index
+    (its share with every interaction) and its first-order index (its share alone) as a pair of bars, each with
+    its 95% bootstrap interval, largest total on top, on a 0-1 axis (estimates below 0 or above 1, from
+    sampling noise, are drawn at the edge; the tooltip gives them as estimated).
+
+    `frame` is the Sobol frame: scenario, metric, unit, company, year, key, first_order, first_order_low,
+    first_order_high, total_order, total_order_low, total_order_high; one metric and year.
+    """
+    _only(frame, "scenario")
+    name, year = _metric_name(str(_only(frame, "metric"))), _only(frame, "year")
+    columns = [f"{index}{bound}" for index in SOBOL_INDICES for bound in ("", "_low", "_high")]
+    rows = frame[["company", "key", *columns]].assign(assumption=_assumption_labels(frame))
+    # clamp is for display only: the data keep the estimates
+    x_scale = alt.Scale(domain=[0, 1], clamp=True)
+    index_names = list(SOBOL_INDICES.values())
+    # each index in its own half of the assumption's band
+    offset = alt.YOffset("index:N", scale=alt.Scale(domain=index_names))
+    bounds = {"": "", "_low": ", 95% interval from", "_high": ", 95% interval to"}
+    base = alt.Chart().encode(
+        # "max", not the default "sum": Vega-Lite drops any other sort when it unions the layers' domains
+        y=alt.Y("assumption:N", title=None, sort=alt.EncodingSortField("total_order", op="max", order="descending")),
+        yOffset=offset,
+        tooltip=[alt.Tooltip("key:N", title="Assumption")]
+        + [
+            alt.Tooltip(f"{index}{bound}:Q", title=f"{label}{words}", format=".3f")
+            for index, label in SOBOL_INDICES.items()
+            for bound, words in bounds.items()
+        ],
+    )
+    layers = []
+    for index, label in SOBOL_INDICES.items():
+        # a constant field, not a datum, names the index: only a field's colour scale takes the fixed colours
+        indexed = base.transform_calculate(index=f"'{label}'")
+        layers += [
+            indexed.mark_bar().encode(
+                x=alt.X(f"{index}:Q", title="Share of the output's variance", scale=x_scale, axis=alt.Axis(format="%")),
+                color=alt.Color(
+                    "index:N", title="Sobol index", scale=alt.Scale(domain=index_names, range=["#9ecae1", "#3182bd"])
+                ),
+            ),
+            indexed.mark_rule(color="#222222").encode(
+                x=f"{index}_low:Q",
+                x2=f"{index}_high:Q",
+                # a rule sits at the start of its band unless told to take the middle, the centre of its bar
+                yOffset=offset.bandPosition(0.5),
+            ),
+        ]
+    # with an offset, the step is each bar's: the pair of bars takes about one assumption's step
+    chart = alt.layer(*layers, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP // 2))
+    return _assumption_panels(chart, frame, x_independent=False).properties(
+        title=alt.Title(
+            f"{name} in {year}: where its variance comes from (Sobol indices)",
+            subtitle="Total order: the assumption with all its interactions; first order: the assumption alone; "
+            "whiskers: 95% bootstrap interval",
+        )
+    )
+
+
+# ----------------------------------------------------------------------------------------------------- the race
+def lead_probability(frame: pd.DataFrame) -> alt.Chart:
+    """The probability that each company leads (is first in that year, over the draws) on cumulative capex,
+    cumulative AI-chip spend and installed accelerators: one panel per metric, a line per company.
+
+    `frame` has columns scenario, metric, company, year, probability.
+    """
+    _only(frame, "scenario")
+    rows = frame[["company", "metric", "year", "probability"]].assign(measure=frame["metric"].map(_metric_name))
+    return (
+        alt.Chart(rows, title="Probability of leading by company (% of draws in which it is first)")
+        .mark_line(point=True)
+        .encode(
+            x=_year_axis(),
+            y=alt.Y(
+                "probability:Q",
+                title="Probability of leading",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=_company_colour(_companies(frame)),
+            column=alt.Column("measure:N", title=None, sort=_panel_order(frame["metric"])),
+            tooltip=[
+                alt.Tooltip("company:N", title="Company"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("probability:Q", title="Probability of leading", format=".1%"),
+            ],
+        )
+        .properties(width=FACET_WIDTH, height=HEIGHT)
+    )
+
+
+def overtake_years(frame: pd.DataFrame, *, companies: list[str] | None = None) -> ChartLike:
+    """When one company first overtakes another: for each (company, rival) pair with any overtake, a row of panels,
+    one per metric, with bars of the probability that the overtake happens in each year, coloured by the
+    overtaking company, and the probability that it happens at all (the sum) in the corner.
+
+    `frame` has columns scenario, metric, company, rival, year, probability; it may be empty (nobody overtook), and
+    the chart then says so. `companies` fixes the colour order, to match the other charts (pass the projection's
+    companies); by default it is the order the companies appear in, as overtakers, then as rivals.
+    """
+    title = "Year of first overtaking (% of draws)"
+    if frame.empty:
+        message = pd.DataFrame({"message": ["No company overtook another in any draw."]})
+        return (
+            alt.Chart(message, title=title)
+            .mark_text(fontSize=14)
+            .encode(text="message:N")
+            .properties(width=WIDTH, height=60)
+        )
+    _only(frame, "scenario")
+    if companies is None:
+        companies = pd.concat([frame["company"], frame["rival"]]).drop_duplicates().tolist()
+    pairs = frame["company"] + " overtakes " + frame["rival"]
+    rows = frame[["company", "rival", "metric", "year", "probability"]].assign(
+        measure=frame["metric"].map(_metric_name), pair=pairs
+    )
+    # Vega-Lite puts the cells of a sorted row x column facet in the wrong places when one has no rows
+    # (vega-lite#8675), so a pair that never overtakes on a metric gets one row of probability 0, which is what
+    # its missing rows mean.
+    cells = (
+        rows[["company", "rival", "pair"]]
+        .drop_duplicates()
+        .merge(rows[["metric", "measure"]].drop_duplicates(), how="cross")
+        .merge(rows[["pair", "metric"]].drop_duplicates(), how="left", indicator=True)
+    )
+    empty = cells[cells["_merge"] == "left_only"].assign(year=rows["year"].min(), probability=0.0)
+    rows = pd.concat([rows, empty], ignore_index=True)[rows.columns]
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            x=_year_axis(),
+            y=alt.Y("probability:Q", title="Probability", axis=alt.Axis(format="%")),
+            color=_company_colour(companies),
+            tooltip=[
+                alt.Tooltip("pair:N", title="Overtake"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("probability:Q", title="Probability", format=".1%"),
+            ],
+        )
+    )
+    total = (
+        alt.Chart()
+        .transform_aggregate(total="sum(probability)")
+        .transform_calculate(label="'in all: ' + format(datum.total, '.0%')")
+        .mark_text(align="right", baseline="top", fontSize=11, color="#333333")
+        .encode(x=alt.value(FACET_WIDTH - 4), y=alt.value(4), text="label:N")
+    )
+    header = alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")
+    return (
+        alt.layer(bars, total, data=rows)
+        .properties(width=FACET_WIDTH, height=90)
+        .facet(
+            row=alt.Row("pair:N", title=None, sort=pairs.drop_duplicates().tolist(), header=header),
+            column=alt.Column("measure:N", title=None, sort=_panel_order(frame["metric"])),
+            title=title,
+        )
+    )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pandas as pd
 import pytest
 
 from model import charts
+from model.report import render_chart
 
 YEARS = (2025, 2026, 2027)
 MONEY_METRICS = ("capex", "capex_cumulative", "ai_chip_spend", "cloud_revenue", "ai_revenue")
@@ -47,8 +51,18 @@ def main_view(spec: dict) -> dict:
     return spec["layer"][0] if "layer" in spec else spec
 
 
-def rows_of(frame: pd.DataFrame, metric: str) -> list[dict]:
-    return frame.loc[frame["metric"] == metric, ["company", "year", "value"]].to_dict("records")
+def rows_of(frame: pd.DataFrame, metric: str, columns: tuple[str, ...] = ("company", "year", "value")) -> list[dict]:
+    return frame.loc[frame["metric"] == metric, list(columns)].to_dict("records")
+
+
+def with_draws(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as a run with draws writes it: summaries around each value, the median not equal to the value."""
+    return frame.assign(
+        mean=frame["value"] * 1.1, p5=frame["value"] * 0.8, p50=frame["value"] * 1.05, p95=frame["value"] * 1.3
+    )
+
+
+DRAW_COLUMNS = ("company", "year", "value", "mean", "p5", "p50", "p95")
 
 
 @pytest.mark.parametrize(
@@ -145,17 +159,21 @@ def test_build_charts_in_report_order(frame, plans):
     ]
 
 
-def test_every_chart_shares_one_colour_per_company_in_frame_order(plans):
+@pytest.mark.parametrize("draws", [False, True])
+def test_every_chart_shares_one_colour_per_company_in_frame_order(plans, draws):
     # not alphabetical: the frame's order is the legend's and the palette's
     frame = tidy_frame(["Gamma", "Alpha", "Beta"])
+    frame = with_draws(frame) if draws else frame
     for name, chart in charts.build_charts(frame, plans).items():
         encoding = main_view(chart.to_dict())["encoding"]
         assert encoding["color"]["scale"] == {"domain": ["Gamma", "Alpha", "Beta"], "scheme": "tableau10"}, name
         assert (encoding["x"]["field"], encoding["x"]["type"]) == ("year", "ordinal"), name
 
 
-def test_a_fourth_company_appears_in_every_chart(plans):
+@pytest.mark.parametrize("draws", [False, True])
+def test_a_fourth_company_appears_in_every_chart(plans, draws):
     frame = tidy_frame(["Alpha", "Beta", "Gamma", "Delta"])
+    frame = with_draws(frame) if draws else frame
     for name, chart in charts.build_charts(frame, plans).items():
         spec = chart.to_dict()
         view = main_view(spec)
@@ -163,9 +181,12 @@ def test_a_fourth_company_appears_in_every_chart(plans):
         assert view["encoding"]["color"]["scale"]["domain"][-1] == "Delta", name
 
 
-def test_unknown_columns_are_ignored(frame, plans):
-    with_percentiles = frame.assign(p5=frame["value"] * 0.8, p50=frame["value"], p95=frame["value"] * 1.2)
-    assert charts.build_charts(with_percentiles, plans)["capex"].to_dict() == charts.capex_by_company(frame).to_dict()
+def test_unknown_columns_and_empty_summaries_change_no_chart(frame, plans):
+    # a run without draws may write the summary columns empty: its charts are those of the bare frame
+    empty_summaries = frame.assign(source="made up", mean=np.nan, p5=np.nan, p50=np.nan, p95=np.nan)
+    expected = charts.build_charts(frame, plans)
+    for name, chart in charts.build_charts(empty_summaries, plans).items():
+        assert chart.to_dict() == expected[name].to_dict(), name
 
 
 def test_a_missing_metric_is_named_with_the_metrics_present(frame):
@@ -177,3 +198,367 @@ def test_one_scenario_per_chart(frame):
     two_scenarios = pd.concat([frame, frame.assign(scenario="bull")])
     with pytest.raises(ValueError, match=r"a chart draws one scenario, but the frame holds 2: \['test', 'bull'\]"):
         charts.capex_by_company(two_scenarios)
+
+
+def rendered_y(svg: str, label: str) -> float:
+    """The y of an axis label in a rendered SVG: relative to its axis, so comparable only within one panel."""
+    match = re.search(rf'translate\(-?[\d.]+,(-?[\d.]+)\)"[^>]*>{re.escape(label)}</text>', svg)
+    assert match, f"{label!r} is not a label of the rendered chart"
+    return float(match[1])
+
+
+def assert_renders(chart) -> str:
+    rendered = render_chart(chart)
+    assert rendered.png.startswith(b"\x89PNG")
+    return rendered.svg
+
+
+# ------------------------------------------------------------------------------------------------------ fan charts
+FAN_BUILDERS = {
+    "capex": (charts.capex_by_company, "capex"),
+    "ai_chip_spend": (charts.ai_chip_spend, "ai_chip_spend"),
+    "accelerators_installed": (charts.accelerators_installed, "accelerators_installed"),
+    "capex_cumulative_vs_plan": (lambda frame: charts.cumulative_capex_vs_plan(frame, PLANS), "capex_cumulative"),
+}
+PLANS = pd.DataFrame({"company": ["Alpha"], "plan_total": [30.0], "unit": ["USD bn"], "start": [2025], "end": [2027]})
+
+
+@pytest.mark.parametrize(("builder", "metric"), FAN_BUILDERS.values(), ids=FAN_BUILDERS)
+def test_fan_charts_draw_a_band_behind_the_median(frame, builder, metric):
+    spec = builder(with_draws(frame)).to_dict()
+    band, line = spec["layer"][:2]
+    assert band["mark"] == {"type": "area", "opacity": 0.18}
+    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == ("p5", "p95")
+    assert band["encoding"]["color"]["field"] == "company"
+    assert line["mark"] == {"type": "line", "point": True}
+    assert line["encoding"]["y"]["field"] == "p50"
+    assert [tooltip["field"] for tooltip in line["encoding"]["tooltip"]] == ["company", *DRAW_COLUMNS[1:]]
+    assert "Median and 90% interval" in spec["title"]["subtitle"]
+    expected = rows_of(with_draws(frame), metric, DRAW_COLUMNS)
+    assert data_values(spec, band) == data_values(spec, line) == expected
+
+
+def test_cumulative_capex_fan_keeps_its_plan_rules_in_one_flat_layer(frame, plans):
+    spec = charts.cumulative_capex_vs_plan(with_draws(frame), plans).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line", "rule", "text"]
+    assert spec["title"]["text"] == "Cumulative capex against announced plans (USD bn)"
+
+
+def test_cloud_revenue_fan_bands_cloud_revenue_only(frame):
+    spec = charts.cloud_revenue(with_draws(frame)).to_dict()
+    band, lines, points = spec["layer"]
+    assert band["mark"]["type"] == "area"
+    assert {row["series"] for row in data_values(spec, band)} == {"Cloud revenue"}
+    assert [row["p95"] for row in data_values(spec, band)] == [
+        row["p95"] for row in rows_of(with_draws(frame), "cloud_revenue", ("p95",))
+    ]
+    assert lines["encoding"]["y"]["field"] == points["encoding"]["y"]["field"] == "p50"
+    assert [tooltip["field"] for tooltip in points["encoding"]["tooltip"]] == ["company", "series", *DRAW_COLUMNS[1:]]
+    assert "Median and 90% interval" in spec["title"]["subtitle"]
+
+
+def test_summaries_in_some_rows_only_are_refused(frame):
+    partial = with_draws(frame)
+    partial.loc[partial["company"] == "Beta", "p95"] = np.nan
+    with pytest.raises(ValueError, match=r"metric\(s\) \['capex'\] have p5 and p95 in some rows only"):
+        charts.capex_by_company(partial)
+
+
+def test_a_fan_needs_every_summary(frame):
+    for dropped in ("mean", "p95"):
+        with pytest.raises(
+            ValueError, match=rf"has summaries of draws but no \['{dropped}'\]; a fan chart needs \['mean'"
+        ):
+            charts.capex_by_company(with_draws(frame).drop(columns=dropped))
+
+
+# --------------------------------------------------------------------------------------------------- sensitivity
+def per_row(frame: pd.DataFrame) -> list[str]:
+    """The columns of a sensitivity frame that vary by row; a chart titles the others (one scenario, metric, year)."""
+    return [column for column in frame.columns if column not in ("scenario", "metric", "unit", "year")]
+
+
+def tornado_frame(companies: list[str]) -> pd.DataFrame:
+    """Per company, in the spec's order (swing descending): its capex plan (raises chip spend), the chip price
+    (lowers it), the exchange rate (a key of no company) and a key of another company, which keeps its prefix."""
+    rows = []
+    for position, company in enumerate(companies, start=1):
+        base = position * 100.0
+        slug = company.lower()
+        other = "zeta" if slug != "zeta" else "alpha"
+        rows += [
+            (company, f"{slug}.capex.plan_total", "350", "440", base - 30, base + 40),
+            (
+                company,
+                f"{slug}.accelerator.unit_price",
+                "2025: 1.0, 2026: 0.9",
+                "2025: 2.0, 2026: 1.8",
+                base + 20,
+                base - 25,
+            ),
+            (company, "fx.CNY", "6.9", "7.4", base - 5, base + 6),
+            (company, f"{other}.capex.plan_total", "10", "20", base, base),
+        ]
+    frame = pd.DataFrame(rows, columns=["company", "key", "input_low", "input_high", "output_low", "output_high"])
+    frame = frame.assign(
+        scenario="test",
+        metric="ai_chip_spend_cumulative",
+        unit="USD bn",
+        year=2027,
+        base=frame["company"].map({company: position * 100.0 for position, company in enumerate(companies, start=1)}),
+        swing=(frame["output_high"] - frame["output_low"]).abs(),
+    )
+    return frame[
+        [
+            "scenario",
+            "metric",
+            "unit",
+            "company",
+            "year",
+            "key",
+            "input_low",
+            "input_high",
+            "output_low",
+            "output_high",
+            "base",
+            "swing",
+        ]
+    ]
+
+
+def sobol_frame(companies: list[str]) -> pd.DataFrame:
+    """Per company, total order descending; the last assumption's estimates are below zero, as noise makes them."""
+    rows = []
+    for company in companies:
+        slug = company.lower()
+        rows += [
+            (company, f"{slug}.capex.plan_total", 0.55, 0.5, 0.6, 0.7, 0.62, 0.78),
+            (company, f"{slug}.chips.share_of_capex", 0.2, 0.15, 0.25, 0.3, 0.24, 0.36),
+            (company, "fx.CNY", -0.01, -0.03, 0.02, -0.002, -0.01, 0.01),
+        ]
+    columns = [
+        "company",
+        "key",
+        "first_order",
+        "first_order_low",
+        "first_order_high",
+        "total_order",
+        "total_order_low",
+        "total_order_high",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.assign(scenario="test", metric="ai_chip_spend_cumulative", unit="USD bn", year=2027)[
+        ["scenario", "metric", "unit", "company", "year", *columns[1:]]
+    ]
+
+
+def test_tornado_bars_run_from_low_to_high_output_around_the_base():
+    frame = tornado_frame(["Alpha", "Beta"])
+    spec = charts.tornado(frame).to_dict()
+    assert spec["facet"]["row"]["field"] == "company"
+    assert spec["facet"]["row"]["sort"] == ["Alpha", "Beta"]
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    bars, base = spec["spec"]["layer"]
+    assert bars["mark"]["type"] == "bar"
+    encoding = bars["encoding"]
+    assert (encoding["x"]["field"], encoding["x2"]["field"]) == ("output_low", "output_high")
+    assert encoding["y"]["field"] == "assumption"
+    assert encoding["y"]["sort"] == {"field": "swing", "order": "descending"}
+    assert encoding["color"]["field"] == "effect"
+    assert encoding["color"]["scale"]["domain"] == ["raises the output", "lowers the output", "leaves it unchanged"]
+    assert base["mark"]["type"] == "rule"
+    assert (base["encoding"]["x"]["field"], base["encoding"]["x"]["aggregate"]) == ("base", "min")
+    assert spec["title"]["text"] == "Cumulative AI-chip spend in 2027 (USD bn): the swing of each assumption"
+    drawn = pd.DataFrame(data_values(spec, spec))
+    pd.testing.assert_frame_equal(drawn[per_row(frame)], frame[per_row(frame)].reset_index(drop=True))
+    assert drawn.loc[drawn["company"] == "Alpha", "assumption"].tolist() == [
+        "capex.plan_total",
+        "accelerator.unit_price",
+        "fx.CNY",
+        "zeta.capex.plan_total",
+    ]
+    assert drawn.loc[drawn["company"] == "Beta", "effect"].tolist() == [
+        "raises the output",
+        "lowers the output",
+        "raises the output",
+        "leaves it unchanged",
+    ]
+
+
+def test_tornado_puts_the_largest_swing_on_top():
+    # rows in the opposite order, and keys whose alphabetical order is not the swings'
+    frame = tornado_frame(["Alpha"]).iloc[::-1]
+    svg = assert_renders(charts.tornado(frame))
+    tops = [rendered_y(svg, label) for label in ("capex.plan_total", "accelerator.unit_price", "fx.CNY")]
+    assert tops == sorted(tops)
+
+
+def test_tornado_draws_a_company_added():
+    spec = charts.tornado(tornado_frame(["Alpha", "Beta", "Gamma", "Delta"])).to_dict()
+    assert spec["facet"]["row"]["sort"] == ["Alpha", "Beta", "Gamma", "Delta"]
+    assert {row["company"] for row in data_values(spec, spec)} == {"Alpha", "Beta", "Gamma", "Delta"}
+
+
+def test_tornado_draws_one_metric():
+    frame = tornado_frame(["Alpha"])
+    frame.loc[0, "metric"] = "capex"
+    with pytest.raises(ValueError, match=r"a chart draws one metric, but the frame holds 2"):
+        charts.tornado(frame)
+
+
+def test_sobol_pairs_total_and_first_order_bars_with_their_intervals():
+    frame = sobol_frame(["Alpha", "Beta"])
+    spec = charts.sobol(frame).to_dict()
+    assert spec["facet"]["row"]["sort"] == ["Alpha", "Beta"]
+    assert spec["resolve"]["scale"]["y"] == "independent"
+    layers = spec["spec"]["layer"]
+    assert [layer["mark"]["type"] for layer in layers] == ["bar", "rule", "bar", "rule"]
+    for bar, rule, (index, label) in zip(layers[::2], layers[1::2], charts.SOBOL_INDICES.items(), strict=True):
+        assert bar["encoding"]["x"]["field"] == index
+        assert bar["encoding"]["x"]["scale"] == {"domain": [0, 1], "clamp": True}
+        assert (rule["encoding"]["x"]["field"], rule["encoding"]["x2"]["field"]) == (f"{index}_low", f"{index}_high")
+        for layer in (bar, rule):
+            assert layer["transform"] == [{"calculate": f"'{label}'", "as": "index"}]
+            assert layer["encoding"]["yOffset"]["field"] == "index"
+            assert layer["encoding"]["y"]["sort"] == {"field": "total_order", "op": "max", "order": "descending"}
+    assert layers[0]["encoding"]["color"]["scale"]["domain"] == ["Total order", "First order"]
+    drawn = pd.DataFrame(data_values(spec, spec))
+    # the data keep the negative estimates: only the axis clamps them
+    pd.testing.assert_frame_equal(drawn[per_row(frame)], frame[per_row(frame)].reset_index(drop=True))
+    assert drawn["assumption"].tolist() == ["capex.plan_total", "chips.share_of_capex", "fx.CNY"] * 2
+
+
+def test_sobol_puts_the_largest_total_order_on_top():
+    frame = sobol_frame(["Alpha"]).iloc[::-1]
+    frame["key"] = ["a.first_alphabetically", "alpha.middle", "z.last_alphabetically"]
+    svg = assert_renders(charts.sobol(frame))
+    tops = [rendered_y(svg, label) for label in ("z.last_alphabetically", "middle", "a.first_alphabetically")]
+    assert tops == sorted(tops)
+
+
+def test_sobol_draws_a_company_added():
+    spec = charts.sobol(sobol_frame(["Alpha", "Beta", "Gamma", "Delta"])).to_dict()
+    assert spec["facet"]["row"]["sort"] == ["Alpha", "Beta", "Gamma", "Delta"]
+    assert {row["company"] for row in data_values(spec, spec)} == {"Alpha", "Beta", "Gamma", "Delta"}
+
+
+# ------------------------------------------------------------------------------------------------------- the race
+def lead_frame(companies: list[str]) -> pd.DataFrame:
+    """Company i of n leads with probability (n - i) / sum, the same on every metric; metrics in an order that is
+    neither the panels' nor alphabetical."""
+    weights = np.arange(len(companies), 0, -1) / np.arange(len(companies), 0, -1).sum()
+    rows = [
+        ("test", metric, company, year, weight)
+        for metric in ("accelerators_installed", "capex_cumulative", "ai_chip_spend_cumulative")
+        for company, weight in zip(companies, weights, strict=True)
+        for year in YEARS
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "metric", "company", "year", "probability"])
+
+
+def test_lead_probability_draws_a_line_per_company_in_a_panel_per_metric():
+    frame = lead_frame(["Gamma", "Alpha", "Beta"])
+    spec = charts.lead_probability(frame).to_dict()
+    assert spec["mark"] == {"type": "line", "point": True}
+    encoding = spec["encoding"]
+    assert encoding["column"]["field"] == "measure"
+    assert encoding["column"]["sort"] == ["Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed"]
+    assert (encoding["x"]["field"], encoding["x"]["type"]) == ("year", "ordinal")
+    assert encoding["y"]["field"] == "probability"
+    assert (encoding["y"]["axis"]["format"], encoding["y"]["scale"]["domain"]) == ("%", [0, 1])
+    assert encoding["color"]["scale"] == {"domain": ["Gamma", "Alpha", "Beta"], "scheme": "tableau10"}
+    drawn = pd.DataFrame(data_values(spec, spec))
+    columns = ["company", "metric", "year", "probability"]
+    pd.testing.assert_frame_equal(drawn[columns], frame[columns])
+    assert drawn.groupby(["metric", "year"])["probability"].sum().tolist() == pytest.approx([1.0] * 9)
+
+
+def test_lead_probability_draws_a_company_added():
+    spec = charts.lead_probability(lead_frame(["Alpha", "Beta", "Gamma", "Delta"])).to_dict()
+    assert spec["encoding"]["color"]["scale"]["domain"][-1] == "Delta"
+    assert {row["company"] for row in data_values(spec, spec)} == {"Alpha", "Beta", "Gamma", "Delta"}
+
+
+def overtake_frame(pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    """Every pair overtakes on every race metric: in 2026 with probability 0.1 and in 2027 with 0.3."""
+    rows = [
+        ("test", metric, company, rival, year, probability)
+        for metric in charts.RACE_METRICS
+        for company, rival in pairs
+        for year, probability in ((2026, 0.1), (2027, 0.3))
+    ]
+    return pd.DataFrame(rows, columns=["scenario", "metric", "company", "rival", "year", "probability"])
+
+
+def test_overtake_years_draw_a_row_per_pair_and_a_column_per_metric():
+    frame = overtake_frame([("Beta", "Alpha"), ("Gamma", "Alpha")])
+    spec = charts.overtake_years(frame, companies=["Alpha", "Beta", "Gamma"]).to_dict()
+    assert spec["facet"]["row"]["field"] == "pair"
+    assert spec["facet"]["row"]["sort"] == ["Beta overtakes Alpha", "Gamma overtakes Alpha"]
+    assert spec["facet"]["column"]["sort"] == ["Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed"]
+    bars, total = spec["spec"]["layer"]
+    assert bars["mark"]["type"] == "bar"
+    assert (bars["encoding"]["x"]["field"], bars["encoding"]["y"]["field"]) == ("year", "probability")
+    assert bars["encoding"]["y"]["axis"]["format"] == "%"
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["Alpha", "Beta", "Gamma"]
+    assert total["mark"]["type"] == "text"
+    assert total["transform"][0] == {"aggregate": [{"op": "sum", "field": "probability", "as": "total"}]}
+    drawn = pd.DataFrame(data_values(spec, spec))
+    columns = ["company", "rival", "metric", "year", "probability"]
+    pd.testing.assert_frame_equal(drawn[columns], frame[columns])
+    assert drawn["pair"].drop_duplicates().tolist() == ["Beta overtakes Alpha", "Gamma overtakes Alpha"]
+
+
+def test_overtake_years_fill_an_empty_cell_with_a_zero():
+    # Beta never overtakes Alpha on capex: without a row there, Vega-Lite would shift the grid's cells
+    frame = overtake_frame([("Beta", "Alpha"), ("Gamma", "Alpha")])
+    frame = frame[~((frame["company"] == "Beta") & (frame["metric"] == "capex_cumulative"))]
+    spec = charts.overtake_years(frame).to_dict()
+    drawn = pd.DataFrame(data_values(spec, spec))
+    assert len(drawn) == len(frame) + 1
+    assert drawn.iloc[-1].to_dict() == {
+        "company": "Beta",
+        "rival": "Alpha",
+        "metric": "capex_cumulative",
+        "year": 2026,
+        "probability": 0.0,
+        "measure": "Cumulative capex",
+        "pair": "Beta overtakes Alpha",
+    }
+
+
+def test_overtake_colours_follow_overtakers_then_rivals_unless_given():
+    frame = overtake_frame([("Gamma", "Alpha"), ("Beta", "Alpha")])
+    for companies, colours in (
+        (None, ["Gamma", "Beta", "Alpha"]),
+        (["Alpha", "Beta", "Gamma"], ["Alpha", "Beta", "Gamma"]),
+    ):
+        spec = charts.overtake_years(frame, companies=companies).to_dict()
+        assert spec["spec"]["layer"][0]["encoding"]["color"]["scale"]["domain"] == colours
+
+
+def test_overtake_years_draw_a_company_added():
+    spec = charts.overtake_years(overtake_frame([("Beta", "Alpha"), ("Delta", "Gamma")])).to_dict()
+    assert "Delta overtakes Gamma" in spec["facet"]["row"]["sort"]
+    assert {row["company"] for row in data_values(spec, spec)} == {"Beta", "Delta"}
+
+
+def test_no_overtakes_say_so():
+    empty = overtake_frame([])
+    spec = charts.overtake_years(empty).to_dict()
+    assert spec["mark"]["type"] == "text"
+    assert data_values(spec, spec) == [{"message": "No company overtook another in any draw."}]
+    assert "No company overtook another" in assert_renders(charts.overtake_years(empty))
+
+
+# ------------------------------------------------------------------------------------------------------ rendering
+def test_every_new_chart_renders(frame, plans):
+    new_charts = {
+        **{f"fan {name}": chart for name, chart in charts.build_charts(with_draws(frame), plans).items()},
+        "tornado": charts.tornado(tornado_frame(["Alpha", "Beta", "Gamma"])),
+        "sobol": charts.sobol(sobol_frame(["Alpha", "Beta", "Gamma"])),
+        "lead probability": charts.lead_probability(lead_frame(["Alpha", "Beta", "Gamma"])),
+        "overtake years": charts.overtake_years(overtake_frame([("Beta", "Alpha"), ("Gamma", "Beta")])),
+    }
+    for name, chart in new_charts.items():
+        assert "<svg" in assert_renders(chart), name
