@@ -18,7 +18,7 @@ import pytest
 from model.catalogue import PARAMETERS
 from model.engine import METRICS, project
 from model.loading import FX_PREFIX, Inputs, load_inputs
-from model.parameters import engine_inputs
+from model.parameters import assumption_values, engine_inputs
 from tests.conftest import REPO, SMALL, Project
 from tests.reference_model import METRIC_NAMES, project_one, values_from_draw
 from tests.test_engine import EXPECTED
@@ -30,13 +30,6 @@ SMALL_SCENARIOS = sorted((SMALL / "scenarios").glob("*.yaml"))
 SHIPPED_SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
 
 
-def base_values(inputs: Inputs) -> dict[str, np.ndarray]:
-    """Each assumption's own value as one draw: (1,), or (1, K) for a series at its years in ascending order."""
-    values = {}
-    for key, item in inputs.resolved.items():
-        value = item.assumption.value
-        values[key] = np.array([[value[y] for y in sorted(value)]]) if isinstance(value, dict) else np.array([value])
-    return values
 
 
 def perturbed(inputs: Inputs, rng: np.random.Generator, draws: int = DRAWS) -> dict[str, np.ndarray]:
@@ -44,7 +37,7 @@ def perturbed(inputs: Inputs, rng: np.random.Generator, draws: int = DRAWS) -> d
     +/-10%, ratios moved by up to +/-0.05 inside their catalogue bounds, positive figures (money, years) times a
     factor in [0.5, 1.5]."""
     values = {}
-    for key, base in base_values(inputs).items():
+    for key, base in assumption_values(inputs).items():
         shape = (draws, *base.shape[1:])
         item = inputs.resolved[key]
         if key.startswith(f"{FX_PREFIX}."):
@@ -80,7 +73,7 @@ def assert_engine_equals_reference(inputs: Inputs, values: dict[str, np.ndarray]
 # ------------------------------------------------------------------------------------------ the reference itself
 def test_reference_reproduces_the_hand_computed_values():
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
-    reference = project_one(inputs, values_from_draw(base_values(inputs), 0))
+    reference = project_one(inputs, values_from_draw(assumption_values(inputs), 0))
     assert set(reference) == set(EXPECTED)
     for metric, expected in EXPECTED.items():
         got = [reference[metric]["Alpha"], reference[metric]["Beta"]]
@@ -100,7 +93,7 @@ def test_values_from_draw_picks_one_draw_and_broadcasts_single_draws():
 def test_reference_handles_ties_zero_totals_and_fractional_lives():
     """The reference's own rules on a case worked by hand: a 0.5-year life keeps half of the year's purchases."""
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
-    values = values_from_draw(base_values(inputs), 0)
+    values = values_from_draw(assumption_values(inputs), 0)
     values["alpha.accelerators.service_life"] = 0.5
     values["beta.accelerators.service_life"] = 2.25
     reference = project_one(inputs, values)
@@ -130,7 +123,7 @@ def test_engine_equals_reference_on_random_draws(path: Path):
                          ids=lambda p: f"{p.parent.parent.name}-{p.stem}")
 def test_engine_equals_reference_at_the_files_values(path: Path):
     inputs = load_inputs(path)
-    assert_engine_equals_reference(inputs, base_values(inputs))
+    assert_engine_equals_reference(inputs, assumption_values(inputs))
 
 
 ALPHA_BEFORE_AND_AFTER_ITS_PLAN = """
@@ -204,7 +197,7 @@ def late_horizon(project: Project) -> None:
 def test_engine_equals_reference_on_variants_of_the_small_project(small: Project, variant):
     variant(small)
     inputs = load_inputs(small.path("scenarios/base.yaml"))
-    assert_engine_equals_reference(inputs, base_values(inputs))
+    assert_engine_equals_reference(inputs, assumption_values(inputs))
     assert_engine_equals_reference(inputs, perturbed(inputs, np.random.default_rng(SEED)))
 
 
@@ -213,7 +206,7 @@ def test_engine_stops_at_the_horizons_last_year(small: Project):
     reported (this once returned 2026 too, and `scenario run` failed on it)."""
     small.edit("scenarios/base.yaml", "horizon: [2025, 2027]", "horizon: [2025, 2025]")
     inputs = load_inputs(small.path("scenarios/base.yaml"))
-    assert_engine_equals_reference(inputs, base_values(inputs))
+    assert_engine_equals_reference(inputs, assumption_values(inputs))
     from model.projection import run
 
     assert run(inputs).tidy()["year"].unique().tolist() == [2025]
