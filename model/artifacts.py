@@ -1,24 +1,53 @@
-"""The files of a run folder, made in memory: the tidy CSV, each chart in three formats, and the HTML report."""
+"""The files of a run folder, made in memory: the tidy CSV, each chart in three formats, and the HTML report; a run
+with draws adds the race tables (who leads, who overtakes whom) and their charts."""
 
 from __future__ import annotations
 
-from model.charts import build_charts
+import pandas as pd
+
+from model.charts import build_charts, lead_probability, overtake_years
 from model.loading import Inputs
-from model.projection import Projection, formatted_headline, headline
+from model.projection import Projection, formatted_headline, headline, interval_headline, race_tables
 from model.register import register, source_table
 from model.report import render_chart, render_report
 
+# How the report names each sampler of model.uncertainty.
+SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
 
-def projection_csv(projection: Projection) -> str:
+
+def to_csv(frame: pd.DataFrame) -> str:
     # Shortest round-trip float repr: the same numbers always give the same bytes.
-    return projection.tidy().to_csv(index=False, lineterminator="\n")
+    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def run_files(inputs: Inputs, projection: Projection) -> dict[str, str | bytes]:
     """Relative path -> content for everything in a run folder except the manifest."""
     scenario = inputs.scenario
-    files: dict[str, str | bytes] = {"projection.csv": projection_csv(projection)}
-    rendered = {name: render_chart(chart) for name, chart in build_charts(projection.tidy(), projection.plans).items()}
+    simulation = projection.simulation
+    tidy = projection.tidy()
+    files: dict[str, str | bytes] = {"projection.csv": to_csv(tidy)}
+    charts = build_charts(tidy, projection.plans)
+    meta = {
+        "Horizon": f"{scenario.horizon[0]}-{scenario.horizon[1]}",
+        "Reporting currency": scenario.reporting_currency,
+        "Information as of": scenario.as_of.isoformat(),
+        "Extends": " -> ".join(scenario.chain[1:]) or "nothing",
+        "Companies": ", ".join(projection.companies),
+    }
+    if simulation is None:
+        table, caption, race = formatted_headline(headline(projection)), "", {}
+    else:
+        leads, overtakes = projection.leads(), projection.overtakes()
+        files["leads.csv"] = to_csv(leads)
+        files["overtakes.csv"] = to_csv(overtakes)
+        charts["lead_probability"] = lead_probability(leads)
+        charts["overtake_years"] = overtake_years(overtakes, companies=list(projection.companies))
+        meta["Draws"] = (f"{simulation.draws:,} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
+                         "each assumption drawn from its 90% range or its confidence's default width")
+        table, race = interval_headline(projection), race_tables(projection)
+        caption = (f"Each figure with every assumption at its value, and in brackets the 5th to 95th percentile "
+                   f"over {simulation.draws:,} draws.")
+    rendered = {name: render_chart(chart) for name, chart in charts.items()}
     for name, chart in rendered.items():
         files[f"charts/{name}.vl.json"] = chart.vega_lite_json
         files[f"charts/{name}.svg"] = chart.svg
@@ -27,15 +56,11 @@ def run_files(inputs: Inputs, projection: Projection) -> dict[str, str | bytes]:
     files["report.html"] = render_report(
         title=f"Scenario '{scenario.name}'",
         description=scenario.description,
-        scenario_meta={
-            "Horizon": f"{scenario.horizon[0]}-{scenario.horizon[1]}",
-            "Reporting currency": scenario.reporting_currency,
-            "Information as of": scenario.as_of.isoformat(),
-            "Extends": " -> ".join(scenario.chain[1:]) or "nothing",
-            "Companies": ", ".join(projection.companies),
-        },
-        headline=formatted_headline(headline(projection)).reset_index(),
+        scenario_meta=meta,
+        headline=table.reset_index(),
+        headline_caption=caption,
         charts=rendered,
+        race=race,
         register=register(inputs.resolved.values(), inputs.assumptions.sources),
         sources=source_table(s for s in inputs.assumptions.sources.values() if s.id in cited),
     )

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 import pandas as pd
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path
@@ -25,7 +26,7 @@ from model.loading import (
     load_inputs,
     validate_project,
 )
-from model.register import markdown, register, rests_on_judgement, source_table
+from model.register import distribution_table, markdown, register, rests_on_judgement, source_table
 
 app = typer.Typer(
     name="scenario",
@@ -86,6 +87,47 @@ def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
         err.print(str(warning), markup=False)
 
 
+class ProgressBar:
+    """A progress bar on stderr for work of `total` steps, shown only on a terminal and only once the work has
+    taken longer than `after` seconds, so quick runs and piped output stay clean. Use as a context manager and
+    call `advance(n)`."""
+
+    def __init__(self, description: str, total: int, after: float = 1.0):
+        self.description, self.total, self.after = description, total, after
+        self.started = time.perf_counter()
+        self.done = 0
+        self.progress: Progress | None = None
+        self.task = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def advance(self, steps: int) -> None:
+        self.done += steps
+        if self.progress is None and err.is_terminal and time.perf_counter() - self.started > self.after:
+            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                     TimeRemainingColumn(), console=err, transient=True)
+            self.progress.start()
+            self.task = self.progress.add_task(self.description, total=self.total, completed=self.done)
+        elif self.progress is not None:
+            self.progress.update(self.task, completed=self.done)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+class Sampler(StrEnum):
+    sobol = "sobol"
+    lhs = "lhs"
+    random = "random"
+
+
+DRAWS_HELP = "Draws of the assumptions' distributions; above 1, the outputs gain percentiles and race odds."
+SEED_HELP = "Seed of the draws: the same seed gives the same numbers."
+SAMPLER_HELP = "Uniform draws: scrambled Sobol' sequence, Latin hypercube or plain random."
+
+
 # -------------------------------------------------------------------------------------------------------------- run
 @app.command()
 @reports_errors
@@ -93,17 +135,26 @@ def run(
     scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run here instead of outputs/<name>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
+    draws: Annotated[int, typer.Option(min=1, help=DRAWS_HELP)] = 1,
+    seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
+    sampler: Annotated[Sampler, typer.Option(help=SAMPLER_HELP)] = Sampler.sobol,
 ) -> None:
     """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, manifest)."""
     from model.outputs import manifest, to_json, write_folder
     from model.artifacts import run_files
-    from model.projection import formatted_headline, headline, run as project
+    from model.projection import convergence_warnings, formatted_headline, headline, interval_headline, race_tables
+    from model.projection import run as project
 
     path = find_scenario(scenario)
     started = time.perf_counter()
     inputs = load_inputs(path, assumptions)
     print_warnings(inputs.warnings)
-    projection = project(inputs)
+    with ProgressBar(f"{draws:,} draws", draws) as bar:
+        projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
+    simulation = projection.simulation
+    if simulation is not None:
+        for note in (*simulation.notes, *convergence_warnings(projection)):
+            err.print(f"warning: {note}", markup=False)
     modelled = time.perf_counter()
     files = run_files(inputs, projection)
     rendered = time.perf_counter()
@@ -111,14 +162,23 @@ def run(
     target = out_dir or root / "outputs" / inputs.scenario.name
     files["manifest.json"] = to_json(manifest(
         scenario=inputs.scenario.name, chain=inputs.scenario.chain, files=inputs.files, root=root,
-        settings={"draws": 1, "seed": None, "sampler": None}, outputs=[*files, "manifest.json"],
+        settings={"draws": draws, "seed": seed if simulation else None, "sampler": sampler.value if simulation else None},
+        outputs=[*files, "manifest.json"],
     ))
     write_folder(target, files)
     scenario_info = inputs.scenario
     title = (f"{scenario_info.name}: {scenario_info.horizon[0]}-{scenario_info.horizon[1]}, "
              f"{scenario_info.reporting_currency}, as of {scenario_info.as_of}")
-    table = formatted_headline(headline(projection)).T.reset_index(names="")
-    print_frame(table, TableFormat.table, title=title)
+    if simulation is None:
+        table = formatted_headline(headline(projection))
+    else:
+        table = interval_headline(projection)
+        title += f"; {draws:,} draws, value [5th-95th percentile]"
+    print_frame(table.T.reset_index(names=""), TableFormat.table, title=title)
+    if simulation is not None:
+        for name, race in race_tables(projection).items():
+            if not race.empty:
+                print_frame(race, TableFormat.table, title=name)
     out.print(f"wrote {display_path(target)}/ (model {modelled - started:.2f} s, charts and report "
               f"{rendered - modelled:.2f} s)", markup=False)
 
@@ -178,9 +238,12 @@ def assumptions(
     confidence: Annotated[list[Confidence] | None, typer.Option(help="Only this confidence; repeatable.")] = None,
     judgement: Annotated[bool, typer.Option("--judgement", help="Only assumptions resting on analyst judgement.")] = False,
     scenario: Annotated[str | None, typer.Option(help="Show the values this scenario uses (with its overrides).")] = None,
+    distributions: Annotated[bool, typer.Option(
+        "--distributions", help="Show each assumption's distribution and its 5th, 50th and 95th percentiles.")] = False,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
 ) -> None:
-    """The assumption register: every figure with its unit, period, confidence, sources and date."""
+    """The assumption register: every figure with its unit, period, confidence, sources and date; or, with
+    --distributions, the distribution each one is drawn from."""
     if scenario:
         inputs: Inputs = load_inputs(find_scenario(scenario))
         items, sources = list(inputs.resolved.values()), inputs.assumptions.sources
@@ -198,9 +261,14 @@ def assumptions(
         items = [i for i in items if i.assumption.confidence in {c.value for c in confidence}]
     if judgement:
         items = [i for i in items if rests_on_judgement(i, sources)]
-    frame = register(items, sources)
-    if fmt is TableFormat.table:
-        frame = frame[["key", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources"]]
+    if distributions:
+        frame = distribution_table(items)
+        if fmt is TableFormat.table:
+            frame = frame.drop(columns=["company"])
+    else:
+        frame = register(items, sources)
+        if fmt is TableFormat.table:
+            frame = frame[["key", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources"]]
     print_frame(frame, fmt, title=f"{len(frame)} assumptions")
 
 

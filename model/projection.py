@@ -1,17 +1,31 @@
-"""A run's results: the projected metrics with their labels, and the tidy and headline tables made from them."""
+"""A run's results: the projected metrics with their labels, and the tables made from them (tidy, headline, and for
+a run with draws the summaries of the draws and the race between the companies)."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from model.engine import BILLION, METRICS, project, share
+from model.engine import BILLION, METRICS, project
 from model.loading import Inputs, plan_window
 from model.parameters import engine_inputs
+from model.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
+# Columns a run with draws adds: the mean and the percentiles of each value over the draws.
+SUMMARY_COLUMNS = ["mean", *(f"p{p:g}" for p in PERCENTILES)]
+# A headline interval is trusted when the Monte Carlo standard error of its 5th and 95th percentiles is at most
+# this share of its width (p95 - p5); above it the run says to draw more.
+MAX_INTERVAL_ERROR = 0.02
+RACE_LABELS = {
+    "capex_cumulative": "Cumulative capex",
+    "ai_chip_spend_cumulative": "Cumulative AI-chip spend",
+    "accelerators_installed": "Accelerators installed",
+}
 
 
 @dataclass(frozen=True)
@@ -22,33 +36,81 @@ class Projection:
     companies: tuple[str, ...]  # display names, in the order of the company files
     years: np.ndarray
     reporting_currency: str
-    metrics: dict[str, np.ndarray]
+    metrics: dict[str, np.ndarray]  # every assumption at its value (one draw)
     plans: pd.DataFrame  # capex plans in the reporting currency: company, plan_total, unit, start, end
+    simulation: Simulation | None = None  # summaries of the draws, for a run with draws
 
     def unit(self, metric: str) -> str:
         return METRICS[metric].unit.format(cur=self.reporting_currency)
 
     def tidy(self) -> pd.DataFrame:
-        """The long table `scenario, company, year, metric, unit, value` of a one-draw run."""
+        """The long table `scenario, company, year, metric, unit, value`: `value` with every assumption at its
+        value; a run with draws adds the mean, 5th, 50th and 95th percentile of the value over the draws."""
         if any(m.shape[0] != 1 for m in self.metrics.values()):
             raise ValueError("tidy() takes a one-draw projection; summarise draws first")
         n_companies, n_years = len(self.companies), len(self.years)
-        blocks = [
-            pd.DataFrame({
+        blocks = []
+        for name, values in self.metrics.items():
+            columns = {
                 "scenario": self.scenario,
                 "company": np.repeat(self.companies, n_years),
                 "year": np.tile(self.years, n_companies),
                 "metric": name,
                 "unit": self.unit(name),
                 "value": values[0].reshape(-1),
+            }
+            if self.simulation is not None:
+                columns["mean"] = self.simulation.mean[name].reshape(-1)
+                for position, column in enumerate(SUMMARY_COLUMNS[1:]):
+                    columns[column] = self.simulation.percentiles[name][position].reshape(-1)
+            blocks.append(pd.DataFrame(columns))
+        return pd.concat(blocks, ignore_index=True)
+
+    def leads(self) -> pd.DataFrame:
+        """For a run with draws, the probability that each company leads (is first, ties together) on each race
+        metric in each year: columns scenario, metric, company, year, probability."""
+        simulation = self._simulation()
+        return pd.concat([
+            pd.DataFrame({
+                "scenario": self.scenario,
+                "metric": metric,
+                "company": np.repeat(self.companies, len(self.years)),
+                "year": np.tile(self.years, len(self.companies)),
+                "probability": simulation.lead[metric].reshape(-1),
             })
-            for name, values in self.metrics.items()
-        ]
-        return pd.concat(blocks, ignore_index=True)[TIDY_COLUMNS]
+            for metric in RACE_METRICS
+        ], ignore_index=True)
+
+    def overtakes(self) -> pd.DataFrame:
+        """For a run with draws, the probability that `company` first moves ahead of `rival` on a race metric in
+        `year` (having been behind or level the year before): columns scenario, metric, company, rival, year,
+        probability; only the years with a non-zero probability have rows."""
+        simulation = self._simulation()
+        rows = []
+        for metric in RACE_METRICS:
+            counts = simulation.overtake[metric]  # (C, C, T)
+            for a, b, t in zip(*np.nonzero(counts > 0), strict=True):
+                rows.append({"scenario": self.scenario, "metric": metric, "company": self.companies[a],
+                             "rival": self.companies[b], "year": int(self.years[t]),
+                             "probability": float(counts[a, b, t])})
+        return pd.DataFrame(rows, columns=["scenario", "metric", "company", "rival", "year", "probability"])
+
+    def _simulation(self) -> Simulation:
+        if self.simulation is None:
+            raise ValueError("this projection has no draws; run it with draws > 1")
+        return self.simulation
 
 
-def run(inputs: Inputs) -> Projection:
-    """Project a resolved scenario with every assumption at its value (one draw)."""
+def run(
+    inputs: Inputs,
+    *,
+    draws: int = 1,
+    sampler: str = "sobol",
+    rng: np.random.Generator | int | None = None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Projection:
+    """Project a resolved scenario with every assumption at its value and, when `draws` > 1, summarise the
+    projection over that many draws of the assumptions' distributions (see `model.simulation.simulate`)."""
     engine = engine_inputs(inputs)
     currency = inputs.scenario.reporting_currency
     plan_rows = []
@@ -64,35 +126,135 @@ def run(inputs: Inputs) -> Projection:
         reporting_currency=currency,
         metrics=project(engine),
         plans=pd.DataFrame(plan_rows, columns=["company", "plan_total", "unit", "start", "end"]),
+        simulation=simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk) if draws > 1 else None,
     )
 
 
-def headline(projection: Projection) -> pd.DataFrame:
-    """One row per company: the figures an analyst reads first, labelled with years and units."""
+def _headline_cells(projection: Projection) -> list[tuple[str, str, int]]:
+    """The headline table's columns: (label, metric, index of the year) each."""
     first, last = int(projection.years[0]), int(projection.years[-1])
     cur = projection.reporting_currency
-    m = {name: values[0] for name, values in projection.metrics.items()}  # (C, H) of the one draw
-    cumulative_share = share(projection.metrics["capex_cumulative"][..., -1:])[0, :, 0]
-    columns = {
-        f"Capex {first} ({cur} bn)": m["capex"][:, 0],
-        f"Capex {last} ({cur} bn)": m["capex"][:, -1],
-        f"Capex {first}-{last} ({cur} bn)": m["capex_cumulative"][:, -1],
-        f"Share of capex {first}-{last}": cumulative_share,
-        f"AI chips {first}-{last} ({cur} bn)": m["ai_chip_spend_cumulative"][:, -1],
-        f"Accelerators in service {last} (k)": m["accelerators_installed"][:, -1],
-        f"Cloud revenue {last} ({cur} bn)": m["cloud_revenue"][:, -1],
-        f"AI revenue {last} ({cur} bn)": m["ai_revenue"][:, -1],
-    }
+    return [
+        (f"Capex {first} ({cur} bn)", "capex", 0),
+        (f"Capex {last} ({cur} bn)", "capex", -1),
+        (f"Capex {first}-{last} ({cur} bn)", "capex_cumulative", -1),
+        (f"Share of capex {first}-{last}", "capex_cumulative_share", -1),
+        (f"AI chips {first}-{last} ({cur} bn)", "ai_chip_spend_cumulative", -1),
+        (f"Accelerators in service {last} (k)", "accelerators_installed", -1),
+        (f"Cloud revenue {last} ({cur} bn)", "cloud_revenue", -1),
+        (f"AI revenue {last} ({cur} bn)", "ai_revenue", -1),
+    ]
+
+
+def headline(projection: Projection, statistic: str = "value") -> pd.DataFrame:
+    """One row per company: the figures an analyst reads first, labelled with years and units.
+
+    `statistic` is "value" (every assumption at its value) or, for a run with draws, one of SUMMARY_COLUMNS.
+    """
+    if statistic == "value":
+        pick = {name: values[0] for name, values in projection.metrics.items()}  # (C, H) of the one draw
+    elif statistic == "mean":
+        pick = projection._simulation().mean
+    elif statistic in SUMMARY_COLUMNS:
+        position = SUMMARY_COLUMNS.index(statistic) - 1
+        pick = {name: values[position] for name, values in projection._simulation().percentiles.items()}
+    else:
+        raise ValueError(f"unknown statistic {statistic!r}; valid: value, {', '.join(SUMMARY_COLUMNS)}")
+    columns = {label: pick[metric][:, year] for label, metric, year in _headline_cells(projection)}
     return pd.DataFrame(columns, index=pd.Index(projection.companies, name="Company"))
 
 
-def formatted_headline(table: pd.DataFrame) -> pd.DataFrame:
-    """The headline table as text: shares in percent, thousands of units whole, money to one decimal."""
-    def fmt(column: str, value: float) -> str:
-        if column.startswith("Share"):
-            return f"{value:.1%}"
-        if column.endswith("(k)"):
-            return f"{value:,.0f}"
-        return f"{value:,.1f}"
+def _format(column: str, value: float) -> str:
+    if column.startswith("Share"):
+        return f"{value:.1%}"
+    if column.endswith("(k)"):
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
 
-    return pd.DataFrame({c: [fmt(c, v) for v in table[c]] for c in table.columns}, index=table.index)
+
+def formatted_headline(table: pd.DataFrame, low: pd.DataFrame | None = None,
+                       high: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The headline table as text: shares in percent, thousands of units whole, money to one decimal; with `low`
+    and `high` (tables of the same shape, e.g. the 5th and 95th percentiles), each figure is followed by its
+    interval in brackets: "12.3 [10.1-14.8]"."""
+    def cell(column: str, row: int) -> str:
+        text = _format(column, table[column].iloc[row])
+        if low is None or high is None:
+            return text
+        return f"{text} [{_format(column, low[column].iloc[row])}-{_format(column, high[column].iloc[row])}]"
+
+    return pd.DataFrame({c: [cell(c, row) for row in range(len(table))] for c in table.columns}, index=table.index)
+
+
+def interval_headline(projection: Projection) -> pd.DataFrame:
+    """The formatted headline of a run with draws: each value with its 5th-95th percentile interval."""
+    return formatted_headline(headline(projection), headline(projection, "p5"), headline(projection, "p95"))
+
+
+def convergence_warnings(projection: Projection) -> list[str]:
+    """Warnings when the draws are too few for the headline intervals: the Monte Carlo standard error of a 5th or
+    95th percentile above MAX_INTERVAL_ERROR of the interval's width, with the draws that would bring it under."""
+    simulation = projection._simulation()
+    worst, where = 0.0, ""
+    for label, metric, year in _headline_cells(projection):
+        p5, _, p95 = simulation.percentiles[metric][:, :, year]
+        errors = simulation.standard_error[metric][[0, -1], :, year]  # (2, C)
+        width = p95 - p5
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(width > 0, errors.max(axis=0) / width, 0.0)
+        ratio = np.nan_to_num(ratio, nan=np.inf)
+        if ratio.max() > worst:
+            worst, where = float(ratio.max()), f"{projection.companies[int(ratio.argmax())]}, {label}"
+    if worst <= MAX_INTERVAL_ERROR:
+        return []
+    if math.isinf(worst):
+        return [f"{simulation.draws:,} draws are too few to estimate the percentiles' standard errors; "
+                "use --draws 1,000 or more"]
+    # the standard error falls as 1/sqrt(draws); suggest the next round number (1, 2 or 5 times a power of ten)
+    needed = simulation.draws * (worst / MAX_INTERVAL_ERROR) ** 2
+    power = 10 ** math.floor(math.log10(needed))
+    suggest = next(step * power for step in (1, 2, 5, 10) if step * power >= needed)
+    return [f"with {simulation.draws:,} draws the 5th and 95th percentiles carry standard errors up to "
+            f"{worst:.1%} of their interval's width ({where}); use --draws {suggest:,} or more"]
+
+
+def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
+    """Readable tables of the race for a run with draws: who leads in the horizon's last year, and who overtakes
+    whom (with what probability within the horizon, and when: the likeliest year and the median year of those
+    draws in which it happens)."""
+    last = int(projection.years[-1])
+    leads = projection.leads()
+    leading = (
+        leads[leads["year"] == last]
+        .assign(measure=lambda f: f["metric"].map(RACE_LABELS))
+        .pivot(index="company", columns="measure", values="probability")
+        .reindex(index=list(projection.companies), columns=list(RACE_LABELS.values()))
+        .map(_percent)
+        .rename_axis(index="Company", columns=None)
+        .reset_index()
+    )
+    rows = []
+    for (metric, company, rival), years in projection.overtakes().groupby(["metric", "company", "rival"], sort=False):
+        probability = years["probability"].to_numpy()
+        cumulative = np.cumsum(probability) / probability.sum()
+        rows.append({
+            "Measure": RACE_LABELS[metric],
+            "Overtake": f"{company} overtakes {rival}",
+            "probability": probability.sum(),
+            "Likeliest year": int(years["year"].iloc[int(probability.argmax())]),
+            "Median year": int(years["year"].iloc[int(np.searchsorted(cumulative, 0.5))]),
+        })
+    overtakes = pd.DataFrame(rows, columns=["Measure", "Overtake", "probability", "Likeliest year", "Median year"])
+    # by measure in race order, the likeliest overtakes first
+    overtakes = overtakes.sort_values(["Measure", "probability"], ascending=[True, False], kind="stable",
+                                      key=lambda c: c.map(list(RACE_LABELS.values()).index) if c.name == "Measure" else c)
+    overtakes.insert(2, f"Probability by {last}", overtakes.pop("probability").map(_percent))
+    return {
+        f"Probability of leading in {last}": leading,
+        "Overtakes within the horizon": overtakes.reset_index(drop=True),
+    }
+
+
+def _percent(probability: float) -> str:
+    """A probability to one decimal of a percent; one too small to show as 0.1% but not zero reads "<0.1%"."""
+    return "<0.1%" if 0 < probability < 0.0005 else f"{probability:.1%}"

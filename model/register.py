@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from model.loading import ResolvedAssumption
 from model.schema import Source
+from model.uncertainty import DEFAULT_WIDTHS, distribution
 
 REGISTER_COLUMNS = [
     "key", "company", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources", "excerpts",
@@ -15,10 +17,10 @@ REGISTER_COLUMNS = [
 ]
 
 
-def format_value(value: float | dict[int, float]) -> str:
+def format_value(value: float | dict[int, float], spec: str = "g") -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{year}: {item:g}" for year, item in value.items())
-    return f"{value:g}"
+        return ", ".join(f"{year}: {item:{spec}}" for year, item in value.items())
+    return f"{value:{spec}}"
 
 
 def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) -> pd.DataFrame:
@@ -44,6 +46,59 @@ def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) ->
             "notes": notes,
         })
     return pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+
+
+DISTRIBUTION_COLUMNS = ["key", "company", "value", "unit", "confidence", "distribution", "p5", "p50", "p95"]
+
+
+def significant(values: np.ndarray, digits: int = 4) -> list[str]:
+    """Numbers to `digits` significant figures of the largest of them, without exponents or separators (14000, not
+    1.4e+04), so that a rounding residue such as 4e-17 beside 0.1 reads as 0."""
+    scale = float(np.max(np.abs(values), initial=0.0))
+    decimals = digits - 1 - int(np.floor(np.log10(scale))) if scale > 0 else 0
+    texts = []
+    for value in values:
+        rounded = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+        texts.append(f"{rounded:.{decimals}f}".rstrip("0").rstrip(".") if decimals > 0 else f"{rounded:.0f}")
+    return texts
+
+
+def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
+    """One row per assumption: the distribution a run with draws samples it from, and its 5th, 50th and 95th
+    percentiles (as drawn: clipped to the parameter's valid interval; a series lists each given year, all moving
+    together)."""
+    rows = []
+    for item in items:
+        dist = distribution(item)
+        percentiles = dist.ppf(np.array([0.05, 0.5, 0.95]))  # (3, K)
+        a = item.assumption
+        width = DEFAULT_WIDTHS[a.confidence]
+        if dist.explicit:
+            spread = "given 90% range"
+        elif dist.family == "lognormal":
+            spread = f"{a.confidence} default, / to x {1 + width.relative:g}"
+        else:
+            spread = f"{a.confidence} default, +/- {width.absolute:g}"
+        if (percentiles[0] <= dist.low).any() or (percentiles[-1] >= dist.high).any():
+            spread += f", clipped to [{dist.low:g}, {dist.high:g}]"
+        texts = np.array(significant(percentiles.ravel()), dtype=object).reshape(percentiles.shape)
+        years = sorted(a.value) if isinstance(a.value, dict) else None
+
+        def shown(row: np.ndarray) -> str:
+            return ", ".join(f"{year}: {text}" for year, text in zip(years, row, strict=True)) if years else row[0]
+
+        rows.append({
+            "key": item.key,
+            "company": item.company.name if item.company else "",
+            "value": format_value(a.value),
+            "unit": a.unit,
+            "confidence": a.confidence,
+            "distribution": f"{dist.family} ({spread})",
+            "p5": shown(texts[0]),
+            "p50": shown(texts[1]),
+            "p95": shown(texts[2]),
+        })
+    return pd.DataFrame(rows, columns=DISTRIBUTION_COLUMNS)
 
 
 def rests_on_judgement(item: ResolvedAssumption, sources: dict[str, Source]) -> bool:

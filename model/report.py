@@ -55,6 +55,7 @@ body { margin: 0; color: var(--ink); background: #fff;
 main { max-width: 1320px; margin: 0 auto; padding: 32px 24px 64px; }
 header { border-bottom: 3px solid var(--accent); padding-bottom: 16px; margin-bottom: 8px; }
 h1 { font-size: 28px; margin: 0 0 8px; }
+h3 { font-size: 16px; margin: 24px 0 8px; }
 h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--rule); }
 p { max-width: 80ch; }
 a { color: var(--accent); }
@@ -174,15 +175,24 @@ def render_report(
     charts: dict[str, RenderedChart],
     register: pd.DataFrame,
     sources: pd.DataFrame,
+    headline_caption: str = "",
+    race: dict[str, pd.DataFrame] | None = None,
 ) -> str:
     """One self-contained HTML page (inline CSS and SVG, no script, no external resource) for a scenario run.
 
     title: the scenario's name; description: its narrative (blank lines separate paragraphs); scenario_meta:
     label -> value shown under the title (horizon, reporting currency, as_of, inputs...); headline: the key
     table; charts: file stem -> rendering, in display order; register: one row per assumption, every column
-    shown; sources: one row per source (a `url` column becomes links).
+    shown; sources: one row per source (a `url` column becomes links); headline_caption: a line under the
+    headline table's title; race: title -> table, shown in a section of their own (a run with draws has them).
     """
     meta = "\n".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in scenario_meta.items())
+    caption = f'<p class="caption">{escape(headline_caption)}</p>\n' if headline_caption else ""
+    race_section = race_link = ""
+    if race:
+        tables = "\n".join(f"<h3>{escape(name)}</h3>\n{_table(table)}" for name, table in race.items())
+        race_section = f'<section id="race">\n<h2>The race</h2>\n{tables}\n</section>\n'
+        race_link = '<a href="#race">The race</a>'
     figures = "\n".join(
         f'<figure id="chart-{escape(name)}">\n{chart.svg}\n</figure>'
         for name, chart in charts.items()
@@ -204,15 +214,15 @@ def render_report(
 {meta}
 </dl>
 <nav>
-<a href="#headline">Headline</a><a href="#charts">Charts</a>
+<a href="#headline">Headline</a>{race_link}<a href="#charts">Charts</a>
 <a href="#register">Assumptions</a><a href="#sources">Sources</a>
 </nav>
 </header>
 <section id="headline">
 <h2>Headline</h2>
-{_table(headline)}
+{caption}{_table(headline)}
 </section>
-<section id="charts">
+{race_section}<section id="charts">
 <h2>Charts</h2>
 {figures}
 </section>

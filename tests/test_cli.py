@@ -88,6 +88,53 @@ def test_a_company_file_added_shows_up_in_every_output(small):
     assert run.joinpath("report.html").read_text().count("Gamma") >= 10
 
 
+# ------------------------------------------------------------------------------------------------- run with draws
+def test_a_run_with_draws_writes_percentiles_race_odds_and_its_seed(small):
+    result = invoke("run", "base", "--draws", "4096", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    assert "base: 2025-2027, USD, as of 2025-05-31; 4,096 draws, value [5th-95th percentile]" in result.stdout
+    assert "1.9 [1.6-2.1]" in result.stdout  # Alpha's 2025 capex with its 90% interval
+    assert "Probability of leading in 2027" in result.stdout and "Overtakes within the horizon" in result.stdout
+    assert result.stderr == ""  # 4,096 draws are enough: no convergence warning
+    run = small.path("outputs/base")
+    assert {"leads.csv", "overtakes.csv"} <= {p.name for p in run.iterdir()}
+    assert run.joinpath("projection.csv").read_text().startswith(
+        "scenario,company,year,metric,unit,value,mean,p5,p50,p95\n")
+    assert {"lead_probability.svg", "overtake_years.svg"} <= {p.name for p in (run / "charts").iterdir()}
+    report = run.joinpath("report.html").read_text()
+    assert '<section id="race">' in report and "4,096 (scrambled Sobol&#x27; sequence, seed 3)" in report
+    manifest = json.loads(run.joinpath("manifest.json").read_text())
+    assert manifest["settings"] == {"draws": 4096, "seed": 3, "sampler": "sobol"}
+
+
+def test_the_same_seed_gives_identical_files_and_another_seed_other_numbers(small, tmp_path):
+    for out, seed in (("one", "5"), ("two", "5"), ("three", "6")):
+        assert invoke("run", "base", "--draws", "1000", "--seed", seed, "--sampler", "lhs",
+                      "--out", str(tmp_path / out)).exit_code == 0
+    for name in ("projection.csv", "leads.csv", "overtakes.csv", "manifest.json", "report.html"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assert (tmp_path / "one" / "projection.csv").read_bytes() != (tmp_path / "three" / "projection.csv").read_bytes()
+
+
+def test_too_few_draws_warn_but_run(small):
+    result = invoke("run", "base", "--draws", "40")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("warning: with 40 draws the 5th and 95th percentiles carry standard errors")
+
+
+def test_bad_draws_options_are_usage_errors(small):
+    def message(result) -> str:  # typer boxes its usage errors; the words are what matter
+        return " ".join(result.stderr.replace("│", " ").split())
+
+    result = invoke("run", "base", "--draws", "0")
+    assert result.exit_code == 2
+    assert "Invalid value for '--draws': Input should be greater than or equal to 1" in message(result)
+    result = invoke("run", "base", "--draws", "10", "--sampler", "halton")
+    assert result.exit_code == 2
+    assert "Invalid value for '--sampler': Value error, 'halton' is not one of 'sobol', 'lhs', 'random'" in message(result)
+    assert not small.path("outputs/base").exists()
+
+
 # --------------------------------------------------------------------------------------------------------- validate
 def test_validate_is_clean_on_the_fixture(small):
     result = invoke("validate", "--strict")
@@ -144,6 +191,19 @@ def test_assumptions_table_and_judgement_filter(small):
     result = invoke("assumptions", "--judgement", "--company", "beta")
     assert result.exit_code == 0
     assert "5 assumptions" in result.stdout and "beta.cloud.ai_share" in result.stdout
+
+
+def test_assumptions_with_their_distributions(small):
+    result = invoke("assumptions", "--distributions", "--format", "csv", "--company", "alpha")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == "key,company,value,unit,confidence,distribution,p5,p50,p95"
+    assert lines[1] == (
+        'alpha.capex.plan_total,Alpha,30,CNY bn,high,"lognormal (high default, / to x 1.1)",27.27,30,33')
+    assert 'alpha.ai_chips.budget_base,Alpha,8,CNY bn,medium,lognormal (given 90% range),6,8,10' in lines
+    assert lines[-1] == (
+        'alpha.cloud.ai_share,Alpha,"2025: 0.1, 2027: 0.3",ratio,low,"normal (low default, +/- 0.1, clipped to [0, 1])",'
+        '"2025: 0, 2027: 0.2","2025: 0.1, 2027: 0.3","2025: 0.2, 2027: 0.4"')
 
 
 def test_assumptions_of_an_unknown_company(small):

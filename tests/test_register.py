@@ -1,11 +1,19 @@
-"""The assumption register and its markdown rendering."""
+"""The assumption register, the distribution table and their plain-text renderings."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from model.loading import load_inputs
-from model.register import markdown, register, rests_on_judgement
+from model.register import (
+    DISTRIBUTION_COLUMNS,
+    distribution_table,
+    markdown,
+    register,
+    rests_on_judgement,
+    significant,
+)
 from tests.conftest import SMALL
 
 
@@ -35,3 +43,22 @@ def test_judgement_only_assumptions():
 def test_markdown_escapes_pipes():
     frame = pd.DataFrame({"key": ["a|b"], "note": ["line\nbreak"]})
     assert markdown(frame) == "| key | note |\n|---|---|\n| a\\|b | line break |\n"
+
+
+def test_significant_figures_read_without_exponents_or_residues():
+    assert significant(np.array([8000.0, 14000.0, 25000.0])) == ["8000", "14000", "25000"]
+    assert significant(np.array([0.05, -4.163e-17, 0.25])) == ["0.05", "0", "0.25"]
+    assert significant(np.array([28.8563, 31.742, 34.9162])) == ["28.86", "31.74", "34.92"]
+    assert significant(np.array([0.0, 0.0])) == ["0", "0"]
+
+
+def test_distribution_table_gives_each_assumptions_percentiles():
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    table = distribution_table(inputs.resolved.values()).set_index("key")
+    assert list(table.columns) == DISTRIBUTION_COLUMNS[1:]
+    # CNY 8 per USD, high confidence: lognormal from 8 / 1.1 to 8 x 1.1
+    assert table.loc["fx.CNY", ["distribution", "p5", "p50", "p95"]].tolist() == [
+        "lognormal (high default, / to x 1.1)", "7.273", "8", "8.8"]
+    # a growth rate of 0 with low confidence: +/- 0.1 points, never clipped
+    assert table.loc["beta.cloud.growth", ["distribution", "p5", "p95"]].tolist() == [
+        "normal (low default, +/- 0.1)", "-0.1", "0.1"]

@@ -167,6 +167,18 @@ def test_external_resource_pattern_catches_what_it_should():
     assert not EXTERNAL_RESOURCE.search('clip-path="url(#clip1)" <a href="https://example.com">')
 
 
+def test_a_run_with_draws_gets_a_caption_and_a_race_section(report_inputs, report_html):
+    assert '<section id="race">' not in report_html and 'href="#race"' not in report_html
+    leading = pd.DataFrame({"Company": ["Alpha", "Beta"], "Cumulative capex": ["12.5%", "87.5%"]})
+    html = render_report(**report_inputs, headline_caption="In brackets: 5th to 95th percentile over 1,000 draws.",
+                         race={"Probability of leading in 2027": leading})
+    assert '<h2>Headline</h2>\n<p class="caption">In brackets: 5th to 95th percentile over 1,000 draws.</p>' in html
+    race = html[html.index('<section id="race">') : html.index('<section id="charts">')]
+    assert "<h2>The race</h2>\n<h3>Probability of leading in 2027</h3>" in race
+    assert '<td class="num">87.5%</td>' in race
+    assert '<a href="#race">The race</a>' in html
+
+
 def test_report_is_deterministic(report_inputs, report_html):
     assert render_report(**report_inputs) == report_html
 
