@@ -152,8 +152,8 @@ def run(
     with ProgressBar(f"{draws:,} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
     simulation = projection.simulation
-    if simulation is not None:
-        for note in (*simulation.notes, *convergence_warnings(projection)):
+    if simulation is not None:  # (a repaired correlation matrix was reported with the files' warnings)
+        for note in convergence_warnings(projection):
             err.print(f"warning: {note}", markup=False)
     modelled = time.perf_counter()
     files = run_files(inputs, projection)
@@ -181,6 +181,98 @@ def run(
                 print_frame(race, TableFormat.table, title=name)
     out.print(f"wrote {display_path(target)}/ (model {modelled - started:.2f} s, charts and report "
               f"{rendered - modelled:.2f} s)", markup=False)
+
+
+# ------------------------------------------------------------------------------------------------------ sensitivity
+class Method(StrEnum):
+    tornado = "tornado"
+    sobol = "sobol"
+
+
+SHOWN_PER_COMPANY = 10  # rows of each company's table in the terminal; the CSV has them all
+
+
+@app.command()
+@reports_errors
+def sensitivity(
+    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    method: Annotated[Method, typer.Option(help="tornado: one assumption at a time; sobol: variance shares.")] = Method.tornado,
+    metric: Annotated[str | None, typer.Option(help="The output metric (default: cumulative AI-chip spend).")] = None,
+    company: Annotated[list[str] | None, typer.Option(help="Only this company's output (slug or name); repeatable.")] = None,
+    year: Annotated[int | None, typer.Option(help="The output's year (default: the horizon's last).")] = None,
+    samples: Annotated[int, typer.Option(help="Sobol: base sample size n, a power of two; runs n x (assumptions + 2).")] = 2**13,
+    seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of outputs/<name>-<method>/.")] = None,
+    assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
+) -> None:
+    """Which assumptions decide an output: a tornado (each assumption at its 5th and 95th percentile) or Sobol'
+    indices with research priorities; prints the tables and writes CSV, charts and a manifest."""
+    from model import sensitivity as analysis
+    from model.charts import sobol as sobol_chart, tornado as tornado_chart
+    from model.outputs import manifest, to_json, write_folder
+    from model.artifacts import to_csv
+    from model.report import render_chart
+
+    path = find_scenario(scenario)
+    inputs = load_inputs(path, assumptions)
+    print_warnings(inputs.warnings)
+    metric = metric or analysis.OUTPUT_DEFAULT_METRIC
+    settings: dict[str, Any] = {"method": method.value, "metric": metric, "year": analysis.output_year(inputs, year),
+                                "companies": company or []}
+    files: dict[str, str | bytes] = {}
+    if method is Method.tornado:
+        frame = analysis.tornado(inputs, metric=metric, year=year, companies=company)
+        files["tornado.csv"] = to_csv(frame)
+        # the chart, like the terminal, shows what moves the output; the CSV keeps each company's every assumption
+        moving = frame[frame["swing"] > 0]
+        chart = render_chart(tornado_chart(moving if len(moving) else frame))
+        shown = frame.loc[frame["swing"] > 0, ["company", "key", "input_low", "input_high", "output_low",
+                                               "output_high", "swing"]]
+        shown = shown.assign(**{column: shown[column].map(_number) for column in ("output_low", "output_high", "swing")})
+        notes: tuple[str, ...] = ()
+    else:
+        keys = len(inputs.resolved)
+        with ProgressBar(f"Sobol' indices, {samples:,} x {keys + 2} runs", samples * (keys + 2)) as bar:
+            result = analysis.sobol(inputs, metric=metric, year=year, companies=company, samples=samples, rng=seed,
+                                    on_progress=bar.advance)
+        frame = result.frame
+        priorities = analysis.research_priorities(inputs, frame)
+        files["sobol.csv"] = to_csv(frame)
+        files["priorities.csv"] = to_csv(priorities)
+        chart = render_chart(sobol_chart(frame))
+        settings |= {"samples": samples, "seed": result.seed, "bootstrap": result.bootstrap,
+                     "confidence": result.confidence, "evaluations": result.evaluations}
+        intervals = frame.assign(**{
+            index: [_interval(*row) for row in frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
+            for index in ("first_order", "total_order")
+        })[["company", "key", "first_order", "total_order"]]
+        shown = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")[
+            ["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]]
+        notes = (*result.notes, *result.warnings)
+    for name, content in (("vl.json", chart.vega_lite_json), ("svg", chart.svg), ("png", chart.png)):
+        files[f"charts/{method.value}.{name}"] = content
+    root = path.resolve().parent.parent
+    target = out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}"
+    files["manifest.json"] = to_json(manifest(
+        scenario=inputs.scenario.name, chain=inputs.scenario.chain, files=inputs.files, root=root,
+        settings=settings, outputs=[*files],
+    ))
+    write_folder(target, files)
+    for note in notes:
+        err.print(f"warning: {note}", markup=False)
+    unit = frame["unit"].iloc[0] if len(frame) else ""
+    for name, rows in shown.groupby("company", sort=False):
+        title = f"{name}: {metric} in {settings['year']} ({unit})"
+        print_frame(rows.drop(columns="company").head(SHOWN_PER_COMPANY), TableFormat.table, title=title)
+    out.print(f"wrote {display_path(target)}/", markup=False)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _interval(estimate: float, low: float, high: float) -> str:
+    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
 
 
 # --------------------------------------------------------------------------------------------------------- validate

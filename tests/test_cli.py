@@ -135,6 +135,45 @@ def test_bad_draws_options_are_usage_errors(small):
     assert not small.path("outputs/base").exists()
 
 
+# ---------------------------------------------------------------------------------------------------- sensitivity
+def test_tornado_prints_the_swings_and_writes_csv_chart_and_manifest(small):
+    result = invoke("sensitivity", "base", "--method", "tornado", "--metric", "capex", "--year", "2025",
+                    "--company", "alpha")
+    assert result.exit_code == 0, result.output
+    assert "Alpha: capex in 2025 (USD bn)" in result.stdout
+    # half of a CNY 30bn plan at CNY 8 per USD: the plan's 5th and 95th percentiles are 30 / 1.1 and 30 x 1.1
+    assert "alpha.capex.plan_total" in result.stdout and "1.7" in result.stdout and "2.06" in result.stdout
+    assert "beta." not in result.stdout  # another company's assumption cannot move Alpha's capex
+    folder = small.path("outputs/base-tornado")
+    assert sorted(p.name for p in folder.iterdir()) == ["charts", "manifest.json", "tornado.csv"]
+    assert sorted(p.name for p in (folder / "charts").iterdir()) == ["tornado.png", "tornado.svg", "tornado.vl.json"]
+    settings = json.loads(folder.joinpath("manifest.json").read_text())["settings"]
+    assert settings == {"method": "tornado", "metric": "capex", "year": 2025, "companies": ["alpha"]}
+
+
+def test_sobol_prints_indices_and_priorities(small):
+    result = invoke("sensitivity", "base", "--method", "sobol", "--metric", "capex", "--year", "2025",
+                    "--samples", "1024", "--seed", "4")
+    assert result.exit_code == 0, result.output
+    assert "Alpha: capex in 2025 (USD bn)" in result.stdout and "Beta: capex in 2025 (USD bn)" in result.stdout
+    assert "alpha.capex.plan_total" in result.stdout and "fx.CNY" in result.stdout
+    folder = small.path("outputs/base-sobol")
+    assert sorted(p.name for p in folder.iterdir()) == ["charts", "manifest.json", "priorities.csv", "sobol.csv"]
+    settings = json.loads(folder.joinpath("manifest.json").read_text())["settings"]
+    assert settings["samples"] == 1024 and settings["seed"] == 4 and settings["evaluations"] == 1024 * (20 + 2)
+
+
+def test_sensitivity_usage_errors_name_what_is_valid(small):
+    result = invoke("sensitivity", "base", "--metric", "capx")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: unknown metric 'capx'; valid: capex, capex_cumulative, ")
+    result = invoke("sensitivity", "base", "--year", "2031")
+    assert result.exit_code == 2 and result.stderr == "error: year 2031 is outside the horizon 2025-2027\n"
+    result = invoke("sensitivity", "base", "--method", "sobol", "--samples", "1000")
+    assert result.exit_code == 2 and "power of two" in result.stderr
+    assert not small.path("outputs/base-sobol").exists()
+
+
 # --------------------------------------------------------------------------------------------------------- validate
 def test_validate_is_clean_on_the_fixture(small):
     result = invoke("validate", "--strict")
