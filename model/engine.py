@@ -1,8 +1,10 @@
 """The projection: pure numpy over arrays shaped (draws, companies, years); a deterministic run is one draw.
 
-Nothing here reads files, prints or draws. `EngineInputs` arrives with every money figure already in the reporting
-currency (whole units) on the model's timeline, which may start before the reported horizon so that base years
-anchor correctly; `project` returns the metrics over the horizon in their display units (`METRICS`).
+Arrays are indexed (D, C, T), but the work runs "draws last", on (C, T, D) views: with the memory layout that
+`parameters.engine_inputs` gives, every operation sweeps contiguous rows of draws (any layout gives the same
+numbers). Nothing here reads files, prints or draws. `EngineInputs` arrives with every money figure already in the
+reporting currency (whole units) on the model's timeline, which may start before the reported horizon so that base
+years anchor correctly; `project` returns the metrics over the horizon in their display units (`METRICS`).
 """
 
 from __future__ import annotations
@@ -50,9 +52,11 @@ METRICS: dict[str, Metric] = {
 class EngineInputs:
     """The model's parameters as arrays. D draws (or 1 where a parameter does not vary), C companies, T years.
 
-    Values are shaped (D, C, T) for per-year parameters and (D, C, 1) for base values; `*_index` arrays (C,)
-    give each company's base year as an index into `years`; masks are (C, T) or (C,) booleans that say which rule
-    applies (they describe the structure of the files, so they never vary by draw).
+    Values are shaped (D, C, T) for per-year parameters (or (D, C, 1) for one that is constant over the years) and
+    (D, C, 1) for base values, in one float dtype (float64 for a deterministic run); `*_index` arrays (C,) give
+    each company's base year as an index into `years`; masks are (C, T) or (C,) booleans that say which rule
+    applies (they describe the structure of the files, so they never vary by draw). Any memory layout works;
+    draws-last memory, as `parameters.engine_inputs` lays it out, is the fast one.
     """
 
     years: np.ndarray  # (T,) calendar years of the model timeline
@@ -82,44 +86,124 @@ class EngineInputs:
     ai_share: np.ndarray  # (D, C, T)
 
 
+def draws_last(values: np.ndarray) -> np.ndarray:
+    """A (D, C, T) array as a (C, T, D) view."""
+    return values.transpose(1, 2, 0)
+
+
+def draws_first(values: np.ndarray) -> np.ndarray:
+    """A (C, T, D) array as a (D, C, T) view."""
+    return values.transpose(2, 0, 1)
+
+
+# Each helper below takes and returns (D, C, T) arrays; its `_rows` twin does the work on (C, T, D) views.
 def compound(base: np.ndarray, growth: np.ndarray, base_index: np.ndarray) -> np.ndarray:
     """Grow `base` (D, C, 1), known in year `base_index` (C,), by `growth` (D, C, T) in both directions.
 
     value[t] = base * prod(1 + growth[s] for b < s <= t) after the base year b, and base / prod(1 + growth[s]
     for t < s <= b) before it: the year-t growth rate is the change from t-1 to t.
     """
-    factor = np.cumprod(1.0 + growth, axis=-1)
-    companies = np.arange(factor.shape[1])
-    anchor = factor[:, companies, base_index][..., None]
-    return base * factor / anchor
+    return draws_first(_compound_rows(draws_last(base), draws_last(growth), base_index))
+
+
+def _compound_rows(base: np.ndarray, growth: np.ndarray, base_index: np.ndarray, years: int | None = None
+                   ) -> np.ndarray:
+    """`compound` on (C, T, D) views; `years` T when growth is constant over the years, (C, 1, D)."""
+    factor = np.empty((growth.shape[0], years or growth.shape[1], growth.shape[2]), growth.dtype)
+    np.add(1.0, growth, out=factor)
+    for t in range(1, factor.shape[1]):  # a running product over the years (cumprod, without its slow strides)
+        np.multiply(factor[:, t - 1], factor[:, t], out=factor[:, t])
+    anchor = _value_at_rows(factor, base_index)
+    grown = factor if np.broadcast_shapes(base.shape, factor.shape) == factor.shape else None
+    grown = np.multiply(base, factor, out=grown)
+    grown /= anchor
+    return grown
 
 
 def value_at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
     """values (D, C, T) at each company's year `index` (C,), as (D, C, 1)."""
-    return values[:, np.arange(values.shape[1]), index][..., None]
+    return draws_first(_value_at_rows(draws_last(values), index))
+
+
+def _value_at_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    return values[np.arange(values.shape[0]), index][:, None, :]
 
 
 def installed_base(bought: np.ndarray, service_life_years: np.ndarray) -> np.ndarray:
     """Accelerators in service each year: a cohort bought in year s counts fully for floor(L) years and partly
     in the next, so a service life L (D, C, 1), fractional in a sampled run, keeps exactly L years of each cohort.
     """
-    years = bought.shape[-1]
-    installed = np.zeros(np.broadcast_shapes(bought.shape, service_life_years.shape))
+    return draws_first(_installed_base_rows(draws_last(bought), draws_last(service_life_years)))
+
+
+def _installed_base_rows(bought: np.ndarray, service_life_years: np.ndarray) -> np.ndarray:
+    years = bought.shape[1]
+    shape = np.broadcast_shapes(bought.shape, service_life_years.shape)
+    installed = np.zeros(shape, np.result_type(bought, service_life_years))
+    cohort = np.empty_like(installed)
     for age in range(years):  # a loop over cohort ages (a handful), never over draws or companies
         surviving = np.clip(service_life_years - age, 0.0, 1.0)
-        installed[..., age:] += bought[..., : years - age] * surviving
+        np.multiply(bought[:, : years - age], surviving, out=cohort[:, : years - age])
+        installed[:, age:] += cohort[:, : years - age]
     return installed
 
 
 def rank(values: np.ndarray) -> np.ndarray:
     """1 for the largest of the companies (axis 1), ties sharing the better rank."""
-    larger = values[:, :, None, :] > values[:, None, :, :]  # [d, other, company, t]: other is larger
-    return 1.0 + larger.sum(axis=1)
+    return draws_first(_rank_rows(draws_last(values)))
+
+
+def _rank_rows(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    ranks = np.empty_like(values) if out is None else out
+    larger = np.empty(values.shape[1:], np.uint8)
+    for company in range(values.shape[0]):  # companies are a handful
+        larger[...] = 1
+        for other in range(values.shape[0]):
+            if other != company:
+                larger += values[other] > values[company]
+        ranks[company] = larger
+    return ranks
 
 
 def share(values: np.ndarray) -> np.ndarray:
-    total = values.sum(axis=1, keepdims=True)
-    return np.divide(values, total, out=np.full(values.shape, np.nan), where=total != 0)
+    """Each company's share of the companies' total (axis 1); NaN where the total is 0."""
+    return draws_first(_share_rows(draws_last(values)))
+
+
+def _share_rows(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    total = values.sum(axis=0, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = np.divide(values, total, out=out)
+    zero = total == 0
+    if zero.any():
+        shares[np.broadcast_to(zero, shares.shape)] = np.nan
+    return shares
+
+
+def _by_rule(rules: list[tuple[np.ndarray, np.ndarray]], otherwise: np.ndarray) -> np.ndarray:
+    """(C, T, D): each cell from the first rule whose mask (C, T) holds there, else from `otherwise`; a copy of
+    whole runs of years, as the masks describe the files' structure and never vary by draw."""
+    shape = np.broadcast_shapes(otherwise.shape, *(values.shape for _, values in rules))
+    out = np.empty(shape, np.result_type(otherwise, *(values for _, values in rules)))
+    choice = np.full(shape[:2], len(rules))
+    for i, (mask, _) in reversed(list(enumerate(rules))):
+        choice[np.broadcast_to(mask, shape[:2])] = i
+    sources = [values for _, values in rules] + [otherwise]
+    for company, row in enumerate(choice.tolist()):
+        start = 0
+        for stop in range(1, len(row) + 1):
+            if stop == len(row) or row[stop] != row[start]:
+                out[company, start:stop] = sources[row[start]][company, start:stop]
+                start = stop
+    return out
+
+
+def _cumsum_rows(values: np.ndarray) -> np.ndarray:
+    """A running sum over the years (axis 1): np.cumsum's sums, without its slow strides."""
+    total = values.copy()
+    for t in range(1, total.shape[1]):
+        np.add(total[:, t - 1], total[:, t], out=total[:, t])
+    return total
 
 
 def first_overtake_year(values: np.ndarray, years: np.ndarray) -> np.ndarray:
@@ -131,46 +215,79 @@ def first_overtake_year(values: np.ndarray, years: np.ndarray) -> np.ndarray:
     return np.where(overtakes.any(axis=-1), years[1:][first], np.nan)
 
 
-def project(inputs: EngineInputs) -> dict[str, np.ndarray]:
-    """Every metric in `METRICS` over the horizon, each (D, C, H), in its display unit."""
-    grown = compound(inputs.capex_base, inputs.capex_growth, inputs.capex_base_index)
-    planned = inputs.plan_total * inputs.plan_weights
-    after = compound(value_at(planned, inputs.plan_end_index), inputs.post_plan_growth, inputs.plan_end_index)
-    capex = np.where(inputs.in_plan, planned, np.where(inputs.after_plan, after, grown))
+def project(inputs: EngineInputs, *, out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Every metric in `METRICS` over the horizon, each (D, C, H), in its display unit and the inputs' dtype.
 
-    budget = compound(inputs.chip_budget, inputs.chip_growth, inputs.chip_budget_index)
-    chips = np.where(inputs.uses_chip_budget[:, None], budget, inputs.chip_share_of_capex * capex)
+    Each metric is a (D, C, H) view of a (C, H, D) array (`draws_last` gives that array back), or a read-only
+    broadcast of a metric that does not vary when others do. With `out` (metric -> (D, C, H) array, any layout,
+    for instance rows of a larger block), the metrics are written there and those arrays returned.
+    """
+    metrics = _project_rows(inputs, None if out is None else {name: draws_last(array) for name, array in out.items()})
+    if out is not None:
+        return out
+    draws = max(m.shape[-1] for m in metrics.values())
+    return {name: draws_first(m) if m.shape[-1] == draws else np.broadcast_to(draws_first(m), (draws, *m.shape[:-1]))
+            for name, m in metrics.items()}
 
-    price = compound(inputs.unit_price, inputs.price_change, inputs.unit_price_index)
-    in_horizon = np.arange(len(inputs.years)) >= inputs.horizon_start
+
+def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """`project` on (C, T, D) views of the inputs; each metric (C, H, D), C-contiguous unless written to `out`."""
+    rows = draws_last
+    years = len(inputs.years)
+    grown = _compound_rows(rows(inputs.capex_base), rows(inputs.capex_growth), inputs.capex_base_index, years)
+    planned = rows(inputs.plan_total) * rows(inputs.plan_weights)
+    after = _compound_rows(_value_at_rows(planned, inputs.plan_end_index), rows(inputs.post_plan_growth),
+                           inputs.plan_end_index, years)
+    capex = _by_rule([(inputs.in_plan, planned), (inputs.after_plan, after)], grown)
+
+    budget = _compound_rows(rows(inputs.chip_budget), rows(inputs.chip_growth), inputs.chip_budget_index, years)
+    share_of_capex = rows(inputs.chip_share_of_capex)
+    chips = np.empty(np.broadcast_shapes(budget.shape, share_of_capex.shape, capex.shape), capex.dtype)
+    for company, uses_budget in enumerate(inputs.uses_chip_budget.tolist()):
+        if uses_budget:
+            chips[company] = budget[company]
+        else:
+            np.multiply(share_of_capex[company], capex[company], out=chips[company])
+
+    price = _compound_rows(rows(inputs.unit_price), rows(inputs.price_change), inputs.unit_price_index, years)
+    in_horizon = (np.arange(years) >= inputs.horizon_start)[:, None]
     bought = chips / price * in_horizon  # the installed base counts purchases from the horizon's start
-    installed = installed_base(bought, inputs.service_life_years)
+    installed = _installed_base_rows(bought, rows(inputs.service_life_years))
 
-    revenue = compound(inputs.cloud_revenue_base, inputs.cloud_growth, inputs.cloud_revenue_index)
-    ai_revenue = revenue * inputs.ai_share
+    revenue = _compound_rows(rows(inputs.cloud_revenue_base), rows(inputs.cloud_growth), inputs.cloud_revenue_index,
+                             years)
+    ai_revenue = revenue * rows(inputs.ai_share)
 
     h = slice(inputs.horizon_start, inputs.horizon_stop)
-    capex, chips, price, bought, installed = capex[..., h], chips[..., h], price[..., h], bought[..., h], installed[..., h]
-    revenue, ai_revenue = revenue[..., h], ai_revenue[..., h]
-    capex_cumulative = np.cumsum(capex, axis=-1)
-    metrics = {
-        "capex": capex / BILLION,
-        "capex_cumulative": capex_cumulative / BILLION,
-        "ai_chip_spend": chips / BILLION,
-        "ai_chip_spend_cumulative": np.cumsum(chips, axis=-1) / BILLION,
-        "accelerator_unit_price": np.broadcast_to(price, capex.shape).copy(),
-        "accelerators_bought": bought / THOUSAND,
-        "accelerators_installed": installed / THOUSAND,
-        "cloud_revenue": revenue / BILLION,
-        "ai_revenue": ai_revenue / BILLION,
-        "capex_intensity": capex / revenue,
-        "capex_share": share(capex),
-        "capex_cumulative_share": share(capex_cumulative),
-        "ai_chip_spend_share": share(chips),
-        "accelerators_installed_share": share(installed),
-        "capex_rank": rank(capex),
-        "ai_chip_spend_rank": rank(chips),
-        "accelerators_installed_rank": rank(installed),
+    capex, chips, price, bought, installed = capex[:, h], chips[:, h], price[:, h], bought[:, h], installed[:, h]
+    revenue, ai_revenue = revenue[:, h], ai_revenue[:, h]
+    capex_cumulative = _cumsum_rows(capex)
+    chips_cumulative = _cumsum_rows(chips)
+
+    def to(name: str) -> np.ndarray | None:
+        return None if out is None else out[name]
+
+    unit_price = to("accelerator_unit_price")
+    if unit_price is None:
+        unit_price = np.array(np.broadcast_to(price, capex.shape))
+    else:
+        np.copyto(unit_price, price)
+    return {
+        "capex": np.divide(capex, BILLION, out=to("capex")),
+        "capex_cumulative": np.divide(capex_cumulative, BILLION, out=to("capex_cumulative")),
+        "ai_chip_spend": np.divide(chips, BILLION, out=to("ai_chip_spend")),
+        "ai_chip_spend_cumulative": np.divide(chips_cumulative, BILLION, out=to("ai_chip_spend_cumulative")),
+        "accelerator_unit_price": unit_price,
+        "accelerators_bought": np.divide(bought, THOUSAND, out=to("accelerators_bought")),
+        "accelerators_installed": np.divide(installed, THOUSAND, out=to("accelerators_installed")),
+        "cloud_revenue": np.divide(revenue, BILLION, out=to("cloud_revenue")),
+        "ai_revenue": np.divide(ai_revenue, BILLION, out=to("ai_revenue")),
+        "capex_intensity": np.divide(capex, revenue, out=to("capex_intensity")),
+        "capex_share": _share_rows(capex, to("capex_share")),
+        "capex_cumulative_share": _share_rows(capex_cumulative, to("capex_cumulative_share")),
+        "ai_chip_spend_share": _share_rows(chips, to("ai_chip_spend_share")),
+        "accelerators_installed_share": _share_rows(installed, to("accelerators_installed_share")),
+        "capex_rank": _rank_rows(capex, to("capex_rank")),
+        "ai_chip_spend_rank": _rank_rows(chips, to("ai_chip_spend_rank")),
+        "accelerators_installed_rank": _rank_rows(installed, to("accelerators_installed_rank")),
     }
-    draws = max(m.shape[0] for m in metrics.values())
-    return {name: np.broadcast_to(m, (draws, *m.shape[1:])) for name, m in metrics.items()}

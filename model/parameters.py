@@ -7,11 +7,12 @@ many draws instead, and `engine_inputs` lays any of them onto the (draws, compan
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
 from model.catalogue import PARAMETERS
-from model.engine import EngineInputs
+from model.engine import EngineInputs, draws_first
 from model.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
 from model.schema import parse_period, parse_unit
 
@@ -55,91 +56,177 @@ def _interpolation(years: np.ndarray, given: np.ndarray) -> np.ndarray:
     return np.stack([np.interp(years, given, row) for row in np.eye(len(given))])
 
 
-def _to_reporting(values: Mapping[str, np.ndarray], inputs: Inputs) -> dict[str, np.ndarray]:
-    """Per currency, the factor (D,) that turns one unit of it into reporting-currency units."""
-    per_base = {inputs.assumptions.base_currency: np.ones(1)}
-    per_base |= {key.removeprefix(f"{FX_PREFIX}."): values[key] for key in inputs.resolved if key.startswith("fx.")}
-    reporting = per_base[inputs.scenario.reporting_currency]
-    return {currency: reporting / rate for currency, rate in per_base.items()}
+@dataclass(frozen=True)
+class _Series:
+    key: str
+    weights: np.ndarray | None  # (T, K) interpolation weights for a series; None for a single value
+
+
+@dataclass(frozen=True)
+class _Base:
+    key: str
+    scale: float  # the unit's scale (1e9 for "bn")
+    per_year: int  # 4 for a quarterly flow, else 1
+    currency: str
+    index: int  # the base year's index in the timeline (0 for a plan, whose window says when)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each assumption's values go in the engine's arrays: a resolved scenario's structure, worked out once so
+    that a sampled run only lays numbers, chunk after chunk, into draws-last arrays."""
+
+    years: np.ndarray  # (T,) the model's timeline
+    horizon_start: int
+    horizon_stop: int
+    base_currency: str
+    reporting_currency: str
+    fx_keys: tuple[str, ...]
+    series: dict[str, tuple[_Series | None, ...]]  # parameter -> per company, None where the company lacks it
+    bases: dict[str, tuple[_Base | None, ...]]
+    in_plan: np.ndarray  # (C, T)
+    after_plan: np.ndarray  # (C, T)
+    plan_end_index: np.ndarray  # (C,)
+
+    def has(self, parameter: str) -> np.ndarray:
+        """(C,) whether each company gives `parameter`."""
+        return np.array([slot is not None for slot in {**self.series, **self.bases}[parameter]])
+
+    def engine_inputs(self, values: Mapping[str, np.ndarray]) -> EngineInputs:
+        """The engine's arrays for assumption values shaped as in `assumption_values`: (D,) or (D, K) each, D the
+        same for every key or 1. Arrays are (D, C, T) views of (C, T, D) memory, in the values' float dtype; a
+        per-year parameter that no company varies over the years is (D, C, 1), one that none gives (1, C, 1)."""
+        dtype = np.result_type(*values.values())
+        dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(float)
+        draws = max(len(v) for v in values.values())
+        companies = len(self.in_plan)
+        years = len(self.years)
+        to_reporting = self._to_reporting(values, dtype)
+
+        def series(parameter: str, fill: float = 0.0) -> np.ndarray:
+            """(C, T, D) per-year values, in the file's unit (ratios and years need no conversion); (C, 1, D) when
+            every company's value is constant over the years, D = 1 when no company gives the parameter."""
+            slots = self.series[parameter]
+            given = [slot for slot in slots if slot is not None]
+            per_year = any(slot.weights is not None for slot in given)
+            out = np.empty((companies, years if per_year else 1, draws if given else 1), dtype)
+            for c, slot in enumerate(slots):
+                if slot is None:
+                    out[c] = fill
+                    continue
+                value = np.asarray(values[slot.key], dtype)
+                if slot.weights is None:
+                    out[c] = value
+                elif len(value) == draws:
+                    np.matmul(slot.weights.astype(dtype), value.T, out=out[c])
+                else:
+                    out[c] = slot.weights.astype(dtype) @ value.T
+            return out
+
+        def base(parameter: str) -> tuple[np.ndarray, np.ndarray]:
+            """(C, 1, D) a money base value in reporting-currency units, and (C,) its base year's index."""
+            out = np.zeros((companies, 1, draws), dtype)
+            index = np.zeros(companies, dtype=int)
+            for c, slot in enumerate(self.bases[parameter]):
+                if slot is not None:
+                    out[c, 0] = values[slot.key] * slot.scale * slot.per_year * to_reporting[slot.currency]
+                    index[c] = slot.index
+            return out, index
+
+        phasing = np.where(self.has("capex.plan_phasing")[:, None, None], series("capex.plan_phasing"), 1.0)
+        phasing = phasing * self.in_plan[..., None]
+        window_sum = phasing.sum(axis=1, keepdims=True)
+        plan_weights = np.divide(phasing, window_sum, out=np.zeros_like(phasing), where=window_sum > 0)
+
+        capex_base, capex_base_index = base("capex.base")
+        plan_total, _ = base("capex.plan_total")
+        chip_budget, chip_budget_index = base("ai_chips.budget_base")
+        unit_price, unit_price_index = base("accelerators.unit_price")
+        revenue_base, revenue_index = base("cloud.revenue_base")
+        first = draws_first
+        return EngineInputs(
+            years=self.years,
+            horizon_start=self.horizon_start,
+            horizon_stop=self.horizon_stop,
+            capex_base=first(capex_base),
+            capex_base_index=capex_base_index,
+            capex_growth=first(series("capex.growth")),
+            plan_total=first(plan_total),
+            plan_weights=first(plan_weights),
+            plan_end_index=self.plan_end_index,
+            in_plan=self.in_plan,
+            after_plan=self.after_plan,
+            post_plan_growth=first(series("capex.post_plan_growth")),
+            uses_chip_budget=self.has("ai_chips.budget_base"),
+            chip_budget=first(chip_budget),
+            chip_budget_index=chip_budget_index,
+            chip_growth=first(series("ai_chips.growth")),
+            chip_share_of_capex=first(series("ai_chips.share_of_capex")),
+            unit_price=first(unit_price),
+            unit_price_index=unit_price_index,
+            price_change=first(series("accelerators.price_change")),
+            service_life_years=first(series("accelerators.service_life")[:, :1]),
+            cloud_revenue_base=first(revenue_base),
+            cloud_revenue_index=revenue_index,
+            cloud_growth=first(series("cloud.growth")),
+            ai_share=first(series("cloud.ai_share")),
+        )
+
+    def _to_reporting(self, values: Mapping[str, np.ndarray], dtype: np.dtype) -> dict[str, np.ndarray]:
+        """Per currency, the factor (D,) that turns one unit of it into reporting-currency units."""
+        per_base = {self.base_currency: np.ones(1, dtype)}
+        per_base |= {key.removeprefix(f"{FX_PREFIX}."): np.asarray(values[key], dtype) for key in self.fx_keys}
+        reporting = per_base[self.reporting_currency]
+        return {currency: reporting / rate for currency, rate in per_base.items()}
+
+
+SERIES_PARAMETERS = ("capex.plan_phasing", "capex.growth", "capex.post_plan_growth", "ai_chips.growth",
+                     "ai_chips.share_of_capex", "accelerators.price_change", "accelerators.service_life",
+                     "cloud.growth", "cloud.ai_share")
+BASE_PARAMETERS = ("capex.base", "capex.plan_total", "ai_chips.budget_base", "accelerators.unit_price",
+                   "cloud.revenue_base")
+
+
+def layout(inputs: Inputs) -> Layout:
+    """The structure of a resolved scenario, as `Layout.engine_inputs` uses it."""
+    years = timeline(inputs)
+    by_company = [inputs.of(c) for c in inputs.companies]
+
+    def series_slot(item: ResolvedAssumption | None) -> _Series | None:
+        if item is None:
+            return None
+        given = knots(item)
+        return _Series(item.key, _interpolation(years, given).T if len(given) else None)
+
+    def base_slot(parameter: str, item: ResolvedAssumption | None) -> _Base | None:
+        if item is None:
+            return None
+        unit = parse_unit(item.assumption.unit)
+        period = parse_period(item.assumption.period)
+        index = anchor_year(item) - years[0] if PARAMETERS[parameter].role != "plan" else 0
+        return _Base(item.key, unit.scale, QUARTERS_PER_YEAR if period.quarter else 1, unit.currency, int(index))
+
+    windows = [plan_window(items["capex.plan_total"]) if "capex.plan_total" in items else None
+               for items in by_company]
+    return Layout(
+        years=years,
+        horizon_start=int(np.searchsorted(years, inputs.scenario.horizon[0])),
+        horizon_stop=int(np.searchsorted(years, inputs.scenario.horizon[1])) + 1,
+        base_currency=inputs.assumptions.base_currency,
+        reporting_currency=inputs.scenario.reporting_currency,
+        fx_keys=tuple(key for key in inputs.resolved if key.startswith(f"{FX_PREFIX}.")),
+        series={p: tuple(series_slot(items.get(p)) for items in by_company) for p in SERIES_PARAMETERS},
+        bases={p: tuple(base_slot(p, items.get(p)) for items in by_company) for p in BASE_PARAMETERS},
+        in_plan=np.array([[w is not None and w[0] <= y <= w[1] for y in years] for w in windows], dtype=bool),
+        after_plan=np.array([[w is not None and y > w[1] for y in years] for w in windows], dtype=bool),
+        plan_end_index=np.array([w[1] - years[0] if w else 0 for w in windows]),
+    )
 
 
 def engine_inputs(inputs: Inputs, values: Mapping[str, np.ndarray] | None = None) -> EngineInputs:
     """Lay assumption values (default: each assumption's own value) onto the engine's arrays.
 
     `values[key]` has shape (D,) or (D, K) as in `assumption_values`; D may differ between keys only by being 1.
+    A run that lays many chunks of values keeps `layout(inputs)` and calls its `engine_inputs` instead.
     """
-    values = assumption_values(inputs) if values is None else values
-    years = timeline(inputs)
-    draws = max(len(v) for v in values.values())
-    to_reporting = _to_reporting(values, inputs)
-    companies = inputs.companies
-    by_company = [inputs.of(c) for c in companies]
-
-    def series(parameter: str, fill: float = 0.0) -> np.ndarray:
-        """(D, C, T): per-year values, in the file's unit (ratios and years need no conversion)."""
-        out = np.full((draws, len(companies), len(years)), fill)
-        for c, items in enumerate(by_company):
-            if (item := items.get(parameter)) is not None:
-                value = values[item.key]
-                given = knots(item)
-                out[:, c, :] = value @ _interpolation(years, given) if len(given) else value[:, None]
-        return out
-
-    def base(parameter: str) -> tuple[np.ndarray, np.ndarray]:
-        """(D, C, 1) a money base value in reporting-currency units, and (C,) its base year's index."""
-        out = np.zeros((draws, len(companies), 1))
-        index = np.zeros(len(companies), dtype=int)
-        for c, items in enumerate(by_company):
-            if (item := items.get(parameter)) is not None:
-                unit = parse_unit(item.assumption.unit)
-                period = parse_period(item.assumption.period)
-                per_year = QUARTERS_PER_YEAR if period.quarter else 1
-                out[:, c, 0] = values[item.key] * unit.scale * per_year * to_reporting[unit.currency]
-                if PARAMETERS[parameter].role != "plan":
-                    index[c] = anchor_year(item) - years[0]
-        return out, index
-
-    def has(parameter: str) -> np.ndarray:
-        return np.array([parameter in items for items in by_company])
-
-    windows = [plan_window(items["capex.plan_total"]) if "capex.plan_total" in items else None
-               for items in by_company]
-    in_plan = np.array([[w is not None and w[0] <= y <= w[1] for y in years] for w in windows], dtype=bool)
-    after_plan = np.array([[w is not None and y > w[1] for y in years] for w in windows], dtype=bool)
-    plan_end_index = np.array([w[1] - years[0] if w else 0 for w in windows])
-    phasing = np.where(has("capex.plan_phasing")[:, None], series("capex.plan_phasing"), 1.0) * in_plan
-    window_sum = phasing.sum(axis=-1, keepdims=True)
-    plan_weights = np.divide(phasing, window_sum, out=np.zeros_like(phasing), where=window_sum > 0)
-
-    capex_base, capex_base_index = base("capex.base")
-    plan_total, _ = base("capex.plan_total")
-    chip_budget, chip_budget_index = base("ai_chips.budget_base")
-    unit_price, unit_price_index = base("accelerators.unit_price")
-    revenue_base, revenue_index = base("cloud.revenue_base")
-    return EngineInputs(
-        years=years,
-        horizon_start=int(np.searchsorted(years, inputs.scenario.horizon[0])),
-        horizon_stop=int(np.searchsorted(years, inputs.scenario.horizon[1])) + 1,
-        capex_base=capex_base,
-        capex_base_index=capex_base_index,
-        capex_growth=series("capex.growth"),
-        plan_total=plan_total,
-        plan_weights=plan_weights,
-        plan_end_index=plan_end_index,
-        in_plan=in_plan,
-        after_plan=after_plan,
-        post_plan_growth=series("capex.post_plan_growth"),
-        uses_chip_budget=has("ai_chips.budget_base"),
-        chip_budget=chip_budget,
-        chip_budget_index=chip_budget_index,
-        chip_growth=series("ai_chips.growth"),
-        chip_share_of_capex=series("ai_chips.share_of_capex"),
-        unit_price=unit_price,
-        unit_price_index=unit_price_index,
-        price_change=series("accelerators.price_change"),
-        service_life_years=series("accelerators.service_life")[..., :1],
-        cloud_revenue_base=revenue_base,
-        cloud_revenue_index=revenue_index,
-        cloud_growth=series("cloud.growth"),
-        ai_share=series("cloud.ai_share"),
-    )
+    return layout(inputs).engine_inputs(assumption_values(inputs) if values is None else values)

@@ -83,10 +83,8 @@ def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
             spread += f", clipped to [{dist.low:g}, {dist.high:g}]"
         texts = np.array(significant(percentiles.ravel()), dtype=object).reshape(percentiles.shape)
         years = sorted(a.value) if isinstance(a.value, dict) else None
-
-        def shown(row: np.ndarray) -> str:
-            return ", ".join(f"{year}: {text}" for year, text in zip(years, row, strict=True)) if years else row[0]
-
+        shown = [", ".join(f"{year}: {text}" for year, text in zip(years, row, strict=True)) if years else row[0]
+                 for row in texts]
         rows.append({
             "key": item.key,
             "company": item.company.name if item.company else "",
@@ -94,9 +92,9 @@ def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
             "unit": a.unit,
             "confidence": a.confidence,
             "distribution": f"{dist.family} ({spread})",
-            "p5": shown(texts[0]),
-            "p50": shown(texts[1]),
-            "p95": shown(texts[2]),
+            "p5": shown[0],
+            "p50": shown[1],
+            "p95": shown[2],
         })
     return pd.DataFrame(rows, columns=DISTRIBUTION_COLUMNS)
 

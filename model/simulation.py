@@ -1,30 +1,48 @@
 """Monte Carlo runs: the projection over many draws, summarised chunk by chunk so that memory stays bounded.
 
-No array of all draws is ever kept: each chunk adds to running sums (means, lead and overtake counts) and leaves
-its percentiles, per batch, for the final estimate.
+No array of all draws is ever kept: each chunk of draws is projected and summarised on its own (sums for the
+means, its percentiles, lead and overtake counts), possibly in worker threads, and the chunks' summaries are
+combined in chunk order, so the numbers do not depend on the number of workers or on their timing.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable
+import os
+import queue
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from model.engine import first_overtake_year, project
+from model.engine import METRICS, draws_first, project
 from model.loading import Inputs
-from model.parameters import engine_inputs
-from model.uncertainty import UniformStream, copula_matrix, distributions, resolve_seed, values_at
+from model.parameters import Layout, layout
+from model.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
 
 PERCENTILES = (5.0, 50.0, 95.0)
 # Metrics on which "who leads" and "who overtakes whom" are asked.
 RACE_METRICS = ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed")
-# 2^15 draws of three companies keep the engine's working arrays near 200 MB; a power of two keeps each chunk of a
-# Sobol' sequence balanced.
+# A chunk is the unit of the percentiles: the mean of the chunks' percentiles has a bias of order 1/chunk, which at
+# 2^15 draws is under a tenth of the Monte Carlo standard error at 10^6 draws (about a quarter at 10^7), for 40 MB
+# of float32 rows per running chunk; larger chunks sort more slowly (their rows leave the caches). A power of two
+# keeps each chunk of a Sobol' sequence balanced. Measured with benchmarks/draws.py.
 DEFAULT_CHUNK = 2**15
 # Percentiles' standard errors come from the spread of percentiles over at least this many batches of draws.
 SE_BATCHES = 10
+# Draws the engine projects at a time within a chunk: its arrays stay in the processor's caches and small enough
+# for the allocator to reuse rather than map afresh. Measured with benchmarks/draws.py.
+ENGINE_SLICE = 2**13
+# Percentiles are found for this many bytes of rows at a time (a processor's L2 cache holds them).
+GROUP_BYTES = 2**20
+# Threads by default at most: each holds a chunk's block (40 MB at the default chunk) and the engine's arrays.
+MAX_WORKERS = 8
+# The sampled path runs in float32: half the memory traffic of float64, and faster sorting; its rounding (1e-7)
+# is far below Monte Carlo error. A deterministic run (`projection.run`) stays float64.
+SAMPLED_DTYPE = np.float32
 
 
 @dataclass(frozen=True)
@@ -41,55 +59,251 @@ class Simulation:
     lead: dict[str, np.ndarray]  # (C, T): share of draws in which the company is first on a RACE_METRIC
     overtake: dict[str, np.ndarray]  # (C, C, T): share of draws in which company a first moves ahead of b in year t
     notes: tuple[str, ...]  # repairs made to the scenario's correlations
+    workers: int = 1  # threads that projected and summarised the chunks (the numbers do not depend on it)
 
 
-class _Accumulator:
-    def __init__(self, years: np.ndarray, batches_per_chunk: int, single_chunk: bool):
-        self.years = years
-        self.batches_per_chunk = batches_per_chunk
-        self.exact: dict[str, np.ndarray] | None = {} if single_chunk else None
-        self.count = 0
+# ---------------------------------------------------------------------------------------------------- percentiles
+def row_percentiles(rows: np.ndarray, percentiles: tuple[float, ...] = PERCENTILES,
+                    levels: np.ndarray | None = None) -> np.ndarray:
+    """(P, R): the percentiles of each row of `rows` (R, n), equal to `np.percentile(rows, percentiles, axis=1)`.
+
+    The interpolation is numpy's default, "linear" (Hyndman and Fan's type 7: the order statistics either side of
+    position (n - 1) p / 100, counted from 0, weighted by distance); NaN for a row holding NaN. Instead of sorting,
+    single-kth partitions put each needed order statistic in place, nearest the middle first, so that the later
+    ones work on a part of the row; the rows are reordered in place (any layout whose rows are contiguous). Rows
+    whose values all lie in the sorted `levels` (ranks: 1, 2, ..., C) are counted instead, and left as they are.
+    """
+    group = max(1, GROUP_BYTES // max(1, rows.shape[1] * rows.itemsize))
+    if rows.shape[0] > group:  # a group of rows at a time, so that its partitions and minima stay in the caches
+        return np.concatenate([row_percentiles(rows[start : start + group], percentiles, levels)
+                               for start in range(0, rows.shape[0], group)], axis=1)
+    n = rows.shape[1]
+    q = np.true_divide(percentiles, 100)
+    # numpy's own arithmetic (its "linear" virtual index, _get_indexes, _get_gamma and _lerp), for equal bits
+    position = (n - 1) * q
+    last = position >= n - 1
+    below = np.where(last, n - 1, np.floor(position)).astype(np.intp)
+    weight = position - np.where(last, -1, below)
+    above = np.where(last, n - 1, below + 1)
+    if levels is None:
+        order_statistic = _partitioned(rows, below)
+        # NaN sorts last: a row holding NaN has it at the last partition's position or after it
+        has_nan = np.isnan(rows[:, below.max() :]).any(axis=1)
+    else:
+        order_statistic = _counted(rows, levels)
+        has_nan = np.zeros(rows.shape[0], dtype=bool)
+    estimates = np.empty((len(q), rows.shape[0]))
+    for i in range(len(q)):
+        a, b = order_statistic(int(below[i])), order_statistic(int(above[i]))
+        difference = b - a
+        estimates[i] = a + difference * weight[i]
+        if weight[i] >= 0.5:
+            estimates[i] = b - difference * (1 - weight[i])
+    estimates[:, has_nan] = np.nan
+    return estimates
+
+
+def _partitioned(rows: np.ndarray, below: np.ndarray) -> Callable[[int], np.ndarray]:
+    """Partition `rows` at the positions `below`; return the order statistic (R,) at any position k (in `below`,
+    or one after)."""
+    n = rows.shape[1]
+    fixed = sorted(set(below.tolist()))
+    _select(rows, fixed, 0, n)
+
+    def order_statistic(k: int) -> np.ndarray:
+        if k in fixed:
+            return rows[:, k]
+        # every value after the next fixed position is at least its value, so the order statistic after a fixed
+        # one is the least value up to there
+        following = next((f for f in fixed if f > k), n - 1)
+        return rows[:, k : following + 1].min(axis=1)
+
+    return order_statistic
+
+
+def _counted(rows: np.ndarray, levels: np.ndarray) -> Callable[[int], np.ndarray]:
+    """The order statistic (R,) at any position k of rows whose values all lie in the sorted `levels`."""
+    at_most = np.stack([np.count_nonzero(rows <= level, axis=1) for level in levels[:-1]])  # (L - 1, R)
+    levels = np.asarray(levels, dtype=rows.dtype)
+
+    def order_statistic(k: int) -> np.ndarray:
+        return levels[np.count_nonzero(at_most <= k, axis=0)]
+
+    return order_statistic
+
+
+def _select(rows: np.ndarray, positions: list[int], start: int, stop: int) -> None:
+    """Partition rows[:, start:stop] so that each of the sorted `positions` (in [start, stop)) holds its order
+    statistic."""
+    if not positions:
+        return
+    middle = len(positions) // 2
+    k = positions[middle]
+    rows[:, start:stop].partition(k - start, axis=1)
+    _select(rows, positions[:middle], start, k)
+    _select(rows, positions[middle + 1 :], k + 1, stop)
+
+
+# ---------------------------------------------------------------------------------------------------------- chunks
+@dataclass(frozen=True)
+class _Chunk:
+    """The summaries of one chunk of draws; every array is over the metric's (C, H) cells."""
+
+    draws: int
+    sums: dict[str, np.ndarray]  # (C, H) float64
+    percentiles: dict[str, np.ndarray]  # (P, C, H) of all the chunk's draws
+    batch_percentiles: dict[str, np.ndarray]  # (B, P, C, H) of each batch of the chunk
+    batch_sizes: tuple[int, ...]
+    leads: dict[str, np.ndarray]  # (C, H) counts
+    overtakes: dict[str, np.ndarray]  # (C, C, H) counts
+
+
+class _Chunks:
+    """Projects and summarises chunks of draws. Pure apart from its blocks, so worker threads may share it.
+
+    A chunk is projected ENGINE_SLICE draws at a time (the engine's arrays stay small) into a block of rows, one
+    row per metric, company and year (continuous metrics first, then ranks), whose percentiles are then found in
+    place. Each running chunk holds one block; a finished chunk hands its block on to the next.
+    """
+
+    def __init__(self, stream: UniformStream, score_map: ScoreMap, structure: Layout, chunk_size: int, batches: int):
+        self.stream, self.score_map, self.structure, self.batches = stream, score_map, structure, batches
+        self.chunk_size = chunk_size
+        self.cells = (len(structure.in_plan), structure.horizon_stop - structure.horizon_start)  # (C, H)
+        ranked = [name for name, metric in METRICS.items() if metric.unit == "rank"]
+        order = [name for name in METRICS if name not in ranked] + ranked
+        size = math.prod(self.cells)
+        self.rows = {name: slice(i * size, (i + 1) * size) for i, name in enumerate(order)}
+        self.continuous = (len(order) - len(ranked)) * size
+        self.levels = np.arange(1.0, self.cells[0] + 1)  # the values a rank takes
+        self.free_blocks: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
+
+    def __call__(self, u: np.ndarray) -> _Chunk:
+        try:
+            block = self.free_blocks.get_nowait()
+        except queue.Empty:
+            block = np.empty((len(METRICS) * math.prod(self.cells), self.chunk_size), SAMPLED_DTYPE)
+        try:
+            return self._summarise(u, block[:, : len(u)])
+        finally:
+            self.free_blocks.put(block)
+
+    def _summarise(self, u: np.ndarray, block: np.ndarray) -> _Chunk:
+        draws = len(u)
+        leads = {name: np.zeros(self.cells, dtype=np.int64) for name in RACE_METRICS}
+        overtakes = {name: np.zeros(self.cells[:1] + self.cells, dtype=np.int64) for name in RACE_METRICS}
+        for start in range(0, draws, ENGINE_SLICE):
+            stop = min(draws, start + ENGINE_SLICE)
+            cells = {name: block[rows, start:stop].reshape(*self.cells, -1) for name, rows in self.rows.items()}
+            values = self.score_map(self.stream.scores(u[start:stop]))
+            project(self.structure.engine_inputs(values), out={name: draws_first(c) for name, c in cells.items()})
+            for name in RACE_METRICS:  # while the slice is in the caches
+                leads[name] += _lead_counts(cells[name])
+                overtakes[name] += _overtake_counts(cells[name])
+        batches = min(self.batches, draws)  # a chunk smaller than the batches asked for has a draw per batch
+        bounds = np.cumsum([0, *(len(b) for b in np.array_split(np.empty(draws), batches))])
+        sums, percentiles, batch_percentiles = np.empty(len(block)), [], []
+        group = max(1, GROUP_BYTES // (draws * block.itemsize))
+        starts = [*range(0, self.continuous, group), *range(self.continuous, len(block), group), len(block)]
+        for first, stop in itertools.pairwise(starts):  # a group of rows at a time, read from memory once
+            rows = block[first:stop]
+            levels = self.levels if first >= self.continuous else None
+            sums[first:stop] = rows.sum(axis=1, dtype=np.float64)
+            # the batches' percentiles first: the whole chunk's partitions mix the batches
+            batch_percentiles.append([row_percentiles(rows[:, a:b], levels=levels)
+                                      for a, b in itertools.pairwise(bounds)] if batches > 1 else [])
+            percentiles.append(row_percentiles(rows, levels=levels))
+        percentiles = np.concatenate(percentiles, axis=1)  # (P, R)
+        batch_percentiles = np.concatenate([np.stack(b) for b in batch_percentiles], axis=2) if batches > 1 \
+            else percentiles[None]  # (B, P, R)
+
+        def by_cell(array: np.ndarray, name: str) -> np.ndarray:
+            return array[..., self.rows[name]].reshape(*array.shape[:-1], *self.cells)
+
+        return _Chunk(
+            draws=draws,
+            sums={name: by_cell(sums, name) for name in METRICS},
+            percentiles={name: by_cell(percentiles, name) for name in METRICS},
+            batch_percentiles={name: by_cell(batch_percentiles, name) for name in METRICS},
+            batch_sizes=tuple(int(size) for size in np.diff(bounds)),
+            leads=leads,
+            overtakes=overtakes,
+        )
+
+
+def _lead_counts(values: np.ndarray) -> np.ndarray:
+    """(C, H): how many draws of `values` (C, H, D) see each company first (ties lead together)."""
+    first = np.packbits(values >= values.max(axis=0), axis=-1)  # eight draws a byte: less to count
+    return np.bitwise_count(first).sum(axis=-1, dtype=np.int64)
+
+
+def _overtake_counts(values: np.ndarray) -> np.ndarray:
+    """(C, C, H): how many draws of `values` (C, H, D) see company a first move ahead of company b in year t, having
+    not been ahead the year before (as `engine.first_overtake_year` defines it)."""
+    ahead = np.packbits(values[:, None] > values[None, :], axis=-1)  # (C, C, H, D / 8), eight draws a byte
+    moved = ahead[:, :, 1:] & ~ahead[:, :, :-1]  # the padding bits stay 0
+    counts = np.zeros(ahead.shape[:-1], dtype=np.int64)
+    seen = np.zeros(ahead.shape[:2] + ahead.shape[3:], dtype=np.uint8)
+    for t in range(moved.shape[2]):  # the horizon's years, a handful
+        new = moved[:, :, t] & ~seen
+        counts[:, :, t + 1] = np.bitwise_count(new).sum(axis=-1)
+        seen |= new
+    return counts
+
+
+class _Totals:
+    """The chunks' summaries combined, in chunk order."""
+
+    def __init__(self) -> None:
+        self.draws = 0
         self.sums: dict[str, np.ndarray] = {}
+        self.chunk_percentiles: dict[str, list[np.ndarray]] = {}
+        self.chunk_sizes: list[int] = []
         self.batch_percentiles: dict[str, list[np.ndarray]] = {}
         self.batch_sizes: list[int] = []
         self.leads: dict[str, np.ndarray] = {}
         self.overtakes: dict[str, np.ndarray] = {}
 
-    def add(self, metrics: dict[str, np.ndarray]) -> None:
-        draws = next(iter(metrics.values())).shape[0]
-        self.count += draws
-        batches = np.array_split(np.arange(draws), self.batches_per_chunk)
-        self.batch_sizes += [len(b) for b in batches]
-        for name, values in metrics.items():
-            self.sums[name] = self.sums.get(name, 0.0) + values.sum(axis=0)
-            stack = self.batch_percentiles.setdefault(name, [])
-            stack += [np.percentile(values[b[0] : b[-1] + 1], PERCENTILES, axis=0) for b in batches]
-            if self.exact is not None:
-                self.exact[name] = np.percentile(values, PERCENTILES, axis=0)
+    def add(self, chunk: _Chunk) -> None:
+        self.draws += chunk.draws
+        self.chunk_sizes.append(chunk.draws)
+        self.batch_sizes += chunk.batch_sizes
+        for name, total in chunk.sums.items():
+            self.sums[name] = self.sums.get(name, 0.0) + total
+            self.chunk_percentiles.setdefault(name, []).append(chunk.percentiles[name])
+            self.batch_percentiles.setdefault(name, []).extend(chunk.batch_percentiles[name])
         for name in RACE_METRICS:
-            values = metrics[name]
-            first = values >= values.max(axis=1, keepdims=True)  # ties lead together
-            self.leads[name] = self.leads.get(name, 0) + first.sum(axis=0)
-            year_of = first_overtake_year(values, self.years)  # (D, C, C)
-            counts = np.stack([(year_of == year).sum(axis=0) for year in self.years], axis=-1)
-            self.overtakes[name] = self.overtakes.get(name, 0) + counts
+            self.leads[name] = self.leads.get(name, 0) + chunk.leads[name]
+            self.overtakes[name] = self.overtakes.get(name, 0) + chunk.overtakes[name]
 
     def percentiles(self) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Percentile estimates (exact for a run of one chunk, else the size-weighted mean of the batches'
-        percentiles) and their standard errors (the batches' spread, scaled from one batch to all draws)."""
+        """Percentile estimates (the size-weighted mean of the chunks' percentiles, exact for a run of one chunk)
+        and their standard errors (the spread of the batches' percentiles, scaled from one batch to all draws)."""
+        chunk_weights = np.array(self.chunk_sizes, dtype=float) / self.draws
         sizes = np.array(self.batch_sizes, dtype=float)
         weights = sizes / sizes.sum()
         estimates, errors = {}, {}
         for name, stack in self.batch_percentiles.items():
-            batches = np.stack(stack)  # (B, P, C, T)
-            estimate = np.tensordot(weights, batches, axes=1)
-            estimates[name] = estimate if self.exact is None else self.exact[name]
+            chunks = self.chunk_percentiles[name]
+            estimates[name] = chunks[0] if len(chunks) == 1 else np.tensordot(chunk_weights, np.stack(chunks), axes=1)
             if len(stack) > 1:
-                spread = np.tensordot(weights, (batches - estimate) ** 2, axes=1) * len(stack) / (len(stack) - 1)
-                errors[name] = np.sqrt(spread * sizes.mean() / self.count)
+                batches = np.stack(stack)  # (B, P, C, T)
+                centre = np.tensordot(weights, batches, axes=1)
+                spread = np.tensordot(weights, (batches - centre) ** 2, axes=1) * len(stack) / (len(stack) - 1)
+                errors[name] = np.sqrt(spread * sizes.mean() / self.draws)
             else:
-                errors[name] = np.full(estimate.shape, np.nan)
+                errors[name] = np.full(estimates[name].shape, np.nan)
         return estimates, errors
+
+
+# ------------------------------------------------------------------------------------------------------------ runs
+def default_workers() -> int:
+    """The processor cores this process may use, at most MAX_WORKERS."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return min(cores, MAX_WORKERS)
 
 
 def simulate(
@@ -100,40 +314,74 @@ def simulate(
     rng: np.random.Generator | int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     on_chunk: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> Simulation:
     """Run the projection over `draws` draws of every assumption's distribution, `chunk_size` draws at a time.
 
-    `on_chunk(n)` is called after each chunk of n draws (for a progress bar). Percentiles are exact when the run
-    fits in one chunk and of at least SE_BATCHES batches; over several chunks they are the mean of the chunks'
-    percentiles, whose bias shrinks with the chunk size.
+    `on_chunk(n)` is called, in chunk order, after each chunk of n draws (for a progress bar). `workers` threads
+    (default: one per available core) project and summarise chunks; the uniform draws are made in order in the
+    calling thread, and the summaries combined in order, so the numbers do not depend on `workers`. Percentiles
+    are exact (numpy's linear interpolation) when the run fits in one chunk; over several chunks they are the mean
+    of the chunks' percentiles, whose bias shrinks with the chunk size. Their standard errors come from the spread
+    over at least SE_BATCHES batches (the chunks, or parts of them). Memory is bounded by the chunk size times the
+    number of chunks in flight (two per worker at most), whatever the number of draws.
     """
     if draws < 1:
         raise ValueError(f"draws must be at least 1, not {draws}")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     seed = resolve_seed(rng)
     dists = distributions(inputs)
     correlation, notes = copula_matrix(inputs, list(dists))
     stream = UniformStream(list(dists), sampler=sampler, seed=seed, correlation=correlation)
     chunks = math.ceil(draws / chunk_size)
-    batches_per_chunk = max(1, math.ceil(SE_BATCHES / chunks))
-    years = np.array(list(inputs.scenario.years))
-    accumulator = _Accumulator(years, batches_per_chunk, single_chunk=chunks == 1)
-    done = 0
-    while done < draws:
-        size = min(chunk_size, draws - done)
-        accumulator.add(project(engine_inputs(inputs, values_at(dists, stream.next(size)))))
-        done += size
-        if on_chunk is not None:
-            on_chunk(size)
-    percentiles, errors = accumulator.percentiles()
+    batches = max(1, math.ceil(SE_BATCHES / chunks))
+    workers = max(1, min(default_workers() if workers is None else workers, chunks))
+
+    def sizes() -> Iterator[int]:
+        for start in range(0, draws, chunk_size):
+            yield min(chunk_size, draws - start)
+
+    run_chunk = _Chunks(stream, ScoreMap(dists, SAMPLED_DTYPE), layout(inputs), min(chunk_size, draws), batches)
+
+    totals = _Totals()
+    if workers == 1:
+        for size in sizes():
+            totals.add(run_chunk(stream.draw(size)))
+            if on_chunk is not None:
+                on_chunk(size)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simulate") as pool:
+            pending: deque[Future[_Chunk]] = deque()
+
+            def collect() -> None:
+                chunk = pending.popleft().result()
+                totals.add(chunk)
+                if on_chunk is not None:
+                    on_chunk(chunk.draws)
+
+            try:
+                for size in sizes():
+                    if len(pending) >= 2 * workers:  # bounds memory: a chunk is drawn only when one is collected
+                        collect()
+                    pending.append(pool.submit(run_chunk, stream.draw(size)))
+                while pending:
+                    collect()
+            except BaseException:  # an error or an interrupt: leave the queued chunks undone
+                for future in pending:
+                    future.cancel()
+                raise
+    percentiles, errors = totals.percentiles()
     return Simulation(
         draws=draws,
         seed=seed,
         sampler=sampler,
         chunk_size=chunk_size,
-        mean={name: total / draws for name, total in accumulator.sums.items()},
+        mean={name: total / draws for name, total in totals.sums.items()},
         percentiles=percentiles,
         standard_error=errors,
-        lead={name: counts / draws for name, counts in accumulator.leads.items()},
-        overtake={name: counts / draws for name, counts in accumulator.overtakes.items()},
+        lead={name: counts / draws for name, counts in totals.leads.items()},
+        overtake={name: counts / draws for name, counts in totals.overtakes.items()},
         notes=tuple(notes),
+        workers=workers,
     )

@@ -115,6 +115,69 @@ def values_at(dists: dict[str, Distribution], u: np.ndarray) -> dict[str, np.nda
     return values
 
 
+def values_from_scores(dists: dict[str, Distribution], z: np.ndarray,
+                       dtype: np.dtype | type = np.float64) -> dict[str, np.ndarray]:
+    """Assumption values at standard normal scores z (len(dists), D), draws last, as `values_at` gives them at the
+    uniforms whose scores they are: the arithmetic of `Distribution.ppf`, over every distribution at once.
+
+    Each value is (D,) or (D, K), a view of one draws-last array in `dtype`: in float64 the numbers of `values_at`
+    to the last bit or two (the 90% half-widths are divided by Z95 once, not per draw); in float32 rounded once
+    more, and clipped to the valid interval rounded inwards. A run that maps many chunks keeps a `ScoreMap`.
+    """
+    return ScoreMap(dists, dtype)(z)
+
+
+class ScoreMap:
+    """`values_from_scores` for one set of distributions, its per-value constants worked out once."""
+
+    def __init__(self, dists: dict[str, Distribution], dtype: np.dtype | type = np.float64):
+        self.dtype = np.dtype(dtype)
+        # lognormal values first, so that each family's arithmetic runs on one block of rows
+        order = sorted(dists, key=lambda key: dists[key].family != "lognormal")
+        sizes = [dists[key].center.size for key in order]
+        bounds = np.cumsum([0, *sizes]).tolist()
+        self.lognormal_rows = sum(size for key, size in zip(order, sizes, strict=True)
+                                  if dists[key].family == "lognormal")
+        self.columns = np.repeat([list(dists).index(key) for key in order], sizes)
+        below, above, center, low, high = (np.empty((bounds[-1], 1), self.dtype) for _ in range(5))
+        for key, start, stop in zip(order, bounds[:-1], bounds[1:], strict=True):
+            dist = dists[key]
+            if dist.family == "lognormal":
+                below[start:stop, 0] = np.log(dist.center / dist.lower)
+                above[start:stop, 0] = np.log(dist.upper / dist.center)
+            else:
+                below[start:stop, 0], above[start:stop, 0] = dist.center - dist.lower, dist.upper - dist.center
+            center[start:stop, 0] = dist.center
+            low[start:stop], high[start:stop] = _inwards(dist.low, dist.high, self.dtype)
+        below /= Z95
+        above /= Z95
+        self.below, self.above, self.center, self.low, self.high = below, above, center, low, high
+        self.rows = {key: slice(start, stop) if dists[key].series else start
+                     for key, start, stop in zip(order, bounds[:-1], bounds[1:], strict=True)}
+
+    def __call__(self, z: np.ndarray) -> dict[str, np.ndarray]:
+        scores = z.astype(self.dtype, copy=False)[self.columns]  # (M, D): each value's row of scores
+        values = np.where(scores < 0, self.below, self.above)  # half-widths per standard deviation
+        values *= scores
+        split = self.lognormal_rows
+        np.exp(values[:split], out=values[:split])
+        values[:split] *= self.center[:split]
+        values[split:] += self.center[split:]
+        np.clip(values, self.low, self.high, out=values)
+        return {key: values[row].T if isinstance(row, slice) else values[row] for key, row in self.rows.items()}
+
+
+def _inwards(low: float, high: float, dtype: np.dtype) -> tuple[float, float]:
+    """[low, high] in `dtype`, rounded inwards so that a clipped value stays valid (a growth rate above -1 must not
+    round to -1)."""
+    low_cast, high_cast = dtype.type(low), dtype.type(high)
+    if low_cast < low:
+        low_cast = np.nextafter(low_cast, dtype.type(np.inf))
+    if high_cast > high:
+        high_cast = np.nextafter(high_cast, dtype.type(-np.inf))
+    return low_cast, high_cast
+
+
 # ---------------------------------------------------------------------------------------------------------- seeds
 def resolve_seed(rng: np.random.Generator | int | None) -> int:
     """The integer seed a run records: `rng` itself, one drawn from a Generator, or fresh entropy for None."""
@@ -150,6 +213,10 @@ class UniformStream:
         self.keys = list(keys)
         self.sampler = sampler
         self.cholesky = None if correlation is None else np.linalg.cholesky(correlation)
+        if self.cholesky is not None:
+            linked = self.cholesky != np.diag(np.diag(self.cholesky))
+            self._coupled = np.flatnonzero(linked.any(axis=0) | linked.any(axis=1))
+            self._coupling = self.cholesky[np.ix_(self._coupled, self._coupled)]
         if sampler == "sobol":
             self._sobol = qmc.Sobol(d=len(self.keys), scramble=True, seed=seed)
         else:
@@ -157,18 +224,31 @@ class UniformStream:
 
     def next(self, n: int) -> np.ndarray:
         """The next n draws, (n, d)."""
+        u = self.draw(n)
+        if self.cholesky is not None:
+            u = ndtr(ndtri(u) @ self.cholesky.T)
+        return u
+
+    def draw(self, n: int) -> np.ndarray:
+        """The next n draws before the copula couples them, (n, d): the only step that advances the stream."""
         if self.sampler == "sobol":
             with warnings.catch_warnings():
                 # scipy warns when n is not a power of two: balance is a little weaker then, never wrong
                 warnings.simplefilter("ignore", category=UserWarning)
-                u = self._sobol.random(n)
-        elif self.sampler == "lhs":
-            u = np.column_stack([(s.permutation(n) + s.random(n)) / n for s in self._streams])
-        else:
-            u = np.column_stack([s.random(n) for s in self._streams])
+                return self._sobol.random(n)
+        if self.sampler == "lhs":
+            return np.column_stack([(s.permutation(n) + s.random(n)) / n for s in self._streams])
+        return np.column_stack([s.random(n) for s in self._streams])
+
+    def scores(self, u: np.ndarray) -> np.ndarray:
+        """Standard normal scores (d, n), draws last, of draws u (n, d) from `draw`, coupled by the copula: the
+        scores of `next`'s uniforms, without the round trip through the normal CDF. Pure, so any thread may run it.
+        """
+        z = ndtri(u.T.copy())
         if self.cholesky is not None:
-            u = ndtr(ndtri(u) @ self.cholesky.T)
-        return u
+            # only the correlated keys mix; the Cholesky factor is the identity elsewhere
+            z[self._coupled] = self._coupling @ z[self._coupled]
+        return z
 
 
 def copula_matrix(inputs: Inputs, keys: Sequence[str]) -> tuple[np.ndarray | None, list[str]]:

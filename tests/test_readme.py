@@ -20,3 +20,10 @@ def test_the_readme_gives_exactly_two_commands():
 def test_ci_runs_the_readme_test_command():
     ci = (REPO / ".ci" / "run").read_text().splitlines()
     assert COMMANDS[1] in ci
+
+
+def test_every_picture_the_readme_shows_is_in_the_repository():
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert {"docs/fan_chart.png", "docs/tornado_chart.png"} <= set(pictures)
+    for picture in pictures:
+        assert (REPO / picture).is_file(), picture

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
+from scipy.special import ndtr
 from scipy.stats import spearmanr
 
 from model.correlation import gaussian_copula_matrix, is_valid
+from model.engine import METRICS, first_overtake_year, project
 from model.loading import load_inputs
-from model.simulation import simulate
-from model.uncertainty import UniformStream, distributions
+from model.parameters import engine_inputs, layout
+from model.simulation import PERCENTILES, RACE_METRICS, SAMPLED_DTYPE, row_percentiles, simulate
+from model.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, values_at, values_from_scores
 from tests.conftest import SMALL
 
 P = np.array([0.05, 0.5, 0.95])
@@ -109,3 +114,135 @@ def test_a_correlation_must_name_existing_assumptions(small):
     assert str(caught.value.problems[0]).startswith(
         "scenarios/base.yaml:7: correlations[0].keys: no such assumption 'beta.accelerators.unit_prize'; "
         "did you mean 'beta.accelerators.unit_price'?")
+
+
+# ------------------------------------------------------------------------------------ the fast Monte Carlo path
+def test_row_percentiles_equal_numpys_linear_percentiles_exactly():
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3, 19, 20, 101, 4097):
+        for dtype in (np.float32, np.float64):
+            rows = rng.lognormal(size=(6, n)).astype(dtype)
+            rows[1] = 2.0  # a constant row
+            if n > 3:
+                rows[2, n // 2] = np.nan  # NaN anywhere makes the row's percentiles NaN, as in numpy
+                rows[3, : n // 2] = 7.0  # heavy ties
+            expected = np.percentile(rows, PERCENTILES, axis=1)
+            got = row_percentiles(rows.copy())
+            np.testing.assert_array_equal(got, expected, err_msg=f"n={n} {dtype.__name__}")
+            assert got.dtype == expected.dtype
+
+
+def test_row_percentiles_of_ranks_are_counted_and_exact():
+    ranks = np.random.default_rng(1).integers(1, 4, size=(5, 1001)).astype(np.float32)
+    ranks[0] = 3.0
+    np.testing.assert_array_equal(row_percentiles(ranks.copy(), levels=np.arange(1.0, 4.0)),
+                                  np.percentile(ranks, PERCENTILES, axis=1))
+
+
+def test_row_percentiles_work_group_by_group_on_many_rows():
+    rows = np.random.default_rng(2).normal(size=(40, 2**15)).astype(np.float32)  # 5 MiB: several groups
+    np.testing.assert_array_equal(row_percentiles(rows.copy()), np.percentile(rows, PERCENTILES, axis=1))
+
+
+def test_values_from_scores_equal_values_at():
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    dists = distributions(inputs)
+    stream = UniformStream(list(dists), sampler="random", seed=4)
+    u = stream.draw(500)
+    u[0], u[1] = 1e-300, 1 - 1e-16  # the far tails, where the clipping bites
+    expected = values_at(dists, u)
+    exact = values_from_scores(dists, stream.scores(u))
+    rounded = ScoreMap(dists, np.float32)(stream.scores(u))
+    for key, values in expected.items():
+        np.testing.assert_allclose(exact[key], values, rtol=1e-13, atol=1e-15, err_msg=key)
+        assert rounded[key].dtype == np.float32 and rounded[key].shape == values.shape
+        np.testing.assert_allclose(rounded[key][2:], values[2:], rtol=1e-6, atol=1e-7, err_msg=key)
+        # clipped to the valid interval rounded inwards: a rate above -1 stays above -1 in float32
+        assert np.all(rounded[key] >= dists[key].low) and np.all(rounded[key] <= dists[key].high), key
+
+
+def test_scores_are_the_normal_scores_of_the_coupled_uniforms():
+    matrix, _ = gaussian_copula_matrix(["a", "b", "c"], {("a", "b"): 0.7})
+    stream = UniformStream(["a", "b", "c"], sampler="random", seed=3, correlation=matrix)
+    again = UniformStream(["a", "b", "c"], sampler="random", seed=3, correlation=matrix)
+    z = stream.scores(stream.draw(1000))
+    assert z.shape == (3, 1000)
+    np.testing.assert_allclose(ndtr(z.T), again.next(1000), rtol=1e-12)
+
+
+def test_project_writes_into_given_arrays(small_inputs):
+    values = values_at(distributions(small_inputs), UniformStream(
+        list(distributions(small_inputs)), sampler="random", seed=1).next(50))
+    engine = engine_inputs(small_inputs, values)
+    expected = project(engine)
+    block = np.full((len(expected), 2, 3, 50), np.nan)  # (metric, C, H, D), draws last
+    out = {name: np.moveaxis(block[i], -1, 0) for i, name in enumerate(expected)}
+    assert project(engine, out=out) is out
+    for name, values in expected.items():
+        np.testing.assert_array_equal(out[name], values, err_msg=name)
+
+
+def _direct_summaries(inputs, draws: int, seed: int):
+    """The run's metrics for all draws at once, the way `simulate` makes them (float32), for exact checks."""
+    dists = distributions(inputs)
+    correlation, _ = copula_matrix(inputs, list(dists))
+    stream = UniformStream(list(dists), sampler="random", seed=seed, correlation=correlation)
+    values = ScoreMap(dists, SAMPLED_DTYPE)(stream.scores(stream.draw(draws)))
+    return project(layout(inputs).engine_inputs(values))
+
+
+def test_one_chunk_gives_numpys_percentiles_and_the_engines_race(small_inputs):
+    run = simulate(small_inputs, 3000, sampler="random", rng=9, chunk_size=4096)
+    metrics = _direct_summaries(small_inputs, 3000, 9)
+    years = np.array(list(small_inputs.scenario.years))
+    for name, values in metrics.items():
+        np.testing.assert_array_equal(run.percentiles[name], np.percentile(values, PERCENTILES, axis=0), err_msg=name)
+        np.testing.assert_allclose(run.mean[name], values.astype(float).mean(axis=0), rtol=1e-12, err_msg=name)
+        assert np.all(run.standard_error[name] >= 0), name
+    for name in RACE_METRICS:
+        values = metrics[name]
+        lead = (values >= values.max(axis=1, keepdims=True)).mean(axis=0)
+        np.testing.assert_array_equal(run.lead[name], lead)
+        year_of = first_overtake_year(values, years)
+        overtake = np.stack([(year_of == year).mean(axis=0) for year in years], axis=-1)
+        np.testing.assert_array_equal(run.overtake[name], overtake)
+
+
+def test_chunks_percentiles_stay_within_monte_carlo_error(small_inputs):
+    """Eight chunks' mean percentile against the exact percentile of all draws: within 4 standard errors."""
+    run = simulate(small_inputs, 2**15, sampler="random", rng=2, chunk_size=2**12)
+    metrics = _direct_summaries(small_inputs, 2**15, 2)
+    for name, values in metrics.items():
+        if METRICS[name].unit == "rank":
+            continue  # a discrete percentile moves in whole steps
+        exact = np.percentile(values, PERCENTILES, axis=0)
+        assert np.all(np.abs(run.percentiles[name] - exact) <= 4 * run.standard_error[name] + 1e-9), name
+
+
+def test_threads_give_the_same_numbers_as_one_worker(small_inputs):
+    calls = []
+    one = simulate(small_inputs, 10_000, rng=7, chunk_size=1500, workers=1)
+    three = simulate(small_inputs, 10_000, rng=7, chunk_size=1500, workers=3, on_chunk=calls.append)
+    assert calls == [1500] * 6 + [1000]  # in chunk order
+    assert (one.workers, three.workers) == (1, 3)
+    for field in ("mean", "percentiles", "standard_error", "lead", "overtake"):
+        for name, values in getattr(one, field).items():
+            np.testing.assert_array_equal(getattr(three, field)[name], values, err_msg=f"{field} {name}")
+
+
+def test_memory_stays_flat_as_draws_grow(small_inputs):
+    """Chunking keeps no array of all draws: sixteen times the draws, at most a little more memory."""
+    def peak(draws: int) -> int:
+        tracemalloc.start()
+        simulate(small_inputs, draws, sampler="random", rng=1, chunk_size=2**11, workers=2)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return peak_bytes
+
+    small, large = peak(2**13), peak(2**17)
+    assert large < 1.5 * small, (small, large)
+
+
+def test_a_chunk_size_must_be_positive(small_inputs):
+    with pytest.raises(ValueError, match="chunk_size must be at least 1, not 0"):
+        simulate(small_inputs, 10, chunk_size=0)
