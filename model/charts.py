@@ -566,3 +566,230 @@ def overtake_years(frame: pd.DataFrame, *, companies: list[str] | None = None) -
             title=title,
         )
     )
+
+
+# ------------------------------------------------------------------------------------------ review: the waterfall
+WATERFALL_COLOURS: dict[str, str] = {
+    "old": "#9e9e9e",
+    "increase": "#2a9d8f",
+    "decrease": "#d95f02",
+    "new": "#4c78a8",
+}
+
+
+def waterfall(frame: pd.DataFrame) -> alt.FacetChart:
+    """How a reviewed change moved one headline figure: per company, a bar for the old value, a floating bar per
+    changed assumption (its attribution, from the running total before it to the total after), and a bar for the
+    new value, in that order from the top; each step labelled with its amount.
+
+    `frame` is `model.review.waterfall_frame`: scenario, company, figure, order, step, kind (old, increase,
+    decrease, new), bottom, top, amount; one scenario and figure.
+    """
+    scenario, figure = _only(frame, "scenario"), str(_only(frame, "figure"))
+    share = figure.startswith("Share")  # a share is a fraction: shown in percent, its steps in points
+    number = ".1%" if share else ",.1f"
+    rows = frame.assign(
+        label=[
+            ("" if kind in ("old", "new") else "+" if amount > 0 else "") + format(amount * (100 if share else 1),
+                                                                                   ".1f") + (" pp" if share and kind not in ("old", "new") else "%" if share else "")
+            for kind, amount in zip(frame["kind"], frame["amount"], strict=True)
+        ],
+        end=frame[["bottom", "top"]].max(axis=1),
+    )
+    kinds = [kind for kind in WATERFALL_COLOURS if kind in set(frame["kind"])]
+    y = alt.Y("step:N", title=None, sort=alt.EncodingSortField("order", order="ascending"))
+    x_axis = alt.Axis(format="%") if share else alt.Axis()
+    bars = (
+        alt.Chart()
+        .mark_bar()
+        .encode(
+            x=alt.X("bottom:Q", title=figure, axis=x_axis),
+            x2="top:Q",
+            y=y,
+            color=alt.Color(
+                "kind:N",
+                title=None,
+                scale=alt.Scale(domain=kinds, range=[WATERFALL_COLOURS[kind] for kind in kinds]),
+            ),
+            tooltip=[
+                alt.Tooltip("step:N", title="Step"),
+                alt.Tooltip("amount:Q", title="Amount", format=number),
+                alt.Tooltip("bottom:Q", title="From", format=number),
+                alt.Tooltip("top:Q", title="To", format=number),
+            ],
+        )
+    )
+    labels = (
+        alt.Chart()
+        .mark_text(align="left", dx=4, fontSize=11, color="#333333")
+        .encode(x=alt.X("end:Q", title=figure, axis=x_axis), y=y, text="label:N")
+    )
+    layers = alt.layer(bars, labels, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP))
+    header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelFontSize=12)
+    return (
+        layers.facet(row=alt.Row("company:N", title=None, sort=_companies(frame), header=header))
+        .resolve_scale(x="independent")
+        .properties(
+            title=alt.Title(
+                f"{figure}, scenario {scenario}: what each change did",
+                subtitle="Top bar: the old value; then each changed assumption's share of the change (Shapley "
+                "value), from the running total before it to the total after; bottom bar: the new value",
+            )
+        )
+    )
+
+
+# ------------------------------------------------------------------------------------ scenario comparison, backtest
+# Dash patterns of the scenarios in a comparison, in the order given (the first, the reference, solid): the lines
+# stay apart in print and for readers who cannot tell the colours apart.
+SCENARIO_DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3])
+# How a backtest chart marks a reported figure: published after the scenario's as_of (a true out-of-sample check)
+# or already known by then.
+SAMPLE_SHAPES: dict[str, str] = {"published after as_of": "circle", "known by as_of": "square"}
+
+
+def scenario_overlay(frame: pd.DataFrame, *, metric: str) -> alt.FacetChart:
+    """One metric of several scenarios over the years: a panel per company (each with its own scale, so that a
+    small company's lines are not flattened by a large one's) and a line per scenario, coloured and dashed by
+    scenario in the order the frame names them, the first solid.
+
+    `frame` is the tidy projection frames of the scenarios stacked (columns scenario, company, year, metric, unit,
+    value), each scenario under a distinct name; the rows of `metric` share one unit.
+    """
+    rows = frame.loc[frame["metric"] == metric, ["scenario", "company", "year", "unit", "value"]]
+    if rows.empty:
+        present = sorted(frame["metric"].drop_duplicates())
+        raise ValueError(f"the frame has no rows for metric {metric}; metrics present: {present}")
+    units = rows["unit"].drop_duplicates().tolist()
+    if len(units) > 1:
+        raise ValueError(f"metric {metric} mixes units {units}; a chart needs one unit")
+    unit = units[0]
+    scenarios = rows["scenario"].drop_duplicates().tolist()
+    dashes = [SCENARIO_DASHES[position % len(SCENARIO_DASHES)] for position in range(len(scenarios))]
+    y_title = f"{_metric_name(metric)} ({unit})"
+    # colour and dash on the same field with the same title merge into one legend
+    colour = alt.Color("scenario:N", title="Scenario", scale=alt.Scale(domain=scenarios, scheme="dark2"))
+    base = alt.Chart().encode(
+        x=_year_axis(),
+        y=alt.Y("value:Q", title=y_title),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("scenario:N", title="Scenario"),
+            alt.Tooltip("company:N", title="Company"),
+            alt.Tooltip("year:O", title="Year"),
+            alt.Tooltip("value:Q", title=y_title, format=",.1f"),
+        ],
+    )
+    lines = base.mark_line().encode(
+        strokeDash=alt.StrokeDash(
+            "scenario:N",
+            title="Scenario",
+            scale=alt.Scale(domain=scenarios, range=dashes),
+            legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2),
+        )
+    )
+    # points in their own layer: as a line's overlay they would make Vega-Lite hide the dash legend's strokes
+    points = base.mark_point(filled=True, opacity=1)
+    return (
+        alt.layer(lines, points, data=rows.drop(columns="unit"))
+        .properties(width=FACET_WIDTH, height=HEIGHT)
+        .facet(
+            column=alt.Column("company:N", title=None, sort=_companies(frame)),
+            title=alt.Title(f"{_metric_name(metric)} by scenario ({unit})",
+                            subtitle="One panel per company, each on its own scale; one line per scenario"),
+        )
+        .resolve_scale(y="independent")
+    )
+
+
+def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetChart:
+    """A scenario's projections against reported figures: a panel per metric, each company's projected line (the
+    median over a band of the 90% interval in a run with draws) and each reported figure as a point in the
+    company's colour, a circle when it was published after the scenario's as_of (an out-of-sample check), a square
+    when it was known by then.
+
+    `projected` is the scenario's tidy projection (company, year, metric, unit, value, and p5, p50, p95 with draws);
+    only the companies and metrics of `table` are drawn. `table` is the backtest table: company, metric, year, unit,
+    reported, actual, projected, error_pct, basis, published, out_of_sample.
+    """
+    if table.empty:
+        raise ValueError("the backtest table is empty: no reported figure to draw")
+    pairs = table[["company", "metric"]].drop_duplicates()
+    draws = "p50" in projected.columns and projected["p50"].notna().any()
+    columns = ["company", "year", "metric", "unit", "value", *(["p5", "p50", "p95"] if draws else [])]
+    lines = projected[columns].merge(pairs, on=["company", "metric"])
+    if draws:  # the line follows the median of the draws, as in the fan charts
+        lines = lines.assign(value=lines["p50"]).drop(columns="p50")
+    panels = {metric: f"{_metric_name(metric)} ({unit})" for metric, unit in zip(table["metric"], table["unit"], strict=True)}
+    lines = lines.assign(panel=lines["metric"].map(panels), series="Projected").drop(columns=["metric", "unit"])
+    points = table.assign(
+        panel=table["metric"].map(panels),
+        series="Reported",
+        value=table["actual"],
+        sample=np.where(table["out_of_sample"], *SAMPLE_SHAPES),
+        published=table["published"].astype(str),
+    )[["company", "year", "panel", "series", "value", "sample", "reported", "projected", "error_pct", "basis",
+       "published"]]
+    rows = pd.concat([lines, points], ignore_index=True)
+    # every company of the projection in the colour domain, so each keeps the colour it has in the run's charts
+    colour = _company_colour(_companies(projected)).legend(symbolOpacity=1)
+    y = alt.Y("value:Q", title=None)
+    projected_only = alt.datum.series == "Projected"
+    line = (
+        alt.Chart()
+        .transform_filter(projected_only)
+        .mark_line()
+        .encode(
+            x=_year_axis(),
+            y=y,
+            color=colour,
+            tooltip=[
+                alt.Tooltip("company:N", title="Company"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("value:Q", title="Projected", format=",.2f"),
+            ],
+        )
+    )
+    dots = (
+        alt.Chart()
+        .transform_filter(alt.datum.series == "Reported")
+        .mark_point(filled=True, size=90, opacity=1, stroke="#222222", strokeWidth=1)
+        .encode(
+            x=_year_axis(),
+            y=y,
+            color=colour,
+            shape=alt.Shape("sample:N", title="Reported figure",
+                            scale=alt.Scale(domain=list(SAMPLE_SHAPES), range=list(SAMPLE_SHAPES.values()))),
+            tooltip=[
+                alt.Tooltip("company:N", title="Company"),
+                alt.Tooltip("year:O", title="Year"),
+                alt.Tooltip("reported:N", title="Reported"),
+                alt.Tooltip("basis:N", title="Basis"),
+                alt.Tooltip("value:Q", title="Reported, converted", format=",.2f"),
+                alt.Tooltip("projected:Q", title="Projected", format=",.2f"),
+                alt.Tooltip("error_pct:Q", title="Error (%)", format="+.1f"),
+                alt.Tooltip("published:N", title="Published"),
+            ],
+        )
+    )
+    layers = [line, dots]
+    if draws:
+        band = (
+            alt.Chart()
+            .transform_filter(projected_only)
+            .mark_area(opacity=0.18)
+            .encode(x=_year_axis(), y=alt.Y("p5:Q", title=None), y2="p95:Q", color=colour)
+        )
+        layers.insert(0, band)
+    subtitle = ("Lines: the projection" + (" (median of the draws, band: 5th to 95th percentile)" if draws else "")
+                + "; points: reported figures in the reporting currency")
+    return (
+        alt.layer(*layers, data=rows)
+        .properties(width=WIDTH, height=HEIGHT // 2)
+        .facet(
+            row=alt.Row("panel:N", title=None, sort=list(dict.fromkeys(panels.values())),
+                        header=alt.Header(labelAngle=0, labelAlign="left", labelFontWeight="bold")),
+            title=alt.Title("Projected against reported", subtitle=subtitle),
+        )
+        .resolve_scale(y="independent")
+    )

@@ -299,11 +299,34 @@ def _split_paths(paths: list[Path], root: Path) -> tuple[list[Path], list[Path]]
 def validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: assumptions/ and scenarios/).")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on warnings too.")] = False,
+    sources: Annotated[Path | None, typer.Option(
+        "--sources", help="Folder of the sources' texts: each excerpt must be found in the file its source's "
+                          "`file:` names, relative to this folder.")] = None,
+    max_age: Annotated[int | None, typer.Option(
+        "--max-age", min=0, help="Warn about assumptions whose as_of is more than DAYS days before --today.",
+        metavar="DAYS")] = None,
+    today: Annotated[str | None, typer.Option(
+        "--today", help="Reference date of --max-age, YYYY-MM-DD (default: today's date).", metavar="DATE")] = None,
 ) -> None:
-    """Check assumption and scenario files; print each problem as file:line: key: message."""
+    """Check assumption and scenario files and audit their sources; print each problem as file:line: key: message."""
+    import datetime as dt
+
+    from model.audit import AuditSettings, audit_project
+
+    reference = None
+    if today is not None:
+        if max_age is None:
+            raise UsageError("--today is the reference date of --max-age; give --max-age DAYS too")
+        try:
+            reference = dt.date.fromisoformat(today)
+        except ValueError:
+            raise UsageError(f"--today must be a date such as 2026-01-31, not '{today}'") from None
     root = find_project_root() if not paths else Path.cwd()
     scenarios, folders = _split_paths(paths or [], root)
+    settings = AuditSettings(sources_dir=sources, max_age_days=max_age, today=reference)
     problems = validate_project(scenarios, folders)
+    audit = audit_project(scenarios, folders, settings)
+    problems += [p for p in audit.problems if p not in problems]
     for problem in sorted(problems, key=lambda p: (p.file, p.line or 0, p.key)):
         err.print(str(problem), markup=False)
     errors = sum(p.severity == "error" for p in problems)
@@ -312,6 +335,8 @@ def validate(
               f"{'s' * (len(folders) != 1)}"
     out.print(f"checked {checked}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
               markup=False)
+    if sources is not None:
+        out.print(audit.texts_summary(), markup=False)
     if errors or (strict and warnings):
         raise typer.Exit(1)
 
@@ -370,6 +395,273 @@ def sources(fmt: Annotated[TableFormat, typer.Option("--format", help="Output fo
     """The source registry."""
     assumption_set = load_assumption_set(find_project_root() / "assumptions")
     print_frame(source_table(assumption_set.sources.values()), fmt, title="sources")
+
+
+# ------------------------------------------------------------------------------------------------------------- diff
+class ReviewFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command("diff")
+@reports_errors
+def diff_command(
+    folders: Annotated[list[Path] | None, typer.Argument(
+        help="Two folders to compare, A_DIR B_DIR: project folders (with assumptions/ and scenarios/) or "
+             "assumptions folders (then with this project's scenarios/). Default: the working tree against HEAD.",
+        show_default=False)] = None,
+    base: Annotated[str | None, typer.Option(help="The revision to compare from (default: HEAD).")] = None,
+    head: Annotated[str | None, typer.Option(help="The revision to compare to (default: the working tree).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list unchanged assumptions, overrides and figures.")] = False,
+    markdown_flag: Annotated[bool, typer.Option(
+        "--markdown", help="Print the whole review as one markdown block, for a pull request.")] = False,
+    fmt: Annotated[ReviewFormat, typer.Option("--format", help="Output format.")] = ReviewFormat.table,
+    figure: Annotated[str | None, typer.Option(
+        help="The headline figure of the waterfall charts, by its label or the start of it, such as 'AI chips' "
+             "(default: the figure with the largest relative change).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the review here instead of outputs/diff/.")] = None,
+) -> None:
+    """Review a change to the inputs: changed assumptions and overrides with their evidence, the effect on each
+    affected scenario's headline results, and each change's share of it (Shapley values); writes outputs/diff/."""
+    import altair as alt
+
+    from model import review as reviewing
+    from model.charts import waterfall
+    from model.loading import find_project_root
+    from model.outputs import to_json, write_folder
+    from model.report import render_chart
+    from model.revisions import sides
+
+    if markdown_flag and fmt is not ReviewFormat.table and fmt is not ReviewFormat.markdown:
+        raise UsageError(f"--markdown and --format {fmt.value} ask for two formats; give one")
+    fmt = ReviewFormat.markdown if markdown_flag else fmt
+    try:
+        project: Path | None = find_project_root()
+    except UsageError:
+        project = None
+    old, new = sides(project, base=base, head=head, folders=folders)
+    result = reviewing.review(old, new, include_unchanged=show_all)
+    text = reviewing.review_markdown(result)
+    files: dict[str, str | bytes] = {"review.md": text, "review.json": to_json(reviewing.review_json(result))}
+    for effect in result.effects:
+        chosen = reviewing.pick_figure(effect, figure)
+        if chosen is None:
+            continue
+        chart = waterfall(reviewing.waterfall_frame(effect, chosen))
+        if effect.method != "shapley" or effect.structural:
+            # the chart's own subtitle speaks of Shapley values alone; say what these steps are
+            chart = chart.properties(title=alt.Title(
+                f"{chosen}, scenario {effect.scenario}: what each change did",
+                subtitle=" ".join(reviewing.attribution_notes(effect, result.shapley_limit))))
+        rendered = render_chart(chart)
+        for suffix, content in (("vl.json", rendered.vega_lite_json), ("svg", rendered.svg), ("png", rendered.png)):
+            files[f"charts/waterfall-{effect.scenario}.{suffix}"] = content
+    if out_dir is None:
+        home = project if project is not None else (folders[-1] if folders else Path.cwd())
+        out_dir = home / "outputs" / "diff"
+    write_folder(out_dir, files)
+    wrote = f"wrote {display_path(out_dir)}/"
+    if fmt is ReviewFormat.markdown:
+        sys.stdout.write(text)
+        err.print(wrote, markup=False)
+        return
+    if fmt is ReviewFormat.json:
+        sys.stdout.write(files["review.json"])  # type: ignore[arg-type]
+        err.print(wrote, markup=False)
+        return
+    out.print(reviewing.summary(result), markup=False)
+    if result.changes:
+        print_frame(reviewing.changes_frame(result.changes, evidence=False), TableFormat.table,
+                    title="Assumption changes")
+    for effect in result.effects:
+        print_frame(reviewing.effect_frame(effect), TableFormat.table, title=f"Effect on results: {effect.scenario}")
+        attribution = reviewing.attribution_frame(effect)
+        if len(attribution):
+            print_frame(attribution, TableFormat.table, title=f"Attribution: {effect.scenario}")
+        for note in reviewing.attribution_notes(effect, result.shapley_limit):
+            out.print(note, markup=False)
+    if unaffected := reviewing.unaffected_text(result):
+        out.print(unaffected, markup=False)
+    out.print(wrote, markup=False)
+
+
+# ---------------------------------------------------------------------------------------------------------- compare
+class CompareFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+@reports_errors
+def compare(
+    names: Annotated[list[str], typer.Argument(
+        help="Two or more scenarios (base, bull.yaml, a path) or run folders (outputs/base); the first is the "
+             "reference. A name that is both a scenario and a folder in outputs/ means the scenario, run afresh.")],
+    fmt: Annotated[CompareFormat, typer.Option("--format", help="What to print.")] = CompareFormat.table,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of outputs/compare-<names>/.")] = None,
+    assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
+) -> None:
+    """Headline results of scenarios or saved runs side by side, with each one's change from the first (absolute
+    and in percent); writes the table (CSV, JSON), a chart per metric with a line per scenario, and a manifest to
+    outputs/compare-<names>/. Scenarios run with every assumption at its value; a run folder gives its 'value'
+    column."""
+    from model import compare as comparing
+    from model.artifacts import to_csv
+    from model.charts import scenario_overlay
+    from model.outputs import manifest, to_json, write_folder
+    from model.report import render_chart
+
+    sides = comparing.load_sides(names, assumptions)
+    for side in sides:
+        print_warnings(side.warnings)
+    labels = [side.label for side in sides]
+    long = comparing.comparison({side.label: side.frame for side in sides})
+    files: dict[str, str | bytes] = {
+        "compare.csv": to_csv(comparing.side_by_side(long)),
+        "compare.json": to_json(comparing.to_records(long)),
+    }
+    overlay = comparing.overlay_frame(sides)
+    for metric in comparing.COMPARE_METRICS:
+        chart = render_chart(scenario_overlay(overlay, metric=metric))
+        for suffix, content in (("vl.json", chart.vega_lite_json), ("svg", chart.svg), ("png", chart.png)):
+            files[f"charts/{metric}.{suffix}"] = content
+    root = comparing.project_root_or_cwd()
+    name = comparing.folder_name(labels)
+    target = out_dir or root / "outputs" / name
+    files["manifest.json"] = to_json(manifest(
+        scenario=name, chain=[name], files=list(dict.fromkeys(f for side in sides for f in side.files)), root=root,
+        settings={"reference": labels[0], "compared": comparing.described(sides, root)}, outputs=[*files, "manifest.json"],
+    ))
+    write_folder(target, files)
+    if fmt is CompareFormat.json:
+        sys.stdout.write(str(files["compare.json"]))
+    elif fmt is CompareFormat.csv:
+        sys.stdout.write(str(files["compare.csv"]))
+    else:
+        title = f"Headline results ({sides[0].currency}); changes from {labels[0]}"
+        print_frame(comparing.formatted(long), TableFormat(fmt.value), title=title)
+    # beside a table on the terminal; on stderr when stdout is data to paste or parse
+    (out if fmt is CompareFormat.table else err).print(f"wrote {display_path(target)}/", markup=False)
+
+
+# --------------------------------------------------------------------------------------------------------- backtest
+@app.command()
+@reports_errors
+def backtest(
+    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    actuals: Annotated[Path | None, typer.Option(
+        help="The file of reported figures (default: actuals/reported.yaml in the assumptions folder).")] = None,
+    draws: Annotated[int, typer.Option(min=1, help="Draws of the assumptions; above 1, each projection gains its "
+                                                   "90% interval and whether the reported figure lies in it.")] = 1,
+    seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
+    sampler: Annotated[Sampler, typer.Option(help=SAMPLER_HELP)] = Sampler.sobol,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of outputs/backtest-<name>/.")] = None,
+    assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
+) -> None:
+    """Check a scenario against what was reported: each reported figure of an actuals file against the projection
+    for its company, metric and year, in the reporting currency, with the error in percent and whether it was
+    published after the scenario's as_of; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
+    from model import backtest as testing
+    from model.artifacts import to_csv
+    from model.charts import backtest_chart
+    from model.loading import assumptions_for
+    from model.outputs import manifest, to_json, write_folder
+    from model.projection import run as project
+    from model.report import render_chart
+
+    path = find_scenario(scenario)
+    inputs = load_inputs(path, assumptions)
+    print_warnings(inputs.warnings)
+    actuals_path = actuals or testing.default_actuals(assumptions or assumptions_for(path))
+    if not actuals_path.is_file():
+        raise UsageError(f"actuals file not found: {display_path(actuals_path)}; give one with --actuals")
+    figures, warnings = testing.load_actuals(actuals_path, inputs)
+    print_warnings(warnings)
+    first, last = inputs.scenario.horizon
+    if not figures:
+        raise UsageError(f"no reported figure in {display_path(actuals_path)} falls within the horizon {first}-{last} "
+                         f"of scenario '{inputs.scenario.name}'")
+    with ProgressBar(f"{draws:,} draws", draws) as bar:
+        projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
+    tidy = projection.tidy()
+    table = testing.backtest_table(figures, tidy, inputs.scenario.as_of)
+    files: dict[str, str | bytes] = {"backtest.csv": to_csv(table)}
+    chart = render_chart(backtest_chart(tidy, table))
+    for suffix, content in (("vl.json", chart.vega_lite_json), ("svg", chart.svg), ("png", chart.png)):
+        files[f"charts/backtest.{suffix}"] = content
+    root = path.resolve().parent.parent
+    target = out_dir or root / "outputs" / f"backtest-{inputs.scenario.name}"
+    simulation = projection.simulation
+    files["manifest.json"] = to_json(manifest(
+        scenario=inputs.scenario.name, chain=inputs.scenario.chain, files=[*inputs.files, actuals_path], root=root,
+        settings={"draws": draws, "seed": seed if simulation else None,
+                  "sampler": sampler.value if simulation else None},
+        outputs=[*files, "manifest.json"],
+    ))
+    write_folder(target, files)
+    scenario_info = inputs.scenario
+    title = (f"{scenario_info.name} ({first}-{last}, {scenario_info.reporting_currency}, as of {scenario_info.as_of}) "
+             f"against {display_path(actuals_path)}; error = projected - actual")
+    print_frame(table if fmt is TableFormat.csv else testing.formatted(table), fmt, title=title)
+    # beside a table on the terminal; on stderr when stdout is data to paste or parse
+    note = out if fmt is TableFormat.table else err
+    note.print(testing.summary(table, scenario_info.as_of), markup=False)
+    note.print(f"wrote {display_path(target)}/", markup=False)
+
+
+# -------------------------------------------------------------------------------------------------------------- set
+@app.command("set", context_settings={"ignore_unknown_options": True})  # so that VALUE may be negative (-0.05)
+@reports_errors
+def set_command(
+    key: Annotated[str, typer.Argument(help="<company>.<key> (tencent.capex.growth) or fx.<CCY> (fx.CNY).")],
+    value: Annotated[str, typer.Argument(
+        help="A number (0.12, -0.05, 1.5e3) or a per-year series: 2025:0.1,2027:0.08 or '{2025: 0.1, 2027: 0.08}'.")],
+    source: Annotated[str, typer.Option(help="The id in assumptions/sources.yaml of the source for the new value.")],
+    excerpt: Annotated[str | None, typer.Option(help="The source's short phrase that states the figure.")] = None,
+    confidence: Annotated[Confidence | None, typer.Option(help="The new confidence (default: unchanged).")] = None,
+    scenario: Annotated[str | None, typer.Option(
+        help="Set this scenario's override of KEY (added if absent) instead of the assumption.")] = None,
+    rationale: Annotated[str | None, typer.Option(
+        help="Why: required with --scenario, and for an analyst-judgement source.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="When the figure was known, YYYY-MM-DD (default: the "
+                                                               "source's date).")] = None,
+    locator: Annotated[str | None, typer.Option(help="Where in the source: page, section or paragraph.")] = None,
+) -> None:
+    """Change one assumption, or a scenario's override of it, with its new source. The rest of the file stays byte
+    for byte; nothing is written unless the whole project still validates."""
+    from model import editing
+
+    target = editing.find_target(find_project_root(), key, scenario)
+    change = editing.make_change(target, value, source=source, excerpt=excerpt, locator=locator,
+                                 as_of=editing.parse_date(as_of, "--as-of") if as_of else None,
+                                 confidence=confidence.value if confidence else None, rationale=rationale)
+    edited = editing.edit(target, change)
+    warnings = editing.validated(edited)
+    editing.write_atomically(target.path, edited.text)
+    print_warnings(warnings)
+    out.print(edited.summary, markup=False)
+
+
+# ----------------------------------------------------------------------------------------------------------- schema
+@app.command("schema")
+@reports_errors
+def schema_command(
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of schemas/ at the project root.")] = None,
+) -> None:
+    """Write the JSON Schema of company, fx, sources and scenario files, which the input files name on their first
+    line so that editors complete and check keys."""
+    from model import editing, json_schema
+
+    files = json_schema.schema_files()
+    target = out_dir or find_project_root() / json_schema.SCHEMA_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():  # file by file: other files in the folder are left alone
+        editing.write_atomically(target / name, text)
+    out.print(f"wrote {', '.join(files)} to {display_path(target)}/", markup=False)
 
 
 def main() -> None:

@@ -132,8 +132,12 @@ def run(
 
 def _headline_cells(projection: Projection) -> list[tuple[str, str, int]]:
     """The headline table's columns: (label, metric, index of the year) each."""
-    first, last = int(projection.years[0]), int(projection.years[-1])
-    cur = projection.reporting_currency
+    return headline_cells(int(projection.years[0]), int(projection.years[-1]), projection.reporting_currency)
+
+
+def headline_cells(first: int, last: int, cur: str) -> list[tuple[str, str, int]]:
+    """The headline table's columns for a horizon `first`-`last` reported in `cur`: (label, metric, index of the
+    year: 0 the first, -1 the last) each."""
     return [
         (f"Capex {first} ({cur} bn)", "capex", 0),
         (f"Capex {last} ({cur} bn)", "capex", -1),
@@ -162,6 +166,48 @@ def headline(projection: Projection, statistic: str = "value") -> pd.DataFrame:
         raise ValueError(f"unknown statistic {statistic!r}; valid: value, {', '.join(SUMMARY_COLUMNS)}")
     columns = {label: pick[metric][:, year] for label, metric, year in _headline_cells(projection)}
     return pd.DataFrame(columns, index=pd.Index(projection.companies, name="Company"))
+
+
+def tidy_headline(frame: pd.DataFrame, statistic: str = "value") -> pd.DataFrame:
+    """The table of `headline` made from a tidy projection frame, as `Projection.tidy` returns it and a run
+    folder's projection.csv holds it: one row per company, in the order the frame first names them.
+
+    `statistic` is a column of the frame: "value" (every assumption at its value) or, for a run with draws, one of
+    SUMMARY_COLUMNS. Raises ValueError when the frame lacks a column or a metric the headline needs, or holds more
+    than one scenario.
+    """
+    missing = [column for column in (*TIDY_COLUMNS, statistic) if column not in frame.columns]
+    if missing:
+        raise ValueError(f"the frame has no column(s) {', '.join(dict.fromkeys(missing))}")
+    scenarios = frame["scenario"].drop_duplicates().tolist()
+    if len(scenarios) != 1:
+        raise ValueError(f"a headline is of one scenario, but the frame holds {len(scenarios)}: {scenarios}")
+    years = sorted(int(year) for year in frame["year"].drop_duplicates())
+    companies = frame["company"].drop_duplicates().tolist()
+    currency = reporting_currency(frame)
+    columns = {}
+    for label, metric, index in headline_cells(years[0], years[-1], currency):
+        rows = frame[frame["metric"] == metric]
+        if rows.empty:
+            raise ValueError(f"the frame has no rows for metric {metric}")
+        by_year = rows.pivot(index="company", columns="year", values=statistic).reindex(index=companies, columns=years)
+        columns[label] = by_year.iloc[:, index].to_numpy(dtype=float)
+    return pd.DataFrame(columns, index=pd.Index(companies, name="Company"))
+
+
+def reporting_currency(frame: pd.DataFrame) -> str:
+    """The reporting currency of a tidy projection frame, read from the unit of its capex rows ("USD bn" -> "USD")."""
+    units = frame.loc[frame["metric"] == "capex", "unit"].drop_duplicates().tolist()
+    suffix = METRICS["capex"].unit.format(cur="")  # " bn"
+    if len(units) != 1 or not str(units[0]).endswith(suffix):
+        raise ValueError(f"cannot tell the reporting currency from the capex unit(s) {units}")
+    return str(units[0]).removesuffix(suffix)
+
+
+def format_headline_value(column: str, value: float) -> str:
+    """One headline figure as text, as `formatted_headline` shows it in `column` (shares in percent, thousands of
+    units whole, money to one decimal)."""
+    return _format(column, value)
 
 
 def _format(column: str, value: float) -> str:

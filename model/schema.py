@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
 
 Confidence = Literal["high", "medium", "low"]
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
@@ -40,8 +40,10 @@ def _currency(text: str) -> str:
     return text
 
 
-Slug = Annotated[str, AfterValidator(_slug)]
-Currency = Annotated[str, AfterValidator(_currency)]
+# The JSON Schema annotations (WithJsonSchema) describe for editors what the validators accept; they change no
+# validation. `model.json_schema` builds the shipped schema files from them.
+Slug = Annotated[str, AfterValidator(_slug), WithJsonSchema({"type": "string", "pattern": SLUG.pattern})]
+Currency = Annotated[str, AfterValidator(_currency), WithJsonSchema({"type": "string", "pattern": CURRENCY.pattern})]
 NonEmpty = Annotated[str, Field(min_length=1)]
 
 
@@ -79,7 +81,14 @@ def _unit(text: str) -> str:
     return text
 
 
-UnitText = Annotated[str, AfterValidator(_unit)]
+_MONEY_UNIT = rf"[A-Z]{{3}}(?:\s+(?:{'|'.join(s for s in MONEY_SCALES if s)}))?"
+_FX_UNIT = r"[A-Z]{3}\s+per\s+[A-Z]{3}"
+# What parse_unit accepts, as one regular expression (it splits on whitespace, so spacing is free).
+UNIT_PATTERN = rf"^\s*(?:{'|'.join(PLAIN_UNITS)}|{_MONEY_UNIT}|{_FX_UNIT})\s*$"
+MONEY_UNIT_PATTERN = rf"^\s*{_MONEY_UNIT}\s*$"
+FX_UNIT_PATTERN = rf"^\s*{_FX_UNIT}\s*$"
+
+UnitText = Annotated[str, AfterValidator(_unit), WithJsonSchema({"type": "string", "pattern": UNIT_PATTERN})]
 
 
 # -------------------------------------------------------------------------------------------------------- periods
@@ -140,7 +149,13 @@ def _period(value: object) -> str:
     return str(value)
 
 
-PeriodText = Annotated[str, PlainValidator(_period)]
+# What parse_period accepts (it strips the text first; both ends of a range are fiscal or neither); a bare year may
+# also be a YAML integer.
+PERIOD_PATTERN = r"^\s*(?:FY\d{4}(?:\s*-\s*FY\d{4})?|\d{4}(?:\s*-\s*\d{4})?|\d{4}\s*Q[1-4])\s*$"
+PeriodText = Annotated[str, PlainValidator(_period), WithJsonSchema({"anyOf": [
+    {"type": "integer", "minimum": 1000, "maximum": 9999},
+    {"type": "string", "pattern": PERIOD_PATTERN},
+]})]
 
 
 # --------------------------------------------------------------------------------------------------------- values
@@ -167,7 +182,12 @@ def _value(value: object) -> float | Series:
     return _number(value, "value")
 
 
-Value = Annotated[float | Series, PlainValidator(_value, json_schema_input_type=float | dict[int, float])]
+# Series keys are years 1900-2200 (JSON object keys are strings: YAML's 2025 arrives as "2025").
+YEAR_KEY_PATTERN = r"^(?:19[0-9]{2}|2[01][0-9]{2}|2200)$"
+SERIES_SCHEMA = {"type": "object", "propertyNames": {"pattern": YEAR_KEY_PATTERN},
+                 "additionalProperties": {"type": "number"}, "minProperties": 1}
+Value = Annotated[float | Series, PlainValidator(_value), WithJsonSchema({"anyOf": [{"type": "number"},
+                                                                                    SERIES_SCHEMA]})]
 
 
 def _range(value: object) -> tuple[float, float]:
@@ -179,7 +199,8 @@ def _range(value: object) -> tuple[float, float]:
     return low, high
 
 
-Range = Annotated[tuple[float, float], PlainValidator(_range, json_schema_input_type=list[float])]
+Range = Annotated[tuple[float, float], PlainValidator(_range), WithJsonSchema(
+    {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2})]
 
 
 def _check_value_in_range(value: float | Series, bounds: tuple[float, float] | None) -> None:
@@ -196,22 +217,32 @@ def _check_value_in_range(value: float | Series, bounds: tuple[float, float] | N
 class Strict(BaseModel):
     """Base of every file model: unknown keys are errors, and loaded files are not edited in place."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # attribute docstrings become the fields' descriptions in the JSON Schema that editors show
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
 
 class Source(Strict):
+    """One registered source: an article, filing, call or the team's own judgement."""
+
     id: Slug
+    """The id that citations give as `ref`: lowercase letters, digits, '-' and '_'."""
     title: NonEmpty
     publisher: NonEmpty
     date: dt.date
+    """Publication date (ISO, 2025-02-24)."""
     url: str | None = None
     kind: SourceKind
+    """filing, company-statement, press, analyst, unconfirmed or analyst-judgement (the team's own reasoning)."""
     file: str | None = None
+    """The source's text, relative to the sources folder (e.g. seeds/003_5b1e114000de48f6.txt)."""
     notes: str | None = None
 
 
 class SourcesFile(Strict):
+    """assumptions/sources.yaml: the source registry."""
+
     sources: list[Source] = Field(min_length=1)
+    """One entry per source; ids are unique."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> SourcesFile:
@@ -227,20 +258,34 @@ class SourceRef(Strict):
     """A citation: a registered source and the short phrase in it that states the figure."""
 
     ref: NonEmpty
+    """A source id from assumptions/sources.yaml."""
     excerpt: Annotated[str, Field(min_length=1, max_length=EXCERPT_MAX_CHARS)] | None = None
+    """The short verbatim phrase that states the figure (at most 120 characters)."""
     locator: str | None = None
+    """Where in the source: a page, section or paragraph."""
     rationale: NonEmpty | None = None
+    """Why this figure; required when citing analyst judgement."""
 
 
 class Assumption(Strict):
+    """One sourced figure."""
+
     value: Value
+    """A number, or a per-year series {2025: 0.17, 2027: 0.10} where the key allows one."""
     unit: UnitText
+    """CCY [k|mn|bn|tn] (CNY bn, USD), ratio, years or count; an exchange rate is 'CNY per USD'."""
     period: PeriodText
+    """The year or years it describes: 2025, 2025-2027, FY2025, FY2026-FY2028 or 2024Q4."""
     confidence: Confidence
+    """high, medium or low: sets the width of its distribution unless `range` is given."""
     range: Range | None = None
+    """An explicit 90% interval [low, high] holding the value."""
     as_of: dt.date
+    """When the figure was known (ISO date)."""
     sources: list[SourceRef] = Field(min_length=1)
+    """At least one citation: {ref, excerpt, locator?} (analyst judgement: {ref, rationale})."""
     notes: str | None = None
+    """Caveats: fiscal year, conflicts between sources and which one the value uses."""
 
     @model_validator(mode="after")
     def _value_within_range(self) -> Assumption:
@@ -249,29 +294,46 @@ class Assumption(Strict):
 
 
 class CompanyFile(Strict):
+    """assumptions/<company>.yaml: one company's assumptions."""
+
     company: Slug
+    """Equal to the file's name without .yaml."""
     name: NonEmpty
+    """Shown in tables and charts."""
     fiscal_year_end: int = Field(default=12, ge=1, le=12)
+    """The month the fiscal year ends (12: calendar years)."""
     notes: str | None = None
     assumptions: dict[str, Assumption] = Field(min_length=1)
+    """Keyed by the catalogue's dotted keys (capex.plan_total, cloud.growth, ...)."""
 
 
 class FxFile(Strict):
+    """assumptions/fx.yaml: exchange rates, themselves sourced assumptions."""
+
     base_currency: Currency
+    """The currency every rate is quoted against (USD)."""
     rates: dict[Currency, Assumption]
+    """Keyed by currency; each rate's unit is '<CCY> per <base>'. Scenarios override them as fx.<CCY>."""
 
 
 class Override(Strict):
     """A scenario's replacement for one assumption; unit and period default to the assumption's own."""
 
     value: Value
+    """The new number, or a per-year series {2025: 0.17, 2027: 0.10} where the key allows one."""
     unit: UnitText | None = None
+    """The assumption's unit unless given."""
     period: PeriodText | None = None
+    """The assumption's period unless given."""
     rationale: NonEmpty
+    """Why the scenario departs from the assumption."""
     confidence: Confidence
     range: Range | None = None
+    """An explicit 90% interval [low, high] holding the value."""
     as_of: dt.date | None = None
+    """When the figure was known (default: the latest date of its sources)."""
     sources: list[SourceRef] = Field(min_length=1)
+    """At least one citation: {ref, excerpt, locator?} (analyst judgement: {ref, rationale})."""
     notes: str | None = None
 
     @model_validator(mode="after")
@@ -293,7 +355,8 @@ def _horizon(value: object) -> tuple[int, int]:
     return first, last
 
 
-Horizon = Annotated[tuple[int, int], PlainValidator(_horizon, json_schema_input_type=list[int])]
+Horizon = Annotated[tuple[int, int], PlainValidator(_horizon), WithJsonSchema(
+    {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2})]
 
 
 def _pair(value: object) -> tuple[str, str]:
@@ -305,23 +368,36 @@ def _pair(value: object) -> tuple[str, str]:
     return value[0], value[1]
 
 
-Pair = Annotated[tuple[str, str], PlainValidator(_pair, json_schema_input_type=list[str])]
+Pair = Annotated[tuple[str, str], PlainValidator(_pair), WithJsonSchema(
+    {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2})]
 
 
 class Correlation(Strict):
     """A rank (Spearman) correlation between two assumptions, applied through a Gaussian copula."""
 
     keys: Pair
+    """Two assumption keys, such as [alibaba.accelerators.unit_price, tencent.accelerators.unit_price]."""
     rank: float = Field(ge=-1.0, le=1.0)
+    """Spearman rank correlation, -1 to 1."""
     rationale: NonEmpty
 
 
 class ScenarioFile(Strict):
+    """scenarios/<name>.yaml: a scenario, its narrative and the assumptions it overrides."""
+
     name: Slug
+    """Equal to the file's name without .yaml."""
     description: NonEmpty
+    """The scenario's narrative."""
     extends: str | None = None
+    """The scenario it builds on (base); settings left out come from it."""
     horizon: Horizon | None = None
+    """First and last year: [2025, 2030]."""
     reporting_currency: Currency | None = None
+    """The currency every output is shown in."""
     as_of: dt.date | None = None
+    """The information cut-off: sources dated later are flagged."""
     overrides: dict[str, Override] = Field(default_factory=dict)
+    """Keyed <company>.<key> (tencent.capex.growth) or fx.<CCY>."""
     correlations: list[Correlation] = Field(default_factory=list)
+    """Rank correlations between assumptions, applied through a Gaussian copula."""

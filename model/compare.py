@@ -1,0 +1,308 @@
+"""Several scenarios or saved runs side by side: their headline figures with each one's difference from the first
+(a pure function of tidy projection frames), the renderings of that comparison, and finding what a name means."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from model.errors import InputError, Problem, UsageError, display_path
+from model.loading import find_project_root, find_scenario, load_inputs, scenario_names
+from model.projection import (
+    TIDY_COLUMNS,
+    format_headline_value,
+    headline_cells,
+    reporting_currency,
+    run,
+    tidy_headline,
+)
+
+# The metrics drawn as overlay charts, one chart each, in this order.
+COMPARE_METRICS = ("capex", "ai_chip_spend", "accelerators_installed", "cloud_revenue")
+RUN_FILES = ("projection.csv", "manifest.json")
+LONG_COLUMNS = ["company", "measure", "metric", "year", "unit", "scenario", "value", "change", "change_pct"]
+SCENARIO, RUN_FOLDER = "scenario", "run folder"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a scenario run afresh (one draw) or a run folder read back."""
+
+    label: str  # its name in tables and charts: the scenario's name, or the run folder's
+    kind: str  # SCENARIO or RUN_FOLDER
+    path: Path  # the scenario file or the run folder
+    frame: pd.DataFrame  # the tidy projection: scenario, company, year, metric, unit, value (...)
+    files: tuple[Path, ...]  # what it was made from, for the manifest
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def currency(self) -> str:
+        return reporting_currency(self.frame)
+
+
+# --------------------------------------------------------------------------------------------------- finding sides
+def locate(name: str) -> tuple[str, Path]:
+    """What `name` means: (SCENARIO, scenario file) for a scenario name or path, else (RUN_FOLDER, folder) for a
+    folder path or a folder under outputs/. A name that is both a scenario and a run folder means the scenario."""
+    try:
+        return SCENARIO, find_scenario(name)
+    except UsageError:
+        pass
+    path = Path(name)
+    try:
+        root: Path | None = find_project_root()
+    except UsageError:
+        root = None
+    candidates = [path]
+    if root is not None and path.parent == Path("."):
+        candidates.append(root / "outputs" / path.name)
+    for folder in candidates:
+        if folder.is_dir():
+            absent = [f for f in RUN_FILES if not (folder / f).is_file()]
+            if absent:
+                raise UsageError(f"{display_path(folder)} is not a run folder: it has no {' or '.join(absent)}")
+            return RUN_FOLDER, folder
+    scenarios = ", ".join(scenario_names(root / "scenarios")) if root else "none (no project found)"
+    runs = ", ".join(run_folders(root / "outputs")) if root else ""
+    raise UsageError(f"unknown scenario or run folder '{name}'; scenarios: {scenarios}; run folders in outputs/: "
+                     f"{runs or 'none'}")
+
+
+def run_folders(directory: Path) -> list[str]:
+    """The names of the run folders (those with a projection.csv and a manifest.json) in `directory`."""
+    if not directory.is_dir():
+        return []
+    return sorted(p.name for p in directory.iterdir() if p.is_dir() and all((p / f).is_file() for f in RUN_FILES))
+
+
+def read_run_folder(folder: Path) -> pd.DataFrame:
+    """A run folder's projection.csv as a tidy frame; InputError when it is not a run's projection."""
+    path = folder / "projection.csv"
+    shown = display_path(path)
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise InputError([Problem(shown, None, "", f"not a readable CSV ({error})")]) from None
+    try:
+        tidy_headline(frame)
+    except ValueError as error:
+        raise InputError([Problem(shown, None, "", f"not a run's projection: {error}")]) from None
+    return frame
+
+
+def load_side(name: str, assumptions: Path | None = None) -> Side:
+    """Run the scenario `name` means (one draw, every assumption at its value), or read the run folder it means."""
+    kind, path = locate(name)
+    if kind == RUN_FOLDER:
+        return Side(path.name, kind, path, read_run_folder(path), tuple(path / f for f in RUN_FILES))
+    inputs = load_inputs(path, assumptions)
+    frame = run(inputs).tidy()
+    return Side(inputs.scenario.name, kind, path, frame, inputs.files, inputs.warnings)
+
+
+def load_sides(names: Sequence[str], assumptions: Path | None = None) -> list[Side]:
+    """Every side of a comparison, checked: at least two, none given twice, one reporting currency; a run folder
+    named like a scenario being compared is labelled '<name>-run'. A warning about the files two scenarios share is
+    kept by the first only."""
+    if len(names) < 2:
+        raise UsageError(f"compare needs at least two scenarios or run folders; got {len(names)}")
+    sides: list[Side] = []
+    for name in names:
+        side = load_side(name, assumptions)
+        for other in sides:
+            if other.path.resolve() == side.path.resolve():
+                raise UsageError(f"'{name}' is given twice ({display_path(side.path)})")
+        seen = {warning for other in sides for warning in other.warnings}
+        sides.append(replace(side, warnings=tuple(w for w in side.warnings if w not in seen)))
+    scenarios = {side.label for side in sides if side.kind == SCENARIO}
+    sides = [
+        replace(side, label=f"{side.label}-run") if side.kind == RUN_FOLDER and side.label in scenarios else side
+        for side in sides
+    ]
+    labels = [side.label for side in sides]
+    if repeated := sorted({label for label in labels if labels.count(label) > 1}):
+        raise UsageError(f"two inputs are both named '{repeated[0]}'; compare one of them under another name")
+    check_currencies(sides)
+    return sides
+
+
+def check_currencies(sides: Sequence[Side]) -> None:
+    """Refuse sides reported in different currencies: converting would need one side's exchange rates applied to
+    another's figures, which would no longer be either side's result."""
+    currencies = {side.label: side.currency for side in sides}
+    if len(set(currencies.values())) > 1:
+        listed = ", ".join(f"{label} in {currency}" for label, currency in currencies.items())
+        raise UsageError(f"cannot compare results in different reporting currencies ({listed}); give the scenarios "
+                         "one reporting_currency")
+
+
+def folder_name(labels: Sequence[str]) -> str:
+    """`compare-<labels joined by '-'>`, the comparison's folder under outputs/."""
+    return "compare-" + "-".join(labels)
+
+
+# ------------------------------------------------------------------------------------------------- the comparison
+def comparison(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The headline figures of each tidy projection frame (keyed by its label, the first the reference), with
+    each one's difference from the reference's figure for the same company and measure.
+
+    Returns a long frame with columns company, measure (the headline's label, such as "Capex 2030 (USD bn)"),
+    metric, year (of the figure; the last for a cumulative one), unit, scenario (the label), value, change (value
+    minus the reference's) and change_pct (change in percent of the reference's absolute value; NaN where the
+    reference is zero or lacks the figure). Rows come by company, then measure, in the order the frames first name
+    them, then scenario in the order given. A measure one side lacks (another horizon, another company) has no row
+    for that side.
+    """
+    if not frames:
+        raise ValueError("comparison needs at least one projection frame")
+    blocks = []
+    for label, frame in frames.items():
+        years = sorted(int(year) for year in frame["year"].drop_duplicates())
+        units = frame.drop_duplicates("metric").set_index("metric")["unit"]
+        table = tidy_headline(frame)
+        for measure, metric, index in headline_cells(years[0], years[-1], reporting_currency(frame)):
+            blocks.append(pd.DataFrame({
+                "company": table.index, "measure": measure, "metric": metric, "year": years[index],
+                "unit": units[metric], "scenario": label, "value": table[measure].to_numpy(dtype=float),
+            }))
+    long = pd.concat(blocks, ignore_index=True)
+    reference = next(iter(frames))
+    base = long.loc[long["scenario"] == reference, ["company", "measure", "value"]].rename(columns={"value": "ref"})
+    long = long.merge(base, on=["company", "measure"], how="left")
+    long["change"] = long["value"] - long["ref"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        long["change_pct"] = np.where(long["ref"].abs() > 0, 100 * long["change"] / long["ref"].abs(), np.nan)
+    order = {
+        column: {key: position for position, key in enumerate(long[column].drop_duplicates())}
+        for column in ("company", "measure", "scenario")
+    }
+    long = long.sort_values(
+        ["company", "measure", "scenario"], key=lambda column: column.map(order[column.name]), kind="stable"
+    )
+    return long[LONG_COLUMNS].reset_index(drop=True)
+
+
+def _labels(long: pd.DataFrame) -> tuple[str, list[str]]:
+    labels = long["scenario"].drop_duplicates().tolist()
+    return labels[0], labels[1:]
+
+
+def side_by_side(long: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as one row per company and measure: each side's value, then for each side after the first its
+    change from the first ('<side> - <first>') and that change in percent ('<side> - <first> (%)')."""
+    reference, others = _labels(long)
+    keys = ["company", "measure", "metric", "year", "unit"]
+    rows = long[keys].drop_duplicates().reset_index(drop=True)
+    for column, labels, suffix in (("value", [reference, *others], ""), ("change", others, f" - {reference}"),
+                                   ("change_pct", others, f" - {reference} (%)")):
+        for label in labels:
+            values = long.loc[long["scenario"] == label, [*keys[:2], column]].rename(columns={column: label + suffix})
+            rows = rows.merge(values, on=keys[:2], how="left")
+    # each side's change beside its value: a, b, b - a, b - a (%), c, c - a, ...
+    ordered = [*keys, reference]
+    for label in others:
+        ordered += [label, f"{label} - {reference}", f"{label} - {reference} (%)"]
+    return rows[ordered]
+
+
+def formatted(long: pd.DataFrame) -> pd.DataFrame:
+    """The side-by-side table as text for a terminal or markdown: figures as in the headline table, changes signed
+    (shares in percentage points), 'n/a' where a side lacks a figure or a percentage has no base."""
+    wide = side_by_side(long)
+    reference, others = _labels(long)
+    text = pd.DataFrame({"Company": wide["company"], "Measure": wide["measure"]})
+    for label in [reference, *others]:
+        text[label] = [_figure(m, v) for m, v in zip(wide["measure"], wide[label], strict=True)]
+        if label != reference:
+            change = f"{label} - {reference}"
+            text[change] = [_change(m, v) for m, v in zip(wide["measure"], wide[change], strict=True)]
+            text[f"{change} (%)"] = [_percent(v) for v in wide[f"{change} (%)"]]
+    return text
+
+
+def _missing(value: float) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _figure(measure: str, value: float) -> str:
+    return "n/a" if _missing(value) else format_headline_value(measure, value)
+
+
+def _signed(value: float, decimals: int, suffix: str = "") -> str:
+    rounded = round(value, decimals)
+    if rounded == 0:  # no "-0.0" for a change that rounds away
+        return f"{0:.{decimals}f}{suffix}"
+    return f"{rounded:+,.{decimals}f}{suffix}"
+
+
+def _change(measure: str, value: float) -> str:
+    if _missing(value):
+        return "n/a"
+    if measure.startswith("Share"):
+        return _signed(100 * value, 1, " pp")
+    return _signed(value, 0 if measure.endswith("(k)") else 1)
+
+
+def _percent(value: float) -> str:
+    return "n/a" if _missing(value) else _signed(value, 1, "%")
+
+
+def to_records(long: pd.DataFrame) -> dict[str, Any]:
+    """The comparison as JSON-ready data: the reference, the sides, and per company and measure each side's value,
+    change and change in percent (null where missing)."""
+    reference, others = _labels(long)
+
+    def number(value: Any) -> float | int | None:
+        return None if _missing(value) else value
+
+    rows = []
+    for (company, measure), group in long.groupby(["company", "measure"], sort=False):
+        first = group.iloc[0]
+        by_side = group.set_index("scenario")
+        rows.append({
+            "company": company, "measure": measure, "metric": first["metric"], "year": int(first["year"]),
+            "unit": first["unit"],
+            "values": {label: number(float(by_side.at[label, "value"])) if label in by_side.index else None
+                       for label in [reference, *others]},
+            "change": {label: number(float(by_side.at[label, "change"])) if label in by_side.index else None
+                       for label in others},
+            "change_pct": {label: number(float(by_side.at[label, "change_pct"])) if label in by_side.index else None
+                           for label in others},
+        })
+    return {"reference": reference, "scenarios": [reference, *others], "rows": rows}
+
+
+def overlay_frame(sides: Sequence[Side], metrics: Sequence[str] = COMPARE_METRICS) -> pd.DataFrame:
+    """The tidy rows of `metrics` of every side, its `scenario` column set to the side's label (a run folder's
+    projection may name the same scenario as a fresh run)."""
+    return pd.concat(
+        [side.frame.loc[side.frame["metric"].isin(metrics), TIDY_COLUMNS].assign(scenario=side.label)
+         for side in sides],
+        ignore_index=True,
+    )
+
+
+def project_root_or_cwd() -> Path:
+    """The project holding the working directory, or the working directory when run folders are compared outside a
+    project."""
+    try:
+        return find_project_root()
+    except UsageError:
+        return Path.cwd()
+
+
+def described(sides: Sequence[Side], root: Path) -> list[dict[str, str]]:
+    """Each side's label, kind and path (relative to `root` when inside it), for the manifest."""
+    def shown(path: Path) -> str:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return str(path.resolve())
+
+    return [{"label": side.label, "kind": side.kind, "path": shown(side.path)} for side in sides]

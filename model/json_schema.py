@@ -1,0 +1,156 @@
+"""JSON Schema (draft 2020-12) of the input files, built from the pydantic models and the catalogue, so that editors
+complete and check assumption and scenario files; `scenario schema` writes them to schemas/."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from model.catalogue import PARAMETERS, Parameter
+from model.schema import (
+    FX_UNIT_PATTERN,
+    MONEY_UNIT_PATTERN,
+    SERIES_SCHEMA,
+    SLUG,
+    CompanyFile,
+    FxFile,
+    ScenarioFile,
+    SourcesFile,
+)
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_FOLDER = "schemas"
+_COMPANY = SLUG.pattern.removeprefix("^").removesuffix("$")
+_KEYS = "|".join(re.escape(key) for key in PARAMETERS)
+# Any key a scenario can name: <company>.<catalogue key> or fx.<CCY>.
+ASSUMPTION_KEY_PATTERN = rf"^(?:{_COMPANY}\.(?:{_KEYS})|fx\.[A-Z]{{3}})$"
+FX_KEY_PATTERN = r"^fx\.[A-Z]{3}$"
+CURRENCY_KEY_PATTERN = r"^[A-Z]{3}$"
+
+# schema name -> (model, title, description); a file's schema is `<name>.schema.json`
+KINDS: dict[str, tuple[type[BaseModel], str, str]] = {
+    "company": (CompanyFile, "Company assumption file",
+                "assumptions/<company>.yaml: one company's sourced assumptions, keyed by the catalogue's dotted keys."),
+    "fx": (FxFile, "Exchange-rate file", "assumptions/fx.yaml: exchange rates, themselves sourced assumptions."),
+    "sources": (SourcesFile, "Source registry", "assumptions/sources.yaml: every source that assumptions cite."),
+    "scenario": (ScenarioFile, "Scenario file",
+                 "scenarios/<name>.yaml: a scenario's narrative, settings and the assumptions it overrides."),
+}
+
+
+def file_name(kind: str) -> str:
+    return f"{kind}.schema.json"
+
+
+def kind_of(path: Path) -> str:
+    """Which schema an input file follows, from its place in the project."""
+    if path.parent.name == "scenarios":
+        return "scenario"
+    if path.name in ("sources.yaml", "fx.yaml"):
+        return path.stem
+    return "company"
+
+
+# ------------------------------------------------------------------------------------- one schema per catalogue key
+def _number(parameter: Parameter | None) -> dict[str, Any]:
+    """A number inside the parameter's valid interval (the rule `Parameter.check` applies); an exchange rate (None)
+    is positive."""
+    if parameter is None:
+        return {"type": "number", "exclusiveMinimum": 0}
+    schema: dict[str, Any] = {"type": "number"}
+    if math.isfinite(parameter.lower):
+        schema["minimum" if parameter.lower_inclusive else "exclusiveMinimum"] = parameter.lower
+    if math.isfinite(parameter.upper):
+        schema["maximum"] = parameter.upper
+    return schema
+
+
+def _unit(parameter: Parameter | None) -> dict[str, Any]:
+    if parameter is None:
+        return {"type": "string", "pattern": FX_UNIT_PATTERN, "description": "'<CCY> per <base>', such as 'CNY per USD'"}
+    if parameter.kind == "money":
+        return {"type": "string", "pattern": MONEY_UNIT_PATTERN,
+                "description": "a currency with an optional scale (k, mn, bn, tn), such as 'CNY bn' or 'USD'"}
+    return {"enum": [parameter.kind]}
+
+
+def _specialised(definition: str, parameter: Parameter | None, description: str) -> dict[str, Any]:
+    """`definition` (Assumption or Override) narrowed to one key: its unit, its valid values, series or not."""
+    number = _number(parameter)
+    series = {**SERIES_SCHEMA, "additionalProperties": number}
+    takes_series = parameter is None or parameter.series
+    value = {"anyOf": [number, series]} if takes_series else number
+    bounds = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
+    narrowed = {
+        "properties": {
+            "value": value,
+            "unit": {"anyOf": [_unit(parameter), {"type": "null"}]},  # null only where the definition allows it
+            "range": {"anyOf": [bounds, {"type": "null"}]},
+        },
+    }
+    return {"allOf": [{"$ref": f"#/$defs/{definition}"}, narrowed], "description": description}
+
+
+def _describe(parameter: Parameter) -> str:
+    series = "; a number or a per-year series" if parameter.series else "; a single number"
+    return f"{parameter.description} ({parameter.kind}{series})"
+
+
+def _assumptions(definition: str, key_pattern: str | None) -> dict[str, Any]:
+    """The mapping of assumptions: the catalogue's keys as properties (editors complete them), or, in a scenario,
+    as patterns `<company>.<key>`."""
+    if key_pattern is None:
+        return {"properties": {key: _specialised(definition, p, _describe(p)) for key, p in PARAMETERS.items()},
+                "additionalProperties": False}
+    patterns = {key_pattern.format(re.escape(key)): _specialised(definition, p, _describe(p))
+                for key, p in PARAMETERS.items()}
+    patterns[FX_KEY_PATTERN] = _specialised(definition, None, "an exchange rate, units of <CCY> per base currency")
+    return {"patternProperties": patterns, "additionalProperties": False}
+
+
+def _dialect(schema: dict[str, Any], kind: str) -> dict[str, Any]:
+    _, title, description = KINDS[kind]
+    return {"$schema": DIALECT, **schema, "title": title, "description": description}
+
+
+def build(kind: str) -> dict[str, Any]:
+    """The JSON Schema of one kind of file: company, fx, sources or scenario."""
+    model = KINDS[kind][0]
+    schema = model.model_json_schema(mode="validation")
+    properties = schema["properties"]
+    if kind == "company":
+        properties["assumptions"].pop("additionalProperties")
+        properties["assumptions"] |= _assumptions("Assumption", None)
+    elif kind == "fx":
+        rates = properties["rates"]
+        rates["patternProperties"] = {CURRENCY_KEY_PATTERN: _specialised("Assumption", None, "units of this "
+                                                                         "currency per base currency")}
+        rates["additionalProperties"] = False
+    elif kind == "scenario":
+        overrides = properties["overrides"]
+        overrides.pop("additionalProperties")
+        overrides |= _assumptions("Override", rf"^{_COMPANY}\.{{}}$")
+        keys = schema["$defs"]["Correlation"]["properties"]["keys"]
+        keys["items"] = {"type": "string", "pattern": ASSUMPTION_KEY_PATTERN}
+    return _dialect(schema, kind)
+
+
+def to_json(schema: dict[str, Any]) -> str:
+    """Deterministic bytes: sorted keys, two-space indent, a final newline."""
+    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def schema_files() -> dict[str, str]:
+    """Every schema file by name: company.schema.json, fx.schema.json, sources.schema.json, scenario.schema.json."""
+    return {file_name(kind): to_json(build(kind)) for kind in KINDS}
+
+
+def modeline(path: Path, root: Path) -> str:
+    """The first line that points an editor (yaml-language-server) at the input file's schema."""
+    relative = Path(*([".."] * len(path.parent.relative_to(root).parts)), SCHEMA_FOLDER, file_name(kind_of(path)))
+    return f"# yaml-language-server: $schema={relative.as_posix()}"
