@@ -7,7 +7,14 @@ import pandas as pd
 
 from model.charts import build_charts, lead_probability, overtake_years
 from model.loading import Inputs
-from model.projection import Projection, formatted_headline, headline, interval_headline, race_tables
+from model.projection import (
+    Projection,
+    convergence_report,
+    formatted_headline,
+    headline,
+    interval_headline,
+    race_tables,
+)
 from model.register import register, source_table
 from model.report import render_chart, render_report
 
@@ -46,7 +53,7 @@ def run_files(inputs: Inputs, projection: Projection) -> dict[str, str | bytes]:
                          "each assumption drawn from its 90% range or its confidence's default width")
         table, race = interval_headline(projection), race_tables(projection)
         caption = (f"Each figure with every assumption at its value, and in brackets the 5th to 95th percentile "
-                   f"over {simulation.draws:,} draws.")
+                   f"over {simulation.draws:,} draws; {convergence_report(projection)}.")
     rendered = {name: render_chart(chart) for name, chart in charts.items()}
     for name, chart in rendered.items():
         files[f"charts/{name}.vl.json"] = chart.vega_lite_json

@@ -142,7 +142,14 @@ def run(
     """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, manifest)."""
     from model.outputs import manifest, to_json, write_folder
     from model.artifacts import run_files
-    from model.projection import convergence_warnings, formatted_headline, headline, interval_headline, race_tables
+    from model.projection import (
+        convergence_report,
+        convergence_warnings,
+        formatted_headline,
+        headline,
+        interval_headline,
+        race_tables,
+    )
     from model.projection import run as project
 
     path = find_scenario(scenario)
@@ -179,6 +186,8 @@ def run(
         for name, race in race_tables(projection).items():
             if not race.empty:
                 print_frame(race, TableFormat.table, title=name)
+        report = convergence_report(projection)
+        out.print(f"{report[0].upper()}{report[1:]}.", markup=False)
     out.print(f"wrote {display_path(target)}/ (model {modelled - started:.2f} s, charts and report "
               f"{rendered - modelled:.2f} s)", markup=False)
 
@@ -220,6 +229,7 @@ def sensitivity(
     settings: dict[str, Any] = {"method": method.value, "metric": metric, "year": analysis.output_year(inputs, year),
                                 "companies": company or []}
     files: dict[str, str | bytes] = {}
+    widest = None
     if method is Method.tornado:
         frame = analysis.tornado(inputs, metric=metric, year=year, companies=company)
         files["tornado.csv"] = to_csv(frame)
@@ -249,6 +259,7 @@ def sensitivity(
         shown = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")[
             ["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]]
         notes = (*result.notes, *result.warnings)
+        widest = max(result.max_interval_width.items(), key=lambda item: item[1], default=None)
     for name, content in (("vl.json", chart.vega_lite_json), ("svg", chart.svg), ("png", chart.png)):
         files[f"charts/{method.value}.{name}"] = content
     root = path.resolve().parent.parent
@@ -264,6 +275,9 @@ def sensitivity(
     for name, rows in shown.groupby("company", sort=False):
         title = f"{name}: {metric} in {settings['year']} ({unit})"
         print_frame(rows.drop(columns="company").head(SHOWN_PER_COMPANY), TableFormat.table, title=title)
+    if method is Method.sobol and widest is not None:
+        out.print(f"Widest {result.confidence:.0%} bootstrap interval of an index: {widest[1]:.3f} ({widest[0]}); "
+                  f"{result.samples:,} samples, {result.evaluations:,} runs of the model", markup=False)
     out.print(f"wrote {display_path(target)}/", markup=False)
 
 

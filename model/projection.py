@@ -237,9 +237,10 @@ def interval_headline(projection: Projection) -> pd.DataFrame:
     return formatted_headline(headline(projection), headline(projection, "p5"), headline(projection, "p95"))
 
 
-def convergence_warnings(projection: Projection) -> list[str]:
-    """Warnings when the draws are too few for the headline intervals: the Monte Carlo standard error of a 5th or
-    95th percentile above MAX_INTERVAL_ERROR of the interval's width, with the draws that would bring it under."""
+def percentile_error(projection: Projection) -> tuple[float, str]:
+    """The largest Monte Carlo standard error of a headline figure's 5th or 95th percentile, as a share of its
+    interval's width (p95 - p5), and where it is ("Company, figure"); inf when the draws are too few to estimate it.
+    """
     simulation = projection._simulation()
     worst, where = 0.0, ""
     for label, metric, year in _headline_cells(projection):
@@ -249,8 +250,24 @@ def convergence_warnings(projection: Projection) -> list[str]:
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(width > 0, errors.max(axis=0) / width, 0.0)
         ratio = np.nan_to_num(ratio, nan=np.inf)
-        if ratio.max() > worst:
+        if ratio.max() > worst or not where:
             worst, where = float(ratio.max()), f"{projection.companies[int(ratio.argmax())]}, {label}"
+    return worst, where
+
+
+def convergence_report(projection: Projection) -> str:
+    """One line on how precise the headline intervals are: the largest standard error of a percentile."""
+    worst, where = percentile_error(projection)
+    if math.isinf(worst):
+        return "the percentiles' Monte Carlo standard errors cannot be estimated from so few draws"
+    return f"the percentiles' Monte Carlo standard errors are at most {worst:.1%} of their interval's width ({where})"
+
+
+def convergence_warnings(projection: Projection) -> list[str]:
+    """Warnings when the draws are too few for the headline intervals: the Monte Carlo standard error of a 5th or
+    95th percentile above MAX_INTERVAL_ERROR of the interval's width, with the draws that would bring it under."""
+    simulation = projection._simulation()
+    worst, where = percentile_error(projection)
     if worst <= MAX_INTERVAL_ERROR:
         return []
     if math.isinf(worst):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 from typer.testing import CliRunner
@@ -96,6 +97,8 @@ def test_a_run_with_draws_writes_percentiles_race_odds_and_its_seed(small):
     assert "1.9 [1.6-2.1]" in result.stdout  # Alpha's 2025 capex with its 90% interval
     assert "Probability of leading in 2027" in result.stdout and "Overtakes within the horizon" in result.stdout
     assert result.stderr == ""  # 4,096 draws are enough: no convergence warning
+    assert re.search(r"The percentiles' Monte Carlo standard errors are at most \d\.\d% of their interval's width "
+                     r"\((Alpha|Beta), .+\)\.", result.stdout)
     run = small.path("outputs/base")
     assert {"leads.csv", "overtakes.csv"} <= {p.name for p in run.iterdir()}
     assert run.joinpath("projection.csv").read_text().startswith(
@@ -160,6 +163,8 @@ def test_sobol_prints_indices_and_priorities(small):
     assert "alpha.capex.plan_total" in result.stdout and "fx.CNY" in result.stdout
     folder = small.path("outputs/base-sobol")
     assert sorted(p.name for p in folder.iterdir()) == ["charts", "manifest.json", "priorities.csv", "sobol.csv"]
+    assert re.search(r"Widest 95% bootstrap interval of an index: 0\.\d{3} \((Alpha|Beta)\); 1,024 samples, "
+                     r"22,528 runs of the model", result.stdout)
     settings = json.loads(folder.joinpath("manifest.json").read_text())["settings"]
     assert settings["samples"] == 1024 and settings["seed"] == 4 and settings["evaluations"] == 1024 * (20 + 2)
 

@@ -12,10 +12,12 @@ from model.loading import load_inputs
 from model.projection import (
     SUMMARY_COLUMNS,
     TIDY_COLUMNS,
+    convergence_report,
     convergence_warnings,
     formatted_headline,
     headline,
     interval_headline,
+    percentile_error,
     race_tables,
     run,
 )
@@ -118,6 +120,11 @@ def test_a_projection_without_draws_has_no_race_odds(projection):
 
 def test_too_few_draws_are_flagged_with_the_draws_that_would_do(drawn):
     assert convergence_warnings(drawn) == []
+    worst, where = percentile_error(drawn)
+    # at 2^14 draws a 5th percentile's standard error is about 2.1 sigma / sqrt(n), its interval 3.3 sigma wide
+    assert 0 < worst < 0.01 and where.split(", ")[0] in {"Alpha", "Beta"}
+    assert convergence_report(drawn) == (
+        f"the percentiles' Monte Carlo standard errors are at most {worst:.1%} of their interval's width ({where})")
     few = run(load_inputs(SMALL / "scenarios" / "base.yaml"), draws=64, rng=11)
     (warning,) = convergence_warnings(few)
     assert re.fullmatch(
