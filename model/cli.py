@@ -467,7 +467,7 @@ def diff_command(
             # the chart's own subtitle speaks of Shapley values alone; say what these steps are
             chart = chart.properties(title=alt.Title(
                 f"{chosen}, scenario {effect.scenario}: what each change did",
-                subtitle=" ".join(reviewing.attribution_notes(effect, result.shapley_limit))))
+                subtitle=reviewing.attribution_notes(effect, result.shapley_limit)))  # a line each
         rendered = render_chart(chart)
         for suffix, content in (("vl.json", rendered.vega_lite_json), ("svg", rendered.svg), ("png", rendered.png)):
             files[f"charts/waterfall-{effect.scenario}.{suffix}"] = content
