@@ -3,10 +3,9 @@ with draws adds the race tables (who leads, who overtakes whom) and their charts
 
 from __future__ import annotations
 
-import pandas as pd
-
 from model.charts import build_charts, lead_probability, overtake_years
 from model.loading import Inputs
+from model.outputs import to_csv
 from model.projection import (
     Projection,
     convergence_report,
@@ -20,11 +19,6 @@ from model.report import render_chart, render_report
 
 # How the report names each sampler of model.uncertainty.
 SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
-
-
-def to_csv(frame: pd.DataFrame) -> str:
-    # Shortest round-trip float repr: the same numbers always give the same bytes.
-    return frame.to_csv(index=False, lineterminator="\n")
 
 
 def run_files(inputs: Inputs, projection: Projection) -> dict[str, str | bytes]:
@@ -56,9 +50,7 @@ def run_files(inputs: Inputs, projection: Projection) -> dict[str, str | bytes]:
                    f"over {simulation.draws:,} draws; {convergence_report(projection)}.")
     rendered = {name: render_chart(chart) for name, chart in charts.items()}
     for name, chart in rendered.items():
-        files[f"charts/{name}.vl.json"] = chart.vega_lite_json
-        files[f"charts/{name}.svg"] = chart.svg
-        files[f"charts/{name}.png"] = chart.png
+        files |= chart.files(name)
     cited = {c.ref for item in inputs.resolved.values() for c in item.assumption.sources}
     files["report.html"] = render_report(
         title=f"Scenario '{scenario.name}'",

@@ -57,13 +57,14 @@ from model.loading import (
     AssumptionSet,
     Located,
     Problems,
-    assumptions_for,
+    Scenario,
+    cites_judgement,
     line_of,
-    load_assumptions,
-    load_scenario,
+    load_project,
     read_yaml,
+    validate_project,
 )
-from model.schema import Assumption, Override, Source, parse_unit
+from model.schema import MONEY_SCALES, Assumption, Override, Source, parse_unit
 
 # A source's conversion within 2% of ours is the same rate read on another day or rounded; the US$54.5bn given for
 # RMB 380bn (2.86% above our US$52.99bn) is the kind of error this is meant to catch.
@@ -77,7 +78,7 @@ SCALES: dict[str, int] = {
     "trillion": 10**12, "tn": 10**12,
 }
 SCALE_NAMES = {10**3: "thousand", 10**6: "million", 10**9: "billion", 10**12: "trillion"}
-UNIT_SCALE_WORDS = {10**3: "k", 10**6: "mn", 10**9: "bn", 10**12: "tn"}
+UNIT_SCALE_WORDS = {int(scale): word for word, scale in MONEY_SCALES.items() if word}  # 10**9: "bn", as units write it
 CURRENCY_WORDS: dict[str, str] = {
     "us$": "USD", "usd": "USD", "$": "USD", "u.s. dollars": "USD", "u.s. dollar": "USD", "us dollars": "USD",
     "dollars": "USD", "hk$": "HKD", "hkd": "HKD", "rmb": "CNY", "cny": "CNY", "¥": "CNY", "yuan": "CNY",
@@ -500,20 +501,52 @@ def _rates(assumption_set: AssumptionSet, overrides: dict[str, Override] | None 
     return rates
 
 
-def _rests_on_judgement(item: Assumption | Override, registry: dict[str, Source]) -> bool:
-    return any(c.ref in registry and registry[c.ref].kind == JUDGEMENT for c in item.sources)
-
-
 def _assumption_entries(assumption_set: AssumptionSet) -> Iterator[_Entry]:
     rates = _rates(assumption_set)
     registry = assumption_set.sources
     for currency, rate in assumption_set.rates.items():
         yield _Entry(rate, assumption_set.fx, ("rates", currency), rates,
-                     _rests_on_judgement(rate, registry))
+                     cites_judgement(rate, registry))
     for company in assumption_set.companies:
         for key, assumption in company.assumptions.items():
             yield _Entry(assumption, company.located, ("assumptions", key), rates,
-                         _rests_on_judgement(assumption, registry))
+                         cites_judgement(assumption, registry))
+
+
+class ProjectAudit:
+    """The audit of a project as `loading.load_project` walks it: pass `visit` each (set, None) and (set, scenario)
+    it yields, as `validate_project(..., visit=audit.visit)` does, then take the `report`."""
+
+    def __init__(self, settings: AuditSettings | None = None) -> None:
+        self.settings = settings or AuditSettings()
+        if self.settings.sources_dir is not None and not self.settings.sources_dir.is_dir():
+            raise UsageError(f"--sources: no such folder: {self.settings.sources_dir}")
+        self.problems = Problems()
+        self.audits: dict[Path, _Audit] = {}
+
+    def visit(self, assumption_set: AssumptionSet, scenario: Scenario | None) -> None:
+        if scenario is None:  # a folder, seen once before any of its scenarios
+            audit = self.audits[assumption_set.directory] = _Audit(assumption_set, self.settings, self.problems)
+            if self.settings.sources_dir is not None:
+                audit.read_texts(self.settings.sources_dir)
+            for entry in _assumption_entries(assumption_set):
+                audit.run(entry)
+                audit.check_age(entry)
+            return
+        audit = self.audits[assumption_set.directory]
+        rates = _rates(assumption_set, {k: e.override for k, e in scenario.overrides.items()})
+        for key, override_entry in scenario.overrides.items():
+            audit.run(_Entry(override_entry.override, override_entry.located, ("overrides", key), rates,
+                             derived=True))
+
+    def report(self) -> AuditReport:
+        done = self.audits.values()
+        return AuditReport(
+            problems=tuple(self.problems.items),
+            excerpts_in_texts=len(set().union(*(a.in_texts for a in done))),
+            texts=len({name for a in done for name, text in a.texts.items() if text is not None}),
+            excerpts_without_text=len(set().union(*(a.without_text for a in done))),
+        )
 
 
 def audit_project(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path],
@@ -522,42 +555,18 @@ def audit_project(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path
 
     Files that do not load are skipped: `loading.validate_project` reports why.
     """
-    settings = settings or AuditSettings()
-    if settings.sources_dir is not None and not settings.sources_dir.is_dir():
-        raise UsageError(f"--sources: no such folder: {settings.sources_dir}")
+    audit = ProjectAudit(settings)
     scratch = Problems()  # loading problems are validate_project's to report
-    problems = Problems()
-    audits: dict[Path, _Audit | None] = {}
+    for assumption_set, scenario in load_project(scenario_paths, assumption_dirs, scratch):
+        audit.visit(assumption_set, scenario)
+    return audit.report()
 
-    def audit_of(directory: Path) -> _Audit | None:
-        directory = directory.resolve()
-        if directory not in audits:
-            assumption_set = load_assumptions(directory, scratch)
-            audits[directory] = audit = None if assumption_set is None else _Audit(assumption_set, settings, problems)
-            if audit is not None:
-                if settings.sources_dir is not None:
-                    audit.read_texts(settings.sources_dir)
-                for entry in _assumption_entries(audit.assumption_set):
-                    audit.run(entry)
-                    audit.check_age(entry)
-        return audits[directory]
 
-    for directory in assumption_dirs:
-        audit_of(directory)
-    for path in scenario_paths:
-        scenario = load_scenario(path, scratch)
-        audit = audit_of(assumptions_for(path))
-        if scenario is None or audit is None:
-            continue
-        rates = _rates(audit.assumption_set, {k: e.override for k, e in scenario.overrides.items()})
-        for key, override_entry in scenario.overrides.items():
-            audit.run(_Entry(override_entry.override, override_entry.located, ("overrides", key), rates,
-                             derived=True))
-    done = [a for a in audits.values() if a is not None]
-    return AuditReport(
-        problems=tuple(problems.items),
-        excerpts_in_texts=len(set().union(*(a.in_texts for a in done))),
-        texts=len({name for a in done for name, text in a.texts.items() if text is not None}),
-        excerpts_without_text=len(set().union(*(a.without_text for a in done))),
-    )
-
+def validate_and_audit(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path],
+                       settings: AuditSettings | None = None) -> tuple[list[Problem], AuditReport]:
+    """What `scenario validate` finds, in one loading of the files: the loader's rules and the source audit's
+    problems together (each once), and the audit's report (for its counts of source texts)."""
+    audit = ProjectAudit(settings)
+    problems = validate_project(scenario_paths, assumption_dirs, visit=audit.visit)
+    report = audit.report()
+    return problems + [p for p in report.problems if p not in problems], report

@@ -9,8 +9,7 @@ months, as for assumptions): the model projects calendar years, and a quarter of
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,10 +18,29 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, PlainValidator
 
-from model.engine import METRICS
+from model.engine import BILLION, METRICS, THOUSAND
 from model.errors import Problem
-from model.loading import FX_FILE, FX_PREFIX, Company, Inputs, Located, Problems, check_citations
-from model.schema import Confidence, NonEmpty, PeriodText, Slug, SourceRef, Strict, UnitText, parse_period, parse_unit
+from model.loading import (
+    FX_FILE,
+    FX_PREFIX,
+    Company,
+    Inputs,
+    Located,
+    Problems,
+    check_citations,
+    suggest,
+)
+from model.schema import (
+    Confidence,
+    NonEmpty,
+    PeriodText,
+    Slug,
+    SourceRef,
+    Strict,
+    UnitText,
+    parse_period,
+    parse_unit,
+)
 
 # The metrics a company reports and the model projects year by year, with the kind of unit a reported figure
 # takes; shares, ranks, cumulative sums and intensities are the model's own constructs, never reported as such.
@@ -36,7 +54,7 @@ REPORTED_METRICS: dict[str, str] = {
     "accelerators_installed": "count",
 }
 # The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.
-DISPLAY_SCALES: dict[str, float] = {"{cur} bn": 1e9, "{cur}": 1.0, "thousand units": 1e3}
+DISPLAY_SCALES: dict[str, float] = {"{cur} bn": BILLION, "{cur}": 1.0, "thousand units": THOUSAND}
 # Where an assumptions folder keeps its reported figures: a subfolder, so that the loader (which reads
 # assumptions/*.yaml as company files) never takes it for a company.
 ACTUALS_FILE = Path("actuals") / "reported.yaml"
@@ -96,13 +114,6 @@ class ReportedFigure:
 
 
 # ----------------------------------------------------------------------------------------------------- loading
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    choices = sorted(choices)
-    close = difflib.get_close_matches(word, choices, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"{hint}valid: {', '.join(choices)}"
-
-
 def load_actuals(path: Path, inputs: Inputs) -> tuple[list[ReportedFigure], list[Problem]]:
     """Read and check an actuals file against a resolved scenario: companies, metrics, units and periods it can
     compare, sources in its registry. Returns the figures within the scenario's horizon and the warnings (figures
@@ -135,11 +146,11 @@ def check_actual(actual: Actual, loc: tuple[Any, ...], located: Located, inputs:
     """The rules for one reported figure that need the scenario's companies, exchange rates and source registry."""
     companies = {c.slug: c for c in inputs.companies}
     if actual.company not in companies:
-        yield located.problem((*loc, "company"), f"unknown company '{actual.company}'; {_suggest(actual.company, companies)}")
+        yield located.problem((*loc, "company"), f"unknown company '{actual.company}'; {suggest(actual.company, companies)}")
     if actual.metric not in REPORTED_METRICS:
         derived = " is the model's own construct, not a reported figure" if actual.metric in METRICS else ""
         yield located.problem((*loc, "metric"), f"unknown metric '{actual.metric}'{derived}; "
-                                                f"{_suggest(actual.metric, REPORTED_METRICS)}")
+                                                f"{suggest(actual.metric, REPORTED_METRICS)}")
     else:
         unit, kind = parse_unit(actual.unit), REPORTED_METRICS[actual.metric]
         if kind == "count" and unit.kind != "count":

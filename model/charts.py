@@ -190,12 +190,14 @@ def _assumption_labels(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _assumption_panels(layers: alt.LayerChart, frame: pd.DataFrame, *, x_independent: bool) -> alt.FacetChart:
-    """`layers` (over assumptions on y) in one panel per company of `frame`, each company's name above its panel.
-    Each panel lists only its own assumptions, so y is independent."""
+def _company_panels(layers: alt.LayerChart, frame: pd.DataFrame, title: alt.Title, **scales: str) -> alt.FacetChart:
+    """`layers` in one panel per company of `frame`, one under another, each company's name above its panel, under
+    `title`; `scales` says which scales the panels share (x="independent": each panel its own x)."""
     header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelFontSize=12)
-    return layers.facet(row=alt.Row("company:N", title=None, sort=_companies(frame), header=header)).resolve_scale(
-        y="independent", x="independent" if x_independent else "shared"
+    return (
+        layers.facet(row=alt.Row("company:N", title=None, sort=_companies(frame), header=header))
+        .resolve_scale(**scales)
+        .properties(title=title)
     )
 
 
@@ -397,13 +399,13 @@ def tornado(frame: pd.DataFrame) -> alt.FacetChart:
         )
     )
     layers = alt.layer(bars, base, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP))
-    return _assumption_panels(layers, frame, x_independent=True).properties(
-        title=alt.Title(
-            f"{x_title}: the swing of each assumption",
-            subtitle="Bar: the output with one assumption at its 5th and at its 95th percentile, the others at their "
-            "values; line: every assumption at its value",
-        )
+    title = alt.Title(
+        f"{x_title}: the swing of each assumption",
+        subtitle="Bar: the output with one assumption at its 5th and at its 95th percentile, the others at their "
+        "values; line: every assumption at its value",
     )
+    # each panel lists only its own assumptions, on its own scale
+    return _company_panels(layers, frame, title, y="independent", x="independent")
 
 
 def sobol(frame: pd.DataFrame) -> alt.FacetChart:
@@ -456,13 +458,13 @@ def sobol(frame: pd.DataFrame) -> alt.FacetChart:
         ]
     # with an offset, the step is each bar's: the pair of bars takes about one assumption's step
     chart = alt.layer(*layers, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP // 2))
-    return _assumption_panels(chart, frame, x_independent=False).properties(
-        title=alt.Title(
-            f"{name} in {year}: where its variance comes from (Sobol indices)",
-            subtitle="Total order: the assumption with all its interactions; first order: the assumption alone; "
-            "whiskers: 95% bootstrap interval",
-        )
+    title = alt.Title(
+        f"{name} in {year}: where its variance comes from (Sobol indices)",
+        subtitle="Total order: the assumption with all its interactions; first order: the assumption alone; "
+        "whiskers: 95% bootstrap interval",
     )
+    # each panel lists only its own assumptions, on the shared 0-1 axis
+    return _company_panels(chart, frame, title, y="independent", x="shared")
 
 
 # ----------------------------------------------------------------------------------------------------- the race
@@ -577,13 +579,20 @@ WATERFALL_COLOURS: dict[str, str] = {
 }
 
 
-def waterfall(frame: pd.DataFrame) -> alt.FacetChart:
+WATERFALL_SUBTITLE = (
+    "Top bar: the old value; then each changed assumption's share of the change (Shapley value), from the running "
+    "total before it to the total after; bottom bar: the new value"
+)
+
+
+def waterfall(frame: pd.DataFrame, *, subtitle: str | list[str] | None = None) -> alt.FacetChart:
     """How a reviewed change moved one headline figure: per company, a bar for the old value, a floating bar per
     changed assumption (its attribution, from the running total before it to the total after), and a bar for the
     new value, in that order from the top; each step labelled with its amount.
 
     `frame` is `model.review.waterfall_frame`: scenario, company, figure, order, step, kind (old, increase,
-    decrease, new), bottom, top, amount; one scenario and figure.
+    decrease, new), bottom, top, amount; one scenario and figure. `subtitle` (a list: a line each) says what the
+    steps are when they are not Shapley values (default: WATERFALL_SUBTITLE).
     """
     scenario, figure = _only(frame, "scenario"), str(_only(frame, "figure"))
     share = figure.startswith("Share")  # a share is a fraction: shown in percent, its steps in points
@@ -625,18 +634,9 @@ def waterfall(frame: pd.DataFrame) -> alt.FacetChart:
         .encode(x=alt.X("end:Q", title=figure, axis=x_axis), y=y, text="label:N")
     )
     layers = alt.layer(bars, labels, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP))
-    header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelFontSize=12)
-    return (
-        layers.facet(row=alt.Row("company:N", title=None, sort=_companies(frame), header=header))
-        .resolve_scale(x="independent")
-        .properties(
-            title=alt.Title(
-                f"{figure}, scenario {scenario}: what each change did",
-                subtitle="Top bar: the old value; then each changed assumption's share of the change (Shapley "
-                "value), from the running total before it to the total after; bottom bar: the new value",
-            )
-        )
-    )
+    title = alt.Title(f"{figure}, scenario {scenario}: what each change did",
+                      subtitle=WATERFALL_SUBTITLE if subtitle is None else subtitle)
+    return _company_panels(layers, frame, title, x="independent")
 
 
 # ------------------------------------------------------------------------------------ scenario comparison, backtest

@@ -8,9 +8,8 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -24,9 +23,10 @@ from model.loading import (
     find_scenario,
     load_assumption_set,
     load_inputs,
-    validate_project,
 )
-from model.register import distribution_table, markdown, register, rests_on_judgement, source_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     name="scenario",
@@ -70,8 +70,12 @@ class TableFormat(StrEnum):
 
 def print_frame(frame: pd.DataFrame, fmt: TableFormat, title: str | None = None) -> None:
     if fmt is TableFormat.csv:
-        sys.stdout.write(frame.to_csv(index=False, lineterminator="\n"))
+        from model.outputs import to_csv
+
+        sys.stdout.write(to_csv(frame))
     elif fmt is TableFormat.markdown:
+        from model.register import markdown
+
         sys.stdout.write(markdown(frame))
     else:
         table = Table(title=title, show_lines=False)
@@ -85,6 +89,15 @@ def print_frame(frame: pd.DataFrame, fmt: TableFormat, title: str | None = None)
 def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
     for warning in warnings:
         err.print(str(warning), markup=False)
+
+
+def print_note(text: str, fmt: str = "table") -> None:
+    """A line about the result: beside a table on the terminal; on stderr when stdout is data to paste or parse."""
+    (out if fmt == "table" else err).print(text, markup=False)
+
+
+def print_wrote(folder: Path, fmt: str = "table") -> None:
+    print_note(f"wrote {display_path(folder)}/", fmt)
 
 
 class ProgressBar:
@@ -128,6 +141,11 @@ SEED_HELP = "Seed of the draws: the same seed gives the same numbers."
 SAMPLER_HELP = "Uniform draws: scrambled Sobol' sequence, Latin hypercube or plain random."
 
 
+def draw_settings(draws: int, seed: int, sampler: Sampler, simulated: bool) -> dict[str, Any]:
+    """The manifest's settings of the draws: seed and sampler mean nothing without a simulation."""
+    return {"draws": draws, "seed": seed if simulated else None, "sampler": sampler.value if simulated else None}
+
+
 # -------------------------------------------------------------------------------------------------------------- run
 @app.command()
 @reports_errors
@@ -140,8 +158,8 @@ def run(
     sampler: Annotated[Sampler, typer.Option(help=SAMPLER_HELP)] = Sampler.sobol,
 ) -> None:
     """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, manifest)."""
-    from model.outputs import manifest, to_json, write_folder
     from model.artifacts import run_files
+    from model.outputs import write_run
     from model.projection import (
         convergence_report,
         convergence_warnings,
@@ -167,12 +185,8 @@ def run(
     rendered = time.perf_counter()
     root = path.resolve().parent.parent
     target = out_dir or root / "outputs" / inputs.scenario.name
-    files["manifest.json"] = to_json(manifest(
-        scenario=inputs.scenario.name, chain=inputs.scenario.chain, files=inputs.files, root=root,
-        settings={"draws": draws, "seed": seed if simulation else None, "sampler": sampler.value if simulation else None},
-        outputs=[*files, "manifest.json"],
-    ))
-    write_folder(target, files)
+    write_run(target, files, scenario=inputs.scenario.name, chain=inputs.scenario.chain, inputs=inputs.files,
+              root=root, settings=draw_settings(draws, seed, sampler, simulation is not None))
     scenario_info = inputs.scenario
     title = (f"{scenario_info.name}: {scenario_info.horizon[0]}-{scenario_info.horizon[1]}, "
              f"{scenario_info.reporting_currency}, as of {scenario_info.as_of}")
@@ -218,9 +232,8 @@ def sensitivity(
     indices with research priorities; prints the tables and writes CSV, charts and a manifest."""
     from model import sensitivity as analysis
     from model.charts import sobol as sobol_chart, tornado as tornado_chart
-    from model.outputs import manifest, to_json, write_folder
-    from model.artifacts import to_csv
-    from model.report import render_chart
+    from model.outputs import to_csv, write_run
+    from model.report import readable_number, render_chart
 
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
@@ -233,12 +246,11 @@ def sensitivity(
     if method is Method.tornado:
         frame = analysis.tornado(inputs, metric=metric, year=year, companies=company)
         files["tornado.csv"] = to_csv(frame)
-        # the chart, like the terminal, shows what moves the output; the CSV keeps each company's every assumption
-        moving = frame[frame["swing"] > 0]
-        chart = render_chart(tornado_chart(moving if len(moving) else frame))
+        chart = render_chart(tornado_chart(analysis.moving(frame)))
         shown = frame.loc[frame["swing"] > 0, ["company", "key", "input_low", "input_high", "output_low",
                                                "output_high", "swing"]]
-        shown = shown.assign(**{column: shown[column].map(_number) for column in ("output_low", "output_high", "swing")})
+        shown = shown.assign(**{column: shown[column].map(readable_number)
+                                for column in ("output_low", "output_high", "swing")})
         notes: tuple[str, ...] = ()
     else:
         keys = len(inputs.resolved)
@@ -252,23 +264,14 @@ def sensitivity(
         chart = render_chart(sobol_chart(frame))
         settings |= {"samples": samples, "seed": result.seed, "bootstrap": result.bootstrap,
                      "confidence": result.confidence, "evaluations": result.evaluations}
-        intervals = frame.assign(**{
-            index: [_interval(*row) for row in frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
-            for index in ("first_order", "total_order")
-        })[["company", "key", "first_order", "total_order"]]
-        shown = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")[
-            ["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]]
+        shown = analysis.priority_table(frame, priorities)
         notes = (*result.notes, *result.warnings)
         widest = max(result.max_interval_width.items(), key=lambda item: item[1], default=None)
-    for name, content in (("vl.json", chart.vega_lite_json), ("svg", chart.svg), ("png", chart.png)):
-        files[f"charts/{method.value}.{name}"] = content
+    files |= chart.files(method.value)
     root = path.resolve().parent.parent
     target = out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}"
-    files["manifest.json"] = to_json(manifest(
-        scenario=inputs.scenario.name, chain=inputs.scenario.chain, files=inputs.files, root=root,
-        settings=settings, outputs=[*files],
-    ))
-    write_folder(target, files)
+    write_run(target, files, scenario=inputs.scenario.name, chain=inputs.scenario.chain, inputs=inputs.files,
+              root=root, settings=settings)
     for note in notes:
         err.print(f"warning: {note}", markup=False)
     unit = frame["unit"].iloc[0] if len(frame) else ""
@@ -278,15 +281,7 @@ def sensitivity(
     if method is Method.sobol and widest is not None:
         out.print(f"Widest {result.confidence:.0%} bootstrap interval of an index: {widest[1]:.3f} ({widest[0]}); "
                   f"{result.samples:,} samples, {result.evaluations:,} runs of the model", markup=False)
-    out.print(f"wrote {display_path(target)}/", markup=False)
-
-
-def _number(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
-
-
-def _interval(estimate: float, low: float, high: float) -> str:
-    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
+    print_wrote(target)
 
 
 # --------------------------------------------------------------------------------------------------------- validate
@@ -325,7 +320,7 @@ def validate(
     """Check assumption and scenario files and audit their sources; print each problem as file:line: key: message."""
     import datetime as dt
 
-    from model.audit import AuditSettings, audit_project
+    from model.audit import AuditSettings, validate_and_audit
 
     reference = None
     if today is not None:
@@ -338,9 +333,7 @@ def validate(
     root = find_project_root() if not paths else Path.cwd()
     scenarios, folders = _split_paths(paths or [], root)
     settings = AuditSettings(sources_dir=sources, max_age_days=max_age, today=reference)
-    problems = validate_project(scenarios, folders)
-    audit = audit_project(scenarios, folders, settings)
-    problems += [p for p in audit.problems if p not in problems]
+    problems, audit = validate_and_audit(scenarios, folders, settings)
     for problem in sorted(problems, key=lambda p: (p.file, p.line or 0, p.key)):
         err.print(str(problem), markup=False)
     errors = sum(p.severity == "error" for p in problems)
@@ -375,6 +368,8 @@ def assumptions(
 ) -> None:
     """The assumption register: every figure with its unit, period, confidence, sources and date; or, with
     --distributions, the distribution each one is drawn from."""
+    from model.register import distribution_table, register, rests_on_judgement
+
     if scenario:
         inputs: Inputs = load_inputs(find_scenario(scenario))
         items, sources = list(inputs.resolved.values()), inputs.assumptions.sources
@@ -407,6 +402,8 @@ def assumptions(
 @reports_errors
 def sources(fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table) -> None:
     """The source registry."""
+    from model.register import source_table
+
     assumption_set = load_assumption_set(find_project_root() / "assumptions")
     print_frame(source_table(assumption_set.sources.values()), fmt, title="sources")
 
@@ -438,11 +435,8 @@ def diff_command(
 ) -> None:
     """Review a change to the inputs: changed assumptions and overrides with their evidence, the effect on each
     affected scenario's headline results, and each change's share of it (Shapley values); writes outputs/diff/."""
-    import altair as alt
-
     from model import review as reviewing
     from model.charts import waterfall
-    from model.loading import find_project_root
     from model.outputs import to_json, write_folder
     from model.report import render_chart
     from model.revisions import sides
@@ -462,42 +456,35 @@ def diff_command(
         chosen = reviewing.pick_figure(effect, figure)
         if chosen is None:
             continue
-        chart = waterfall(reviewing.waterfall_frame(effect, chosen))
-        if effect.method != "shapley" or effect.structural:
-            # the chart's own subtitle speaks of Shapley values alone; say what these steps are
-            chart = chart.properties(title=alt.Title(
-                f"{chosen}, scenario {effect.scenario}: what each change did",
-                subtitle=reviewing.attribution_notes(effect, result.shapley_limit)))  # a line each
-        rendered = render_chart(chart)
-        for suffix, content in (("vl.json", rendered.vega_lite_json), ("svg", rendered.svg), ("png", rendered.png)):
-            files[f"charts/waterfall-{effect.scenario}.{suffix}"] = content
+        # the chart's own subtitle speaks of Shapley values alone; otherwise say what these steps are, a line each
+        notes = (reviewing.attribution_notes(effect, result.shapley_limit)
+                 if effect.method != "shapley" or effect.structural else None)
+        chart = waterfall(reviewing.waterfall_frame(effect, chosen), subtitle=notes)
+        files |= render_chart(chart).files(f"waterfall-{effect.scenario}")
     if out_dir is None:
         home = project if project is not None else (folders[-1] if folders else Path.cwd())
         out_dir = home / "outputs" / "diff"
     write_folder(out_dir, files)
-    wrote = f"wrote {display_path(out_dir)}/"
     if fmt is ReviewFormat.markdown:
         sys.stdout.write(text)
-        err.print(wrote, markup=False)
-        return
-    if fmt is ReviewFormat.json:
+    elif fmt is ReviewFormat.json:
         sys.stdout.write(files["review.json"])  # type: ignore[arg-type]
-        err.print(wrote, markup=False)
-        return
-    out.print(reviewing.summary(result), markup=False)
-    if result.changes:
-        print_frame(reviewing.changes_frame(result.changes, evidence=False), TableFormat.table,
-                    title="Assumption changes")
-    for effect in result.effects:
-        print_frame(reviewing.effect_frame(effect), TableFormat.table, title=f"Effect on results: {effect.scenario}")
-        attribution = reviewing.attribution_frame(effect)
-        if len(attribution):
-            print_frame(attribution, TableFormat.table, title=f"Attribution: {effect.scenario}")
-        for note in reviewing.attribution_notes(effect, result.shapley_limit):
-            out.print(note, markup=False)
-    if unaffected := reviewing.unaffected_text(result):
-        out.print(unaffected, markup=False)
-    out.print(wrote, markup=False)
+    else:
+        out.print(reviewing.summary(result), markup=False)
+        if result.changes:
+            print_frame(reviewing.changes_frame(result.changes, evidence=False), TableFormat.table,
+                        title="Assumption changes")
+        for effect in result.effects:
+            print_frame(reviewing.effect_frame(effect), TableFormat.table,
+                        title=f"Effect on results: {effect.scenario}")
+            attribution = reviewing.attribution_frame(effect)
+            if len(attribution):
+                print_frame(attribution, TableFormat.table, title=f"Attribution: {effect.scenario}")
+            for note in reviewing.attribution_notes(effect, result.shapley_limit):
+                out.print(note, markup=False)
+        if unaffected := reviewing.unaffected_text(result):
+            out.print(unaffected, markup=False)
+    print_wrote(out_dir, fmt)
 
 
 # ---------------------------------------------------------------------------------------------------------- compare
@@ -523,9 +510,8 @@ def compare(
     outputs/compare-<names>/. Scenarios run with every assumption at its value; a run folder gives its 'value'
     column."""
     from model import compare as comparing
-    from model.artifacts import to_csv
     from model.charts import scenario_overlay
-    from model.outputs import manifest, to_json, write_folder
+    from model.outputs import to_csv, to_json, write_run
     from model.report import render_chart
 
     sides = comparing.load_sides(names, assumptions)
@@ -539,17 +525,13 @@ def compare(
     }
     overlay = comparing.overlay_frame(sides)
     for metric in comparing.COMPARE_METRICS:
-        chart = render_chart(scenario_overlay(overlay, metric=metric))
-        for suffix, content in (("vl.json", chart.vega_lite_json), ("svg", chart.svg), ("png", chart.png)):
-            files[f"charts/{metric}.{suffix}"] = content
+        files |= render_chart(scenario_overlay(overlay, metric=metric)).files(metric)
     root = comparing.project_root_or_cwd()
     name = comparing.folder_name(labels)
     target = out_dir or root / "outputs" / name
-    files["manifest.json"] = to_json(manifest(
-        scenario=name, chain=[name], files=list(dict.fromkeys(f for side in sides for f in side.files)), root=root,
-        settings={"reference": labels[0], "compared": comparing.described(sides, root)}, outputs=[*files, "manifest.json"],
-    ))
-    write_folder(target, files)
+    write_run(target, files, scenario=name, chain=[name], root=root,
+              inputs=list(dict.fromkeys(f for side in sides for f in side.files)),
+              settings={"reference": labels[0], "compared": comparing.described(sides, root)})
     if fmt is CompareFormat.json:
         sys.stdout.write(str(files["compare.json"]))
     elif fmt is CompareFormat.csv:
@@ -557,8 +539,7 @@ def compare(
     else:
         title = f"Headline results ({sides[0].currency}); changes from {labels[0]}"
         print_frame(comparing.formatted(long), TableFormat(fmt.value), title=title)
-    # beside a table on the terminal; on stderr when stdout is data to paste or parse
-    (out if fmt is CompareFormat.table else err).print(f"wrote {display_path(target)}/", markup=False)
+    print_wrote(target, fmt)
 
 
 # --------------------------------------------------------------------------------------------------------- backtest
@@ -580,10 +561,9 @@ def backtest(
     for its company, metric and year, in the reporting currency, with the error in percent and whether it was
     published after the scenario's as_of; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
     from model import backtest as testing
-    from model.artifacts import to_csv
     from model.charts import backtest_chart
     from model.loading import assumptions_for
-    from model.outputs import manifest, to_json, write_folder
+    from model.outputs import to_csv, write_run
     from model.projection import run as project
     from model.report import render_chart
 
@@ -603,28 +583,18 @@ def backtest(
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
     tidy = projection.tidy()
     table = testing.backtest_table(figures, tidy, inputs.scenario.as_of)
-    files: dict[str, str | bytes] = {"backtest.csv": to_csv(table)}
-    chart = render_chart(backtest_chart(tidy, table))
-    for suffix, content in (("vl.json", chart.vega_lite_json), ("svg", chart.svg), ("png", chart.png)):
-        files[f"charts/backtest.{suffix}"] = content
+    files = {"backtest.csv": to_csv(table), **render_chart(backtest_chart(tidy, table)).files("backtest")}
     root = path.resolve().parent.parent
     target = out_dir or root / "outputs" / f"backtest-{inputs.scenario.name}"
-    simulation = projection.simulation
-    files["manifest.json"] = to_json(manifest(
-        scenario=inputs.scenario.name, chain=inputs.scenario.chain, files=[*inputs.files, actuals_path], root=root,
-        settings={"draws": draws, "seed": seed if simulation else None,
-                  "sampler": sampler.value if simulation else None},
-        outputs=[*files, "manifest.json"],
-    ))
-    write_folder(target, files)
+    write_run(target, files, scenario=inputs.scenario.name, chain=inputs.scenario.chain,
+              inputs=[*inputs.files, actuals_path], root=root,
+              settings=draw_settings(draws, seed, sampler, projection.simulation is not None))
     scenario_info = inputs.scenario
     title = (f"{scenario_info.name} ({first}-{last}, {scenario_info.reporting_currency}, as of {scenario_info.as_of}) "
              f"against {display_path(actuals_path)}; error = projected - actual")
     print_frame(table if fmt is TableFormat.csv else testing.formatted(table), fmt, title=title)
-    # beside a table on the terminal; on stderr when stdout is data to paste or parse
-    note = out if fmt is TableFormat.table else err
-    note.print(testing.summary(table, scenario_info.as_of), markup=False)
-    note.print(f"wrote {display_path(target)}/", markup=False)
+    print_note(testing.summary(table, scenario_info.as_of), fmt)
+    print_wrote(target, fmt)
 
 
 # -------------------------------------------------------------------------------------------------------------- set
@@ -648,6 +618,7 @@ def set_command(
     """Change one assumption, or a scenario's override of it, with its new source. The rest of the file stays byte
     for byte; nothing is written unless the whole project still validates."""
     from model import editing
+    from model.outputs import write_atomically
 
     target = editing.find_target(find_project_root(), key, scenario)
     change = editing.make_change(target, value, source=source, excerpt=excerpt, locator=locator,
@@ -655,7 +626,7 @@ def set_command(
                                  confidence=confidence.value if confidence else None, rationale=rationale)
     edited = editing.edit(target, change)
     warnings = editing.validated(edited)
-    editing.write_atomically(target.path, edited.text)
+    write_atomically(target.path, edited.text)
     print_warnings(warnings)
     out.print(edited.summary, markup=False)
 
@@ -668,13 +639,14 @@ def schema_command(
 ) -> None:
     """Write the JSON Schema of company, fx, sources and scenario files, which the input files name on their first
     line so that editors complete and check keys."""
-    from model import editing, json_schema
+    from model import json_schema
+    from model.outputs import write_atomically
 
     files = json_schema.schema_files()
     target = out_dir or find_project_root() / json_schema.SCHEMA_FOLDER
     target.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():  # file by file: other files in the folder are left alone
-        editing.write_atomically(target / name, text)
+        write_atomically(target / name, text)
     out.print(f"wrote {', '.join(files)} to {display_path(target)}/", markup=False)
 
 

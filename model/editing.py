@@ -14,12 +14,10 @@ import datetime as dt
 import difflib
 import io
 import math
-import os
 import re
 import shutil
 import tempfile
 import textwrap
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +27,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
 
-from model.audit import audit_project
+from model.audit import validate_and_audit
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path
 from model.loading import (
     FX_FILE,
@@ -40,7 +38,7 @@ from model.loading import (
     find_scenario,
     parse_file,
     read_yaml,
-    validate_project,
+    suggest,
 )
 from model.schema import Source, SourcesFile
 
@@ -167,13 +165,6 @@ class Target:
         return self.loc[0] == "overrides"
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
-    choices = sorted(choices)
-    close = difflib.get_close_matches(word, choices, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"{hint}valid: {', '.join(choices)}"
-
-
 def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
     """The file and entry that KEY names, in the company's file, fx.yaml or (with `scenario`) the scenario's
     overrides; raises UsageError naming the valid companies and keys."""
@@ -191,7 +182,7 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
     elif company in companies:
         assumption_path, assumption_loc = assumptions_dir / f"{company}.yaml", ("assumptions", name)
     else:
-        raise UsageError(f"unknown company '{company}' in KEY '{key}'; {_suggest(company, [*companies, FX_PREFIX])}")
+        raise UsageError(f"unknown company '{company}' in KEY '{key}'; {suggest(company, [*companies, FX_PREFIX])}")
     node = read_yaml(assumption_path)
     entries = node.get(assumption_loc[0]) if isinstance(node, dict) else None
     known = list(entries) if isinstance(entries, dict) else []
@@ -199,7 +190,7 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
         shown = display_path(assumption_path)
         what = "exchange rate" if company == FX_PREFIX else "assumption"
         raise UsageError(f"{shown} has no {what} '{name}' to set (add a new one by hand, with its unit and period); "
-                         f"{_suggest(name, known)}")
+                         f"{suggest(name, known)}")
     if path is None:
         return Target(key, assumption_path, assumption_loc, assumption_path, assumption_loc, assumptions_dir,
                       scenarios_dir)
@@ -247,7 +238,7 @@ def make_change(
     found = registry.get(source)
     if found is None:
         raise UsageError(f"unknown source '{source}' (register it in "
-                         f"{display_path(target.assumptions_dir / SOURCES_FILE)} first); {_suggest(source, registry)}")
+                         f"{display_path(target.assumptions_dir / SOURCES_FILE)} first); {suggest(source, registry)}")
     if target.is_override and not rationale:
         raise UsageError("--rationale is required with --scenario: an override says why it departs from the "
                          "assumption")
@@ -508,10 +499,8 @@ def _copy_yaml(source: Path, destination: Path) -> None:
 
 
 def _validate(scenarios_dir: Path, assumptions_dir: Path) -> list[Problem]:
-    """What `scenario validate` finds: the loader's rules and the source audit."""
-    scenarios = sorted(scenarios_dir.glob("*.yaml"))
-    problems = validate_project(scenarios, [assumptions_dir])
-    return problems + [p for p in audit_project(scenarios, [assumptions_dir]).problems if p not in problems]
+    """What `scenario validate` finds: the loader's rules and the source audit (in one loading of the files)."""
+    return validate_and_audit(sorted(scenarios_dir.glob("*.yaml")), [assumptions_dir])[0]
 
 
 def check(edited: Edited) -> tuple[list[Problem], list[Problem]]:
@@ -519,7 +508,6 @@ def check(edited: Edited) -> tuple[list[Problem], list[Problem]]:
     assumptions and scenarios: (errors, warnings the edit brings), each with the real file's path."""
     target = edited.target
     real = {"assumptions": target.assumptions_dir.resolve(), "scenarios": target.scenarios_dir.resolve()}
-    before = _validate(target.scenarios_dir, target.assumptions_dir)
     with tempfile.TemporaryDirectory(prefix="scenario-set-") as scratch:
         root = Path(scratch).resolve()
         for name, folder in real.items():
@@ -538,9 +526,12 @@ def check(edited: Edited) -> tuple[list[Problem], list[Problem]]:
             return problem
 
         after = [shown(p) for p in after]
-    known = {(p.file, p.key, p.message) for p in before if p.severity == "warning"}
     errors = [p for p in after if p.severity == "error"]
-    warnings = [p for p in after if p.severity == "warning" and (p.file, p.key, p.message) not in known]
+    warnings = [p for p in after if p.severity == "warning"]
+    if warnings:  # only then is the project as it is validated too, to leave out the warnings it already has
+        known = {(p.file, p.key, p.message) for p in _validate(target.scenarios_dir, target.assumptions_dir)
+                 if p.severity == "warning"}
+        warnings = [p for p in warnings if (p.file, p.key, p.message) not in known]
     return errors, warnings
 
 
@@ -551,21 +542,3 @@ def validated(edited: Edited) -> list[Problem]:
         order = sorted([*errors, *warnings], key=lambda p: (p.file, p.line or 0, p.key))
         raise InputError(order)
     return warnings
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step: a reader sees the old file or the new one, never half of either."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        if path.exists():
-            shutil.copymode(path, temporary)
-        else:  # mkstemp makes the file private; a new file gets the usual permissions
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise

@@ -120,12 +120,8 @@ def _compound_rows(base: np.ndarray, growth: np.ndarray, base_index: np.ndarray,
     return grown
 
 
-def value_at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
-    """values (D, C, T) at each company's year `index` (C,), as (D, C, 1)."""
-    return draws_first(_value_at_rows(draws_last(values), index))
-
-
 def _value_at_rows(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """values (C, T, D) at each company's year `index` (C,), as (C, 1, D)."""
     return values[np.arange(values.shape[0]), index][:, None, :]
 
 

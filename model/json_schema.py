@@ -12,7 +12,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from model.catalogue import PARAMETERS, Parameter
+from model.loading import RESERVED_FILES
 from model.schema import (
+    CURRENCY,
     FX_UNIT_PATTERN,
     MONEY_UNIT_PATTERN,
     SERIES_SCHEMA,
@@ -30,7 +32,7 @@ _KEYS = "|".join(re.escape(key) for key in PARAMETERS)
 # Any key a scenario can name: <company>.<catalogue key> or fx.<CCY>.
 ASSUMPTION_KEY_PATTERN = rf"^(?:{_COMPANY}\.(?:{_KEYS})|fx\.[A-Z]{{3}})$"
 FX_KEY_PATTERN = r"^fx\.[A-Z]{3}$"
-CURRENCY_KEY_PATTERN = r"^[A-Z]{3}$"
+CURRENCY_KEY_PATTERN = CURRENCY.pattern
 
 # schema name -> (model, title, description); a file's schema is `<name>.schema.json`
 KINDS: dict[str, tuple[type[BaseModel], str, str]] = {
@@ -51,7 +53,7 @@ def kind_of(path: Path) -> str:
     """Which schema an input file follows, from its place in the project."""
     if path.parent.name == "scenarios":
         return "scenario"
-    if path.name in ("sources.yaml", "fx.yaml"):
+    if path.name in RESERVED_FILES:  # sources.yaml, fx.yaml
         return path.stem
     return "company"
 

@@ -10,7 +10,7 @@ import datetime as dt
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -176,7 +176,7 @@ def parse_file(path: Path, model: type[M]) -> tuple[M, Located]:
         raise InputError(problems) from None
 
 
-def _suggest(word: str, choices: Iterable[str]) -> str:
+def suggest(word: str, choices: Iterable[str]) -> str:
     choices = sorted(choices)
     close = difflib.get_close_matches(word, choices, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
@@ -315,7 +315,7 @@ def check_assumption(
     else:
         parameter = PARAMETERS.get(key)
         if parameter is None:
-            yield located.problem(loc, f"unknown assumption key; {_suggest(key, PARAMETERS)}")
+            yield located.problem(loc, f"unknown assumption key; {suggest(key, PARAMETERS)}")
             return
         if parsed_unit.kind != parameter.kind:
             yield located.problem((*loc, "unit"), f"{key} needs a {parameter.kind} unit, not '{unit}'")
@@ -343,7 +343,7 @@ def check_citations(
         where = (*loc, "sources", index)
         source = registry.get(citation.ref)
         if source is None:
-            yield located.problem((*where, "ref"), f"unknown source '{citation.ref}'; {_suggest(citation.ref, registry)}")
+            yield located.problem((*where, "ref"), f"unknown source '{citation.ref}'; {suggest(citation.ref, registry)}")
             continue
         cited.append(source)
         if source.kind == "analyst-judgement":
@@ -353,6 +353,11 @@ def check_citations(
             yield located.problem(where, f"'{source.id}' needs an excerpt: the short phrase that states the figure")
     if assumption.confidence == "high" and cited and all(s.kind == "unconfirmed" for s in cited):
         yield located.problem((*loc, "confidence"), "high confidence rests only on unconfirmed sources", "warning")
+
+
+def cites_judgement(assumption: Assumption | Override, registry: dict[str, Source]) -> bool:
+    """True when the figure involves the team's judgement: it cites analyst judgement, alone or beside evidence."""
+    return any(c.ref in registry and registry[c.ref].kind == "analyst-judgement" for c in assumption.sources)
 
 
 # ------------------------------------------------------------------------------------------------------- scenarios
@@ -426,7 +431,7 @@ def load_scenario(path: Path, problems: Problems) -> Scenario | None:
         parent = current.parent / f"{scenario_file.extends.removesuffix('.yaml')}.yaml"
         if not parent.is_file():
             problems.add(located.problem(("extends",), f"unknown scenario '{scenario_file.extends}'; "
-                                                       f"{_suggest(scenario_file.extends, scenario_names(current.parent))}"))
+                                                       f"{suggest(scenario_file.extends, scenario_names(current.parent))}"))
             return None
         current = parent
 
@@ -545,14 +550,15 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
         if original is None:
             prefix = key.partition(".")[0]
             if prefix != FX_PREFIX and prefix not in companies:
-                message = f"unknown company '{prefix}'; {_suggest(prefix, [*companies, FX_PREFIX])}"
+                message = f"unknown company '{prefix}'; {suggest(prefix, [*companies, FX_PREFIX])}"
             else:
-                message = f"no such assumption; {_suggest(key, resolved)}"
+                message = f"no such assumption; {suggest(key, resolved)}"
             problems.add(entry.located.problem(loc, message))
             continue
         found = list(check_assumption(
             entry.override, key if original.company is None else original.parameter, entry.located, loc,
-            assumption_set.sources, assumption_set.currencies, unit=original.assumption.unit, period=original.assumption.period,
+            assumption_set.sources, assumption_set.currencies,
+            unit=original.assumption.unit, period=original.assumption.period,
         ))
         for problem in found:
             problems.add(problem)
@@ -587,7 +593,7 @@ def check_correlations(scenario: Scenario, resolved: dict[str, ResolvedAssumptio
         loc = ("correlations", entry.index, "keys")
         unknown = [key for key in entry.keys if key not in resolved]
         for key in unknown:
-            problems.add(entry.located.problem(loc, f"no such assumption '{key}'; {_suggest(key, resolved)}"))
+            problems.add(entry.located.problem(loc, f"no such assumption '{key}'; {suggest(key, resolved)}"))
         if not unknown:
             valid.append(entry)
     if not valid:
@@ -654,7 +660,7 @@ def find_scenario(name: str, root: Path | None = None) -> Path:
     candidate = scenarios / f"{path.name.removesuffix('.yaml')}.yaml"
     if path.parent == Path(".") and candidate.is_file():
         return candidate
-    raise UsageError(f"unknown scenario '{name}'; {_suggest(path.stem, scenario_names(scenarios))}")
+    raise UsageError(f"unknown scenario '{name}'; {suggest(path.stem, scenario_names(scenarios))}")
 
 
 def assumptions_for(scenario_path: Path) -> Path:
@@ -683,22 +689,40 @@ def load_inputs(scenario_path: Path, assumptions_dir: Path | None = None) -> Inp
     return inputs
 
 
-def validate_project(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path]) -> list[Problem]:
-    """Every problem in the given scenarios and assumption folders (each scenario resolved against its folder)."""
-    problems = Problems()
+def load_project(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path],
+                 problems: Problems) -> Iterator[tuple[AssumptionSet, Scenario | None]]:
+    """Load the given assumption folders, then each scenario and the folder beside it, each folder once: yields
+    (set, None) when a folder is first loaded and (set, scenario) for each scenario. What does not load is skipped;
+    its problems go to `problems`."""
     sets: dict[Path, AssumptionSet | None] = {}
 
-    def assumption_set(directory: Path) -> AssumptionSet | None:
-        directory = directory.resolve()
+    def first_load(directory: Path) -> Iterator[tuple[AssumptionSet, None]]:
         if directory not in sets:
             sets[directory] = load_assumptions(directory, problems)
-        return sets[directory]
+            if sets[directory] is not None:
+                yield sets[directory], None
 
     for directory in assumption_dirs:
-        assumption_set(directory)
+        yield from first_load(directory.resolve())
     for path in scenario_paths:
         scenario = load_scenario(path, problems)
-        found = assumption_set(assumptions_for(path))
+        directory = assumptions_for(path).resolve()
+        yield from first_load(directory)
+        found = sets[directory]
         if scenario is not None and found is not None:
-            resolve_scenario(scenario, found, problems)
+            yield found, scenario
+
+
+def validate_project(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path],
+                     visit: Callable[[AssumptionSet, Scenario | None], None] | None = None) -> list[Problem]:
+    """Every problem in the given scenarios and assumption folders (each scenario resolved against its folder).
+
+    `visit`, if given, sees what `load_project` yields, so that another check (the source audit) shares the loading.
+    """
+    problems = Problems()
+    for assumption_set, scenario in load_project(scenario_paths, assumption_dirs, problems):
+        if scenario is not None:
+            resolve_scenario(scenario, assumption_set, problems)
+        if visit is not None:
+            visit(assumption_set, scenario)
     return problems.items

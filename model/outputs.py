@@ -1,9 +1,10 @@
-"""Run folders: the manifest of a run's inputs and environment, and an all-or-nothing write of the folder."""
+"""Run folders: the manifest of a run's inputs and environment, and all-or-nothing writes of a folder or a file."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import shutil
 import subprocess
@@ -12,9 +13,12 @@ import uuid
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from model.errors import ScenarioError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PACKAGES = ("scenario", "numpy", "pandas", "pydantic", "typer", "altair", "scipy", "ruamel.yaml",
             "vl-convert-python", "rich")
@@ -72,6 +76,20 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def to_csv(frame: pd.DataFrame) -> str:
+    # Shortest round-trip float repr: the same numbers always give the same bytes.
+    return frame.to_csv(index=False, lineterminator="\n")
+
+
+def write_run(folder: Path, files: Mapping[str, str | bytes], *, scenario: str, chain: Iterable[str],
+              inputs: Iterable[Path], root: Path, settings: Mapping[str, Any]) -> None:
+    """Write `files` and their manifest.json (listing itself among the outputs) as the whole of `folder`; `inputs`
+    are the files read, shown relative to `root`."""
+    listed = manifest(scenario=scenario, chain=chain, files=inputs, root=root, settings=settings,
+                      outputs=[*files, "manifest.json"])
+    write_folder(folder, {**files, "manifest.json": to_json(listed)})
+
+
 def write_folder(folder: Path, files: Mapping[str, str | bytes]) -> None:
     """Write `files` (relative path -> content) as the whole of `folder`, replacing what was there.
 
@@ -105,3 +123,21 @@ def write_folder(folder: Path, files: Mapping[str, str | bytes]) -> None:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step: a reader sees the old file or the new one, never half of either."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        if path.exists():
+            shutil.copymode(path, temporary)
+        else:  # mkstemp makes the file private; a new file gets the usual permissions
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

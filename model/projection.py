@@ -207,10 +207,6 @@ def reporting_currency(frame: pd.DataFrame) -> str:
 def format_headline_value(column: str, value: float) -> str:
     """One headline figure as text, as `formatted_headline` shows it in `column` (shares in percent, thousands of
     units whole, money to one decimal)."""
-    return _format(column, value)
-
-
-def _format(column: str, value: float) -> str:
     if column.startswith("Share"):
         return f"{value:.1%}"
     if column.endswith("(k)"):
@@ -224,10 +220,11 @@ def formatted_headline(table: pd.DataFrame, low: pd.DataFrame | None = None,
     and `high` (tables of the same shape, e.g. the 5th and 95th percentiles), each figure is followed by its
     interval in brackets: "12.3 [10.1-14.8]"."""
     def cell(column: str, row: int) -> str:
-        text = _format(column, table[column].iloc[row])
+        text = format_headline_value(column, table[column].iloc[row])
         if low is None or high is None:
             return text
-        return f"{text} [{_format(column, low[column].iloc[row])}-{_format(column, high[column].iloc[row])}]"
+        bottom, top = (format_headline_value(column, bound[column].iloc[row]) for bound in (low, high))
+        return f"{text} [{bottom}-{top}]"
 
     return pd.DataFrame({c: [cell(c, row) for row in range(len(table))] for c in table.columns}, index=table.index)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from model.loading import ResolvedAssumption
+from model.loading import ResolvedAssumption, cites_judgement
 from model.schema import Source
 from model.uncertainty import DEFAULT_WIDTHS, distribution
 
@@ -17,10 +17,10 @@ REGISTER_COLUMNS = [
 ]
 
 
-def format_value(value: float | dict[int, float], spec: str = "g") -> str:
+def format_value(value: float | dict[int, float]) -> str:
     if isinstance(value, dict):
-        return ", ".join(f"{year}: {item:{spec}}" for year, item in value.items())
-    return f"{value:{spec}}"
+        return ", ".join(f"{year}: {item:g}" for year, item in value.items())
+    return f"{value:g}"
 
 
 def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) -> pd.DataFrame:
@@ -101,7 +101,7 @@ def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
 
 def rests_on_judgement(item: ResolvedAssumption, sources: dict[str, Source]) -> bool:
     """True when the figure involves the team's judgement: it cites analyst judgement, alone or beside evidence."""
-    return any(sources[c.ref].kind == "analyst-judgement" for c in item.assumption.sources if c.ref in sources)
+    return cites_judgement(item.assumption, sources)
 
 
 def source_table(sources: Iterable[Source]) -> pd.DataFrame:

@@ -29,6 +29,11 @@ class RenderedChart:
     svg: str
     png: bytes
 
+    def files(self, stem: str) -> dict[str, str | bytes]:
+        """Relative path -> content of the chart's three files in a run folder: charts/<stem>.vl.json, .svg, .png."""
+        return {f"charts/{stem}.vl.json": self.vega_lite_json, f"charts/{stem}.svg": self.svg,
+                f"charts/{stem}.png": self.png}
+
 
 def render_chart(chart: alt.TopLevelMixin) -> RenderedChart:
     """Render `chart` to Vega-Lite JSON, SVG and PNG without the network (data must be inline)."""
@@ -101,9 +106,14 @@ def _text(value: object) -> str:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return str(value)  # years and counts: 2025, not 2,025
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        # three significant figures read well for ratios and money alike; large totals keep their digits
-        return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+        return readable_number(value)
     return str(value)
+
+
+def readable_number(value: float) -> str:
+    """A number for reading: three significant figures read well for ratios and money alike; large totals keep
+    their digits (1,234, not 1.23e+03)."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _content(column: str, text: str) -> str:

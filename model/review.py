@@ -22,7 +22,7 @@ from model.engine import project
 from model.errors import UsageError
 from model.loading import FX_PREFIX, AssumptionSet, Inputs, Located, ResolvedAssumption, line_of
 from model.parameters import assumption_values, engine_inputs
-from model.projection import Projection, formatted_headline, headline, run
+from model.projection import Projection, format_headline_value, headline, run
 from model.register import format_value, markdown
 from model.schema import EXCERPT_MAX_CHARS, Assumption, Override, ScenarioFile, Source, SourceRef
 
@@ -449,20 +449,13 @@ def _figures(template: Projection, metrics: dict[str, np.ndarray]) -> np.ndarray
 def attribution_runs(old: Inputs, new: Inputs, keys: tuple[str, ...], template: Projection, method: str) -> np.ndarray:
     """The headline figures (N, C, F) of `new` with each of `keys` at its old or new value as `_coalitions` lays
     out: N draws of one engine call on the new side's structure."""
-    values = assumption_values(new)
+    values, old_values = assumption_values(new), assumption_values(old)
     masks = _coalitions(len(keys), method)
     for position, key in enumerate(keys):
-        before = assumption_values_of(old, key)
-        after = values[key][0]
+        before, after = old_values[key][0], values[key][0]
         take_new = masks[:, position].reshape(-1, *([1] * after.ndim))
         values[key] = np.where(take_new, after, before)
     return _figures(template, project(engine_inputs(new, values)))
-
-
-def assumption_values_of(inputs: Inputs, key: str) -> np.ndarray:
-    """One assumption's value as `assumption_values` gives it, without its leading draw axis: () or (K,)."""
-    value = inputs.resolved[key].assumption.value
-    return np.array([value[year] for year in sorted(value)]) if isinstance(value, dict) else np.array(value)
 
 
 @dataclass(frozen=True)
@@ -759,7 +752,7 @@ def figure_text(figure: str, value: float) -> str:
     """A headline figure as the run's headline table shows it; empty where the side lacks it."""
     if value is None or math.isnan(value):
         return ""
-    return str(formatted_headline(pd.DataFrame({figure: [value]})).iloc[0, 0])
+    return format_headline_value(figure, value)
 
 
 def signed_figure_text(figure: str, value: float) -> str:

@@ -407,3 +407,26 @@ def research_priorities(inputs: Inputs, sobol_frame: pd.DataFrame) -> pd.DataFra
     )
     frame["dig"] = (frame["flags"] != "") & (frame["total_order"] >= PRIORITY_THRESHOLD)
     return frame[PRIORITY_COLUMNS]
+
+
+# ----------------------------------------------------------------------------------------------- tables to read
+def moving(tornado_frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a tornado whose assumption moves the output (all rows when none does): what a chart or a reader
+    needs, where the CSV keeps each company's every assumption."""
+    rows = tornado_frame[tornado_frame["swing"] > 0]
+    return rows if len(rows) else tornado_frame
+
+
+def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame:
+    """The research priorities with each index as text, "estimate [low, high]", and "dig here" where to dig:
+    columns company, rank, key, first_order, total_order, confidence, flags, dig."""
+    def interval(estimate: float, low: float, high: float) -> str:
+        return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
+
+    intervals = sobol_frame.assign(**{
+        index: [interval(*row) for row in sobol_frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
+        for index in ("first_order", "total_order")
+    })[["company", "key", "first_order", "total_order"]]
+    table = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")
+    table = table.assign(dig=table["dig"].map({True: "dig here", False: ""}))
+    return table[["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]]

@@ -115,20 +115,16 @@ def values_at(dists: dict[str, Distribution], u: np.ndarray) -> dict[str, np.nda
     return values
 
 
-def values_from_scores(dists: dict[str, Distribution], z: np.ndarray,
-                       dtype: np.dtype | type = np.float64) -> dict[str, np.ndarray]:
-    """Assumption values at standard normal scores z (len(dists), D), draws last, as `values_at` gives them at the
-    uniforms whose scores they are: the arithmetic of `Distribution.ppf`, over every distribution at once.
-
-    Each value is (D,) or (D, K), a view of one draws-last array in `dtype`: in float64 the numbers of `values_at`
-    to the last bit or two (the 90% half-widths are divided by Z95 once, not per draw); in float32 rounded once
-    more, and clipped to the valid interval rounded inwards. A run that maps many chunks keeps a `ScoreMap`.
-    """
-    return ScoreMap(dists, dtype)(z)
-
-
 class ScoreMap:
-    """`values_from_scores` for one set of distributions, its per-value constants worked out once."""
+    """Assumption values at standard normal scores, as `values_at` gives them at the uniforms whose scores they
+    are: the arithmetic of `Distribution.ppf` over every distribution at once, its per-value constants worked out
+    once for a run that maps many chunks.
+
+    Called with scores z (len(dists), D), draws last, it gives each value as (D,) or (D, K), a view of one
+    draws-last array in `dtype`: in float64 the numbers of `values_at` to the last bit or two (the 90% half-widths
+    are divided by Z95 once, not per draw); in float32 rounded once more, and clipped to the valid interval
+    rounded inwards.
+    """
 
     def __init__(self, dists: dict[str, Distribution], dtype: np.dtype | type = np.float64):
         self.dtype = np.dtype(dtype)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,27 @@ def small(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
     shutil.copytree(SMALL, root)
     monkeypatch.chdir(root)
     return Project(root)
+
+
+# ------------------------------------------------------------------------------------------- temporary git repositories
+def git(folder: Path, *args: str) -> None:
+    """Run git in `folder` with a fixed identity and no signing, as a throwaway repository needs."""
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false",
+                    "-c", "init.defaultBranch=main", *args], cwd=folder, check=True, capture_output=True)
+
+
+def committed(root: Path) -> Path:
+    """A copy of the small project at `root`, committed as the first commit of a new repository."""
+    shutil.copytree(SMALL, root)
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "first")
+    return root
+
+
+@pytest.fixture
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Git finds only the repositories a test makes: none above tmp_path, none named by the environment."""
+    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from model.audit import (
     AuditSettings,
+    ProjectAudit,
     SourceText,
     audit_project,
     check_conversion,
@@ -22,6 +23,7 @@ from model.audit import (
 )
 from model.cli import app
 from model.errors import UsageError
+from model.loading import validate_project
 from tests.conftest import REPO
 
 runner = CliRunner()
@@ -349,6 +351,14 @@ def test_the_shipped_audit_finds_only_the_documented_conversions(monkeypatch):
     assert result.stdout == "checked 5 scenarios, 1 assumption folder: 0 errors, 3 warnings\n"
     assert result.stderr.splitlines() == SHIPPED_WARNINGS
     assert invoke("validate", "--strict").exit_code == 1  # the documented conversions stay visible
+
+
+def test_the_audit_finds_the_same_when_it_shares_the_loading_of_validate_project(monkeypatch):
+    monkeypatch.chdir(REPO)
+    scenarios = sorted((REPO / "scenarios").glob("*.yaml"))
+    project_audit = ProjectAudit()
+    validate_project(scenarios, [REPO / "assumptions"], visit=project_audit.visit)
+    assert [str(p) for p in project_audit.report().problems] == SHIPPED_WARNINGS
 
 
 @pytest.mark.skipif(not SHARED_SOURCES.is_dir(), reason="the source texts (../shared/sources) are not in the project")

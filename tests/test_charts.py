@@ -393,12 +393,6 @@ def test_tornado_puts_the_largest_swing_on_top():
     assert tops == sorted(tops)
 
 
-def test_tornado_draws_a_company_added():
-    spec = charts.tornado(tornado_frame(["Alpha", "Beta", "Gamma", "Delta"])).to_dict()
-    assert spec["facet"]["row"]["sort"] == ["Alpha", "Beta", "Gamma", "Delta"]
-    assert {row["company"] for row in data_values(spec, spec)} == {"Alpha", "Beta", "Gamma", "Delta"}
-
-
 def test_tornado_draws_one_metric():
     frame = tornado_frame(["Alpha"])
     frame.loc[0, "metric"] = "capex"
@@ -436,8 +430,9 @@ def test_sobol_puts_the_largest_total_order_on_top():
     assert tops == sorted(tops)
 
 
-def test_sobol_draws_a_company_added():
-    spec = charts.sobol(sobol_frame(["Alpha", "Beta", "Gamma", "Delta"])).to_dict()
+@pytest.mark.parametrize(("builder", "make_frame"), [(charts.tornado, tornado_frame), (charts.sobol, sobol_frame)])
+def test_sensitivity_charts_draw_a_company_added(builder, make_frame):
+    spec = builder(make_frame(["Alpha", "Beta", "Gamma", "Delta"])).to_dict()
     assert spec["facet"]["row"]["sort"] == ["Alpha", "Beta", "Gamma", "Delta"]
     assert {row["company"] for row in data_values(spec, spec)} == {"Alpha", "Beta", "Gamma", "Delta"}
 
@@ -549,6 +544,28 @@ def test_no_overtakes_say_so():
     assert spec["mark"]["type"] == "text"
     assert data_values(spec, spec) == [{"message": "No company overtook another in any draw."}]
     assert "No company overtook another" in assert_renders(charts.overtake_years(empty))
+
+
+# ---------------------------------------------------------------------------------------------------- the waterfall
+def waterfall_frame() -> pd.DataFrame:
+    """Alpha's figure 10 -> 13: one change of +4, another of -1."""
+    return pd.DataFrame(
+        [("base", "Alpha", "Capex 2025 (USD bn)", order, step, kind, bottom, top, amount)
+         for order, (step, kind, bottom, top, amount) in enumerate([
+             ("old", "old", 0.0, 10.0, 10.0), ("alpha.capex.base", "increase", 10.0, 14.0, 4.0),
+             ("fx.CNY", "decrease", 13.0, 14.0, -1.0), ("new", "new", 0.0, 13.0, 13.0)])],
+        columns=["scenario", "company", "figure", "order", "step", "kind", "bottom", "top", "amount"],
+    )
+
+
+def test_the_waterfall_speaks_of_shapley_values_unless_told_what_its_steps_are():
+    spec = charts.waterfall(waterfall_frame()).to_dict()
+    assert spec["title"] == {"text": "Capex 2025 (USD bn), scenario base: what each change did",
+                             "subtitle": charts.WATERFALL_SUBTITLE}
+    assert spec["facet"]["row"]["sort"] == ["Alpha"] and spec["resolve"]["scale"] == {"x": "independent"}
+    assert [row["label"] for row in data_values(spec, spec)] == ["10.0", "+4.0", "-1.0", "13.0"]
+    notes = ["Two changed assumptions, one after the other.", "Another line."]
+    assert charts.waterfall(waterfall_frame(), subtitle=notes).to_dict()["title"]["subtitle"] == notes
 
 
 # ------------------------------------------------------------------------------------------------------ rendering

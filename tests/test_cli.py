@@ -151,8 +151,10 @@ def test_tornado_prints_the_swings_and_writes_csv_chart_and_manifest(small):
     folder = small.path("outputs/base-tornado")
     assert sorted(p.name for p in folder.iterdir()) == ["charts", "manifest.json", "tornado.csv"]
     assert sorted(p.name for p in (folder / "charts").iterdir()) == ["tornado.png", "tornado.svg", "tornado.vl.json"]
-    settings = json.loads(folder.joinpath("manifest.json").read_text())["settings"]
-    assert settings == {"method": "tornado", "metric": "capex", "year": 2025, "companies": ["alpha"]}
+    manifest = json.loads(folder.joinpath("manifest.json").read_text())
+    assert manifest["settings"] == {"method": "tornado", "metric": "capex", "year": 2025, "companies": ["alpha"]}
+    assert manifest["outputs"] == ["charts/tornado.png", "charts/tornado.svg", "charts/tornado.vl.json",
+                                   "manifest.json", "tornado.csv"]
 
 
 def test_sobol_prints_indices_and_priorities(small):

@@ -1,4 +1,4 @@
-"""Run folders: all-or-nothing writes and the manifest."""
+"""Run folders: all-or-nothing writes of a folder or a file, and the manifest."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import pytest
 
 from model.errors import ScenarioError
-from model.outputs import manifest, package_versions, to_json, write_folder
+from model.outputs import manifest, package_versions, to_json, write_atomically, write_folder, write_run
 
 
 def test_write_folder_replaces_the_whole_folder(tmp_path):
@@ -51,6 +51,27 @@ def test_manifest_lists_inputs_with_their_sha256(tmp_path):
     assert data["outputs"] == ["manifest.json", "projection.csv"]
     assert data["git"] is None  # tmp_path is no git repository
     assert json.loads(to_json(data)) == data
+
+
+def test_write_run_adds_a_manifest_that_lists_itself(tmp_path):
+    source = tmp_path / "scenarios" / "base.yaml"
+    source.parent.mkdir()
+    source.write_text("name: base\n")
+    write_run(tmp_path / "outputs" / "base-tornado", {"tornado.csv": "key\n", "charts/tornado.svg": "<svg/>"},
+              scenario="base", chain=["base"], inputs=[source], root=tmp_path, settings={"seed": 0})
+    data = json.loads((tmp_path / "outputs" / "base-tornado" / "manifest.json").read_text())
+    assert data["outputs"] == ["charts/tornado.svg", "manifest.json", "tornado.csv"]
+    assert (data["settings"], [i["path"] for i in data["inputs"]]) == ({"seed": 0}, ["scenarios/base.yaml"])
+
+
+def test_write_atomically_replaces_a_file_and_keeps_its_permissions(tmp_path):
+    path = tmp_path / "alpha.yaml"
+    path.write_text("old\n")
+    path.chmod(0o640)
+    write_atomically(path, "new\n")
+    assert path.read_text() == "new\n"
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["alpha.yaml"]  # no temporary file left
 
 
 def test_package_versions_name_the_libraries():

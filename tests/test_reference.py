@@ -30,8 +30,6 @@ SMALL_SCENARIOS = sorted((SMALL / "scenarios").glob("*.yaml"))
 SHIPPED_SCENARIOS = sorted((REPO / "scenarios").glob("*.yaml"))
 
 
-
-
 def perturbed(inputs: Inputs, rng: np.random.Generator, draws: int = DRAWS) -> dict[str, np.ndarray]:
     """`draws` random variations of every assumption (each value of a series on its own): exchange rates within
     +/-10%, ratios moved by up to +/-0.05 inside their catalogue bounds, positive figures (money, years) times a

@@ -179,6 +179,12 @@ def test_a_run_with_draws_gets_a_caption_and_a_race_section(report_inputs, repor
     assert '<a href="#race">The race</a>' in html
 
 
+def test_a_chart_is_kept_as_three_files_in_the_charts_folder(rendered):
+    chart = rendered["capex"]
+    assert chart.files("capex") == {"charts/capex.vl.json": chart.vega_lite_json, "charts/capex.svg": chart.svg,
+                                    "charts/capex.png": chart.png}
+
+
 def test_report_is_deterministic(report_inputs, report_html):
     assert render_report(**report_inputs) == report_html
 

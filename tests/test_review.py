@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +35,8 @@ from model.review import (
     waterfall_frame,
 )
 from model.revisions import from_folder
+from tests.conftest import SMALL, Project, committed, git
 
-SMALL = Path(__file__).parent / "fixtures" / "small"
 CLOUD_2027 = "Cloud revenue 2027 (USD bn)"
 AI_2027 = "AI revenue 2027 (USD bn)"
 CAPEX_2025 = "Capex 2025 (USD bn)"
@@ -54,10 +53,7 @@ class Sides:
         shutil.copytree(SMALL, self.new)
 
     def edit(self, relative: str, old: str, new: str) -> Sides:
-        path = self.new / relative
-        text = path.read_text()
-        assert old in text, f"{old!r} not in {relative}"
-        path.write_text(text.replace(old, new, 1))
+        Project(self.new).edit(relative, old, new)
         return self
 
     def review(self, **options) -> Review:
@@ -354,31 +350,16 @@ def test_diff_projects_lists_companies_added_and_removed(sides):
 
 
 # ------------------------------------------------------------------------------------------------ scenario diff
-def git(folder: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false",
-                    "-c", "init.defaultBranch=main", *args], cwd=folder, check=True, capture_output=True)
-
-
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_git: None) -> Path:
     """The small project committed in a new git repository (and nothing above it), the working directory."""
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    root = tmp_path / "repo"
-    shutil.copytree(SMALL, root)
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "first")
+    root = committed(tmp_path / "repo")
     monkeypatch.chdir(root)
     return root
 
 
 def change(root: Path, relative: str, old: str, new: str) -> None:
-    path = root / relative
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {relative}"
-    path.write_text(text.replace(old, new, 1))
+    Project(root).edit(relative, old, new)
 
 
 def edit_growth_and_plan(root: Path) -> None:
@@ -520,9 +501,7 @@ def test_diff_names_the_side_of_an_invalid_file(repo):
     assert not (repo / "outputs" / "diff").exists()
 
 
-def test_diff_outside_a_git_repository(small, tmp_path, monkeypatch):
-    monkeypatch.delenv("GIT_DIR", raising=False)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+def test_diff_outside_a_git_repository(small, isolated_git):
     result = runner.invoke(app, ["diff"])
     assert result.exit_code == 2
     assert result.stderr == ("error: not inside a git repository: there is no HEAD to compare with; to compare two "

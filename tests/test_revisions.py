@@ -3,43 +3,22 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from model.errors import InputError, UsageError
 from model.revisions import WORKING_TREE, at_revision, from_folder, load_side, repository, sides, working_tree
-
-SMALL = Path(__file__).parent / "fixtures" / "small"
-
-
-def git(folder: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false",
-                    "-c", "init.defaultBranch=main", *args], cwd=folder, check=True, capture_output=True)
+from tests.conftest import SMALL, Project, committed, git
 
 
 @pytest.fixture(autouse=True)
-def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Git finds only the repositories a test makes: none above tmp_path, none named by the environment."""
-    for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-
-
-def committed(root: Path) -> Path:
-    """A copy of the small project at `root`, committed as the first commit of a new repository."""
-    shutil.copytree(SMALL, root)
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "first")
-    return root
+def isolated(isolated_git: None) -> None:
+    """Every test here sees only the repositories it makes."""
 
 
 def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
+    Project(path.parent).edit(path.name, old, new)
 
 
 def growth(side) -> float:

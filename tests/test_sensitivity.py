@@ -19,6 +19,7 @@ from model.sensitivity import (
     SOBOL_COLUMNS,
     SOBOL_MAX_INTERVAL_WIDTH,
     TORNADO_COLUMNS,
+    priority_table,
     research_priorities,
     sobol,
     sobol_indices,
@@ -340,6 +341,12 @@ def test_research_priorities_rank_by_total_order_and_flag_soft_figures(small_inp
         {"rank": 4, "key": "fx.CNY", "confidence": "high", "flags": "", "dig": False},
     ]
     np.testing.assert_allclose(table.variance_share, [0.6 / 1.14, 0.5 / 1.14, 0.04 / 1.14, 0.0])
+    shown = priority_table(indices, table)
+    assert shown.iloc[0].to_dict() == {
+        "company": "Alpha", "rank": 1, "key": "alpha.capex.post_plan_growth", "first_order": "0.000 [0.000, 0.000]",
+        "total_order": "0.600 [0.000, 0.000]", "confidence": "low", "flags": "low confidence; analyst judgement",
+        "dig": "dig here"}
+    assert shown["dig"].tolist() == ["dig here", "", "", ""]
 
 
 def test_research_priorities_from_a_sobol_run(small_inputs):

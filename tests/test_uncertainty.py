@@ -14,7 +14,7 @@ from model.engine import METRICS, first_overtake_year, project
 from model.loading import load_inputs
 from model.parameters import engine_inputs, layout
 from model.simulation import PERCENTILES, RACE_METRICS, SAMPLED_DTYPE, row_percentiles, simulate
-from model.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, values_at, values_from_scores
+from model.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, values_at
 from tests.conftest import SMALL
 
 P = np.array([0.05, 0.5, 0.95])
@@ -144,14 +144,14 @@ def test_row_percentiles_work_group_by_group_on_many_rows():
     np.testing.assert_array_equal(row_percentiles(rows.copy()), np.percentile(rows, PERCENTILES, axis=1))
 
 
-def test_values_from_scores_equal_values_at():
+def test_score_map_values_equal_values_at():
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
     dists = distributions(inputs)
     stream = UniformStream(list(dists), sampler="random", seed=4)
     u = stream.draw(500)
     u[0], u[1] = 1e-300, 1 - 1e-16  # the far tails, where the clipping bites
     expected = values_at(dists, u)
-    exact = values_from_scores(dists, stream.scores(u))
+    exact = ScoreMap(dists)(stream.scores(u))
     rounded = ScoreMap(dists, np.float32)(stream.scores(u))
     for key, values in expected.items():
         np.testing.assert_allclose(exact[key], values, rtol=1e-13, atol=1e-15, err_msg=key)
