@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import time
+import traceback
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.exceptions
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -24,6 +27,7 @@ from model.loading import (
     load_assumption_set,
     load_inputs,
 )
+from model.resources import check_draws
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,12 +47,33 @@ if not out.is_terminal:  # piped or captured: rich would assume 80 columns and f
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def debugging() -> bool:
+    """Whether a bug's traceback is shown: the global --debug option, or SCENARIO_DEBUG=1 in the environment."""
+    return DEBUG["on"] or os.environ.get("SCENARIO_DEBUG", "") not in ("", "0")
+
+
+DEBUG = {"on": False}
+BUG_EXIT_CODE = 3
+INTERRUPTED_EXIT_CODE = 130
+
+
+def report_bug(error: BaseException) -> None:
+    if debugging():
+        traceback.print_exception(error, file=sys.stderr)
+    message = str(error).splitlines()[0] if str(error) else ""
+    err.print(f"error: this is a bug in scenario: {type(error).__name__}: {message} (run with --debug or "
+              f"SCENARIO_DEBUG=1 for the traceback)", markup=False)
+
+
 def reports_errors(command: F) -> F:
-    """Turn the project's errors into a message on stderr and an exit code, never a traceback."""
+    """Turn every error into a message on stderr and an exit code, never a traceback: the project's errors (1, 2),
+    a failed read or write (1), an interrupt (130), and anything else, a bug in the tool (3)."""
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.exceptions.TyperException):
+            raise  # typer's own exits and usage errors keep their codes
         except InputError as error:
             for problem in error.problems:
                 err.print(str(problem), markup=False)
@@ -58,8 +83,25 @@ def reports_errors(command: F) -> F:
         except ScenarioError as error:
             err.print(f"error: {error}", markup=False)
             raise typer.Exit(error.exit_code) from None
+        except OSError as error:
+            where = f"{display_path(Path(os.fsdecode(error.filename)))}: " if error.filename is not None else ""
+            err.print(f"error: {where}{error.strerror or error}", markup=False)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            err.print("interrupted; nothing was written", markup=False)
+            raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
+        except Exception as error:  # RecursionError, MemoryError, OverflowError, ValueError...: a bug
+            report_bug(error)
+            raise typer.Exit(BUG_EXIT_CODE) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def options(debug: Annotated[bool, typer.Option(
+        "--debug", help="On a bug in the tool, show the traceback (also SCENARIO_DEBUG=1).")] = False) -> None:
+    """Sourced assumptions, scenarios and projections of the AI-infrastructure race."""
+    DEBUG["on"] = debug
 
 
 class TableFormat(StrEnum):
@@ -159,7 +201,7 @@ def run(
 ) -> None:
     """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, manifest)."""
     from model.artifacts import run_files
-    from model.outputs import write_run
+    from model.outputs import destination, write_run
     from model.projection import (
         convergence_report,
         convergence_warnings,
@@ -173,6 +215,10 @@ def run(
     path = find_scenario(scenario)
     started = time.perf_counter()
     inputs = load_inputs(path, assumptions)
+    check_draws(draws, inputs)
+    root = path.resolve().parent.parent
+    target = destination(out_dir or root / "outputs" / inputs.scenario.name, root=root, inputs=inputs.files,
+                         named=out_dir is not None)
     print_warnings(inputs.warnings)
     with ProgressBar(f"{draws:,} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
@@ -183,10 +229,9 @@ def run(
     modelled = time.perf_counter()
     files = run_files(inputs, projection)
     rendered = time.perf_counter()
-    root = path.resolve().parent.parent
-    target = out_dir or root / "outputs" / inputs.scenario.name
-    write_run(target, files, scenario=inputs.scenario.name, chain=inputs.scenario.chain, inputs=inputs.files,
-              root=root, settings=draw_settings(draws, seed, sampler, simulation is not None))
+    write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
+              inputs=inputs.files, root=root, settings=draw_settings(draws, seed, sampler, simulation is not None),
+              named=out_dir is not None)
     scenario_info = inputs.scenario
     title = (f"{scenario_info.name}: {scenario_info.horizon[0]}-{scenario_info.horizon[1]}, "
              f"{scenario_info.reporting_currency}, as of {scenario_info.as_of}")
@@ -232,11 +277,18 @@ def sensitivity(
     indices with research priorities; prints the tables and writes CSV, charts and a manifest."""
     from model import sensitivity as analysis
     from model.charts import sobol as sobol_chart, tornado as tornado_chart
-    from model.outputs import to_csv, write_run
+    from model.outputs import destination, to_csv, write_run
     from model.report import readable_number, render_chart
+    from model.resources import check_samples
 
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
+    if method is Method.sobol:
+        analysis.check_samples(samples)
+        check_samples(samples, inputs)
+    root = path.resolve().parent.parent
+    target = destination(out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}", root=root,
+                         inputs=inputs.files, named=out_dir is not None)
     print_warnings(inputs.warnings)
     metric = metric or analysis.OUTPUT_DEFAULT_METRIC
     settings: dict[str, Any] = {"method": method.value, "metric": metric, "year": analysis.output_year(inputs, year),
@@ -268,10 +320,8 @@ def sensitivity(
         notes = (*result.notes, *result.warnings)
         widest = max(result.max_interval_width.items(), key=lambda item: item[1], default=None)
     files |= chart.files(method.value)
-    root = path.resolve().parent.parent
-    target = out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}"
-    write_run(target, files, scenario=inputs.scenario.name, chain=inputs.scenario.chain, inputs=inputs.files,
-              root=root, settings=settings)
+    write_run(target, files, command="sensitivity", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
+              inputs=inputs.files, root=root, settings=settings, named=out_dir is not None)
     for note in notes:
         err.print(f"warning: {note}", markup=False)
     unit = frame["unit"].iloc[0] if len(frame) else ""
@@ -437,9 +487,9 @@ def diff_command(
     affected scenario's headline results, and each change's share of it (Shapley values); writes outputs/diff/."""
     from model import review as reviewing
     from model.charts import waterfall
-    from model.outputs import to_json, write_folder
+    from model.outputs import destination, to_json, write_run
     from model.report import render_chart
-    from model.revisions import sides
+    from model.revisions import input_files, sides
 
     if markdown_flag and fmt is not ReviewFormat.table and fmt is not ReviewFormat.markdown:
         raise UsageError(f"--markdown and --format {fmt.value} ask for two formats; give one")
@@ -448,7 +498,11 @@ def diff_command(
         project: Path | None = find_project_root()
     except UsageError:
         project = None
+    home = project if project is not None else (folders[-1] if folders else Path.cwd())
+    target = out_dir or home / "outputs" / "diff"
+    destination(target, root=project, inputs=folders or [], named=out_dir is not None)
     old, new = sides(project, base=base, head=head, folders=folders)
+    inputs = [file for side in (old, new) for file in input_files(side) if file.is_file()]  # not exported copies
     result = reviewing.review(old, new, include_unchanged=show_all)
     text = reviewing.review_markdown(result)
     files: dict[str, str | bytes] = {"review.md": text, "review.json": to_json(reviewing.review_json(result))}
@@ -461,10 +515,8 @@ def diff_command(
                  if effect.method != "shapley" or effect.structural else None)
         chart = waterfall(reviewing.waterfall_frame(effect, chosen), subtitle=notes)
         files |= render_chart(chart).files(f"waterfall-{effect.scenario}")
-    if out_dir is None:
-        home = project if project is not None else (folders[-1] if folders else Path.cwd())
-        out_dir = home / "outputs" / "diff"
-    write_folder(out_dir, files)
+    target = write_run(target, files, command="diff", scenario=None, chain=[], inputs=dict.fromkeys(inputs),
+                       root=home, settings={"base": old.label, "head": new.label}, named=out_dir is not None)
     if fmt is ReviewFormat.markdown:
         sys.stdout.write(text)
     elif fmt is ReviewFormat.json:
@@ -484,7 +536,7 @@ def diff_command(
                 out.print(note, markup=False)
         if unaffected := reviewing.unaffected_text(result):
             out.print(unaffected, markup=False)
-    print_wrote(out_dir, fmt)
+    print_wrote(target, fmt)
 
 
 # ---------------------------------------------------------------------------------------------------------- compare
@@ -511,10 +563,14 @@ def compare(
     column."""
     from model import compare as comparing
     from model.charts import scenario_overlay
-    from model.outputs import to_csv, to_json, write_run
+    from model.outputs import destination, to_csv, to_json, write_run
     from model.report import render_chart
 
     sides = comparing.load_sides(names, assumptions)
+    root = comparing.project_root_or_cwd()
+    name = comparing.folder_name([side.label for side in sides])
+    inputs = list(dict.fromkeys(f for side in sides for f in side.files))
+    target = destination(out_dir or root / "outputs" / name, root=root, inputs=inputs, named=out_dir is not None)
     for side in sides:
         print_warnings(side.warnings)
     labels = [side.label for side in sides]
@@ -526,12 +582,9 @@ def compare(
     overlay = comparing.overlay_frame(sides)
     for metric in comparing.COMPARE_METRICS:
         files |= render_chart(scenario_overlay(overlay, metric=metric)).files(metric)
-    root = comparing.project_root_or_cwd()
-    name = comparing.folder_name(labels)
-    target = out_dir or root / "outputs" / name
-    write_run(target, files, scenario=name, chain=[name], root=root,
-              inputs=list(dict.fromkeys(f for side in sides for f in side.files)),
-              settings={"reference": labels[0], "compared": comparing.described(sides, root)})
+    write_run(target, files, command="compare", scenario=name, chain=[name], root=root, inputs=inputs,
+              settings={"reference": labels[0], "compared": comparing.described(sides, root)},
+              named=out_dir is not None)
     if fmt is CompareFormat.json:
         sys.stdout.write(str(files["compare.json"]))
     elif fmt is CompareFormat.csv:
@@ -563,16 +616,20 @@ def backtest(
     from model import backtest as testing
     from model.charts import backtest_chart
     from model.loading import assumptions_for
-    from model.outputs import to_csv, write_run
+    from model.outputs import destination, to_csv, write_run
     from model.projection import run as project
     from model.report import render_chart
 
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
+    check_draws(draws, inputs)
     print_warnings(inputs.warnings)
     actuals_path = actuals or testing.default_actuals(assumptions or assumptions_for(path))
     if not actuals_path.is_file():
         raise UsageError(f"actuals file not found: {display_path(actuals_path)}; give one with --actuals")
+    root = path.resolve().parent.parent
+    target = destination(out_dir or root / "outputs" / f"backtest-{inputs.scenario.name}", root=root,
+                         inputs=[*inputs.files, actuals_path], named=out_dir is not None)
     figures, warnings = testing.load_actuals(actuals_path, inputs)
     print_warnings(warnings)
     first, last = inputs.scenario.horizon
@@ -584,11 +641,10 @@ def backtest(
     tidy = projection.tidy()
     table = testing.backtest_table(figures, tidy, inputs.scenario.as_of)
     files = {"backtest.csv": to_csv(table), **render_chart(backtest_chart(tidy, table)).files("backtest")}
-    root = path.resolve().parent.parent
-    target = out_dir or root / "outputs" / f"backtest-{inputs.scenario.name}"
-    write_run(target, files, scenario=inputs.scenario.name, chain=inputs.scenario.chain,
+    write_run(target, files, command="backtest", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
               inputs=[*inputs.files, actuals_path], root=root,
-              settings=draw_settings(draws, seed, sampler, projection.simulation is not None))
+              settings=draw_settings(draws, seed, sampler, projection.simulation is not None),
+              named=out_dir is not None)
     scenario_info = inputs.scenario
     title = (f"{scenario_info.name} ({first}-{last}, {scenario_info.reporting_currency}, as of {scenario_info.as_of}) "
              f"against {display_path(actuals_path)}; error = projected - actual")
@@ -640,15 +696,22 @@ def schema_command(
     """Write the JSON Schema of company, fx, sources and scenario files, which the input files name on their first
     line so that editors complete and check keys."""
     from model import json_schema
-    from model.outputs import write_atomically
+    from model.outputs import write_schemas
 
     files = json_schema.schema_files()
-    target = out_dir or find_project_root() / json_schema.SCHEMA_FOLDER
-    target.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():  # file by file: other files in the folder are left alone
-        write_atomically(target / name, text)
+    root = find_project_root() if out_dir is None else None
+    target = write_schemas(out_dir or root / json_schema.SCHEMA_FOLDER, files, root=root,  # type: ignore[operator]
+                           titles=[title for _, title, _ in json_schema.KINDS.values()],
+                           dialect=json_schema.DIALECT, named=out_dir is not None)
     out.print(f"wrote {', '.join(files)} to {display_path(target)}/", markup=False)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except KeyboardInterrupt:  # outside a command: while typer parses, or while the libraries load
+        err.print("interrupted", markup=False)
+        sys.exit(INTERRUPTED_EXIT_CODE)
+    except Exception as error:
+        report_bug(error)
+        sys.exit(BUG_EXIT_CODE)

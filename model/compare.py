@@ -298,11 +298,7 @@ def project_root_or_cwd() -> Path:
 
 
 def described(sides: Sequence[Side], root: Path) -> list[dict[str, str]]:
-    """Each side's label, kind and path (relative to `root` when inside it), for the manifest."""
-    def shown(path: Path) -> str:
-        try:
-            return path.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return str(path.resolve())
+    """Each side's label, kind and path (relative to `root`, with `..` steps outside it), for the manifest."""
+    from model.outputs import project_path
 
-    return [{"label": side.label, "kind": side.kind, "path": shown(side.path)} for side in sides]
+    return [{"label": side.label, "kind": side.kind, "path": project_path(side.path, root)} for side in sides]

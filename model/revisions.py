@@ -137,6 +137,11 @@ def from_folder(folder: Path, project: Path | None) -> ProjectInputs:
                      "(with sources.yaml)")
 
 
+def input_files(side: ProjectInputs) -> list[Path]:
+    """The files a side was loaded from: its assumption files and scenario files (at a revision, exported copies)."""
+    return [*side.assumptions.files, *(located.file for _, located in side.scenario_files.values())]
+
+
 def sides(project: Path | None, *, base: str | None = None, head: str | None = None,
           folders: list[Path] | None = None) -> tuple[ProjectInputs, ProjectInputs]:
     """The base and head of a review: two folders, or two revisions of `project` (base default HEAD, head default

@@ -242,6 +242,7 @@ def test_a_damaged_projection_names_the_file(small):
 
 def test_two_run_folders_of_one_name_are_refused(small, tmp_path):
     assert invoke("run", "base").exit_code == 0
+    (tmp_path / "elsewhere").mkdir()  # --out never makes a missing parent
     assert invoke("run", "base", "--out", str(tmp_path / "elsewhere" / "base")).exit_code == 0
     result = invoke("compare", "outputs/base", str(tmp_path / "elsewhere" / "base"))
     assert result.exit_code == 2
