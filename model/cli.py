@@ -90,7 +90,7 @@ def reports_errors(command: F) -> F:
         except KeyboardInterrupt:
             err.print("interrupted; nothing was written", markup=False)
             raise typer.Exit(INTERRUPTED_EXIT_CODE) from None
-        except Exception as error:  # RecursionError, MemoryError, OverflowError, ValueError...: a bug
+        except Exception as error:  # noqa: BLE001 (RecursionError, MemoryError, ValueError...: a bug)
             report_bug(error)
             raise typer.Exit(BUG_EXIT_CODE) from None
 
@@ -712,6 +712,6 @@ def main() -> None:
     except KeyboardInterrupt:  # outside a command: while typer parses, or while the libraries load
         err.print("interrupted", markup=False)
         sys.exit(INTERRUPTED_EXIT_CODE)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 (anything else is a bug, reported in one line)
         report_bug(error)
         sys.exit(BUG_EXIT_CODE)

@@ -13,9 +13,9 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+from conftest import REPO, committed
 from typer.testing import CliRunner
 
-from conftest import REPO, committed
 from model import resources
 from model.cli import app
 from model.outputs import write_folder
@@ -45,7 +45,7 @@ def snapshot(root: Path) -> dict[str, str]:
 def mounted(*command: str, target: Path):
     """Run `mount ... target` for the block, or skip the test where mounting is not permitted."""
     try:
-        done = subprocess.run(["mount", *command, str(target)], capture_output=True, timeout=10)
+        done = subprocess.run(["mount", *command, str(target)], capture_output=True, timeout=10, check=False)
     except (OSError, subprocess.SubprocessError):
         pytest.skip("mount is not available")
     if done.returncode != 0:
@@ -53,7 +53,7 @@ def mounted(*command: str, target: Path):
     try:
         yield target
     finally:
-        subprocess.run(["umount", str(target)], capture_output=True, timeout=10)
+        subprocess.run(["umount", str(target)], capture_output=True, timeout=10, check=False)
 
 
 # ---------------------------------------------------------------------------------------------- refused targets
@@ -352,7 +352,7 @@ def test_typer_usage_errors_keep_exit_2(small):
 
 def test_the_console_script_never_prints_a_traceback(small):
     result = subprocess.run([sys.executable, "-c", "from model.cli import main; main()", "run", "base", "--draws",
-                             "0"], capture_output=True, text=True, timeout=120)
+                             "0"], capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
 
