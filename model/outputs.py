@@ -190,7 +190,10 @@ def destination(folder: Path, *, root: Path | None = None, inputs: Iterable[Path
     if folder.is_symlink():
         raise UsageError(f"{shown}: refusing to write through a symbolic link (to {folder.resolve()}); give the "
                          f"folder itself, or a new folder")
-    resolved = folder.resolve()
+    try:
+        resolved = folder.resolve()
+    except (OSError, RuntimeError) as error:  # a loop of symbolic links
+        raise UsageError(f"{shown}: cannot follow the path: {getattr(error, 'strerror', None) or error}") from None
     roots, input_folders = _protected(root, inputs)
     why = _refusal(resolved, roots, input_folders)
     if why is not None:

@@ -126,6 +126,13 @@ def test_a_symlinked_parent_cannot_lead_into_a_refused_folder(small, tmp_path):
     assert sorted(p.name for p in small.path("scenarios").iterdir()) == ["base.yaml", "high.yaml"]
 
 
+def test_a_loop_of_symlinks_in_the_path_is_refused(small):
+    small.path("loop").symlink_to("loop")
+    result = invoke("run", "base", "--out", "loop/base")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --out loop/base: cannot follow the path: ")
+
+
 def test_a_missing_parent_is_refused_rather_than_created(small):
     result = invoke("run", "base", "--out", "typo/base")
     assert result.exit_code == 2
