@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import AliasEvent
 
-from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, PARAMETERS
+from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, MAX_EXCHANGE_RATE, PARAMETERS
 from model.correlation import gaussian_copula_matrix
 from model.errors import InputError, Problem, UsageError, display_path
 from model.schema import (
@@ -312,6 +312,8 @@ def check_assumption(
         elif parsed_unit.currency != currency:
             yield located.problem((*loc, "unit"), f"unit '{unit}' does not quote {currency}")
         yield from (located.problem((*loc, "value"), f"rate {v:g} must be positive") for v in values if v <= 0)
+        yield from (located.problem((*loc, "value"), f"rate {v:g} is above {MAX_EXCHANGE_RATE:g}, the largest "
+                                                     "plausible exchange rate") for v in values if v > MAX_EXCHANGE_RATE)
     else:
         parameter = PARAMETERS.get(key)
         if parameter is None:
@@ -324,9 +326,12 @@ def check_assumption(
                                                   f"{FX_FILE} (known: {', '.join(sorted(currencies))})")
         if isinstance(assumption.value, dict) and not parameter.series:
             yield located.problem((*loc, "value"), f"{key} takes a single value, not a series")
+        scale = parsed_unit.scale if parsed_unit.kind == "money" else 1.0
         for value in values:
-            if reason := parameter.check(value):
+            if reason := parameter.check(value, scale):
                 yield located.problem((*loc, "value"), reason)
+        if parameter.not_all_zero and isinstance(assumption.value, dict) and not any(assumption.value.values()):
+            yield located.problem((*loc, "value"), f"{key} needs at least one weight above zero")
         parsed_period = parse_period(period)
         if parameter.role in ("flow", "level") and parsed_period.is_range:
             yield located.problem((*loc, "period"), f"{key} is anchored in one year; '{period}' is a range")

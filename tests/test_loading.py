@@ -201,7 +201,7 @@ def test_an_override_of_an_unknown_company(small):
 def test_an_override_is_checked_like_an_assumption(small):
     small.edit("scenarios/high.yaml", "value: 60", "value: -60")
     assert problems_of(small, "high") == [
-        "scenarios/high.yaml:7: alpha.capex.plan_total.value: -60 is outside the valid interval (0, inf)"
+        "scenarios/high.yaml:7: alpha.capex.plan_total.value: -60 is outside the valid interval (0, 1e+06]"
     ]
 
 
