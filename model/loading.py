@@ -75,7 +75,7 @@ def read_confined(path: Path, limit: int, what: str = "input files", *, folder: 
     Raise InputError naming `path` otherwise: a symlink that leaves the folder, a directory, a FIFO or device (never
     opened for blocking reads, so a FIFO cannot hang the tool), a file over the limit, or one that cannot be read.
     """
-    shown = display_path(path)
+    shown = shown_path(path)
 
     def refuse(message: str) -> InputError:
         return InputError([Problem(shown, None, "", message)])
@@ -93,12 +93,13 @@ def read_confined(path: Path, limit: int, what: str = "input files", *, folder: 
         descriptor = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         raise refuse(f"cannot be read ({error.strerror})") from None
+    status = os.fstat(descriptor)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(descriptor)
+        kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a FIFO" if stat.S_ISFIFO(status.st_mode) \
+            else "not a regular file"
+        raise refuse(f"is {kind}, not a regular file")
     with os.fdopen(descriptor, "rb") as file:
-        status = os.fstat(file.fileno())
-        if not stat.S_ISREG(status.st_mode):
-            kind = "a folder" if stat.S_ISDIR(status.st_mode) else "a FIFO" if stat.S_ISFIFO(status.st_mode) \
-                else "not a regular file"
-            raise refuse(f"is {kind}, not a regular file")
         if status.st_size > limit:
             raise refuse(f"file is {status.st_size:,} bytes; {what} are limited to {limit / 1e6:g} MB")
         try:
@@ -188,10 +189,15 @@ def _check_events(yaml: YAML, text: str, shown: str) -> list[Problem]:
     return problems
 
 
+def shown_path(path: Path) -> str:
+    """`display_path` of the file itself, not of what a symlink points to."""
+    return str(Path(display_path(path.parent)) / path.name)
+
+
 def read_yaml(path: Path) -> Any:
     """Parse one YAML file safely: a regular file inside its folder, size-limited, no aliases, tags or deep
     nesting, no Python objects; keeps line numbers."""
-    shown = display_path(path)
+    shown = shown_path(path)
     data = read_confined(path, MAX_FILE_BYTES)
     try:
         text = data.decode("utf-8")
