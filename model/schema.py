@@ -235,6 +235,8 @@ Range = Annotated[tuple[float, float], PlainValidator(_range), WithJsonSchema(
 def _date(value: object) -> dt.date:
     # read_yaml has already refused dates that do not exist (2025-02-30), with their line
     if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0) or value.tzinfo is not None:
+            raise ValueError(f"a date is written 2025-02-24, without a time of day, not {value.isoformat()}")
         value = value.date()
     if not isinstance(value, dt.date):
         if isinstance(value, str):

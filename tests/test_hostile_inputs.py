@@ -331,3 +331,21 @@ def test_a_reported_figure_must_be_finite_and_dated(small):
     assert result.exit_code == 1
     assert result.output.splitlines()[0] == ("assumptions/actuals/reported.yaml:4: actuals[0].value: value must be a "
                                              "finite number, not inf (a number this large overflows)")
+
+
+def test_a_committed_symlink_out_of_the_project_is_refused_at_its_revision(tmp_path, isolated_git):
+    from model.revisions import at_revision
+    from tests.conftest import committed, git
+    root = committed(tmp_path / "repo")
+    (root / "assumptions/beta.yaml").unlink()
+    (root / "assumptions/beta.yaml").symlink_to("/etc/passwd")
+    git(root, "commit", "-qam", "a link out")
+    with pytest.raises(UsageError, match=r"^the inputs at HEAD cannot be read safely: "):
+        at_revision(root, "HEAD")
+
+
+def test_a_date_with_a_time_of_day_is_refused(small):
+    small.edit("assumptions/alpha.yaml", "    as_of: 2025-03-01\n", "    as_of: 2025-03-01 10:00:00\n")
+    assert problems(small, "assumptions/alpha.yaml") == [
+        "assumptions/alpha.yaml:10: capex.plan_total.as_of: a date is written 2025-02-24, without a time of day, "
+        "not 2025-03-01T10:00:00"]
