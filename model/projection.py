@@ -145,7 +145,7 @@ def check_finite(inputs: Inputs, metrics: dict[str, np.ndarray], where: str) -> 
     for name, values in metrics.items():
         if np.isfinite(values).all():
             continue
-        bad = ~np.isfinite(values).reshape(-1, *values.shape[-2:]).any(axis=0)  # (C, H)
+        bad = (~np.isfinite(values)).reshape(-1, *values.shape[-2:]).any(axis=0)  # (C, H): in any draw
         year_index = int(np.nonzero(bad.any(axis=0))[0][0])
         company = inputs.companies[int(np.nonzero(bad[:, year_index])[0][0])]
         year = inputs.scenario.years[year_index]

@@ -305,6 +305,20 @@ def test_check_finite_names_the_first_year_and_company(small):
     assert str(caught.value.problems[0]).startswith("assumptions/alpha.yaml: alpha cloud_revenue 2026 is not finite "
                                                     "here;")
     check_finite(inputs, {"capex": np.ones((1, 2, 3))}, "here")  # finite: no error
+    draws = np.ones((4, 2, 3))
+    draws[2, 1, 0] = np.inf  # one draw of beta's first year
+    with pytest.raises(InputError) as caught:
+        check_finite(inputs, {"capex": draws}, "in the draws")
+    assert str(caught.value.problems[0]).startswith("assumptions/beta.yaml: beta capex 2025 is not finite in the draws;")
+
+
+def test_sensitivity_refuses_a_non_finite_output(small):
+    small.edit("assumptions/alpha.yaml", "    value: -0.5\n", "    value: -0.9999\n")
+    small.edit("scenarios/base.yaml", "horizon: [2025, 2027]", "horizon: [2025, 2100]")
+    result = runner.invoke(app, ["sensitivity", "base", "--metric", "accelerators_bought"])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0].startswith("assumptions/alpha.yaml: alpha accelerators_bought ")
+    assert "is not finite in the sensitivity analysis's draws" in result.output.splitlines()[0]
 
 
 def test_a_reported_figure_must_be_finite_and_dated(small):
