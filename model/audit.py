@@ -45,7 +45,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -205,7 +205,10 @@ def _agree(figure: Figure, target: Decimal) -> bool:
     step = Decimal(1).scaleb(-digits)
     with localcontext() as context:
         context.prec = 80  # whole units of a trillion-scale figure, with its decimals, exceed the default 28 digits
-        return figure.number.quantize(step, ROUND_HALF_UP) == target.quantize(step, ROUND_HALF_UP)
+        try:
+            return figure.number.quantize(step, ROUND_HALF_UP) == target.quantize(step, ROUND_HALF_UP)
+        except InvalidOperation:  # beyond 80 digits (a value the loader refuses as implausible): no agreement
+            return False
 
 
 def states_value(figure: Figure, value: float, unit: str) -> bool:

@@ -363,3 +363,10 @@ def test_a_date_with_a_time_of_day_is_refused(small):
     assert problems(small, "assumptions/alpha.yaml") == [
         "assumptions/alpha.yaml:10: capex.plan_total.as_of: a date is written 2025-02-24, without a time of day, "
         "not 2025-03-01T10:00:00"]
+
+
+def test_validate_reports_a_value_too_large_for_the_source_audit_without_a_traceback(small):
+    small.edit("assumptions/alpha.yaml", PLAN_VALUE, "    value: 1e308\n")
+    code, lines = validate()
+    assert code == 1
+    assert lines[0] == "assumptions/alpha.yaml:6: capex.plan_total.value: 1e+308 is outside the valid interval (0, 1e+06]"
