@@ -45,12 +45,12 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from model.errors import Problem, UsageError, display_path
+from model.errors import InputError, Problem, UsageError, display_path
 from model.loading import (
     FX_PREFIX,
     SOURCES_FILE,
@@ -61,11 +61,14 @@ from model.loading import (
     cites_judgement,
     line_of,
     load_project,
+    read_confined,
     read_yaml,
     validate_project,
 )
 from model.schema import MONEY_SCALES, Assumption, Override, Source, parse_unit
 
+# A source's text is an article or a filing's section, not a whole annual report: larger is the wrong file.
+MAX_SOURCE_TEXT_BYTES = 5_000_000
 # A source's conversion within 2% of ours is the same rate read on another day or rounded; the US$54.5bn given for
 # RMB 380bn (2.86% above our US$52.99bn) is the kind of error this is meant to catch.
 FX_TOLERANCE = 0.02
@@ -202,7 +205,10 @@ def _agree(figure: Figure, target: Decimal) -> bool:
     step = Decimal(1).scaleb(-digits)
     with localcontext() as context:
         context.prec = 80  # whole units of a trillion-scale figure, with its decimals, exceed the default 28 digits
-        return figure.number.quantize(step, ROUND_HALF_UP) == target.quantize(step, ROUND_HALF_UP)
+        try:
+            return figure.number.quantize(step, ROUND_HALF_UP) == target.quantize(step, ROUND_HALF_UP)
+        except InvalidOperation:  # beyond 80 digits (a value the loader refuses as implausible): no agreement
+            return False
 
 
 def states_value(figure: Figure, value: float, unit: str) -> bool:
@@ -349,8 +355,13 @@ class SourceText:
         return [(a, b) for a, b in self.pairs if (touches(a) or touches(b)) and not (inside(a) and inside(b))]
 
 
-def read_source_text(path: Path, name: str) -> SourceText:
-    text = normalise(path.read_text(encoding="utf-8"))
+def read_source_bytes(path: Path, sources_dir: Path) -> bytes:
+    """A source's text file: a regular file inside the --sources folder (symlinks resolved), at most 5 MB."""
+    return read_confined(path, MAX_SOURCE_TEXT_BYTES, "source texts", folder=sources_dir)
+
+
+def source_text(text: str, name: str) -> SourceText:
+    text = normalise(text)
     figures = figures_in(text)
     return SourceText(name, text, figures, conversion_pairs(figures, text))
 
@@ -452,11 +463,18 @@ class _Audit:
                 continue
             path = sources_dir / source.file
             self.texts[source.file] = None
-            if not path.is_file():
-                reason = f"no such file {display_path(path)} (the folder given to --sources)"
-            else:
+            reason = None
+            try:
+                data = read_source_bytes(path, sources_dir)
+            except InputError as error:
+                reason = error.problems[0].message
+                if reason == "file not found":
+                    reason = f"no such file {display_path(path)} (the folder given to --sources)"
+                else:
+                    reason = f"{display_path(path)} {reason}"
+            if reason is None:
                 try:
-                    self.texts[source.file] = read_source_text(path, source.file)
+                    self.texts[source.file] = source_text(data.decode("utf-8"), source.file)
                     continue
                 except UnicodeDecodeError as error:
                     reason = f"{display_path(path)} is not UTF-8 text ({error.reason})"

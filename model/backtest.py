@@ -9,6 +9,7 @@ months, as for assumptions): the model projects calendar years, and a quarter of
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,9 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, PlainValidator
+from pydantic import Field, PlainValidator, model_validator
 
+from model.catalogue import MAX_MONEY
 from model.engine import BILLION, METRICS, THOUSAND
 from model.errors import Problem
 from model.loading import (
@@ -32,12 +34,14 @@ from model.loading import (
 )
 from model.schema import (
     Confidence,
+    Date,
     NonEmpty,
     PeriodText,
     Slug,
     SourceRef,
     Strict,
     UnitText,
+    finite_number,
     parse_period,
     parse_unit,
 )
@@ -65,13 +69,15 @@ TABLE_COLUMNS = ["company", "metric", "year", "period", "basis", "confidence", "
 INTERVAL_COLUMNS = ["p5", "p95", "within_90"]
 
 
+# A count of accelerators bought or installed: a trillion is far above every chip ever made.
+MAX_COUNT = 1e12
+
+
 def _positive(value: object) -> float:
-    # bool is an int in Python, and "160" would be coerced by pydantic's lax mode: both hide typos in YAML
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"value must be a number, not {type(value).__name__} {value!r}")
-    if value <= 0:
-        raise ValueError(f"a reported figure must be positive, not {value:g}")
-    return float(value)
+    number = finite_number(value, "value")
+    if number <= 0:
+        raise ValueError(f"a reported figure must be positive, not {number:g}")
+    return number
 
 
 PositiveNumber = Annotated[float, PlainValidator(_positive, json_schema_input_type=float)]
@@ -87,9 +93,19 @@ class Actual(Strict):
     period: PeriodText
     basis: Basis  # outturn: the period's reported result; plan: a budget or plan for it; estimate: an analyst's
     confidence: Confidence
-    as_of: dt.date  # when the figure was published
+    as_of: Date  # when the figure was published
     sources: list[SourceRef] = Field(min_length=1)
     notes: str | None = None
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Actual:
+        unit = parse_unit(self.unit)
+        # compared in the unit's own scale, so that 1e308 CNY bn cannot overflow on the way
+        upper = MAX_MONEY / unit.scale if unit.kind == "money" else MAX_COUNT if unit.kind == "count" else math.inf
+        if self.value > upper:
+            raise ValueError(f"value {self.value:g} {self.unit} is above {upper:g} {self.unit}, the largest "
+                             "plausible figure")
+        return self
 
 
 class ActualsFile(Strict):

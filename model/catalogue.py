@@ -8,6 +8,18 @@ from typing import Literal
 
 Role = Literal["flow", "plan", "level", "rate"]
 
+# Every key has a finite valid interval, so that no valid input can reach the engine as an absurd number.
+# Growth: above -100% (the quantity would vanish) and at most +1000%, a tenfold rise in one year; no capex, chip
+# budget or cloud business of this race has grown faster than that in a year, so more is a typo (10 for 0.10).
+MAX_GROWTH = 10.0
+# Money, in whole currency units after the unit's scale: a quadrillion (1e15) is above any company's revenue in any
+# currency this tool uses (the yen and won included), so anything larger is a slip of scale (CNY tn for CNY bn).
+MAX_MONEY = 1e15
+# Years an accelerator stays in service: data-centre hardware is written off in 3-8 years; 50 is a generous cap.
+MAX_SERVICE_LIFE_YEARS = 50.0
+# Units of a currency per base currency: the weakest currencies trade at a few hundred thousand per US dollar.
+MAX_EXCHANGE_RATE = 1e6
+
 
 @dataclass(frozen=True)
 class Parameter:
@@ -26,14 +38,16 @@ class Parameter:
     upper: float = math.inf
     lower_inclusive: bool = True
     series: bool = False  # may be given as {year: value}
+    not_all_zero: bool = False  # a series whose values are weights: at least one must be positive
 
-    def check(self, value: float) -> str | None:
-        """Why `value` is invalid for this parameter, or None when it is valid."""
-        too_low = value < self.lower if self.lower_inclusive else value <= self.lower
-        if too_low or value > self.upper:
+    def check(self, value: float, scale: float = 1.0) -> str | None:
+        """Why `value` is invalid for this parameter, or None when it is valid; `scale` is a money unit's multiplier
+        to whole currency units (the interval of money is in whole units, and shown in the value's own unit)."""
+        lower, upper = self.lower / scale, self.upper / scale
+        too_low = value < lower if self.lower_inclusive else value <= lower
+        if too_low or value > upper:
             low = "[" if self.lower_inclusive else "("
-            upper = "inf)" if math.isinf(self.upper) else f"{self.upper:g}]"
-            return f"{value:g} is outside the valid interval {low}{self.lower:g}, {upper}"
+            return f"{value:g} is outside the valid interval {low}{lower:g}, {upper:g}]"
         return None
 
 
@@ -41,11 +55,13 @@ def _rate(key: str, description: str, *, share: bool = False, series: bool = Tru
     if share:
         return Parameter(key, "ratio", "rate", description, lower=0.0, upper=1.0, series=series)
     # a growth rate of -100% or below would make the quantity vanish or turn negative
-    return Parameter(key, "ratio", "rate", description, lower=-1.0, lower_inclusive=False, series=series)
+    return Parameter(key, "ratio", "rate", description, lower=-1.0, upper=MAX_GROWTH, lower_inclusive=False,
+                     series=series)
 
 
 def _positive(key: str, kind: Literal["money", "years"], role: Role, description: str) -> Parameter:
-    return Parameter(key, kind, role, description, lower=0.0, lower_inclusive=False)
+    upper = MAX_MONEY if kind == "money" else MAX_SERVICE_LIFE_YEARS
+    return Parameter(key, kind, role, description, lower=0.0, upper=upper, lower_inclusive=False)
 
 
 PARAMETERS: dict[str, Parameter] = {
@@ -56,7 +72,7 @@ PARAMETERS: dict[str, Parameter] = {
         _positive("capex.plan_total", "money", "plan", "a multi-year capex plan spread over its window"),
         Parameter(
             "capex.plan_phasing", "ratio", "rate", "weights of the plan's years (normalised)",
-            lower=0.0, series=True,
+            lower=0.0, upper=MAX_MONEY, series=True, not_all_zero=True,
         ),
         _rate("capex.post_plan_growth", "yearly growth of capex after the plan's window"),
         _positive("ai_chips.budget_base", "money", "flow", "AI-chip spend in its base year"),

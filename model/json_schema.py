@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from model.catalogue import PARAMETERS, Parameter
+from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter
 from model.loading import RESERVED_FILES
 from model.schema import (
     CURRENCY,
@@ -63,7 +63,7 @@ def _number(parameter: Parameter | None) -> dict[str, Any]:
     """A number inside the parameter's valid interval (the rule `Parameter.check` applies); an exchange rate (None)
     is positive."""
     if parameter is None:
-        return {"type": "number", "exclusiveMinimum": 0}
+        return {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_EXCHANGE_RATE}
     schema: dict[str, Any] = {"type": "number"}
     if math.isfinite(parameter.lower):
         schema["minimum" if parameter.lower_inclusive else "exclusiveMinimum"] = parameter.lower

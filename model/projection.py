@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from model.engine import BILLION, METRICS, project
+from model.errors import InputError, Problem, display_path
 from model.loading import Inputs, plan_window
 from model.parameters import engine_inputs
 from model.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
@@ -119,15 +120,48 @@ def run(
             start, end = plan_window(plan)
             plan_rows.append({"company": company.name, "plan_total": float(engine.plan_total[0, index, 0]) / BILLION,
                               "unit": METRICS["capex"].unit.format(cur=currency), "start": start, "end": end})
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # check_finite reports it, with its cause
+        metrics = project(engine)
+    check_finite(inputs, metrics, "with every assumption at its value")
+    simulation = simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk) if draws > 1 else None
+    if simulation is not None:
+        # a non-finite draw makes its cell's sum, and so its mean, non-finite: the summaries show every draw
+        check_finite(inputs, simulation.mean, "in the draws, which are computed in float32 (largest about 3.4e38)")
+        check_finite(inputs, simulation.percentiles, "in the draws' percentiles")
     return Projection(
         scenario=inputs.scenario.name,
         companies=tuple(c.name for c in inputs.companies),
         years=np.array(list(inputs.scenario.years)),
         reporting_currency=currency,
-        metrics=project(engine),
+        metrics=metrics,
         plans=pd.DataFrame(plan_rows, columns=["company", "plan_total", "unit", "start", "end"]),
-        simulation=simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk) if draws > 1 else None,
+        simulation=simulation,
     )
+
+
+def check_finite(inputs: Inputs, metrics: dict[str, np.ndarray], where: str) -> None:
+    """Raise InputError if any metric (..., C, H) holds a NaN or an infinity: no output may show one. The error
+    names the first year and company that became non-finite and lists that company's assumptions, which feed it."""
+    for name, values in metrics.items():
+        if np.isfinite(values).all():
+            continue
+        bad = (~np.isfinite(values)).reshape(-1, *values.shape[-2:]).any(axis=0)  # (C, H): in any draw
+        year_index = int(np.nonzero(bad.any(axis=0))[0][0])
+        company = inputs.companies[int(np.nonzero(bad[:, year_index])[0][0])]
+        year = inputs.scenario.years[year_index]
+        feeding = sorted(inputs.of(company).values(), key=lambda r: (str(r.file), r.line or 0))
+        problems = [Problem(display_path(company.located.file), None, "",
+                            f"{company.slug} {name} {year} is not finite {where}; it overflows or divides by zero. "
+                            f"The assumptions of {company.slug} that feed it:")]
+        problems += [Problem(display_path(r.file), r.line, r.key, f"{_shown(r.assumption.value)} {r.assumption.unit}")
+                     for r in feeding]
+        raise InputError(problems)
+
+
+def _shown(value: float | dict[int, float]) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{year}: {number:g}" for year, number in value.items())
+    return f"{value:g}"
 
 
 def _headline_cells(projection: Projection) -> list[tuple[str, str, int]]:

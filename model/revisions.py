@@ -68,8 +68,11 @@ def export(top: Path, prefix: str, revision: str, target: Path) -> Path:
     archive = _git(top, "archive", "--format=tar", commit, "--", *wanted)
     if archive.returncode != 0:
         raise UsageError(f"git archive failed at {revision}: {archive.stderr.decode().strip()}")
-    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
-        tar.extractall(target, filter="data")  # refuses absolute paths and links leaving the folder
+    try:
+        with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+            tar.extractall(target, filter="data")  # refuses absolute paths and links leaving the folder
+    except tarfile.TarError as error:  # a committed symlink to /etc/passwd, say
+        raise UsageError(f"the inputs at {revision} cannot be read safely: {error}") from None
     return target / prefix
 
 

@@ -7,6 +7,7 @@ exists, a company has what its horizon needs) live in `loading`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,6 +27,18 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MONEY_SCALES: dict[str, float] = {"": 1.0, "k": 1e3, "mn": 1e6, "bn": 1e9, "tn": 1e12}
 PLAIN_UNITS = ("ratio", "years", "count")
+
+# Every year a file may name (periods, series keys, horizons, dates) lies in this window: the race this tool models
+# began well after 1990, and a projection past 2100 is not a forecast. A year outside it is a typo (1025, 20255).
+FIRST_YEAR, LAST_YEAR = 1990, 2100
+YEAR_WINDOW = f"{FIRST_YEAR}-{LAST_YEAR}"
+# FIRST_YEAR..LAST_YEAR as a regular expression, for the JSON Schema patterns
+YEAR_PATTERN = r"(?:199[0-9]|20[0-9]{2}|2100)"
+
+
+def check_year(year: int, what: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"{what} {year} lies outside the years {YEAR_WINDOW}")
 
 
 def _slug(text: str) -> str:
@@ -128,12 +141,15 @@ def parse_period(text: str) -> Period:
     text = str(text).strip()
     if match := PERIOD_QUARTER.match(text):
         year = int(match[1])
+        check_year(year, f"period '{text}': year")
         return Period(first=year, last=year, quarter=int(match[2]))
     if match := PERIOD_RANGE.match(text):
         fiscal_first, first, fiscal_last, last = match.groups()
         if last is not None and bool(fiscal_first) != bool(fiscal_last):
             raise ValueError(f"period '{text}' mixes fiscal and calendar years")
         last = last or first
+        for year in {int(first), int(last)}:
+            check_year(year, f"period '{text}': year")
         if int(last) < int(first):
             raise ValueError(f"period '{text}' ends before it starts")
         return Period(first=int(first), last=int(last), fiscal=bool(fiscal_first))
@@ -151,9 +167,10 @@ def _period(value: object) -> str:
 
 # What parse_period accepts (it strips the text first; both ends of a range are fiscal or neither); a bare year may
 # also be a YAML integer.
-PERIOD_PATTERN = r"^\s*(?:FY\d{4}(?:\s*-\s*FY\d{4})?|\d{4}(?:\s*-\s*\d{4})?|\d{4}\s*Q[1-4])\s*$"
+_Y = YEAR_PATTERN
+PERIOD_PATTERN = rf"^\s*(?:FY{_Y}(?:\s*-\s*FY{_Y})?|{_Y}(?:\s*-\s*{_Y})?|{_Y}\s*Q[1-4])\s*$"
 PeriodText = Annotated[str, PlainValidator(_period), WithJsonSchema({"anyOf": [
-    {"type": "integer", "minimum": 1000, "maximum": 9999},
+    {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
     {"type": "string", "pattern": PERIOD_PATTERN},
 ]})]
 
@@ -162,11 +179,22 @@ PeriodText = Annotated[str, PlainValidator(_period), WithJsonSchema({"anyOf": [
 Series = dict[int, float]
 
 
-def _number(value: object, what: str) -> float:
+def finite_number(value: object, what: str) -> float:
+    """`value` as a finite float; ValueError naming `what` for anything else (nan, inf, an integer past float)."""
     # bool is an int in Python, and "380" would be coerced by pydantic's lax mode: both hide typos in YAML.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{what} must be a number, not {type(value).__name__} {value!r}")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:
+        raise ValueError(f"{what} must be a finite number; an integer of {len(str(abs(value)))} digits is too "
+                         "large") from None
+    if not math.isfinite(number):
+        # YAML reads 1e309 as inf: say so, since the file shows no infinity
+        shown = "nan" if math.isnan(number) else f"{number} (a number this large overflows)"
+        raise ValueError(f"{what} must be a finite number, not {shown}")
+    return number
+
 
 
 def _value(value: object) -> float | Series:
@@ -175,15 +203,16 @@ def _value(value: object) -> float | Series:
             raise ValueError("a series needs at least one {year: number} entry")
         series: Series = {}
         for year, item in value.items():
-            if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2200:
+            if isinstance(year, bool) or not isinstance(year, int):
                 raise ValueError(f"series keys must be years such as 2025, not {year!r}")
-            series[year] = _number(item, f"the value for {year}")
+            check_year(year, "series key")
+            series[year] = finite_number(item, f"the value for {year}")
         return dict(sorted(series.items()))
-    return _number(value, "value")
+    return finite_number(value, "value")
 
 
-# Series keys are years 1900-2200 (JSON object keys are strings: YAML's 2025 arrives as "2025").
-YEAR_KEY_PATTERN = r"^(?:19[0-9]{2}|2[01][0-9]{2}|2200)$"
+# Series keys are years FIRST_YEAR-LAST_YEAR (JSON object keys are strings: YAML's 2025 arrives as "2025").
+YEAR_KEY_PATTERN = rf"^{YEAR_PATTERN}$"
 SERIES_SCHEMA = {"type": "object", "propertyNames": {"pattern": YEAR_KEY_PATTERN},
                  "additionalProperties": {"type": "number"}, "minProperties": 1}
 Value = Annotated[float | Series, PlainValidator(_value), WithJsonSchema({"anyOf": [{"type": "number"},
@@ -193,7 +222,7 @@ Value = Annotated[float | Series, PlainValidator(_value), WithJsonSchema({"anyOf
 def _range(value: object) -> tuple[float, float]:
     if not isinstance(value, (list, tuple)) or len(value) != 2:
         raise ValueError("range must be a list of two numbers [low, high]")
-    low, high = (_number(v, "each end of the range") for v in value)
+    low, high = (finite_number(v, "each end of the range") for v in value)
     if low > high:
         raise ValueError(f"range low {low:g} is above high {high:g}")
     return low, high
@@ -201,6 +230,42 @@ def _range(value: object) -> tuple[float, float]:
 
 Range = Annotated[tuple[float, float], PlainValidator(_range), WithJsonSchema(
     {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2})]
+
+
+def _date(value: object) -> dt.date:
+    # read_yaml has already refused dates that do not exist (2025-02-30), with their line
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time(0) or value.tzinfo is not None:
+            raise ValueError(f"a date is written 2025-02-24, without a time of day, not {value.isoformat()}")
+        value = value.date()
+    if not isinstance(value, dt.date):
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"'{value}' is not a real date in the form 2025-02-24") from None
+        else:
+            raise ValueError(f"a date is written 2025-02-24, not {type(value).__name__} {value!r}")
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"date {value} lies outside the years {YEAR_WINDOW}")
+    return value
+
+
+Date = Annotated[dt.date, PlainValidator(_date), WithJsonSchema({"type": "string", "format": "date"})]
+
+
+def _source_file(value: object) -> str:
+    # The text is read under the --sources folder: a path that could leave it is refused here, before any read.
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("file is a path relative to the sources folder, such as seeds/003.txt")
+    parts = value.replace("\\", "/").split("/")
+    if value.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", value) or ".." in parts or "\0" in value:
+        raise ValueError(f"'{value}' must be a path inside the sources folder (relative, without '..')")
+    return value
+
+
+SourceFile = Annotated[str, PlainValidator(_source_file), WithJsonSchema(
+    {"type": "string", "pattern": r"^(?![/\\])(?![A-Za-z]:)(?!.*(?:^|[/\\])\.\.(?:[/\\]|$)).+$"})]
 
 
 def _check_value_in_range(value: float | Series, bounds: tuple[float, float] | None) -> None:
@@ -211,6 +276,15 @@ def _check_value_in_range(value: float | Series, bounds: tuple[float, float] | N
     low, high = bounds
     if not low <= value <= high:
         raise ValueError(f"value {value:g} lies outside its range [{low:g}, {high:g}]")
+
+
+def _month(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 12:
+        raise ValueError(f"fiscal_year_end is the month the fiscal year ends, 1 to 12, not {value!r}")
+    return value
+
+
+Month = Annotated[int, PlainValidator(_month), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 12})]
 
 
 # ------------------------------------------------------------------------------------------------------- the files
@@ -228,12 +302,12 @@ class Source(Strict):
     """The id that citations give as `ref`: lowercase letters, digits, '-' and '_'."""
     title: NonEmpty
     publisher: NonEmpty
-    date: dt.date
+    date: Date
     """Publication date (ISO, 2025-02-24)."""
     url: str | None = None
     kind: SourceKind
     """filing, company-statement, press, analyst, unconfirmed or analyst-judgement (the team's own reasoning)."""
-    file: str | None = None
+    file: SourceFile | None = None
     """The source's text, relative to the sources folder (e.g. seeds/003_5b1e114000de48f6.txt)."""
     notes: str | None = None
 
@@ -280,7 +354,7 @@ class Assumption(Strict):
     """high, medium or low: sets the width of its distribution unless `range` is given."""
     range: Range | None = None
     """An explicit 90% interval [low, high] holding the value."""
-    as_of: dt.date
+    as_of: Date
     """When the figure was known (ISO date)."""
     sources: list[SourceRef] = Field(min_length=1)
     """At least one citation: {ref, excerpt, locator?} (analyst judgement: {ref, rationale})."""
@@ -300,7 +374,7 @@ class CompanyFile(Strict):
     """Equal to the file's name without .yaml."""
     name: NonEmpty
     """Shown in tables and charts."""
-    fiscal_year_end: int = Field(default=12, ge=1, le=12)
+    fiscal_year_end: Month = 12
     """The month the fiscal year ends (12: calendar years)."""
     notes: str | None = None
     assumptions: dict[str, Assumption] = Field(min_length=1)
@@ -330,7 +404,7 @@ class Override(Strict):
     confidence: Confidence
     range: Range | None = None
     """An explicit 90% interval [low, high] holding the value."""
-    as_of: dt.date | None = None
+    as_of: Date | None = None
     """When the figure was known (default: the latest date of its sources)."""
     sources: list[SourceRef] = Field(min_length=1)
     """At least one citation: {ref, excerpt, locator?} (analyst judgement: {ref, rationale})."""
@@ -348,15 +422,16 @@ def _horizon(value: object) -> tuple[int, int]:
     ):
         raise ValueError("horizon must be two years [first, last], such as [2025, 2030]")
     first, last = value
+    for year in (first, last):
+        check_year(year, "horizon year")
     if last < first:
         raise ValueError(f"horizon ends ({last}) before it starts ({first})")
-    if last - first > 100:
-        raise ValueError(f"horizon of {last - first + 1} years is longer than 100")
     return first, last
 
 
 Horizon = Annotated[tuple[int, int], PlainValidator(_horizon), WithJsonSchema(
-    {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2})]
+    {"type": "array", "items": {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
+     "minItems": 2, "maxItems": 2})]
 
 
 def _pair(value: object) -> tuple[str, str]:
@@ -372,12 +447,22 @@ Pair = Annotated[tuple[str, str], PlainValidator(_pair), WithJsonSchema(
     {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2})]
 
 
+def _rank(value: object) -> float:
+    rank = finite_number(value, "rank")
+    if not -1.0 <= rank <= 1.0:
+        raise ValueError(f"rank {rank:g} lies outside [-1, 1]")
+    return rank
+
+
+Rank = Annotated[float, PlainValidator(_rank), WithJsonSchema({"type": "number", "minimum": -1, "maximum": 1})]
+
+
 class Correlation(Strict):
     """A rank (Spearman) correlation between two assumptions, applied through a Gaussian copula."""
 
     keys: Pair
     """Two assumption keys, such as [alibaba.accelerators.unit_price, tencent.accelerators.unit_price]."""
-    rank: float = Field(ge=-1.0, le=1.0)
+    rank: Rank
     """Spearman rank correlation, -1 to 1."""
     rationale: NonEmpty
 
@@ -395,7 +480,7 @@ class ScenarioFile(Strict):
     """First and last year: [2025, 2030]."""
     reporting_currency: Currency | None = None
     """The currency every output is shown in."""
-    as_of: dt.date | None = None
+    as_of: Date | None = None
     """The information cut-off: sources dated later are flagged."""
     overrides: dict[str, Override] = Field(default_factory=dict)
     """Keyed <company>.<key> (tencent.capex.growth) or fx.<CCY>."""

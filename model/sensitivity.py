@@ -15,6 +15,7 @@ from model.engine import METRICS, project
 from model.errors import UsageError
 from model.loading import Inputs, ResolvedAssumption
 from model.parameters import engine_inputs
+from model.projection import check_finite
 from model.register import rests_on_judgement, significant
 from model.schema import Source
 from model.uncertainty import distributions, resolve_seed, values_at
@@ -75,7 +76,10 @@ def outputs(inputs: Inputs, values: dict[str, np.ndarray], *, metric: str, year:
     """The metric in `year` for D draws of the assumptions' `values` (as from `values_at`): (D, C) for the
     `chosen` companies."""
     year_index = year - inputs.scenario.horizon[0]
-    return project(engine_inputs(inputs, values))[metric][:, chosen, year_index]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # check_finite reports it, with its cause
+        projected = project(engine_inputs(inputs, values))[metric]
+    check_finite(inputs, {metric: projected}, "in the sensitivity analysis's draws")
+    return projected[:, chosen, year_index]
 
 
 def _labels(inputs: Inputs, metric: str, year: int, chosen: Sequence[int], keys: Sequence[str]) -> pd.DataFrame:

@@ -184,7 +184,9 @@ class _Chunks:
         except queue.Empty:
             block = np.empty((len(METRICS) * math.prod(self.cells), self.chunk_size), SAMPLED_DTYPE)
         try:
-            return self._summarise(u, block[:, : len(u)])
+            # errstate is per thread; `projection.check_finite` reports a non-finite draw, with its cause
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                return self._summarise(u, block[:, : len(u)])
         finally:
             self.free_blocks.put(block)
 
