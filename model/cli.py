@@ -612,18 +612,24 @@ def set_command(
     rationale: Annotated[str | None, typer.Option(
         help="Why: required with --scenario, and for an analyst-judgement source.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="When the figure was known, YYYY-MM-DD (default: the "
-                                                               "source's date).")] = None,
+                                                               "source's date; for analyst judgement, today).")] = None,
     locator: Annotated[str | None, typer.Option(help="Where in the source: page, section or paragraph.")] = None,
+    add_source: Annotated[bool, typer.Option("--add-source", help="Keep the current sources and add this one "
+                                                                  "(default: it replaces them).")] = False,
+    bounds: Annotated[tuple[str, str] | None, typer.Option("--range", metavar="LOW HIGH", help="The new explicit "
+                                                           "90% interval, holding VALUE.")] = None,
 ) -> None:
-    """Change one assumption, or a scenario's override of it, with its new source. The rest of the file stays byte
-    for byte; nothing is written unless the whole project still validates."""
+    """Change one assumption, or a scenario's override of it, with its new source; the previous value, with its
+    sources, goes into the entry's history. The rest of the file stays byte for byte; nothing is written unless the
+    whole project still validates."""
     from model import editing
     from model.outputs import write_atomically
 
     target = editing.find_target(find_project_root(), key, scenario)
     change = editing.make_change(target, value, source=source, excerpt=excerpt, locator=locator,
                                  as_of=editing.parse_date(as_of, "--as-of") if as_of else None,
-                                 confidence=confidence.value if confidence else None, rationale=rationale)
+                                 confidence=confidence.value if confidence else None, rationale=rationale,
+                                 add_source=add_source, bounds=bounds)
     edited = editing.edit(target, change)
     warnings = editing.validated(edited)
     write_atomically(target.path, edited.text)
