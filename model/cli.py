@@ -364,11 +364,14 @@ def assumptions(
     scenario: Annotated[str | None, typer.Option(help="Show the values this scenario uses (with its overrides).")] = None,
     distributions: Annotated[bool, typer.Option(
         "--distributions", help="Show each assumption's distribution and its 5th, 50th and 95th percentiles.")] = False,
+    history: Annotated[str | None, typer.Option(
+        "--history", metavar="KEY", help="Show this assumption's values over time (alpha.capex.plan_total, fx.CNY), "
+                                         "oldest first, with their sources.")] = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
 ) -> None:
     """The assumption register: every figure with its unit, period, confidence, sources and date; or, with
-    --distributions, the distribution each one is drawn from."""
-    from model.register import distribution_table, register, rests_on_judgement
+    --distributions, the distribution each one is drawn from; or, with --history, one figure's vintages."""
+    from model.register import distribution_table, history_table, register, rests_on_judgement
 
     if scenario:
         inputs: Inputs = load_inputs(find_scenario(scenario))
@@ -376,6 +379,15 @@ def assumptions(
     else:
         assumption_set = load_assumption_set(find_project_root() / "assumptions")
         items, sources = list(base_assumptions(assumption_set).values()), assumption_set.sources
+    if history is not None:
+        if distributions:
+            raise UsageError("--history shows one assumption's values over time; it does not combine with "
+                             "--distributions")
+        frame = history_table(items, history)
+        if fmt is TableFormat.table:
+            frame = frame[["vintage", "value", "unit", "confidence", "as_of", "replaced", "sources", "excerpts"]]
+        print_frame(frame, fmt, title=f"{history}: {len(frame)} vintage{'s' * (len(frame) != 1)}, oldest first")
+        return
     if company:
         wanted = {c.lower() for c in company}
         known = {i.company.slug for i in items if i.company} | {i.company.name.lower() for i in items if i.company}
