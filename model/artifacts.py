@@ -14,7 +14,7 @@ from model.projection import (
     interval_headline,
     race_tables,
 )
-from model.register import register, source_table
+from model.register import register, source_table, without_empty_history
 from model.report import render_chart, render_report
 
 # How the report names each sampler of model.uncertainty.
@@ -60,7 +60,7 @@ def run_files(inputs: Inputs, projection: Projection) -> dict[str, str | bytes]:
         headline_caption=caption,
         charts=rendered,
         race=race,
-        register=register(inputs.resolved.values(), inputs.assumptions.sources),
+        register=without_empty_history(register(inputs.resolved.values(), inputs.assumptions.sources)),
         sources=source_table(s for s in inputs.assumptions.sources.values() if s.id in cited),
     )
     return files

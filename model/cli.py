@@ -414,11 +414,14 @@ def assumptions(
     scenario: Annotated[str | None, typer.Option(help="Show the values this scenario uses (with its overrides).")] = None,
     distributions: Annotated[bool, typer.Option(
         "--distributions", help="Show each assumption's distribution and its 5th, 50th and 95th percentiles.")] = False,
+    history: Annotated[str | None, typer.Option(
+        "--history", metavar="KEY", help="Show this assumption's values over time (alpha.capex.plan_total, fx.CNY), "
+                                         "oldest first, with their sources.")] = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
 ) -> None:
     """The assumption register: every figure with its unit, period, confidence, sources and date; or, with
-    --distributions, the distribution each one is drawn from."""
-    from model.register import distribution_table, register, rests_on_judgement
+    --distributions, the distribution each one is drawn from; or, with --history, one figure's vintages."""
+    from model.register import distribution_table, history_table, register, rests_on_judgement
 
     if scenario:
         inputs: Inputs = load_inputs(find_scenario(scenario))
@@ -426,6 +429,15 @@ def assumptions(
     else:
         assumption_set = load_assumption_set(find_project_root() / "assumptions")
         items, sources = list(base_assumptions(assumption_set).values()), assumption_set.sources
+    if history is not None:
+        if distributions:
+            raise UsageError("--history shows one assumption's values over time; it does not combine with "
+                             "--distributions")
+        frame = history_table(items, history)
+        if fmt is TableFormat.table:
+            frame = frame[["vintage", "value", "unit", "confidence", "as_of", "replaced", "sources", "excerpts"]]
+        print_frame(frame, fmt, title=f"{history}: {len(frame)} vintage{'s' * (len(frame) != 1)}, oldest first")
+        return
     if company:
         wanted = {c.lower() for c in company}
         known = {i.company.slug for i in items if i.company} | {i.company.name.lower() for i in items if i.company}
@@ -668,18 +680,24 @@ def set_command(
     rationale: Annotated[str | None, typer.Option(
         help="Why: required with --scenario, and for an analyst-judgement source.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="When the figure was known, YYYY-MM-DD (default: the "
-                                                               "source's date).")] = None,
+                                                               "source's date; for analyst judgement, today).")] = None,
     locator: Annotated[str | None, typer.Option(help="Where in the source: page, section or paragraph.")] = None,
+    add_source: Annotated[bool, typer.Option("--add-source", help="Keep the current sources and add this one "
+                                                                  "(default: it replaces them).")] = False,
+    bounds: Annotated[tuple[str, str] | None, typer.Option("--range", metavar="LOW HIGH", help="The new explicit "
+                                                           "90% interval, holding VALUE.")] = None,
 ) -> None:
-    """Change one assumption, or a scenario's override of it, with its new source. The rest of the file stays byte
-    for byte; nothing is written unless the whole project still validates."""
+    """Change one assumption, or a scenario's override of it, with its new source; the previous value, with its
+    sources, goes into the entry's history. The rest of the file stays byte for byte; nothing is written unless the
+    whole project still validates."""
     from model import editing
     from model.outputs import write_atomically
 
     target = editing.find_target(find_project_root(), key, scenario)
     change = editing.make_change(target, value, source=source, excerpt=excerpt, locator=locator,
                                  as_of=editing.parse_date(as_of, "--as-of") if as_of else None,
-                                 confidence=confidence.value if confidence else None, rationale=rationale)
+                                 confidence=confidence.value if confidence else None, rationale=rationale,
+                                 add_source=add_source, bounds=bounds)
     edited = editing.edit(target, change)
     warnings = editing.validated(edited)
     write_atomically(target.path, edited.text)

@@ -28,6 +28,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
 
 from model.audit import validate_and_audit
+from model.catalogue import PARAMETERS
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path
 from model.loading import (
     FX_FILE,
@@ -48,7 +49,9 @@ PROSE_WIDTH = 100
 # (mapping, sequence, offset) indentations tried, most common first, until one reproduces the file exactly.
 INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (4, 6, 4), (4, 4, 0), (2, 3, 1), (3, 5, 2), (3, 3, 0))
 # What `set` may change in an entry; every other field keeps its lines.
-EDITED_FIELDS = ("value", "rationale", "confidence", "as_of", "sources")
+EDITED_FIELDS = ("value", "rationale", "confidence", "range", "as_of", "sources", "history")
+# The fields of an entry that a vintage in its `history:` keeps, in the order the vintage lists them.
+VINTAGE_FIELDS = ("value", "rationale", "confidence", "range", "as_of")
 
 
 # ----------------------------------------------------------------------------------------------- round-trip YAML
@@ -59,6 +62,9 @@ def _yaml(indent: tuple[int, int, int] = INDENTS[0], explicit_start: bool = Fals
     mapping, sequence, offset = indent
     yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
     yaml.explicit_start = explicit_start
+    # one date object may stand for two fields (a judgement's as_of and the day it replaced a value): never an
+    # alias (&id001), which input files may not hold
+    yaml.representer.ignore_aliases = lambda data: True
     return yaml
 
 
@@ -128,6 +134,39 @@ def parse_value(text: str) -> Any:
     if len(set(years)) != len(years):
         raise UsageError(f"VALUE '{text}' gives a year twice")
     return dict(sorted(pairs))
+
+
+def parse_range(low: str, high: str, value: Any, key: str) -> tuple[Any, Any]:
+    """`--range LOW HIGH` as typed: two finite numbers, low <= VALUE <= high, inside the valid interval of KEY
+    (`tencent.capex.growth`, or `fx.CNY`: positive); raises UsageError naming the option."""
+    shown = f"--range {low} {high}"
+    bounds = []
+    for text in (low, high):
+        try:
+            bounds.append(_number(text))
+        except (ValueError, YAMLError):
+            raise UsageError(f"{shown}: '{text}' is not a finite number") from None
+    if bounds[0] > bounds[1]:
+        raise UsageError(f"{shown}: low {describe(bounds[0])} is above high {describe(bounds[1])}")
+    if isinstance(value, dict):
+        raise UsageError(f"{shown}: an explicit range needs a single VALUE; a series moves as one by its confidence")
+    if not bounds[0] <= value <= bounds[1]:
+        raise UsageError(f"{shown} does not hold VALUE {describe(value)}")
+    company, _, parameter = key.partition(".")
+    catalogued = None if company == FX_PREFIX else PARAMETERS.get(parameter)
+    for bound in bounds:
+        if catalogued is not None:
+            reason = catalogued.check(bound)
+        else:
+            reason = None if bound > 0 else f"rate {describe(bound)} must be positive"
+        if reason:
+            raise UsageError(f"{shown}: {reason} for {key}")
+    return bounds[0], bounds[1]
+
+
+def today() -> dt.date:
+    """The date an analyst-judgement change is known on, and a replaced value is replaced on (tests replace it)."""
+    return dt.date.today()
 
 
 def parse_date(text: str, option: str) -> dt.date:
@@ -200,7 +239,8 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
 # --------------------------------------------------------------------------------------------------- the change
 @dataclass(frozen=True)
 class Change:
-    """The new value and its evidence: one citation replaces the entry's sources."""
+    """The new value and its evidence: one citation replaces the entry's sources, or joins them (`add_source`); the
+    value it replaces goes into the entry's history, with that value's evidence, dated `replaced`."""
 
     value: Any  # a number, or {year: number}
     source: Source
@@ -209,6 +249,9 @@ class Change:
     as_of: dt.date
     confidence: str | None
     rationale: str | None  # an override's rationale; also an analyst-judgement citation's
+    add_source: bool = False
+    range: tuple[Any, Any] | None = None  # the new explicit 90% interval; None leaves the entry's as it is
+    replaced: dt.date | None = None
 
     @property
     def judgement(self) -> bool:
@@ -230,10 +273,16 @@ def make_change(
     as_of: dt.date | None = None,
     confidence: str | None = None,
     rationale: str | None = None,
+    add_source: bool = False,
+    bounds: tuple[str, str] | None = None,
+    on: dt.date | None = None,
 ) -> Change:
     """Check the command line's evidence against the registry: the source exists, an override has a rationale,
-    a citation has an excerpt (or, for analyst judgement, a rationale). `as_of` defaults to the source's date."""
+    a citation has an excerpt (or, for analyst judgement, a rationale); `bounds` (--range) hold the value.
+    `as_of` defaults to the source's date, or for analyst judgement to the day of the change, `on` (today)."""
+    on = on or today()
     parsed = parse_value(value)
+    interval = parse_range(*bounds, parsed, target.key) if bounds else None
     registry = read_registry(target.assumptions_dir)
     found = registry.get(source)
     if found is None:
@@ -247,7 +296,9 @@ def make_change(
             raise UsageError(f"'{source}' is analyst judgement: give --rationale (why this figure)")
     elif not excerpt:
         raise UsageError(f"--excerpt is required: the short phrase of '{source}' that states the figure")
-    return Change(parsed, found, excerpt, locator, as_of or found.date, confidence, rationale)
+    # a judgement is the team's as of the day it is made, not as of the date the registry gives its source
+    known = as_of or (on if found.kind == "analyst-judgement" else found.date)
+    return Change(parsed, found, excerpt, locator, known, confidence, rationale, add_source, interval, on)
 
 
 # ------------------------------------------------------------------------------------------------------ the edit
@@ -270,9 +321,13 @@ class Edited:
 
     @property
     def summary(self) -> str:
-        what = "new override; source" if self.created else "source"
+        if self.created:
+            what = f"new override; source {self.change.source.id}"
+        else:
+            added = " added" if self.change.add_source else ""
+            what = f"source {self.change.source.id}{added}; the previous value is kept in history"
         return (f"{display_path(self.target.path)}:{self.line}: {self.target.loc[1]}: {describe(self.old)} -> "
-                f"{describe(self.change.value)} ({what} {self.change.source.id})")
+                f"{describe(self.change.value)} ({what})")
 
 
 def _prose(text: str) -> str:
@@ -289,6 +344,65 @@ def _prose(text: str) -> str:
         offset += 1
     folded.fold_pos = positions
     return folded
+
+
+def _plain(node: Any) -> Any:
+    """A copy of a loaded node without its comments (which stay on their lines in the file), keeping its style:
+    quotes, folds, number digits, flow or block."""
+    if isinstance(node, CommentedMap):
+        copied = CommentedMap((key, _plain(value)) for key, value in node.items())
+    elif isinstance(node, CommentedSeq):
+        copied = CommentedSeq(_plain(value) for value in node)
+    else:
+        return copy.copy(node)
+    if node.fa.flow_style():
+        copied.fa.set_flow_style()
+    else:
+        copied.fa.set_block_style()
+    return copied
+
+
+def _vintage(entry: CommentedMap, as_of: Any, replaced: dt.date | None) -> CommentedMap:
+    """The entry's value as it stands, with its evidence, for its `history:`."""
+    vintage = CommentedMap()
+    for name in VINTAGE_FIELDS:
+        if name == "as_of":
+            vintage["as_of"] = as_of
+            if replaced is not None:
+                vintage["replaced"] = replaced
+        elif name in entry:
+            vintage[name] = _plain(entry[name])
+    vintage["sources"] = _plain(entry.get("sources"))
+    return vintage
+
+
+def _effective_as_of(target: Target, entry: CommentedMap) -> Any:
+    """An entry's as_of; for an override without one, what loading takes: its sources' latest date, else the
+    assumption's as_of."""
+    if "as_of" in entry:
+        return entry["as_of"]
+    registry = read_registry(target.assumptions_dir)
+    refs = [c.get("ref") for c in entry.get("sources") or () if isinstance(c, dict)]
+    dates = [registry[ref].date for ref in refs if ref in registry]
+    if dates:
+        return max(dates)
+    assumption_file = _yaml().load(target.assumption_path.read_text(encoding="utf-8"))
+    return assumption_file[target.assumption_loc[0]][target.assumption_loc[1]].get("as_of")
+
+
+def _insert_before(entry: CommentedMap, name: str, value: Any, following: tuple[str, ...]) -> None:
+    """Set `name` in `entry`, a new field going before the first of `following` the entry has (else at its end)."""
+    if name not in entry:
+        keys = list(entry)
+        at = next((keys.index(k) for k in following if k in keys), len(keys))
+        entry.insert(at, name, value)
+    entry[name] = value
+
+
+def _range_node(bounds: tuple[Any, Any]) -> CommentedSeq:
+    node = CommentedSeq(bounds)
+    node.fa.set_flow_style()
+    return node
 
 
 def _citation(change: Change) -> CommentedSeq:
@@ -346,6 +460,8 @@ def edit(target: Target, change: Change) -> Edited:
         entry["value"] = _value_node(change.value, None)
         entry["rationale"] = _prose(change.rationale or "")
         entry["confidence"] = change.confidence or overridden.get("confidence")
+        if change.range is not None:
+            entry["range"] = _range_node(change.range)
         entry["as_of"] = change.as_of
         entry["sources"] = _citation(change)
         container.fa.set_block_style()
@@ -353,16 +469,25 @@ def edit(target: Target, change: Change) -> Edited:
         old, created = overridden.get("value"), True
     else:
         old, created = entry.get("value"), False
+        vintage = _vintage(entry, _effective_as_of(target, entry), change.replaced)
         entry["value"] = _value_node(change.value, old)
         if target.is_override:
             entry["rationale"] = _prose(change.rationale or "")
         if change.confidence:
             entry["confidence"] = change.confidence
-        if "as_of" not in entry:
-            keys = list(entry)
-            entry.insert(keys.index("sources") if "sources" in keys else len(keys), "as_of", change.as_of)
-        entry["as_of"] = change.as_of
-        entry["sources"] = _citation(change)
+        if change.range is not None:
+            _insert_before(entry, "range", _range_node(change.range), ("as_of", "sources"))
+        _insert_before(entry, "as_of", change.as_of, ("sources",))
+        cited = _citation(change)
+        if change.add_source:
+            cited = CommentedSeq([*_plain(entry.get("sources") or CommentedSeq()), *cited])
+        entry["sources"] = cited
+        history = entry.get("history")
+        if not isinstance(history, CommentedSeq):
+            history = CommentedSeq()
+        history = CommentedSeq([*_plain(history), vintage])  # oldest first
+        history.fa.set_block_style()
+        entry["history"] = history
     dumped = _dump(yaml, document)
     new_doc = _yaml().load(dumped)
     if not flow:

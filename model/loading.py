@@ -44,6 +44,7 @@ from model.schema import (
     Source,
     SourcesFile,
     SLUG,
+    Vintage,
     parse_period,
     parse_unit,
 )
@@ -427,7 +428,7 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
 
 
 def check_assumption(
-    assumption: Assumption | Override,
+    assumption: Assumption | Override | Vintage,
     key: str,
     located: Located,
     loc: tuple[Any, ...],
@@ -480,10 +481,32 @@ def check_assumption(
         if parsed_period.quarter and parameter.role != "flow":
             yield located.problem((*loc, "period"), f"only a flow can be given for a quarter; {key} cannot")
     yield from check_citations(assumption, located, loc, registry)
+    yield from check_history(assumption, key, located, loc, registry, currencies, unit=unit, period=period)
+
+
+def check_history(
+    assumption: Assumption | Override | Vintage,
+    key: str,
+    located: Located,
+    loc: tuple[Any, ...],
+    registry: dict[str, Source],
+    currencies: set[str],
+    *,
+    unit: str,
+    period: str,
+) -> Iterator[Problem]:
+    """Each earlier value must be one the key could take, resting on registered sources, as the current one; only
+    errors, since a warning about a replaced value asks for nothing to be done."""
+    for index, vintage in enumerate(getattr(assumption, "history", ())):
+        where = (*loc, "history", index)
+        # (non-finite values never get here: the schema's number type refuses them)
+        yield from (problem for problem in check_assumption(vintage, key, located, where, registry, currencies,
+                                                            unit=unit, period=period)
+                    if problem.severity == "error")
 
 
 def check_citations(
-    assumption: Assumption | Override, located: Located, loc: tuple[Any, ...], registry: dict[str, Source]
+    assumption: Assumption | Override | Vintage, located: Located, loc: tuple[Any, ...], registry: dict[str, Source]
 ) -> Iterator[Problem]:
     cited = []
     for index, citation in enumerate(assumption.sources):
@@ -686,6 +709,7 @@ def _apply(entry: OverrideEntry, original: ResolvedAssumption, registry: dict[st
         as_of=override.as_of or max(dates, default=original.assumption.as_of),
         sources=override.sources,
         notes=override.notes,
+        history=override.history,
     )
     line = line_of(entry.located.node, ("overrides", entry.key))
     return ResolvedAssumption(original.key, original.company, original.parameter, assumption, entry.located.file,

@@ -7,13 +7,18 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from model.loading import ResolvedAssumption, cites_judgement
-from model.schema import Source
+from model.errors import UsageError
+from model.loading import ResolvedAssumption, cites_judgement, suggest
+from model.schema import Source, SourceRef, Vintage
 from model.uncertainty import DEFAULT_WIDTHS, distribution
 
 REGISTER_COLUMNS = [
     "key", "company", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources", "excerpts",
-    "overridden_by", "notes",
+    "overridden_by", "notes", "history",
+]
+HISTORY_COLUMNS = [
+    "vintage", "value", "unit", "period", "confidence", "range", "as_of", "replaced", "sources", "excerpts",
+    "rationale",
 ]
 
 
@@ -23,13 +28,26 @@ def format_value(value: float | dict[int, float]) -> str:
     return f"{value:g}"
 
 
+def _evidence(citations: Iterable[SourceRef]) -> str:
+    return " | ".join(c.excerpt or f"judgement: {c.rationale}" for c in citations)
+
+
+def _earlier(vintage: Vintage) -> str:
+    """An earlier value in one line: the value, its confidence, when it was known and replaced, and its sources."""
+    replaced = f", replaced {vintage.replaced.isoformat()}" if vintage.replaced else ""
+    unit = f" {vintage.unit}" if vintage.unit else ""
+    refs = ", ".join(c.ref for c in vintage.sources)
+    return f"{format_value(vintage.value)}{unit} ({vintage.confidence}, as of {vintage.as_of.isoformat()}{replaced}; {refs})"
+
+
 def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) -> pd.DataFrame:
-    """One row per assumption, with where it comes from; an override's rationale leads its notes."""
+    """One row per assumption, with where it comes from; an override's rationale leads its notes; `history` lists
+    the earlier values, oldest first."""
     rows = []
     for item in items:
         a = item.assumption
         cited = [sources[c.ref] for c in a.sources if c.ref in sources]
-        evidence = [c.excerpt or f"judgement: {c.rationale}" for c in a.sources]
+        evidence = _evidence(a.sources)
         notes = " ".join(part.strip() for part in (item.rationale, a.notes) if part)
         rows.append({
             "key": item.key,
@@ -41,11 +59,45 @@ def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) ->
             "source_kinds": ", ".join(dict.fromkeys(s.kind for s in cited)),
             "as_of": a.as_of.isoformat(),
             "sources": ", ".join(c.ref for c in a.sources),
-            "excerpts": " | ".join(evidence),
+            "excerpts": evidence,
             "overridden_by": item.overridden_by or "",
             "notes": notes,
+            "history": "; ".join(_earlier(v) for v in a.history),
         })
     return pd.DataFrame(rows, columns=REGISTER_COLUMNS)
+
+
+def without_empty_history(frame: pd.DataFrame) -> pd.DataFrame:
+    """The register without its history column when no assumption has an earlier value (a report shows every
+    column, and an empty one tells the reader nothing)."""
+    return frame.drop(columns=["history"]) if not frame["history"].astype(bool).any() else frame
+
+
+def history_table(items: Iterable[ResolvedAssumption], key: str) -> pd.DataFrame:
+    """One row per vintage of the assumption `key` (`alpha.capex.plan_total`, `fx.CNY`): its earlier values,
+    oldest first, then the current one; raises UsageError naming the valid keys."""
+    found = {item.key: item for item in items}
+    item = found.get(key)
+    if item is None:
+        raise UsageError(f"--history: no assumption '{key}'; {suggest(key, found)}")
+    current = item.assumption
+    rows = []
+    for index, vintage in enumerate([*current.history, current], start=1):
+        is_current = vintage is current
+        rows.append({
+            "vintage": "current" if is_current else str(index),
+            "value": format_value(vintage.value),
+            "unit": vintage.unit or current.unit,
+            "period": vintage.period or current.period,
+            "confidence": vintage.confidence,
+            "range": f"[{vintage.range[0]:g}, {vintage.range[1]:g}]" if vintage.range else "",
+            "as_of": vintage.as_of.isoformat(),
+            "replaced": "" if is_current or vintage.replaced is None else vintage.replaced.isoformat(),
+            "sources": ", ".join(c.ref for c in vintage.sources),
+            "excerpts": _evidence(vintage.sources),
+            "rationale": (item.rationale or "") if is_current else (vintage.rationale or ""),
+        })
+    return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
 DISTRIBUTION_COLUMNS = ["key", "company", "value", "unit", "confidence", "distribution", "p5", "p50", "p95"]

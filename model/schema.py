@@ -341,6 +341,34 @@ class SourceRef(Strict):
     """Why this figure; required when citing analyst judgement."""
 
 
+class Vintage(Strict):
+    """An earlier value of an assumption or override, with the evidence it rested on then; the model never uses it."""
+
+    value: Value
+    """The value then: a number, or a per-year series."""
+    unit: UnitText | None = None
+    """The unit then, when it differed from the current one."""
+    period: PeriodText | None = None
+    """The period then, when it differed from the current one."""
+    confidence: Confidence
+    range: Range | None = None
+    """The explicit 90% interval then, if it had one."""
+    as_of: dt.date
+    """When that value was known."""
+    replaced: dt.date | None = None
+    """When a later value replaced it."""
+    sources: list[SourceRef] = Field(min_length=1)
+    """The citations that value rested on."""
+    rationale: NonEmpty | None = None
+    """An override's rationale then."""
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _value_within_range(self) -> Vintage:
+        _check_value_in_range(self.value, self.range)
+        return self
+
+
 class Assumption(Strict):
     """One sourced figure."""
 
@@ -360,6 +388,8 @@ class Assumption(Strict):
     """At least one citation: {ref, excerpt, locator?} (analyst judgement: {ref, rationale})."""
     notes: str | None = None
     """Caveats: fiscal year, conflicts between sources and which one the value uses."""
+    history: list[Vintage] = Field(default_factory=list)
+    """The assumption's earlier values (vintages), oldest first, each with its sources; `scenario set` adds them."""
 
     @model_validator(mode="after")
     def _value_within_range(self) -> Assumption:
@@ -409,6 +439,8 @@ class Override(Strict):
     sources: list[SourceRef] = Field(min_length=1)
     """At least one citation: {ref, excerpt, locator?} (analyst judgement: {ref, rationale})."""
     notes: str | None = None
+    history: list[Vintage] = Field(default_factory=list)
+    """The override's earlier values (vintages), oldest first, each with its sources and rationale."""
 
     @model_validator(mode="after")
     def _value_within_range(self) -> Override:

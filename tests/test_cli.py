@@ -223,7 +223,8 @@ def test_assumptions_as_csv_filtered_by_company_and_confidence(small):
     result = invoke("assumptions", "--company", "Alpha", "--confidence", "high", "--format", "csv")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "key,company,value,unit,period,confidence,source_kinds,as_of,sources,excerpts,overridden_by,notes"
+    assert lines[0] == ("key,company,value,unit,period,confidence,source_kinds,as_of,sources,excerpts,overridden_by,"
+                        "notes,history")
     assert [line.split(",")[0] for line in lines[1:]] == ["alpha.capex.plan_total", "alpha.cloud.revenue_base"]
 
 

@@ -23,6 +23,16 @@ SHIPPED = sorted([*(REPO / "assumptions").glob("*.yaml"), *(REPO / "scenarios").
                   *SMALL.rglob("*.yaml")])
 
 
+TODAY = dt.date(2026, 6, 1)
+KEPT = "the previous value is kept in history"
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`set` dates analyst judgement and replaced values by today; these tests run on one day."""
+    monkeypatch.setattr(editing, "today", lambda: TODAY)
+
+
 def invoke(*args: str):
     return runner.invoke(app, list(args))
 
@@ -95,12 +105,21 @@ def test_set_changes_only_the_value_confidence_as_of_and_sources_of_a_file_with_
                     "RMB 35 billion over two years", "--locator", "p. 4", "--confidence", "medium",
                     "--as-of", "2025-04-02")
     assert result.exit_code == 0, result.output
-    assert result.stdout == "assumptions/alpha.yaml:5: capex.plan_total: 30 -> 35 (source alpha-filing)\n"
+    assert result.stdout == f"assumptions/alpha.yaml:5: capex.plan_total: 30 -> 35 (source alpha-filing; {KEPT})\n"
+    # the comment after the sources stays on its line, after the new history
     expected = (before
                 .replace("    value: 30   # the plan, in total\n", "    value: 35   # the plan, in total\n")
                 .replace("    confidence: high\n    as_of: 2025-03-01\n", "    confidence: medium\n    as_of: 2025-04-02\n", 1)
                 .replace('        excerpt: "RMB 30 billion over two years"\n',
-                         '        excerpt: "RMB 35 billion over two years"\n        locator: p. 4\n'))
+                         '        excerpt: "RMB 35 billion over two years"\n        locator: p. 4\n'
+                         "    history:\n"
+                         "      - value: 30\n"
+                         "        confidence: high\n"
+                         "        as_of: 2025-03-01\n"
+                         "        replaced: 2026-06-01\n"
+                         "        sources:\n"
+                         "          - ref: alpha-filing\n"
+                         '            excerpt: "RMB 30 billion over two years"\n'))
     assert small.path("assumptions/alpha.yaml").read_text() == expected
 
 
@@ -116,9 +135,10 @@ def test_a_series_value_keeps_the_file_style_of_series(small):
     result = invoke("set", "beta.capex.growth", "2025:0.4,2027:0.2", "--source", "beta-press", "--excerpt", "40% more")
     assert result.exit_code == 0, result.output
     assert result.stdout == ("assumptions/beta.yaml:16: capex.growth: 2025: 0.5, 2027: 0.1 -> 2025: 0.4, 2027: 0.2 "
-                             "(source beta-press)\n")
+                             f"(source beta-press; {KEPT})\n")
     text = small.path("assumptions/beta.yaml").read_text()
     assert "    value: {2025: 0.4, 2027: 0.2}\n" in text  # the file writes series in flow style
+    assert "      - value: {2025: 0.5, 2027: 0.1}\n" in text  # and so does the history it keeps
     result = invoke("set", "alpha.ai_chips.growth", "{2025: 0.5, 2026: 0.3}", "--source", "analyst-judgement",
                     "--rationale", "budgets grow more slowly after the first year")
     assert result.exit_code == 0, result.output
@@ -165,7 +185,7 @@ def test_an_override_is_created_then_edited(small):
                     "--excerpt", "30% more", "--rationale", "the press puts it lower", "--confidence", "low")
     assert result.exit_code == 0, result.output
     assert result.stdout == ("scenarios/base.yaml:7: beta.capex.growth: 2025: 0.4, 2026: 0.2 -> 0.3 "
-                             "(source beta-press)\n")
+                             f"(source beta-press; {KEPT})\n")
     assert small.path("scenarios/base.yaml").read_text().endswith(
         "overrides:\n"
         "  beta.capex.growth:\n"
@@ -176,6 +196,17 @@ def test_an_override_is_created_then_edited(small):
         "    sources:\n"
         "      - ref: beta-press\n"
         '        excerpt: "30% more"\n'
+        "    history:\n"
+        "      - value:\n"
+        "          2025: 0.4\n"
+        "          2026: 0.2\n"
+        "        rationale: a rumour of faster growth\n"
+        "        confidence: medium\n"
+        "        as_of: 2025-04-01\n"
+        "        replaced: 2026-06-01\n"
+        "        sources:\n"
+        "          - ref: rumour\n"
+        '            excerpt: "growth of 40%"\n'
     )
     resolved = load_inputs(small.path("scenarios/base.yaml")).resolved["beta.capex.growth"]
     assert (resolved.assumption.value, resolved.overridden_by, resolved.rationale) == (0.3, "base",
@@ -191,7 +222,11 @@ def test_an_existing_override_gains_as_of_before_its_sources(small):
         "    value: 60\n    rationale: the later report doubles the plan\n    confidence: low\n    sources:\n"
         "      - ref: later-news\n        excerpt: \"RMB 60 billion\"\n",
         "    value: 70\n    rationale: the later report says 70\n    confidence: low\n    as_of: 2026-01-15\n"
-        "    sources:\n      - ref: later-news\n        excerpt: \"RMB 70 billion\"\n")
+        "    sources:\n      - ref: later-news\n        excerpt: \"RMB 70 billion\"\n"
+        # the override had no as_of: its vintage takes what loading took, its source's date
+        "    history:\n      - value: 60\n        rationale: the later report doubles the plan\n"
+        "        confidence: low\n        as_of: 2026-01-15\n        replaced: 2026-06-01\n"
+        "        sources:\n          - ref: later-news\n            excerpt: \"RMB 60 billion\"\n")
 
 
 def test_an_override_needs_a_rationale(small):
@@ -308,7 +343,11 @@ def test_a_file_ruamel_would_reformat_keeps_its_other_lines(small):
     result = invoke("set", "alpha.capex.plan_total", "35", "--source", "alpha-filing", "--excerpt", "RMB 35 billion")
     assert result.exit_code == 0, result.output
     assert small.path("assumptions/alpha.yaml").read_text() == before.replace(
-        "    value: 30\n", "    value: 35\n").replace('"RMB 30 billion over two years"', '"RMB 35 billion"')
+        "    value: 30\n", "    value: 35\n").replace(
+        '        excerpt: "RMB 30 billion over two years"\n',
+        '        excerpt: "RMB 35 billion"\n    history:\n      - value: 30\n        confidence: high\n'
+        '        as_of: 2025-03-01\n        replaced: 2026-06-01\n        sources:\n          - ref: alpha-filing\n'
+        '            excerpt: "RMB 30 billion over two years"\n')
 
 
 def test_a_file_with_windows_line_ends_keeps_them(small):
@@ -350,11 +389,17 @@ def test_every_entry_can_be_set_leaving_every_other_line(root, tmp_path):
         value = 0.5 if index % 2 else {2025: 0.25, 2027: 0.5}
         source = judgement if index % 3 == 0 else other
         change = editing.Change(value, source, "a short phrase", "para 1" if index % 2 else None,
-                                dt.date(2025, 1, 2), None, "why, at some length " * 8 if scenario else "why")
+                                dt.date(2025, 1, 2), None, "why, at some length " * 8 if scenario else "why",
+                                replaced=dt.date(2025, 1, 3))
         edited = editing.edit(target, change)
         assert kept(old_text, field_lines(old_text, entry)) == kept(edited.text, field_lines(edited.text, entry)), key
         expected = copy.deepcopy(safe_load(old_text))
         fields = expected[target.loc[0]][target.loc[1]]
+        vintage = {name: fields[name] for name in ("value", "rationale", "confidence", "range") if name in fields}
+        # an override without as_of was as of its sources' latest date
+        vintage["as_of"] = fields.get("as_of") or max(registry[c["ref"]].date for c in fields["sources"])
+        vintage |= {"replaced": dt.date(2025, 1, 3), "sources": fields["sources"]}
+        fields["history"] = [*fields.get("history", []), vintage]
         citation = {"ref": source.id, "excerpt": "a short phrase"}
         if index % 2:
             citation["locator"] = "para 1"
@@ -377,7 +422,7 @@ def test_a_new_override_in_a_shipped_scenario_follows_the_others(shipped):
              "    value: 6\n"
              "    rationale: lives lengthen as export controls keep supply scarce\n"
              "    confidence: low\n"
-             "    as_of: 2025-05-31\n"
+             "    as_of: 2026-06-01\n"  # analyst judgement is dated the day it is made
              "    sources:\n"
              "      - ref: analyst-judgement\n"
              "        rationale: lives lengthen as export controls keep supply scarce\n")

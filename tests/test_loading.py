@@ -140,7 +140,7 @@ def test_unknown_fields_are_errors_with_the_valid_ones(small):
     assert problems_of(small) == [
         "assumptions/alpha.yaml:5: capex.plan_total.confidence: required field is missing",
         "assumptions/alpha.yaml:9: capex.plan_total.confidance: unknown field; did you mean 'confidence'? valid "
-        "fields: value, unit, period, confidence, range, as_of, sources, notes",
+        "fields: value, unit, period, confidence, range, as_of, sources, notes, history",
     ]
 
 
