@@ -200,8 +200,18 @@ def run(
     sampler: Annotated[Sampler, typer.Option(help=SAMPLER_HELP)] = Sampler.sobol,
 ) -> None:
     """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, manifest)."""
-    from model.artifacts import run_files
     from model.outputs import destination, write_run
+
+    path = find_scenario(scenario)
+    started = time.perf_counter()
+    inputs = load_inputs(path, assumptions)
+    check_draws(draws, inputs)
+    root = path.resolve().parent.parent
+    target = destination(out_dir or root / "outputs" / inputs.scenario.name, root=root, inputs=inputs.files,
+                         named=out_dir is not None)
+    # Only checked inputs and a writable target are worth the charting and statistics libraries' import time: a
+    # bad file is refused about as fast as `scenario --help` answers.
+    from model.artifacts import run_files
     from model.projection import (
         convergence_report,
         convergence_warnings,
@@ -212,13 +222,6 @@ def run(
     )
     from model.projection import run as project
 
-    path = find_scenario(scenario)
-    started = time.perf_counter()
-    inputs = load_inputs(path, assumptions)
-    check_draws(draws, inputs)
-    root = path.resolve().parent.parent
-    target = destination(out_dir or root / "outputs" / inputs.scenario.name, root=root, inputs=inputs.files,
-                         named=out_dir is not None)
     print_warnings(inputs.warnings)
     with ProgressBar(f"{draws:,} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)

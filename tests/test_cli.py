@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 
+from conftest import REPO
 from typer.testing import CliRunner
 
 from model.cli import app
@@ -293,3 +295,21 @@ def test_a_scenario_folder_without_assumptions_beside_it(small, tmp_path):
     result = invoke("run", str(alone / "base.yaml"))
     assert result.exit_code == 2
     assert result.stderr.startswith("error: assumptions folder not found:")
+
+
+# ---------------------------------------------------------------------------------------------------- fast refusal
+def test_a_bad_file_is_refused_before_the_charting_and_statistics_libraries_load(small):
+    """`scenario run` checks the inputs first: a typo costs the loading of the files, not altair, vl-convert,
+    pandas or scipy (which take most of a run's start-up)."""
+    import subprocess
+    import sys
+
+    small.edit("assumptions/alpha.yaml", "confidence: high", "confidence: hihg")
+    probe = ("import sys\nfrom model.cli import main\nsys.argv = ['scenario', 'run', 'base']\n"
+             "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
+             "heavy = sorted(m for m in ('altair', 'vl_convert', 'pandas', 'scipy.stats') if m in sys.modules)\n"
+             "print(code, heavy)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False,
+                          cwd=small.root, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout.strip().splitlines()[-1] == "1 []", done.stdout + done.stderr
+    assert "capex.plan_total.confidence: 'hihg' is not one of" in done.stderr
