@@ -39,8 +39,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # one problem per line, never folded
+# Plain consoles: file names, keys, excerpts and table cells are printed verbatim, so `file:100:` never becomes an
+# emoji and `[bold]` in a message is text, not markup.
+out = Console(highlight=False, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, markup=False, emoji=False, soft_wrap=True)  # one problem a line
 if not out.is_terminal:  # piped or captured: rich would assume 80 columns and fold every key
     out.width = 200
 

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 
+import pytest
 from conftest import REPO
 from typer.testing import CliRunner
 
@@ -313,3 +314,18 @@ def test_a_bad_file_is_refused_before_the_charting_and_statistics_libraries_load
                           cwd=small.root, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.stdout.strip().splitlines()[-1] == "1 []", done.stdout + done.stderr
     assert "capex.plan_total.confidence: 'hihg' is not one of" in done.stderr
+
+
+# ------------------------------------------------------------------------------------------------ verbatim messages
+@pytest.mark.parametrize("line", [100, 1234])
+def test_problems_are_printed_verbatim_with_no_emoji_or_markup(small, line):
+    """rich would print `file:100:` as an emoji and eat `[bold]`: every message comes out as written."""
+    text = small.path("assumptions/alpha.yaml").read_text()
+    padding = "#\n" * (line - 9)  # confidence: is on line 9 of the fixture's file
+    small.write("assumptions/alpha.yaml", padding + text.replace(
+        "    confidence: high\n", "    '[bold]x:smile:': 1\n", 1))
+    for command in (["validate"], ["run", "base"]):
+        result = invoke(*command)
+        assert result.exit_code == 1
+        assert (f"assumptions/alpha.yaml:{line}: capex.plan_total.[bold]x:smile:: unknown field; valid fields: "
+                in result.stderr), result.stderr
