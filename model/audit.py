@@ -458,7 +458,11 @@ class _Audit:
         """Read each text sources.yaml names; one that is missing or not UTF-8 is an error at its `file` line."""
         sources_file = self.assumption_set.directory / SOURCES_FILE
         located = Located(sources_file, read_yaml(sources_file))
-        for index, source in enumerate(self.assumption_set.sources.values()):
+        entries = located.node.get("sources") if isinstance(located.node, dict) else None
+        # each source's place in the file's list (an entry that did not load is not in the registry)
+        places = {entry.get("id"): i for i, entry in enumerate(entries or ()) if isinstance(entry, dict)}
+        for source in self.assumption_set.sources.values():
+            index = places.get(source.id)
             if source.file is None or source.file in self.texts:
                 continue
             path = sources_dir / source.file

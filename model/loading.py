@@ -319,6 +319,43 @@ def parse_file(path: Path, model: type[M]) -> tuple[M, Located]:
         raise InputError(problems) from None
 
 
+# The lists and mappings of entries in input files: one bad entry is dropped alone, so the file's other entries are
+# still checked and what refers to them is not reported as missing.
+ENTRY_CONTAINERS = ("assumptions", "rates", "sources", "overrides", "correlations")
+
+
+def parse_entries(path: Path, model: type[M]) -> tuple[M | None, Located, dict[str, set[Any]], list[Problem]]:
+    """Read `path` and validate it as `model`, entry by entry: (the model, its node, the dropped entries by container
+    (mapping keys or list positions), the problems). A file whose own fields are wrong gives no model; a file whose
+    only errors are inside entries gives the model of the valid entries. Raise InputError when it cannot be read."""
+    node = read_yaml(path)
+    located = Located(path, node)
+    if not isinstance(node, dict):
+        raise InputError([located.problem((), f"expected a mapping of fields ({', '.join(model.model_fields)})")])
+    data = dict(node)
+    try:
+        return model.model_validate(data), located, {}, []
+    except ValidationError as error:
+        errors = error.errors(include_url=False)
+    problems = [located.problem(tuple(e["loc"]), _message(e, model)) for e in errors]
+    dropped: dict[str, set[Any]] = {}
+    for error in errors:
+        loc = error["loc"]
+        if len(loc) >= 2 and loc[0] in ENTRY_CONTAINERS and isinstance(data.get(loc[0]), (dict, list)):
+            dropped.setdefault(str(loc[0]), set()).add(loc[1])
+        else:  # a field of the file itself: nothing of it is used
+            return None, located, dropped, problems
+    kept = dict(data)
+    for container, keys in dropped.items():
+        entries = data[container]
+        kept[container] = ({k: v for k, v in entries.items() if k not in keys} if isinstance(entries, dict)
+                           else [v for i, v in enumerate(entries) if i not in keys])
+    try:
+        return model.model_validate(kept), located, dropped, problems
+    except ValidationError:  # (every entry of a container that needs one was dropped)
+        return None, located, dropped, problems
+
+
 def suggest(word: str, choices: Iterable[str]) -> str:
     choices = sorted(choices)
     close = difflib.get_close_matches(word, choices, n=1)
@@ -345,6 +382,19 @@ class Problems:
                 self.add(problem)
             return None
 
+    def parse_entries(self, path: Path, model: type[M]) -> tuple[M | None, Located, dict[str, set[Any]]]:
+        """`parse_entries` with its problems collected here; a file that cannot be read gives no model and a
+        located of no node."""
+        try:
+            parsed, located, dropped, problems = parse_entries(path, model)
+        except InputError as error:
+            for problem in error.problems:
+                self.add(problem)
+            return None, Located(path, None), {}
+        for problem in problems:
+            self.add(problem)
+        return parsed, located, dropped
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "error"]
@@ -368,6 +418,45 @@ class Company:
     located: Located
 
 
+class _Everything(frozenset):
+    """A set that holds every name: what stands for all of a file's entries when the file did not load."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+EVERYTHING: frozenset[str] = _Everything()
+
+
+@dataclass(frozen=True)
+class Unloaded:
+    """What did not load; its errors are reported where it is written, so nothing that refers to it is reported
+    again (an override of it, a correlation naming it, a citation of it, a currency it would define)."""
+
+    sources: frozenset[str] = frozenset()  # source ids, or EVERYTHING when sources.yaml did not load
+    currencies: frozenset[str] = frozenset()  # currencies of fx.yaml, or EVERYTHING when it did not load
+    keys: frozenset[str] = frozenset()  # "alpha.capex.plan_total"
+    companies: frozenset[str] = frozenset()  # slugs of company files that did not load at all
+
+    def covers(self, key: str) -> bool:
+        prefix, _, rest = key.partition(".")
+        if prefix == FX_PREFIX:
+            return rest in self.currencies
+        return key in self.keys or prefix in self.companies
+
+    def incomplete(self, company: Company) -> bool:
+        return any(key.partition(".")[0] == company.slug for key in self.keys)
+
+
+class Registry(dict[str, Source]):
+    """The source registry by id; `unloaded` holds the ids of entries that did not load (citing them is not
+    reported as citing an unknown source)."""
+
+    def __init__(self, sources: Iterable[Source] = (), unloaded: frozenset[str] = frozenset()):
+        super().__init__((s.id, s) for s in sources)
+        self.unloaded = unloaded
+
+
 @dataclass(frozen=True)
 class AssumptionSet:
     """Everything under assumptions/: the source registry, the companies (in name order) and exchange rates."""
@@ -379,10 +468,37 @@ class AssumptionSet:
     rates: dict[str, Assumption]
     fx: Located
     files: tuple[Path, ...]
+    unloaded: Unloaded = Unloaded()
 
     @property
-    def currencies(self) -> set[str]:
-        return {self.base_currency, *self.rates}
+    def currencies(self) -> frozenset[str]:
+        """The currencies with a rate, and those of rates that did not load (every one, when fx.yaml did not)."""
+        if isinstance(self.unloaded.currencies, _Everything):
+            return EVERYTHING
+        return frozenset({self.base_currency, *self.rates, *self.unloaded.currencies})
+
+
+def _valid_entries(node: Any, container: str, model: type[M]) -> Iterator[tuple[str, M]]:
+    """The entries of a mapping `container` in `node` that validate as `model` (the others' errors are reported
+    by the file's own validation)."""
+    entries = node.get(container) if isinstance(node, dict) else None
+    for key, entry in (entries.items() if isinstance(entries, dict) else ()):
+        try:
+            yield str(key), model.model_validate(dict(entry) if isinstance(entry, dict) else entry)
+        except ValidationError:
+            continue
+
+
+def _dropped_ids(node: Any, positions: Iterable[Any]) -> frozenset[str]:
+    """The `id` of each dropped entry of sources.yaml's list, where it has one."""
+    entries = node.get("sources") if isinstance(node, dict) else None
+    ids = set()
+    for position in positions:
+        if isinstance(entries, list) and isinstance(position, int) and 0 <= position < len(entries):
+            entry = entries[position]
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                ids.add(entry["id"])
+    return frozenset(ids)
 
 
 def company_files(directory: Path) -> list[Path]:
@@ -393,27 +509,44 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
     """Load and check every file of an assumptions folder; problems go to `problems`."""
     if not directory.is_dir():
         raise UsageError(f"assumptions folder not found: {display_path(directory)}")
-    parsed_sources = problems.parse(directory / SOURCES_FILE, SourcesFile)
-    parsed_fx = problems.parse(directory / FX_FILE, FxFile)
-    parsed_companies = [problems.parse(path, CompanyFile) for path in company_files(directory)]
-    if not parsed_companies:
+    sources_file, sources_located, dropped_sources = problems.parse_entries(directory / SOURCES_FILE, SourcesFile)
+    fx, fx_located, dropped_rates = problems.parse_entries(directory / FX_FILE, FxFile)
+    paths = company_files(directory)
+    if not paths:
         problems.add(Problem(display_path(directory), None, "", "no company files (<company>.yaml) found"))
-    if parsed_sources is None or parsed_fx is None:
-        return None
-    registry = {s.id: s for s in parsed_sources[0].sources}
-    fx, fx_located = parsed_fx
-    currencies = {fx.base_currency, *fx.rates}
-    for currency, rate in fx.rates.items():
-        for problem in check_assumption(rate, f"{FX_PREFIX}.{currency}", fx_located, ("rates", currency), registry, currencies):
+    if sources_file is None:
+        registry = Registry(unloaded=EVERYTHING)
+    else:
+        registry = Registry(sources_file.sources, _dropped_ids(sources_located.node, dropped_sources.get("sources", ())))
+    if fx is None:
+        base_currency, rates, unloaded_currencies = "", {}, EVERYTHING
+    else:
+        base_currency, rates = fx.base_currency, dict(fx.rates)
+        unloaded_currencies = frozenset(str(c) for c in dropped_rates.get("rates", ()))
+    currencies = EVERYTHING if fx is None else frozenset({base_currency, *rates, *unloaded_currencies})
+    for currency, rate in rates.items():
+        for problem in check_assumption(rate, f"{FX_PREFIX}.{currency}", fx_located, ("rates", currency), registry,
+                                        currencies):
             problems.add(problem)
     companies = []
-    for parsed in parsed_companies:
-        if parsed is None:
+    unloaded_keys: set[str] = set()
+    unloaded_companies: set[str] = set()
+    for path in paths:
+        company_file, located, dropped = problems.parse_entries(path, CompanyFile)
+        if company_file is None:
+            unloaded_companies.add(path.stem)
+            slug = located.node.get("company") if isinstance(located.node, dict) else None
+            if isinstance(slug, str):
+                unloaded_companies.add(slug)
+            # the file's own fields are wrong; its entries still get their range, unit and source checks
+            for key, assumption in _valid_entries(located.node, "assumptions", Assumption):
+                for problem in check_assumption(assumption, key, located, ("assumptions", key), registry, currencies):
+                    problems.add(problem)
             continue
-        company_file, located = parsed
         if company_file.company != located.file.stem:
             problems.add(located.problem(("company",), f"'{company_file.company}' must equal the file name "
                                                        f"'{located.file.stem}'"))
+        unloaded_keys |= {f"{company_file.company}.{key}" for key in dropped.get("assumptions", ())}
         for key, assumption in company_file.assumptions.items():
             for problem in check_assumption(assumption, key, located, ("assumptions", key), registry, currencies):
                 problems.add(problem)
@@ -424,7 +557,8 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
         if names.count(company.name) > 1:
             problems.add(company.located.problem(("name",), f"display name '{company.name}' is used twice"))
     files = (directory / SOURCES_FILE, directory / FX_FILE, *(c.located.file for c in companies))
-    return AssumptionSet(directory, registry, tuple(companies), fx.base_currency, dict(fx.rates), fx_located, files)
+    unloaded = Unloaded(registry.unloaded, unloaded_currencies, frozenset(unloaded_keys), frozenset(unloaded_companies))
+    return AssumptionSet(directory, registry, tuple(companies), base_currency, rates, fx_located, files, unloaded)
 
 
 def check_assumption(
@@ -513,7 +647,9 @@ def check_citations(
         where = (*loc, "sources", index)
         source = registry.get(citation.ref)
         if source is None:
-            yield located.problem((*where, "ref"), f"unknown source '{citation.ref}'; {suggest(citation.ref, registry)}")
+            if not (isinstance(registry, Registry) and citation.ref in registry.unloaded):  # (reported at its entry)
+                yield located.problem((*where, "ref"),
+                                      f"unknown source '{citation.ref}'; {suggest(citation.ref, registry)}")
             continue
         cited.append(source)
         if source.kind == "analyst-judgement":
@@ -580,6 +716,7 @@ def scenario_names(directory: Path) -> list[str]:
 def load_scenario(path: Path, problems: Problems) -> Scenario | None:
     """Load a scenario and its `extends` chain; problems (cycles, unknown parents, missing settings) collected."""
     chain: list[tuple[ScenarioFile, Located]] = []
+    places: dict[Path, list[int]] = {}
     seen: list[Path] = []
     current = path
     while True:
@@ -588,10 +725,13 @@ def load_scenario(path: Path, problems: Problems) -> Scenario | None:
             problems.add(chain[-1][1].problem(("extends",), f"extends makes a cycle: {names}"))
             return None
         seen.append(current.resolve())
-        parsed = problems.parse(current, ScenarioFile)
-        if parsed is None:
+        scenario_file, located, dropped = problems.parse_entries(current, ScenarioFile)  # (a bad entry drops alone)
+        if scenario_file is None:
             return None
-        scenario_file, located = parsed
+        parsed = scenario_file, located
+        # the place of each kept correlation in the file's list, for its line
+        places[current.resolve()] = [i for i in range(len(scenario_file.correlations) + len(dropped.get(
+            "correlations", ()))) if i not in dropped.get("correlations", ())]
         if scenario_file.name != current.stem:
             problems.add(located.problem(("name",), f"'{scenario_file.name}' must equal the file name "
                                                     f"'{current.stem}'"))
@@ -624,7 +764,7 @@ def load_scenario(path: Path, problems: Problems) -> Scenario | None:
     for scenario_file, located in reversed(chain):  # the child's override of a key wins
         for key, override in scenario_file.overrides.items():
             overrides[key] = OverrideEntry(key, override, scenario_file.name, located)
-        for index, correlation in enumerate(scenario_file.correlations):
+        for index, correlation in zip(places[located.file.resolve()], scenario_file.correlations, strict=True):
             entry = CorrelationEntry(correlation.keys, correlation.rank, correlation.rationale, located, index)
             correlations[frozenset(correlation.keys)] = entry
     first, located = chain[0]
@@ -723,6 +863,8 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
     for key, entry in scenario.overrides.items():
         loc = ("overrides", key)
         original = resolved.get(key)
+        if original is None and assumption_set.unloaded.covers(key):
+            continue  # the assumption did not load: its file's error says why
         if original is None:
             prefix = key.partition(".")[0]
             if prefix != FX_PREFIX and prefix not in companies:
@@ -745,8 +887,10 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
             ("reporting_currency",),
             f"no exchange rate for {scenario.reporting_currency}; known: {', '.join(sorted(assumption_set.currencies))}",
         ))
-    check_correlations(scenario, resolved, problems)
+    check_correlations(scenario, resolved, problems, assumption_set.unloaded)
     for company in assumption_set.companies:
+        if assumption_set.unloaded.incomplete(company):
+            continue  # what it lacks may be the assumption that did not load
         keys = {r.parameter: r for r in resolved.values() if r.company is company}
         for message in missing_parameters(keys, scenario.horizon):
             problems.add(company.located.problem(("assumptions",), f"{message} (scenario {scenario.name}, "
@@ -762,14 +906,16 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
     return Inputs(scenario, assumption_set, resolved, warnings)
 
 
-def check_correlations(scenario: Scenario, resolved: dict[str, ResolvedAssumption], problems: Problems) -> None:
+def check_correlations(scenario: Scenario, resolved: dict[str, ResolvedAssumption], problems: Problems,
+                       unloaded: Unloaded = Unloaded()) -> None:
     """Each correlation names existing assumptions; pairs that cannot hold together are repaired, with a warning."""
     valid = []
     for entry in scenario.correlation_entries:
         loc = ("correlations", entry.index, "keys")
         unknown = [key for key in entry.keys if key not in resolved]
         for key in unknown:
-            problems.add(entry.located.problem(loc, f"no such assumption '{key}'; {suggest(key, resolved)}"))
+            if not unloaded.covers(key):  # (an assumption that did not load is reported in its file)
+                problems.add(entry.located.problem(loc, f"no such assumption '{key}'; {suggest(key, resolved)}"))
         if not unknown:
             valid.append(entry)
     if not valid:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO, Project
 
 from model.errors import InputError, UsageError
 from model.loading import find_scenario, load_inputs, validate_project
@@ -304,3 +306,77 @@ def test_a_bare_name_resolves_in_scenarios(small):
 def test_an_unknown_scenario_lists_the_known_ones(small):
     with pytest.raises(UsageError, match="unknown scenario 'hgih'; did you mean 'high'\\? valid: base, high"):
         find_scenario("hgih")
+
+
+# -------------------------------------------------------------------------------------- every problem once, no cascade
+def test_a_typo_in_one_field_of_the_shipped_project_is_one_error(tmp_path):
+    """A company file with one bad field still loads its other assumptions, so the scenarios that override or
+    correlate them get no false 'unknown company' errors."""
+    for folder in ("assumptions", "scenarios"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    company = tmp_path / "assumptions" / "alibaba.yaml"
+    text = company.read_text()
+    line = text[:text.index("    confidence: high")].count("\n") + 1
+    company.write_text(text.replace("    confidence: high", "    confidence: hihg", 1))
+    errors = [p for p in all_problems(Project(tmp_path)) if ": warning: " not in p]
+    assert errors == [f"{company}:{line}: capex.plan_total.confidence: 'hihg' is not one of 'high', 'medium' or "
+                      "'low'"]
+
+
+def test_a_bad_entry_does_not_hide_the_other_entries_checks(small):
+    small.edit("assumptions/alpha.yaml", "confidence: high", "confidence: hihg")  # capex.plan_total, line 9
+    small.edit("assumptions/alpha.yaml", "ref: alpha-filing\n        excerpt: \"8 billion", "ref: alpha-filin\n        excerpt: \"8 billion")
+    assert all_problems(small) == [
+        "assumptions/alpha.yaml:9: capex.plan_total.confidence: 'hihg' is not one of 'high', 'medium' or 'low'",
+        "assumptions/alpha.yaml:33: ai_chips.budget_base.sources[0].ref: unknown source 'alpha-filin'; did you mean "
+        "'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
+    ]
+
+
+def test_a_company_file_with_a_bad_own_field_still_has_its_entries_checked(small):
+    """name: is missing, so alpha cannot be projected; its entries' interval and source errors are still found, and
+    the scenario overriding alpha.capex.plan_total is not told that alpha is unknown."""
+    small.edit("assumptions/alpha.yaml", "name: Alpha\n", "")
+    small.edit("assumptions/alpha.yaml", "ref: alpha-filing\n        excerpt: \"8 billion", "ref: alpha-filin\n        excerpt: \"8 billion")
+    assert all_problems(small) == [
+        "assumptions/alpha.yaml:2: name: required field is missing",
+        "assumptions/alpha.yaml:32: ai_chips.budget_base.sources[0].ref: unknown source 'alpha-filin'; did you mean "
+        "'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
+    ]
+
+
+def test_a_bad_source_entry_is_reported_once_not_at_every_citation(small):
+    small.edit("assumptions/sources.yaml", "    date: 2025-03-01\n    kind: filing", "    date: 2025-03-01\n    kind: filling")
+    found = all_problems(small)
+    assert found == ["assumptions/sources.yaml:7: sources[0].kind: 'filling' is not one of 'filing', "
+                     "'company-statement', 'press', 'analyst', 'unconfirmed' or 'analyst-judgement'"]
+
+
+def test_a_sources_file_that_does_not_load_hides_no_other_file_and_adds_no_false_errors(small):
+    small.write("assumptions/sources.yaml", "sources: [\n")
+    found = all_problems(small)
+    assert len(found) == 1 and found[0].startswith("assumptions/sources.yaml:2: invalid YAML:"), found
+
+
+def test_a_bad_exchange_rate_gives_no_false_currency_errors(small):
+    small.edit("assumptions/fx.yaml", "value: 8.0", "value: eight")
+    assert all_problems(small) == [
+        "assumptions/fx.yaml:4: CNY.value: value must be a number, not str 'eight'",
+    ]
+
+
+def test_a_bad_correlation_drops_alone_and_the_next_keeps_its_line(small):
+    small.write("scenarios/base.yaml", small.path("scenarios/base.yaml").read_text() + (
+        "correlations:\n"
+        "  - keys: [alpha.cloud.growth, beta.cloud.growth]\n"
+        "    rank: 2\n"
+        "    rationale: too strong\n"
+        "  - keys: [alpha.cloud.growth, beta.cloud.grwth]\n"
+        "    rank: 0.5\n"
+        "    rationale: a typo in a key\n"
+    ))
+    found = all_problems(small)
+    assert found[0] == "scenarios/base.yaml:8: correlations[0].rank: rank 2 lies outside [-1, 1]"
+    assert found[1].startswith("scenarios/base.yaml:10: correlations[1].keys: no such assumption 'beta.cloud.grwth'; "
+                               "did you mean 'beta.cloud.growth'?")
+    assert len(found) == 2, found
