@@ -50,6 +50,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from model.actuals import actuals_files, read_actuals
 from model.errors import InputError, Problem, UsageError, display_path
 from model.loading import (
     FX_PREFIX,
@@ -385,6 +386,7 @@ class AuditReport:
     excerpts_in_texts: int = 0
     texts: int = 0
     excerpts_without_text: int = 0
+    actuals_files: int = 0  # checked by `validate_and_audit`
 
     def texts_summary(self) -> str:
         return (f"source texts: {self.excerpts_in_texts} excerpt{'s' * (self.excerpts_in_texts != 1)} checked in "
@@ -586,9 +588,21 @@ def audit_project(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path
 
 def validate_and_audit(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path],
                        settings: AuditSettings | None = None) -> tuple[list[Problem], AuditReport]:
-    """What `scenario validate` finds, in one loading of the files: the loader's rules and the source audit's
-    problems together (each once), and the audit's report (for its counts of source texts)."""
+    """What `scenario validate` finds, in one loading of the files: the loader's rules, the actuals files of each
+    assumptions folder (assumptions/actuals/*.yaml) and the source audit's problems together (each once), and the
+    audit's report (for its counts of source texts and actuals files)."""
     audit = ProjectAudit(settings)
-    problems = validate_project(scenario_paths, assumption_dirs, visit=audit.visit)
-    report = audit.report()
-    return problems + [p for p in report.problems if p not in problems], report
+    actuals = Problems()
+    read: list[Path] = []
+
+    def visit(assumption_set: AssumptionSet, scenario: Scenario | None) -> None:
+        audit.visit(assumption_set, scenario)
+        if scenario is None:  # a folder, seen once
+            for path in actuals_files(assumption_set.directory):
+                read_actuals(path, assumption_set, actuals)
+                read.append(path)
+
+    problems = validate_project(scenario_paths, assumption_dirs, visit=visit)
+    report = replace(audit.report(), actuals_files=len(read))
+    found = problems + [p for p in actuals.items if p not in problems]
+    return found + [p for p in report.problems if p not in found], report

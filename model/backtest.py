@@ -9,107 +9,29 @@ months, as for assumptions): the model projects calendar years, and a quarter of
 from __future__ import annotations
 
 import datetime as dt
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, PlainValidator, model_validator
 
-from model.catalogue import MAX_MONEY
+from model.actuals import read_actuals
 from model.engine import BILLION, METRICS, THOUSAND
 from model.errors import Problem
 from model.loading import (
-    FX_FILE,
     FX_PREFIX,
     Company,
     Inputs,
-    Located,
     Problems,
-    check_citations,
-    suggest,
 )
-from model.schema import (
-    Confidence,
-    Date,
-    NonEmpty,
-    PeriodText,
-    Slug,
-    SourceRef,
-    Strict,
-    UnitText,
-    finite_number,
-    parse_period,
-    parse_unit,
-)
+from model.schema import Actual, parse_period, parse_unit
 
-# The metrics a company reports and the model projects year by year, with the kind of unit a reported figure
-# takes; shares, ranks, cumulative sums and intensities are the model's own constructs, never reported as such.
-REPORTED_METRICS: dict[str, str] = {
-    "capex": "money",
-    "ai_chip_spend": "money",
-    "cloud_revenue": "money",
-    "ai_revenue": "money",
-    "accelerator_unit_price": "money",
-    "accelerators_bought": "count",
-    "accelerators_installed": "count",
-}
 # The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.
 DISPLAY_SCALES: dict[str, float] = {"{cur} bn": BILLION, "{cur}": 1.0, "thousand units": THOUSAND}
-# Where an assumptions folder keeps its reported figures: a subfolder, so that the loader (which reads
-# assumptions/*.yaml as company files) never takes it for a company.
-ACTUALS_FILE = Path("actuals") / "reported.yaml"
-BASES = ("outturn", "plan", "estimate")
-Basis = Literal["outturn", "plan", "estimate"]
 TABLE_COLUMNS = ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported", "actual",
                  "projected", "error", "error_pct", "published", "out_of_sample", "sources"]
 INTERVAL_COLUMNS = ["p5", "p95", "within_90"]
-
-
-# A count of accelerators bought or installed: a trillion is far above every chip ever made.
-MAX_COUNT = 1e12
-
-
-def _positive(value: object) -> float:
-    number = finite_number(value, "value")
-    if number <= 0:
-        raise ValueError(f"a reported figure must be positive, not {number:g}")
-    return number
-
-
-PositiveNumber = Annotated[float, PlainValidator(_positive, json_schema_input_type=float)]
-
-
-class Actual(Strict):
-    """One reported figure: a company's metric in one year, as a source stated it."""
-
-    company: Slug
-    metric: NonEmpty
-    value: PositiveNumber
-    unit: UnitText
-    period: PeriodText
-    basis: Basis  # outturn: the period's reported result; plan: a budget or plan for it; estimate: an analyst's
-    confidence: Confidence
-    as_of: Date  # when the figure was published
-    sources: list[SourceRef] = Field(min_length=1)
-    notes: str | None = None
-
-    @model_validator(mode="after")
-    def _plausible(self) -> Actual:
-        unit = parse_unit(self.unit)
-        # compared in the unit's own scale, so that 1e308 CNY bn cannot overflow on the way
-        upper = MAX_MONEY / unit.scale if unit.kind == "money" else MAX_COUNT if unit.kind == "count" else math.inf
-        if self.value > upper:
-            raise ValueError(f"value {self.value:g} {self.unit} is above {upper:g} {self.unit}, the largest "
-                             "plausible figure")
-        return self
-
-
-class ActualsFile(Strict):
-    actuals: list[Actual] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -135,72 +57,20 @@ def load_actuals(path: Path, inputs: Inputs) -> tuple[list[ReportedFigure], list
     compare, sources in its registry. Returns the figures within the scenario's horizon and the warnings (figures
     outside the horizon are left out with one); raises InputError listing every error as file:line: key: message."""
     problems = Problems()
-    parsed = problems.parse(path, ActualsFile)
+    checked, located = read_actuals(path, inputs.assumptions, problems)
     problems.check()
-    assert parsed is not None, "parsing failed without an error"
-    actuals_file, located = parsed
     figures = []
-    for index, actual in enumerate(actuals_file.actuals):
-        found = list(check_actual(actual, ("actuals", index), located, inputs))
-        for problem in found:
-            problems.add(problem)
-        if not any(p.severity == "error" for p in found):
-            figure = reported_figure(actual, inputs)
-            first, last = inputs.scenario.horizon
-            if first <= figure.year <= last:
-                figures.append(figure)
-            else:
-                problems.add(located.problem(
-                    ("actuals", index, "period"),
-                    f"{figure.year} lies outside the horizon {first}-{last} of scenario '{inputs.scenario.name}'; "
-                    "not compared", "warning"))
-    problems.check()
-    return figures, problems.warnings
-
-
-def check_actual(actual: Actual, loc: tuple[Any, ...], located: Located, inputs: Inputs) -> Iterator[Problem]:
-    """The rules for one reported figure that need the scenario's companies, exchange rates and source registry."""
-    companies = {c.slug: c for c in inputs.companies}
-    if actual.company not in companies:
-        yield located.problem((*loc, "company"), f"unknown company '{actual.company}'; {suggest(actual.company, companies)}")
-    if actual.metric not in REPORTED_METRICS:
-        derived = " is the model's own construct, not a reported figure" if actual.metric in METRICS else ""
-        yield located.problem((*loc, "metric"), f"unknown metric '{actual.metric}'{derived}; "
-                                                f"{suggest(actual.metric, REPORTED_METRICS)}")
-    else:
-        unit, kind = parse_unit(actual.unit), REPORTED_METRICS[actual.metric]
-        if kind == "count" and unit.kind != "count":
-            yield located.problem((*loc, "unit"), f"{actual.metric} is counted in units: its unit is 'count', "
-                                                  f"not '{actual.unit}'")
-        elif kind == "money" and unit.kind != "money":
-            yield located.problem((*loc, "unit"), f"{actual.metric} needs a money unit such as 'CNY bn', "
-                                                  f"not '{actual.unit}'")
-        elif unit.kind == "money" and unit.currency not in inputs.assumptions.currencies:
-            known = ", ".join(sorted(inputs.assumptions.currencies))
-            yield located.problem((*loc, "unit"), f"currency {unit.currency} has no exchange rate in {FX_FILE} "
-                                                  f"(known: {known})")
-    period = parse_period(actual.period)
-    if period.quarter:
-        yield located.problem((*loc, "period"), f"'{actual.period}' is a quarter; only annual figures (2025, "
-                                                "FY2026) are compared, since the model projects whole years")
-    elif period.is_range:
-        yield located.problem((*loc, "period"), f"'{actual.period}' spans several years; give one year's figure")
-    registry = inputs.assumptions.sources
-    yield from check_citations(actual, located, loc, registry)  # type: ignore[arg-type]  # same fields it reads
-    cited = []
-    for index, citation in enumerate(actual.sources):
-        source = registry.get(citation.ref)
-        if source is None:
-            continue
-        if source.kind == "analyst-judgement":
-            yield located.problem((*loc, "sources", index, "ref"),
-                                  "a reported figure cites what reported it; analyst-judgement is not a report")
+    first, last = inputs.scenario.horizon
+    for index, actual in checked:
+        figure = reported_figure(actual, inputs)
+        if first <= figure.year <= last:
+            figures.append(figure)
         else:
-            cited.append(source)
-    if cited and actual.as_of < min(s.date for s in cited):
-        earliest = min(cited, key=lambda s: s.date)
-        yield located.problem((*loc, "as_of"), f"{actual.as_of} is before its earliest source '{earliest.id}' "
-                                               f"({earliest.date}) was published", "warning")
+            problems.add(located.problem(
+                ("actuals", index, "period"),
+                f"{figure.year} lies outside the horizon {first}-{last} of scenario '{inputs.scenario.name}'; "
+                "not compared", "warning"))
+    return figures, problems.warnings
 
 
 def to_reporting(inputs: Inputs, currency: str, year: int) -> float:
@@ -244,10 +114,6 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
 def _plain(value: float) -> str:
     """A number as written, with thousands separators: 160, 2.5, 1,250, 250,000 (never 2.5e+05)."""
     return f"{int(value):,}" if value.is_integer() else f"{value:,}"
-
-
-def default_actuals(assumptions_dir: Path) -> Path:
-    return assumptions_dir / ACTUALS_FILE
 
 
 # ------------------------------------------------------------------------------------------------ the backtest

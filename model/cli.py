@@ -281,7 +281,8 @@ def sensitivity(
     """Which assumptions decide an output: a tornado (each assumption at its 5th and 95th percentile) or Sobol'
     indices with research priorities; prints the tables and writes CSV, charts and a manifest."""
     from model import sensitivity as analysis
-    from model.charts import sobol as sobol_chart, tornado as tornado_chart
+    from model.charts import sobol as sobol_chart
+    from model.charts import tornado as tornado_chart
     from model.outputs import destination, to_csv, write_run
     from model.report import readable_number, render_chart
     from model.resources import check_samples
@@ -341,7 +342,11 @@ def sensitivity(
 
 # --------------------------------------------------------------------------------------------------------- validate
 def _split_paths(paths: list[Path], root: Path) -> tuple[list[Path], list[Path]]:
-    """Scenario files and assumption folders among `paths` (folders holding sources.yaml are assumptions)."""
+    """Scenario files and assumption folders among `paths`: folders holding sources.yaml are assumptions, and an
+    actuals file or folder (assumptions/actuals/) stands for the assumptions folder above it, whose actuals are
+    all checked."""
+    from model.actuals import ACTUALS_FOLDER
+
     if not paths:
         return sorted((root / "scenarios").glob("*.yaml")), [root / "assumptions"]
     scenarios, folders = [], []
@@ -349,7 +354,9 @@ def _split_paths(paths: list[Path], root: Path) -> tuple[list[Path], list[Path]]
         if not path.exists():
             raise UsageError(f"{path}: no such file or folder")
         folder = path if path.is_dir() else path.parent
-        if (folder / "sources.yaml").is_file():
+        if folder.name == ACTUALS_FOLDER and (folder.parent / "sources.yaml").is_file():
+            folders.append(folder.parent)
+        elif (folder / "sources.yaml").is_file():
             folders.append(folder)
         elif path.is_dir():
             scenarios += sorted(path.glob("*.yaml"))
@@ -393,8 +400,11 @@ def validate(
         err.print(str(problem), markup=False)
     errors = sum(p.severity == "error" for p in problems)
     warnings = len(problems) - errors
+    folders = list(dict.fromkeys(f.resolve() for f in folders))
     checked = f"{len(scenarios)} scenario{'s' * (len(scenarios) != 1)}, {len(folders)} assumption folder" \
               f"{'s' * (len(folders) != 1)}"
+    if audit.actuals_files:
+        checked += f", {audit.actuals_files} actuals file{'s' * (audit.actuals_files != 1)}"
     out.print(f"checked {checked}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
               markup=False)
     if sources is not None:
@@ -631,6 +641,7 @@ def backtest(
     for its company, metric and year, in the reporting currency, with the error in percent and whether it was
     published after the scenario's as_of; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
     from model import backtest as testing
+    from model.actuals import default_actuals
     from model.charts import backtest_chart
     from model.loading import assumptions_for
     from model.outputs import destination, to_csv, write_run
@@ -641,7 +652,7 @@ def backtest(
     inputs = load_inputs(path, assumptions)
     check_draws(draws, inputs)
     print_warnings(inputs.warnings)
-    actuals_path = actuals or testing.default_actuals(assumptions or assumptions_for(path))
+    actuals_path = actuals or default_actuals(assumptions or assumptions_for(path))
     if not actuals_path.is_file():
         raise UsageError(f"actuals file not found: {display_path(actuals_path)}; give one with --actuals")
     root = path.resolve().parent.parent

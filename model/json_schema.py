@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from model.actuals import ACTUALS_FOLDER
 from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter
 from model.loading import RESERVED_FILES
 from model.schema import (
@@ -19,6 +20,7 @@ from model.schema import (
     MONEY_UNIT_PATTERN,
     SERIES_SCHEMA,
     SLUG,
+    ActualsFile,
     CompanyFile,
     FxFile,
     ScenarioFile,
@@ -42,6 +44,8 @@ KINDS: dict[str, tuple[type[BaseModel], str, str]] = {
     "sources": (SourcesFile, "Source registry", "assumptions/sources.yaml: every source that assumptions cite."),
     "scenario": (ScenarioFile, "Scenario file",
                  "scenarios/<name>.yaml: a scenario's narrative, settings and the assumptions it overrides."),
+    "actuals": (ActualsFile, "Actuals file",
+                "assumptions/actuals/<name>.yaml: reported figures that `scenario backtest` holds projections against."),
 }
 
 
@@ -53,6 +57,8 @@ def kind_of(path: Path) -> str:
     """Which schema an input file follows, from its place in the project."""
     if path.parent.name == "scenarios":
         return "scenario"
+    if path.parent.name == ACTUALS_FOLDER:
+        return "actuals"
     if path.name in RESERVED_FILES:  # sources.yaml, fx.yaml
         return path.stem
     return "company"

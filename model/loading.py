@@ -36,6 +36,7 @@ from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, MAX_EXCHA
 from model.correlation import gaussian_copula_matrix
 from model.errors import InputError, Problem, UsageError, display_path
 from model.schema import (
+    SLUG,
     Assumption,
     CompanyFile,
     FxFile,
@@ -43,7 +44,6 @@ from model.schema import (
     ScenarioFile,
     Source,
     SourcesFile,
-    SLUG,
     Vintage,
     parse_period,
     parse_unit,
@@ -321,7 +321,7 @@ def parse_file(path: Path, model: type[M]) -> tuple[M, Located]:
 
 # The lists and mappings of entries in input files: one bad entry is dropped alone, so the file's other entries are
 # still checked and what refers to them is not reported as missing.
-ENTRY_CONTAINERS = ("assumptions", "rates", "sources", "overrides", "correlations")
+ENTRY_CONTAINERS = ("assumptions", "rates", "sources", "overrides", "correlations", "actuals")
 
 
 def parse_entries(path: Path, model: type[M]) -> tuple[M | None, Located, dict[str, set[Any]], list[Problem]]:
@@ -354,6 +354,12 @@ def parse_entries(path: Path, model: type[M]) -> tuple[M | None, Located, dict[s
         return model.model_validate(kept), located, dropped, problems
     except ValidationError:  # (every entry of a container that needs one was dropped)
         return None, located, dropped, problems
+
+
+def kept_positions(kept: int, dropped: Iterable[Any]) -> list[int]:
+    """The places in a file's list of the `kept` entries that remain once the `dropped` positions are taken out."""
+    dropped = set(dropped)
+    return [i for i in range(kept + len(dropped)) if i not in dropped]
 
 
 def suggest(word: str, choices: Iterable[str]) -> str:
@@ -730,8 +736,7 @@ def load_scenario(path: Path, problems: Problems) -> Scenario | None:
             return None
         parsed = scenario_file, located
         # the place of each kept correlation in the file's list, for its line
-        places[current.resolve()] = [i for i in range(len(scenario_file.correlations) + len(dropped.get(
-            "correlations", ()))) if i not in dropped.get("correlations", ())]
+        places[current.resolve()] = kept_positions(len(scenario_file.correlations), dropped.get("correlations", ()))
         if scenario_file.name != current.stem:
             problems.add(located.problem(("name",), f"'{scenario_file.name}' must equal the file name "
                                                     f"'{current.stem}'"))

@@ -177,14 +177,24 @@ def _is_input_folder(folder: Path) -> bool:
         parent.name in INPUT_FOLDERS for parent in folder.parents)
 
 
+def _replaceable(folder: Path, held: bool) -> bool:
+    """Whether `folder` is absent, empty or a run folder, read under the parent's lock (taken here unless `held`),
+    so that a concurrent writer's swap is never seen half done."""
+    if not folder.parent.is_dir():
+        return True
+    with contextlib.nullcontext() if held else locked(folder.parent):
+        return not folder.is_dir() or not any(folder.iterdir()) or is_run_folder(folder)
+
+
 def destination(folder: Path, *, root: Path | None = None, inputs: Iterable[Path] = (), named: bool = True,
-                option: str = "--out", replaces: bool = True) -> Path:
+                option: str = "--out", replaces: bool = True, held: bool = False) -> Path:
     """The resolved folder a command may write to, or a UsageError saying why not and what to do.
 
     Refused: a symlink, `/`, a project's root or any folder above it, outputs/ itself, a folder that holds or lies
     inside a folder of input files, a file in the way, and (when `replaces`, as a run folder is replaced whole) an
     existing folder that is neither empty nor a run folder. A folder the user `named` must have an existing
-    parent, so that a typo does not create a tree; the default outputs/<name> may create outputs/.
+    parent, so that a typo does not create a tree; the default outputs/<name> may create outputs/. `held`: the
+    caller holds the parent's lock already.
     """
     shown = f"{option} {folder}" if named else display_path(folder)
     if folder.is_symlink():
@@ -206,7 +216,7 @@ def destination(folder: Path, *, root: Path | None = None, inputs: Iterable[Path
     if not resolved.parent.is_dir() and (named or not resolved.parent.parent.is_dir()):
         raise UsageError(f"{shown}: the folder {resolved.parent} does not exist; create it first, or give a folder "
                          f"whose parent exists")
-    if replaces and resolved.is_dir() and any(resolved.iterdir()) and not is_run_folder(resolved):
+    if replaces and not _replaceable(resolved, held):
         raise UsageError(f"{shown}: refusing to replace {resolved}: it is not a run folder of {TOOL} (it holds files "
                          f"the tool did not make); give an empty or new folder, or outputs/<name>")
     return resolved
@@ -275,7 +285,7 @@ def write_folder(folder: Path, files: Mapping[str, str | bytes], *, command: str
             target.parent.mkdir(exist_ok=True)  # the default outputs/ of a project
         with locked(target.parent):
             # checked again under the lock: another writer may have made or replaced the folder meanwhile
-            destination(target, root=root, inputs=inputs, named=named)
+            destination(target, root=root, inputs=inputs, named=named, held=True)
             _remove_debris(target)
             _swap_in(target, files)
     except OSError as error:

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainValidator, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
+
+from model.catalogue import MAX_MONEY
 
 Confidence = Literal["high", "medium", "low"]
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
@@ -518,3 +528,62 @@ class ScenarioFile(Strict):
     """Keyed <company>.<key> (tencent.capex.growth) or fx.<CCY>."""
     correlations: list[Correlation] = Field(default_factory=list)
     """Rank correlations between assumptions, applied through a Gaussian copula."""
+
+
+# ----------------------------------------------------------------------------------------------- reported figures
+# A count of accelerators bought or installed: a trillion is far above every chip ever made.
+MAX_COUNT = 1e12
+BASES = ("outturn", "plan", "estimate")
+Basis = Literal["outturn", "plan", "estimate"]
+
+
+def _positive(value: object) -> float:
+    number = finite_number(value, "value")
+    if number <= 0:
+        raise ValueError(f"a reported figure must be positive, not {number:g}")
+    return number
+
+
+PositiveNumber = Annotated[float, PlainValidator(_positive, json_schema_input_type=float),
+                           WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
+
+
+class Actual(Strict):
+    """One reported figure: a company's metric in one year, as a source stated it."""
+
+    company: Slug
+    """The company's slug, as its file is named (bytedance)."""
+    metric: NonEmpty
+    """A metric the model projects year by year: capex, ai_chip_spend, cloud_revenue, ai_revenue,
+    accelerator_unit_price, accelerators_bought or accelerators_installed."""
+    value: PositiveNumber
+    """The figure as reported, in `unit`."""
+    unit: UnitText
+    """CCY [k|mn|bn|tn] for money, count for accelerators."""
+    period: PeriodText
+    """The one year it covers: 2025 or FY2026."""
+    basis: Basis
+    """outturn: the period's reported result; plan: a budget or plan for it; estimate: an analyst's estimate."""
+    confidence: Confidence
+    as_of: Date
+    """When the figure was published."""
+    sources: list[SourceRef] = Field(min_length=1)
+    """The reports that state it: {ref, excerpt, locator?}."""
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _plausible(self) -> Actual:
+        unit = parse_unit(self.unit)
+        # compared in the unit's own scale, so that 1e308 CNY bn cannot overflow on the way
+        upper = MAX_MONEY / unit.scale if unit.kind == "money" else MAX_COUNT if unit.kind == "count" else math.inf
+        if self.value > upper:
+            raise ValueError(f"value {self.value:g} {self.unit} is above {upper:g} {self.unit}, the largest "
+                             "plausible figure")
+        return self
+
+
+class ActualsFile(Strict):
+    """assumptions/actuals/<name>.yaml: reported figures that `scenario backtest` holds projections against."""
+
+    actuals: list[Actual] = Field(min_length=1)
+    """One entry per reported figure."""

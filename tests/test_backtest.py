@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from model.backtest import ACTUALS_FILE
+from model.actuals import ACTUALS_FILE
 from model.cli import app
 from model.loading import load_assumption_set
 from tests.conftest import REPO

@@ -4,8 +4,6 @@ and dates outside the window, YAML tags and deep nesting, and files that would l
 from __future__ import annotations
 
 import os
-import time
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -20,7 +20,8 @@ from model.cli import app
 from model.schema import PERIOD_PATTERN, UNIT_PATTERN, parse_period, parse_unit
 
 runner = CliRunner()
-SHIPPED = sorted([*(REPO / "assumptions").glob("*.yaml"), *(REPO / "scenarios").glob("*.yaml")])
+SHIPPED = sorted([*(REPO / "assumptions").glob("*.yaml"), *(REPO / "assumptions" / "actuals").glob("*.yaml"),
+                  *(REPO / "scenarios").glob("*.yaml")])
 FIXTURES = sorted(SMALL.rglob("*.yaml"))
 
 
@@ -55,7 +56,8 @@ def test_the_shipped_schema_files_are_what_the_command_writes(tmp_path):
     result = runner.invoke(app, ["schema", "--out", str(tmp_path / "schemas")])
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "schemas").iterdir())
-    assert written == ["company.schema.json", "fx.schema.json", "scenario.schema.json", "sources.schema.json"]
+    assert written == ["actuals.schema.json", "company.schema.json", "fx.schema.json", "scenario.schema.json",
+                       "sources.schema.json"]
     assert sorted(p.name for p in (REPO / "schemas").iterdir()) == written
     for name in written:
         assert (REPO / "schemas" / name).read_bytes() == (tmp_path / "schemas" / name).read_bytes(), (
@@ -67,10 +69,11 @@ def test_schema_writes_to_the_project_root_and_leaves_other_files(small):
     small.write("schemas/README.txt", "kept")
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("wrote company.schema.json, fx.schema.json, sources.schema.json, scenario.schema.json "
-                             "to schemas/\n")
+    assert result.stdout == ("wrote company.schema.json, fx.schema.json, sources.schema.json, scenario.schema.json, "
+                             "actuals.schema.json to schemas/\n")
     assert sorted(p.name for p in small.path("schemas").iterdir()) == [
-        "README.txt", "company.schema.json", "fx.schema.json", "scenario.schema.json", "sources.schema.json"]
+        "README.txt", "actuals.schema.json", "company.schema.json", "fx.schema.json", "scenario.schema.json",
+        "sources.schema.json"]
 
 
 def test_the_bytes_are_deterministic_and_the_dialect_is_2020_12():
