@@ -55,6 +55,7 @@ from model.loading import (
     FX_PREFIX,
     SOURCES_FILE,
     AssumptionSet,
+    Inputs,
     Located,
     Problems,
     Scenario,
@@ -588,3 +589,18 @@ def validate_and_audit(scenario_paths: Iterable[Path], assumption_dirs: Iterable
     problems = validate_project(scenario_paths, assumption_dirs, visit=audit.visit)
     report = audit.report()
     return problems + [p for p in report.problems if p not in problems], report
+
+
+def audit_inputs(inputs: Inputs) -> tuple[Problem, ...]:
+    """What `scenario validate` (without --sources) would reject in a run's loaded inputs, as warnings: a command
+    goes on, but says its results rest on unaudited evidence. The audit's own warnings are left to validate."""
+    return audit_loaded(inputs.assumptions, [inputs.scenario])
+
+
+def audit_loaded(assumption_set: AssumptionSet, scenarios: Iterable[Scenario]) -> tuple[Problem, ...]:
+    """`audit_inputs` for an assumption set and any of its scenarios, already loaded (each problem once)."""
+    audit = ProjectAudit()
+    audit.visit(assumption_set, None)
+    for scenario in scenarios:
+        audit.visit(assumption_set, scenario)
+    return tuple(replace(p, severity="warning") for p in audit.problems.items if p.severity == "error")
