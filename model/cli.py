@@ -531,7 +531,6 @@ def diff_command(
     inputs = [file for side in (old, new) for file in input_files(side) if file.is_file()]  # not exported copies
     result = reviewing.review(old, new, include_unchanged=show_all)
     problems = reviewing.audit_side(new)
-    print_warnings(problems)
     text = reviewing.review_markdown(result)
     files: dict[str, str | bytes] = {"review.md": text, "review.json": to_json(reviewing.review_json(result))}
     for effect in result.effects:
@@ -543,6 +542,7 @@ def diff_command(
                  if effect.method != "shapley" or effect.structural else None)
         chart = waterfall(reviewing.waterfall_frame(effect, chosen), subtitle=notes)
         files |= render_chart(chart).files(f"waterfall-{effect.scenario}")
+    print_warnings(problems)  # once --figure is known good: a refused command says only why
     target = write_run(target, files, command="diff", scenario=None, chain=[], inputs=dict.fromkeys(inputs),
                        root=home, settings={"base": old.label, "head": new.label}, named=out_dir is not None,
                        problems=problems)

@@ -15,8 +15,8 @@ import pandas as pd
 
 from model.audit import audit_inputs
 from model.errors import InputError, Problem, UsageError, display_path
-from model.outputs import MANIFEST_MAX_BYTES
 from model.loading import find_project_root, find_scenario, load_inputs, scenario_names
+from model.outputs import MANIFEST_MAX_BYTES
 from model.projection import (
     TIDY_COLUMNS,
     format_headline_value,
