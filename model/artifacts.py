@@ -3,7 +3,10 @@ with draws adds the race tables (who leads, who overtakes whom) and their charts
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from model.charts import build_charts, lead_probability, overtake_years
+from model.errors import Problem
 from model.loading import Inputs
 from model.outputs import to_csv
 from model.projection import (
@@ -21,8 +24,9 @@ from model.report import render_chart, render_report
 SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
 
 
-def run_files(inputs: Inputs, projection: Projection) -> dict[str, str | bytes]:
-    """Relative path -> content for everything in a run folder except the manifest."""
+def run_files(inputs: Inputs, projection: Projection, problems: Sequence[Problem] = ()) -> dict[str, str | bytes]:
+    """Relative path -> content for everything in a run folder except the manifest; `problems`, what the source
+    audit rejects in the inputs, make the report's banner."""
     scenario = inputs.scenario
     simulation = projection.simulation
     tidy = projection.tidy()
@@ -62,5 +66,6 @@ def run_files(inputs: Inputs, projection: Projection) -> dict[str, str | bytes]:
         race=race,
         register=without_empty_history(register(inputs.resolved.values(), inputs.assumptions.sources)),
         sources=source_table(s for s in inputs.assumptions.sources.values() if s.id in cited),
+        problems=[str(p) for p in problems],
     )
     return files

@@ -56,6 +56,7 @@ from model.loading import (
     FX_PREFIX,
     SOURCES_FILE,
     AssumptionSet,
+    Inputs,
     Located,
     Problems,
     Scenario,
@@ -606,3 +607,18 @@ def validate_and_audit(scenario_paths: Iterable[Path], assumption_dirs: Iterable
     report = replace(audit.report(), actuals_files=len(read))
     found = problems + [p for p in actuals.items if p not in problems]
     return found + [p for p in report.problems if p not in found], report
+
+
+def audit_inputs(inputs: Inputs) -> tuple[Problem, ...]:
+    """What `scenario validate` (without --sources) would reject in a run's loaded inputs, as warnings: a command
+    goes on, but says its results rest on unaudited evidence. The audit's own warnings are left to validate."""
+    return audit_loaded(inputs.assumptions, [inputs.scenario])
+
+
+def audit_loaded(assumption_set: AssumptionSet, scenarios: Iterable[Scenario]) -> tuple[Problem, ...]:
+    """`audit_inputs` for an assumption set and any of its scenarios, already loaded (each problem once)."""
+    audit = ProjectAudit()
+    audit.visit(assumption_set, None)
+    for scenario in scenarios:
+        audit.visit(assumption_set, scenario)
+    return tuple(replace(p, severity="warning") for p in audit.problems.items if p.severity == "error")

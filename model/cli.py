@@ -135,6 +135,15 @@ def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
         err.print(str(warning), markup=False)
 
 
+def audited(inputs: Inputs) -> tuple[Problem, ...]:
+    """The source audit's findings on a command's inputs, printed as warnings: the command goes on regardless."""
+    from model.audit import audit_inputs
+
+    problems = audit_inputs(inputs)
+    print_warnings(problems)
+    return problems
+
+
 def print_note(text: str, fmt: str = "table") -> None:
     """A line about the result: beside a table on the terminal; on stderr when stdout is data to paste or parse."""
     (out if fmt == "table" else err).print(text, markup=False)
@@ -225,6 +234,7 @@ def run(
     from model.projection import run as project
 
     print_warnings(inputs.warnings)
+    problems = audited(inputs)
     with ProgressBar(f"{draws:,} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
     simulation = projection.simulation
@@ -232,11 +242,11 @@ def run(
         for note in convergence_warnings(projection):
             err.print(f"warning: {note}", markup=False)
     modelled = time.perf_counter()
-    files = run_files(inputs, projection)
+    files = run_files(inputs, projection, problems)
     rendered = time.perf_counter()
     write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
               inputs=inputs.files, root=root, settings=draw_settings(draws, seed, sampler, simulation is not None),
-              named=out_dir is not None)
+              named=out_dir is not None, problems=problems)
     scenario_info = inputs.scenario
     title = (f"{scenario_info.name}: {scenario_info.horizon[0]}-{scenario_info.horizon[1]}, "
              f"{scenario_info.reporting_currency}, as of {scenario_info.as_of}")
@@ -296,6 +306,7 @@ def sensitivity(
     target = destination(out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}", root=root,
                          inputs=inputs.files, named=out_dir is not None)
     print_warnings(inputs.warnings)
+    problems = audited(inputs)
     metric = metric or analysis.OUTPUT_DEFAULT_METRIC
     settings: dict[str, Any] = {"method": method.value, "metric": metric, "year": analysis.output_year(inputs, year),
                                 "companies": company or []}
@@ -327,7 +338,7 @@ def sensitivity(
         widest = max(result.max_interval_width.items(), key=lambda item: item[1], default=None)
     files |= chart.files(method.value)
     write_run(target, files, command="sensitivity", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
-              inputs=inputs.files, root=root, settings=settings, named=out_dir is not None)
+              inputs=inputs.files, root=root, settings=settings, named=out_dir is not None, problems=problems)
     for note in notes:
         err.print(f"warning: {note}", markup=False)
     unit = frame["unit"].iloc[0] if len(frame) else ""
@@ -531,6 +542,7 @@ def diff_command(
     old, new = sides(project, base=base, head=head, folders=folders)
     inputs = [file for side in (old, new) for file in input_files(side) if file.is_file()]  # not exported copies
     result = reviewing.review(old, new, include_unchanged=show_all)
+    problems = reviewing.audit_side(new)
     text = reviewing.review_markdown(result)
     files: dict[str, str | bytes] = {"review.md": text, "review.json": to_json(reviewing.review_json(result))}
     for effect in result.effects:
@@ -542,8 +554,10 @@ def diff_command(
                  if effect.method != "shapley" or effect.structural else None)
         chart = waterfall(reviewing.waterfall_frame(effect, chosen), subtitle=notes)
         files |= render_chart(chart).files(f"waterfall-{effect.scenario}")
+    print_warnings(problems)  # once --figure is known good: a refused command says only why
     target = write_run(target, files, command="diff", scenario=None, chain=[], inputs=dict.fromkeys(inputs),
-                       root=home, settings={"base": old.label, "head": new.label}, named=out_dir is not None)
+                       root=home, settings={"base": old.label, "head": new.label}, named=out_dir is not None,
+                       problems=problems)
     if fmt is ReviewFormat.markdown:
         sys.stdout.write(text)
     elif fmt is ReviewFormat.json:
@@ -600,6 +614,8 @@ def compare(
     target = destination(out_dir or root / "outputs" / name, root=root, inputs=inputs, named=out_dir is not None)
     for side in sides:
         print_warnings(side.warnings)
+    problems = [problem for side in sides for problem in side.problems]
+    print_warnings(problems)
     labels = [side.label for side in sides]
     long = comparing.comparison({side.label: side.frame for side in sides})
     files: dict[str, str | bytes] = {
@@ -611,7 +627,7 @@ def compare(
         files |= render_chart(scenario_overlay(overlay, metric=metric)).files(metric)
     write_run(target, files, command="compare", scenario=name, chain=[name], root=root, inputs=inputs,
               settings={"reference": labels[0], "compared": comparing.described(sides, root)},
-              named=out_dir is not None)
+              named=out_dir is not None, problems=problems)
     if fmt is CompareFormat.json:
         sys.stdout.write(str(files["compare.json"]))
     elif fmt is CompareFormat.csv:
@@ -652,6 +668,7 @@ def backtest(
     inputs = load_inputs(path, assumptions)
     check_draws(draws, inputs)
     print_warnings(inputs.warnings)
+    problems = audited(inputs)
     actuals_path = actuals or default_actuals(assumptions or assumptions_for(path))
     if not actuals_path.is_file():
         raise UsageError(f"actuals file not found: {display_path(actuals_path)}; give one with --actuals")
@@ -672,7 +689,7 @@ def backtest(
     write_run(target, files, command="backtest", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
               inputs=[*inputs.files, actuals_path], root=root,
               settings=draw_settings(draws, seed, sampler, projection.simulation is not None),
-              named=out_dir is not None)
+              named=out_dir is not None, problems=problems)
     scenario_info = inputs.scenario
     title = (f"{scenario_info.name} ({first}-{last}, {scenario_info.reporting_currency}, as of {scenario_info.as_of}) "
              f"against {display_path(actuals_path)}; error = projected - actual")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -12,8 +13,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model.audit import audit_inputs
 from model.errors import InputError, Problem, UsageError, display_path
 from model.loading import find_project_root, find_scenario, load_inputs, scenario_names
+from model.outputs import MANIFEST_MAX_BYTES
 from model.projection import (
     TIDY_COLUMNS,
     format_headline_value,
@@ -40,6 +43,7 @@ class Side:
     frame: pd.DataFrame  # the tidy projection: scenario, company, year, metric, unit, value (...)
     files: tuple[Path, ...]  # what it was made from, for the manifest
     warnings: tuple[Problem, ...] = ()
+    problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in its inputs, as warnings
 
     @property
     def currency(self) -> str:
@@ -100,10 +104,28 @@ def load_side(name: str, assumptions: Path | None = None) -> Side:
     """Run the scenario `name` means (one draw, every assumption at its value), or read the run folder it means."""
     kind, path = locate(name)
     if kind == RUN_FOLDER:
-        return Side(path.name, kind, path, read_run_folder(path), tuple(path / f for f in RUN_FILES))
+        return Side(path.name, kind, path, read_run_folder(path), tuple(path / f for f in RUN_FILES),
+                    problems=unaudited_run(path))
     inputs = load_inputs(path, assumptions)
     frame = run(inputs).tidy()
-    return Side(inputs.scenario.name, kind, path, frame, inputs.files, inputs.warnings)
+    return Side(inputs.scenario.name, kind, path, frame, inputs.files, inputs.warnings, audit_inputs(inputs))
+
+
+def unaudited_run(folder: Path) -> tuple[Problem, ...]:
+    """A warning when a run folder's manifest says its inputs failed validation (nothing for older manifests)."""
+    path = folder / "manifest.json"
+    try:
+        if path.is_symlink() or path.stat().st_size > MANIFEST_MAX_BYTES:
+            return ()
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return ()  # read_run_folder and locate judge the folder; this only reads what its manifest says
+    if not isinstance(data, dict) or data.get("inputs_valid") is not False:
+        return ()
+    count = len(data.get("input_problems") or [])
+    return (Problem(display_path(path), None, "inputs_valid",
+                    f"{display_path(folder)} was made from inputs that fail validation ({count} problem"
+                    f"{'s' * (count != 1)}, listed in its manifest)", "warning"),)
 
 
 def load_sides(names: Sequence[str], assumptions: Path | None = None) -> list[Side]:
@@ -118,8 +140,9 @@ def load_sides(names: Sequence[str], assumptions: Path | None = None) -> list[Si
         for other in sides:
             if other.path.resolve() == side.path.resolve():
                 raise UsageError(f"'{name}' is given twice ({display_path(side.path)})")
-        seen = {warning for other in sides for warning in other.warnings}
-        sides.append(replace(side, warnings=tuple(w for w in side.warnings if w not in seen)))
+        seen = {warning for other in sides for warning in (*other.warnings, *other.problems)}
+        sides.append(replace(side, warnings=tuple(w for w in side.warnings if w not in seen),
+                             problems=tuple(p for p in side.problems if p not in seen)))
     scenarios = {side.label for side in sides if side.kind == SCENARIO}
     sides = [
         replace(side, label=f"{side.label}-run") if side.kind == RUN_FOLDER and side.label in scenarios else side

@@ -13,12 +13,12 @@ import shutil
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from model.errors import ScenarioError, UsageError, display_path
+from model.errors import Problem, ScenarioError, UsageError, display_path
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,10 +73,14 @@ def project_path(path: Path, root: Path) -> str:
 
 
 def manifest(*, scenario: str | None, chain: Iterable[str], files: Iterable[Path], root: Path,
-             settings: Mapping[str, Any], outputs: Iterable[str], command: str = "run") -> dict[str, Any]:
+             settings: Mapping[str, Any], outputs: Iterable[str], command: str = "run",
+             problems: Sequence[Problem] = ()) -> dict[str, Any]:
     """What a run used and made: the tool and command that wrote it (the marker of a run folder), inputs with their
-    sha256, settings (seed, draws...), versions, git commit."""
+    sha256, whether they pass validation's source audit (and what fails it), settings (seed, draws...), versions,
+    git commit."""
     return {
+        "inputs_valid": not problems,
+        "input_problems": [str(p) for p in problems],
         "tool": TOOL,
         "command": command,
         "scenario": scenario,
@@ -255,12 +259,13 @@ def glob_escape(text: str) -> str:
 
 def write_run(folder: Path, files: Mapping[str, str | bytes], *, command: str, scenario: str | None,
               chain: Iterable[str], inputs: Iterable[Path], root: Path, settings: Mapping[str, Any],
-              named: bool = True) -> Path:
+              named: bool = True, problems: Sequence[Problem] = ()) -> Path:
     """Write `files` and their manifest.json (listing itself among the outputs) as the whole of `folder`; `inputs`
-    are the files read, shown relative to `root`, and never replaced (see `destination`). Returns the folder."""
+    are the files read, shown relative to `root`, and never replaced (see `destination`); `problems`, what the
+    source audit rejects in them, go into the manifest. Returns the folder."""
     inputs = list(inputs)
     listed = manifest(scenario=scenario, chain=chain, files=inputs, root=root, settings=settings,
-                      outputs=[*files, MANIFEST], command=command)
+                      outputs=[*files, MANIFEST], command=command, problems=problems)
     return write_folder(folder, {**files, MANIFEST: to_json(listed)}, command=command, root=root, inputs=inputs,
                         named=named)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import numbers
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -19,6 +20,7 @@ import vl_convert as vlc
 PNG_SCALE = 2
 # Render with the Vega-Lite version Altair writes ("v6.4.1" -> "6.4"), not whatever vl-convert bundles as latest.
 VEGA_LITE_VERSION = alt.SCHEMA_VERSION.lstrip("v").rsplit(".", 1)[0]
+UNAUDITED_BANNER = "These results rest on inputs that fail validation"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,9 @@ tr.detail td { color: var(--ink); }
 tr.detail p { margin: 2px 0 6px; max-width: 140ch; }
 tr.detail .label { color: var(--muted); font-weight: 600; margin-right: 6px; }
 .nowrap { white-space: nowrap; }
+.banner { background: #fff1e5; border: 2px solid #bc4c00; border-radius: 6px; padding: 12px 16px; margin-bottom: 16px; }
+.banner strong { color: #953800; font-size: 17px; }
+.banner ul { margin: 6px 0 0; padding-left: 20px; font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, monospace; }
 .num { text-align: right; font-variant-numeric: tabular-nums; }
 td.num { white-space: nowrap; }
 td.url { overflow-wrap: anywhere; min-width: 16em; }
@@ -187,6 +192,7 @@ def render_report(
     sources: pd.DataFrame,
     headline_caption: str = "",
     race: dict[str, pd.DataFrame] | None = None,
+    problems: Sequence[str] = (),
 ) -> str:
     """One self-contained HTML page (inline CSS and SVG, no script, no external resource) for a scenario run.
 
@@ -194,7 +200,8 @@ def render_report(
     label -> value shown under the title (horizon, reporting currency, as_of, inputs...); headline: the key
     table; charts: file stem -> rendering, in display order; register: one row per assumption, every column
     shown; sources: one row per source (a `url` column becomes links); headline_caption: a line under the
-    headline table's title; race: title -> table, shown in a section of their own (a run with draws has them).
+    headline table's title; race: title -> table, shown in a section of their own (a run with draws has them);
+    problems: what the source audit rejects in the inputs, shown in a banner above everything else.
     """
     meta = "\n".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in scenario_meta.items())
     caption = f'<p class="caption">{escape(headline_caption)}</p>\n' if headline_caption else ""
@@ -203,6 +210,11 @@ def render_report(
         tables = "\n".join(f"<h3>{escape(name)}</h3>\n{_table(table)}" for name, table in race.items())
         race_section = f'<section id="race">\n<h2>The race</h2>\n{tables}\n</section>\n'
         race_link = '<a href="#race">The race</a>'
+    banner = ""
+    if problems:
+        lines = "\n".join(f"<li>{escape(problem)}</li>" for problem in problems)
+        banner = (f'<aside class="banner" role="alert">\n<strong>{UNAUDITED_BANNER}</strong>\n'
+                  f'<ul>\n{lines}\n</ul>\n</aside>\n')
     figures = "\n".join(
         f'<figure id="chart-{escape(name)}">\n{chart.svg}\n</figure>'
         for name, chart in charts.items()
@@ -217,7 +229,7 @@ def render_report(
 </head>
 <body>
 <main>
-<header>
+{banner}<header>
 <h1>{escape(title)}</h1>
 {_paragraphs(description)}
 <dl class="meta">

@@ -17,9 +17,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from model.audit import audit_loaded
 from model.catalogue import PARAMETERS
 from model.engine import project
-from model.errors import UsageError
+from model.errors import Problem, UsageError
 from model.loading import FX_PREFIX, AssumptionSet, Inputs, Located, ResolvedAssumption, line_of
 from model.parameters import assumption_values, engine_inputs
 from model.projection import Projection, format_headline_value, headline, run
@@ -35,6 +36,7 @@ STRUCTURE_STEP = "other changes (structure)"
 # Two results closer than this (relative to their size) are the same number: runs of equal inputs agree to the bit,
 # but the vectorised Shapley runs sum floats in another order.
 SAME = 1e-9
+EVIDENCE_UNCHANGED = "value changed, evidence unchanged"
 
 
 # ----------------------------------------------------------------------------------------------------- the sides
@@ -46,6 +48,17 @@ class ProjectInputs:
     assumptions: AssumptionSet
     scenario_files: dict[str, tuple[ScenarioFile, Located]]  # each scenario file as written, by name
     scenarios: dict[str, Inputs]  # each scenario resolved (its `extends` chain and overrides applied), by name
+
+
+def audit_side(side: ProjectInputs) -> tuple[Problem, ...]:
+    """What `scenario validate` would reject in a side's evidence, as warnings (see `audit.audit_inputs`); files of
+    a revision, exported to a folder since removed, are named as git names them (HEAD:assumptions/alpha.yaml)."""
+    problems = audit_loaded(side.assumptions, [inputs.scenario for inputs in side.scenarios.values()])
+    root = side.assumptions.directory.parent
+    if root.exists():
+        return problems
+    return tuple(dataclasses.replace(p, file=f"{side.label}:{p.file.removeprefix(str(root) + '/')}")
+                 if p.file.startswith(str(root) + "/") else p for p in problems)
 
 
 # ------------------------------------------------------------------------------------------- changes to the files
@@ -88,6 +101,7 @@ class Change:
     evidence: tuple[Citation, ...] = ()
     file: str = ""
     line: int | None = None
+    evidence_unchanged: bool = False  # the value moved while its sources and rationale stayed byte for byte
 
     @property
     def value_changed(self) -> bool:
@@ -195,7 +209,14 @@ def _row(key: str, kind: str, old: Assumption | Override | None, new: Assumption
         return None
     shown = new if new is not None else old
     return Change(key, kind, status, old.value if old is not None else None, new.value if new is not None else None,
-                  old_unit, new_unit, fields, _citations(shown.sources), file, line)
+                  old_unit, new_unit, fields, _citations(shown.sources), file, line,
+                  evidence_unchanged=old is not None and new is not None and old.value != new.value
+                  and _evidence(old) == _evidence(new))
+
+
+def _evidence(item: Assumption | Override) -> tuple[object, ...]:
+    """What a value rests on, as written: each citation's ref, excerpt, locator and rationale, and the rationale."""
+    return (tuple((c.ref, c.excerpt, c.locator, c.rationale) for c in item.sources), getattr(item, "rationale", None))
 
 
 def _keyed(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
@@ -726,7 +747,10 @@ def evidence_text(change: Change) -> str:
 
 
 def changes_frame(changes: Iterable[Change], *, evidence: bool = True) -> pd.DataFrame:
-    """The changes as a table: key, status, old, new, change (percent), also changed, and the evidence."""
+    """The changes as a table: key, status, old, new, change (percent), also changed, and the evidence; a `flag`
+    column after `change` when a value changed while its evidence did not."""
+    changes = list(changes)
+    flagged = any(c.evidence_unchanged for c in changes)
     rows = []
     for change in changes:
         edited = change.kind == "description"
@@ -739,12 +763,14 @@ def changes_frame(changes: Iterable[Change], *, evidence: bool = True) -> pd.Dat
             "old": "" if edited else value_text(change.old, change.old_unit),
             "new": "" if edited else value_text(change.new, change.new_unit),
             "change": percent_text(change),
+            **({"flag": EVIDENCE_UNCHANGED if change.evidence_unchanged else ""} if flagged else {}),
             "also changed": "; ".join(fields),
         }
         if evidence:
             row["evidence"] = evidence_text(change)
         rows.append(row)
-    columns = ["key", "status", "old", "new", "change", "also changed", *(["evidence"] if evidence else [])]
+    columns = ["key", "status", "old", "new", "change", *(["flag"] if flagged else []), "also changed",
+               *(["evidence"] if evidence else [])]
     return pd.DataFrame(rows, columns=columns)
 
 

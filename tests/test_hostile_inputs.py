@@ -270,6 +270,7 @@ def test_a_source_text_over_the_size_limit_is_refused(small):
 def test_an_overflow_in_the_float32_draws_fails_the_run_naming_its_cause(small):
     # valid inputs at the top of their intervals: 1e15 CNY of capex growing tenfold a year overflows float32
     small.edit("assumptions/alpha.yaml", PLAN_VALUE, "    value: 900000\n")
+    small.edit("assumptions/alpha.yaml", "RMB 30 billion", "RMB 900000 billion")  # evidence that passes the audit
     small.edit("assumptions/alpha.yaml", "    value: 0.2\n", "    value: 9\n")
     small.edit("scenarios/base.yaml", "horizon: [2025, 2027]", "horizon: [2025, 2070]")
     assert runner.invoke(app, ["run", "base"]).exit_code == 0  # float64 holds it

@@ -292,9 +292,11 @@ def test_settings_series_units_scenarios_and_sources(sides):
     # the one figure both horizons have, Capex 2025, did not move: nothing to attribute
     assert effect.attribution.empty
     markdown = review_markdown(result)
-    assert "| alpha.cloud.revenue_base | changed | 2 CNY bn | 0.25 USD bn | n/a | unit: CNY bn -> USD bn |" in markdown
-    assert "| beta.capex.growth | changed | 2025: 0.5, 2027: 0.1 | 2025: 0.5, 2026: 0.2, 2027: 0.1 | 2026: added |" \
-        in markdown
+    # both values moved under the same excerpts and rationale
+    assert ("| alpha.cloud.revenue_base | changed | 2 CNY bn | 0.25 USD bn | n/a | value changed, evidence unchanged "
+            "| unit: CNY bn -> USD bn |") in markdown
+    assert ("| beta.capex.growth | changed | 2025: 0.5, 2027: 0.1 | 2025: 0.5, 2026: 0.2, 2027: 0.1 | 2026: added "
+            "| value changed, evidence unchanged |") in markdown
 
 
 def test_the_waterfall_and_its_figure(sides):
@@ -323,7 +325,7 @@ def test_the_json_has_every_number_unrounded(sides):
     assert data["changes"][0] | {"evidence": None} == {
         "key": "alpha.cloud.growth", "kind": "assumption", "status": "changed", "old": 0.1, "new": 0.2,
         "old_unit": "ratio", "new_unit": "ratio", "fields": [], "evidence": None, "file": "assumptions/alpha.yaml",
-        "line": 86, "percent": pytest.approx(1.0),
+        "line": 86, "percent": pytest.approx(1.0), "evidence_unchanged": True,
     }
     base = data["scenarios"][0]
     assert (base["scenario"], base["method"], base["runs"], base["steps"]) == ("base", "shapley", 2,
