@@ -269,8 +269,8 @@ def test_assumptions_history_of_an_unknown_key_names_the_valid_ones(small):
 
 def test_assumptions_history_does_not_combine_with_distributions(small):
     result = invoke("assumptions", "--history", "alpha.capex.plan_total", "--distributions")
-    assert (result.exit_code, result.stderr) == (2, "error: --history shows one assumption's values over time; it "
-                                                    "does not combine with --distributions\n")
+    assert (result.exit_code, result.stderr) == (2, ("error: --history shows one assumption's values over time; it "
+                                                     "does not combine with --distributions\n"))
 
 
 def test_the_reports_register_shows_history_only_when_an_assumption_has_some(small, monkeypatch):

@@ -514,10 +514,10 @@ def test_range_sets_the_interval(small):
     ("alpha.ai_chips.budget_base", "9", ("7", "1e999"), "--range 7 1e999: '1e999' is not a finite number"),
     ("alpha.ai_chips.budget_base", "9", ("7", "ten"), "--range 7 ten: 'ten' is not a finite number"),
     ("alpha.ai_chips.budget_base", "9", ("10", "11"), "--range 10 11 does not hold VALUE 9"),
-    ("alpha.cloud.ai_share", "0.5", ("0.2", "1.5"), "--range 0.2 1.5: 1.5 is outside the valid interval [0, 1] "
-                                                     "for alpha.cloud.ai_share"),
-    ("beta.capex.growth", "2025:0.1,2027:0.08", ("0", "0.2"), "--range 0 0.2: an explicit range needs a single "
-                                                               "VALUE; a series moves as one by its confidence"),
+    ("alpha.cloud.ai_share", "0.5", ("0.2", "1.5"), ("--range 0.2 1.5: 1.5 is outside the valid interval [0, 1] "
+                                                      "for alpha.cloud.ai_share")),
+    ("beta.capex.growth", "2025:0.1,2027:0.08", ("0", "0.2"), ("--range 0 0.2: an explicit range needs a single "
+                                                                "VALUE; a series moves as one by its confidence")),
     ("fx.CNY", "7.2", ("0", "8"), "--range 0 8: rate 0 must be positive for fx.CNY"),
 ])
 def test_hostile_ranges_are_refused_and_nothing_is_written(small, key, value, bounds, message):
