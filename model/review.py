@@ -25,7 +25,7 @@ from model.loading import FX_PREFIX, AssumptionSet, Inputs, Located, ResolvedAss
 from model.parameters import assumption_values, engine_inputs
 from model.projection import Projection, format_headline_value, headline, run
 from model.register import format_value, markdown
-from model.schema import EXCERPT_MAX_CHARS, Assumption, Override, ScenarioFile, Source, SourceRef
+from model.schema import EXCERPT_MAX_CHARS, Assumption, Override, ScenarioFile, Source, SourceRef, Vintage
 
 Status = Literal["added", "removed", "changed", "unchanged"]
 
@@ -174,7 +174,17 @@ def _assumption_fields(old: Assumption | Override, new: Assumption | Override, u
         before, after = getattr(old, name, None), getattr(new, name, None)
         if before != after:
             found.append(FieldChange(name, _text(before), _text(after)))
+    if old.history != new.history:
+        found.append(FieldChange("history", _history_text(old.history), _history_text(new.history)))
     return tuple(found)
+
+
+def _history_text(history: list[Vintage]) -> str | None:
+    """The earlier values, oldest first, each with when it was known and what it cited (None when there are none)."""
+    if not history:
+        return None
+    return "; ".join(f"{format_value(v.value)} as of {v.as_of.isoformat()} ({', '.join(c.ref for c in v.sources)})"
+                     for v in history)
 
 
 def _effective(assumption_set: AssumptionSet, key: str) -> Assumption | None:

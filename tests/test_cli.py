@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -229,6 +230,61 @@ def test_assumptions_as_csv_filtered_by_company_and_confidence(small):
     assert lines[0] == ("key,company,value,unit,period,confidence,source_kinds,as_of,sources,excerpts,overridden_by,"
                         "notes,history")
     assert [line.split(",")[0] for line in lines[1:]] == ["alpha.capex.plan_total", "alpha.cloud.revenue_base"]
+
+
+def _set_plan_twice(monkeypatch) -> None:
+    from model import editing
+
+    monkeypatch.setattr(editing, "today", lambda: dt.date(2026, 6, 1))
+    assert invoke("set", "alpha.capex.plan_total", "35", "--source", "alpha-filing", "--excerpt",
+                  "RMB 35 billion").exit_code == 0
+    assert invoke("set", "alpha.capex.plan_total", "40", "--source", "alpha-filing", "--excerpt", "RMB 40 billion",
+                  "--confidence", "medium", "--as-of", "2025-05-01").exit_code == 0
+
+
+def test_assumptions_history_lists_the_vintages_oldest_first_current_last(small, monkeypatch):
+    _set_plan_twice(monkeypatch)
+    result = invoke("assumptions", "--history", "alpha.capex.plan_total", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "vintage,value,unit,period,confidence,range,as_of,replaced,sources,excerpts,rationale",
+        "1,30,CNY bn,2025-2026,high,,2025-03-01,2026-06-01,alpha-filing,RMB 30 billion over two years,",
+        "2,35,CNY bn,2025-2026,high,,2025-03-01,2026-06-01,alpha-filing,RMB 35 billion,",
+        "current,40,CNY bn,2025-2026,medium,,2025-05-01,,alpha-filing,RMB 40 billion,",
+    ]
+    table = invoke("assumptions", "--history", "alpha.capex.plan_total")
+    assert table.exit_code == 0, table.output
+    assert "alpha.capex.plan_total: 3 vintages, oldest first" in table.stdout
+
+
+def test_assumptions_history_of_an_assumption_never_changed_is_its_current_value(small):
+    result = invoke("assumptions", "--history", "fx.CNY", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert [line.split(",")[0] for line in result.stdout.splitlines()] == ["vintage", "current"]
+
+
+def test_assumptions_history_of_an_unknown_key_names_the_valid_ones(small):
+    result = invoke("assumptions", "--history", "alpha.capex.plan_totl")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --history: no assumption 'alpha.capex.plan_totl'; did you mean "
+                                    "'alpha.capex.plan_total'? valid: alpha.accelerators.price_change, ")
+
+
+def test_assumptions_history_does_not_combine_with_distributions(small):
+    result = invoke("assumptions", "--history", "alpha.capex.plan_total", "--distributions")
+    assert (result.exit_code, result.stderr) == (2, ("error: --history shows one assumption's values over time; it "
+                                                     "does not combine with --distributions\n"))
+
+
+def test_the_reports_register_shows_history_only_when_an_assumption_has_some(small, monkeypatch):
+    assert invoke("run", "base").exit_code == 0
+    assert "<th>history</th>" not in small.path("outputs/base/report.html").read_text()
+    _set_plan_twice(monkeypatch)
+    assert invoke("run", "base").exit_code == 0
+    report = small.path("outputs/base/report.html").read_text()
+    assert "<th>history</th>" in report
+    assert ("<td>30 (high, as of 2025-03-01, replaced 2026-06-01; alpha-filing); 35 (high, as of 2025-03-01, "
+            "replaced 2026-06-01; alpha-filing)</td>") in report
 
 
 def test_assumptions_of_a_scenario_show_its_overrides(small):

@@ -428,3 +428,109 @@ def test_a_new_override_in_a_shipped_scenario_follows_the_others(shipped):
     assert added in after
     assert after.replace(added, "", 1) == before
     assert invoke("run", "bull", "--out", str(shipped.root / "run")).exit_code == 0
+
+
+# ------------------------------------------------------------------------------------ history: set keeps the evidence
+README_EXAMPLE = ("set", "tencent.capex.growth", "2025:0.15,2026:0.20,2028:0.07,2030:0.05", "--source",
+                  "analyst-judgement", "--rationale", "...")
+
+
+def test_the_readmes_example_keeps_the_four_excerpts_and_the_rationale_in_history(shipped):
+    path = shipped.path("assumptions/tencent.yaml")
+    before_text = path.read_text()
+    before = safe_load(before_text)["assumptions"]["capex.growth"]
+    assert sum("excerpt" in s for s in before["sources"]) == 4  # what the README's example would have deleted
+    result = invoke(*README_EXAMPLE)
+    assert result.exit_code == 0, result.output
+    # the console wraps the line at its width; the text is the README's
+    assert " ".join(result.stdout.split()) == (
+        "assumptions/tencent.yaml:36: capex.growth: 2025: 0.15, 2026: 0.1, 2028: 0.07, 2030: 0.05 -> 2025: 0.15, "
+        f"2026: 0.2, 2028: 0.07, 2030: 0.05 (source analyst-judgement; {KEPT})")
+    after_text = path.read_text()
+    after = safe_load(after_text)["assumptions"]["capex.growth"]
+    assert after["history"] == [{"value": before["value"], "confidence": "low", "as_of": dt.date(2025, 5, 31),
+                                 "replaced": TODAY, "sources": before["sources"]}]
+    assert after["sources"] == [{"ref": "analyst-judgement", "rationale": "..."}]
+    assert after["as_of"] == TODAY
+    # every other byte stays: only the entry's edited fields' lines differ
+    removed_before = field_lines(before_text, "  capex.growth:")
+    removed_after = field_lines(after_text, "  capex.growth:")
+    assert kept(before_text, removed_before) == kept(after_text, removed_after)
+    assert invoke("validate").exit_code == 0
+
+
+def test_a_second_set_appends_to_history_oldest_first(small):
+    assert invoke("set", "alpha.capex.plan_total", "35", "--source", "alpha-filing", "--excerpt",
+                  "RMB 35 billion").exit_code == 0
+    result = invoke("set", "alpha.capex.plan_total", "40", "--source", "alpha-filing", "--excerpt", "RMB 40 billion",
+                    "--as-of", "2025-05-01")
+    assert result.exit_code == 0, result.output
+    entry = safe_load(small.path("assumptions/alpha.yaml").read_text())["assumptions"]["capex.plan_total"]
+    assert [(v["value"], v["as_of"]) for v in entry["history"]] == [(30, dt.date(2025, 3, 1)),
+                                                                   (35, dt.date(2025, 3, 1))]
+    assert (entry["value"], entry["as_of"]) == (40, dt.date(2025, 5, 1))
+
+
+def test_add_source_keeps_the_old_sources_and_adds_the_new_one(small):
+    result = invoke("set", "alpha.capex.plan_total", "30", "--source", "beta-press", "--excerpt", "RMB 30 billion",
+                    "--add-source")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("assumptions/alpha.yaml:5: capex.plan_total: 30 -> 30 (source beta-press added; "
+                             f"{KEPT})\n")
+    entry = safe_load(small.path("assumptions/alpha.yaml").read_text())["assumptions"]["capex.plan_total"]
+    assert entry["sources"] == [{"ref": "alpha-filing", "excerpt": "RMB 30 billion over two years"},
+                                {"ref": "beta-press", "excerpt": "RMB 30 billion"}]
+    assert entry["history"][0]["sources"] == [{"ref": "alpha-filing", "excerpt": "RMB 30 billion over two years"}]
+
+
+def test_analyst_judgement_is_dated_today_unless_as_of_is_given(small):
+    result = invoke("set", "alpha.capex.post_plan_growth", "0.25", "--source", "analyst-judgement", "--rationale",
+                    "faster after the plan")
+    assert result.exit_code == 0, result.output
+    entry = safe_load(small.path("assumptions/alpha.yaml").read_text())["assumptions"]["capex.post_plan_growth"]
+    assert entry["as_of"] == TODAY
+    result = invoke("set", "alpha.capex.post_plan_growth", "0.3", "--source", "analyst-judgement", "--rationale",
+                    "faster still", "--as-of", "2025-04-01")
+    assert result.exit_code == 0, result.output
+    entry = safe_load(small.path("assumptions/alpha.yaml").read_text())["assumptions"]["capex.post_plan_growth"]
+    assert entry["as_of"] == dt.date(2025, 4, 1)
+    assert [v["as_of"] for v in entry["history"]] == [dt.date(2025, 5, 31), TODAY]
+
+
+def test_range_sets_the_interval(small):
+    result = invoke("set", "alpha.ai_chips.budget_base", "9", "--source", "alpha-filing", "--excerpt",
+                    "9 billion yuan", "--range", "7", "11")
+    assert result.exit_code == 0, result.output
+    entry = safe_load(small.path("assumptions/alpha.yaml").read_text())["assumptions"]["ai_chips.budget_base"]
+    assert (entry["value"], entry["range"]) == (9, [7, 11])
+    assert entry["history"][0]["range"] == [6, 10]
+
+
+@pytest.mark.parametrize(("key", "value", "bounds", "message"), [
+    ("alpha.ai_chips.budget_base", "9", ("11", "7"), "--range 11 7: low 11 is above high 7"),
+    ("alpha.ai_chips.budget_base", "9", ("nan", "11"), "--range nan 11: 'nan' is not a finite number"),
+    ("alpha.ai_chips.budget_base", "9", ("7", "inf"), "--range 7 inf: 'inf' is not a finite number"),
+    ("alpha.ai_chips.budget_base", "9", ("7", "1e999"), "--range 7 1e999: '1e999' is not a finite number"),
+    ("alpha.ai_chips.budget_base", "9", ("7", "ten"), "--range 7 ten: 'ten' is not a finite number"),
+    ("alpha.ai_chips.budget_base", "9", ("10", "11"), "--range 10 11 does not hold VALUE 9"),
+    ("alpha.cloud.ai_share", "0.5", ("0.2", "1.5"), ("--range 0.2 1.5: 1.5 is outside the valid interval [0, 1] "
+                                                      "for alpha.cloud.ai_share")),
+    ("beta.capex.growth", "2025:0.1,2027:0.08", ("0", "0.2"), ("--range 0 0.2: an explicit range needs a single "
+                                                                "VALUE; a series moves as one by its confidence")),
+    ("fx.CNY", "7.2", ("0", "8"), "--range 0 8: rate 0 must be positive for fx.CNY"),
+])
+def test_hostile_ranges_are_refused_and_nothing_is_written(small, key, value, bounds, message):
+    before = {p.name: p.read_bytes() for p in small.path("assumptions").iterdir()}
+    result = invoke("set", key, value, "--source", "alpha-filing", "--excerpt", "x", "--range", *bounds)
+    assert (result.exit_code, result.stderr) == (2, f"error: {message}\n")
+    assert {p.name: p.read_bytes() for p in small.path("assumptions").iterdir()} == before
+
+
+def test_range_with_one_argument_is_a_usage_error_without_a_traceback(small):
+    before = small.path("assumptions/alpha.yaml").read_bytes()
+    result = invoke("set", "alpha.ai_chips.budget_base", "9", "--source", "alpha-filing", "--excerpt", "x",
+                    "--range", "7")
+    assert result.exit_code == 2
+    assert "Option '--range' requires 2 arguments." in result.output
+    assert "Traceback" not in result.output
+    assert small.path("assumptions/alpha.yaml").read_bytes() == before

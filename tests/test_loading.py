@@ -380,3 +380,54 @@ def test_a_bad_correlation_drops_alone_and_the_next_keeps_its_line(small):
     assert found[1].startswith("scenarios/base.yaml:10: correlations[1].keys: no such assumption 'beta.cloud.grwth'; "
                                "did you mean 'beta.cloud.growth'?")
     assert len(found) == 2, found
+
+
+# ----------------------------------------------------------------------------------------------------- history
+VINTAGE = ("    history:\n"
+           "      - value: 25\n"
+           "        confidence: high\n"
+           "        as_of: 2024-12-01\n"
+           "        replaced: 2025-03-01\n"
+           "        sources:\n"
+           "          - ref: alpha-filing\n"
+           "            excerpt: \"RMB 25 billion\"\n")
+PLAN_SOURCES = "        excerpt: \"RMB 30 billion over two years\"\n"
+
+
+def with_history(project, old: str = "", new: str = "") -> None:
+    project.edit("assumptions/alpha.yaml", PLAN_SOURCES, PLAN_SOURCES + VINTAGE.replace(old, new))
+
+
+def test_a_valid_history_loads_oldest_first(small):
+    with_history(small)
+    assert all_problems(small) == []
+    (vintage,) = load_inputs(small.path("scenarios/base.yaml")).resolved["alpha.capex.plan_total"].assumption.history
+    assert (vintage.value, vintage.sources[0].excerpt) == (25, "RMB 25 billion")
+
+
+H = "assumptions/alpha.yaml:{}: capex.plan_total.history[0]"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("ref: alpha-filing", "ref: alpha-filling",
+     H.format(20) + ".sources[0].ref: unknown source 'alpha-filling'; did you mean 'alpha-filing'? valid: "
+                    "alpha-filing, analyst-judgement, beta-press, later-news, rumour"),
+    ("value: 25", "value: .nan", H.format(15) + ".value: value must be a finite number, not nan"),
+    ("value: 25", "value: .inf", H.format(15) + ".value: value must be a finite number, not inf (a number this "
+                                                "large overflows)"),
+    ("value: 25", "value: 1e999", H.format(15) + ".value: value must be a finite number, not inf (a number this "
+                                                 "large overflows)"),
+    ("value: 25", "value: twenty-five", H.format(15) + ".value: value must be a number, not str 'twenty-five'"),
+    ("        sources:\n          - ref: alpha-filing\n            excerpt: \"RMB 25 billion\"\n",
+     "        sources: alpha-filing\n", H.format(19) + ".sources: Input should be a valid list"),
+    ("        confidence: high\n", "        confidence: high\n        colour: blue\n",
+     H.format(17) + ".colour: unknown field; valid fields: value, unit, period, confidence, range, as_of, replaced, "
+                    "sources, rationale, notes"),
+    ("        confidence: high\n", "        confidence: high\n        range: [26, 40]\n",
+     H.format(15) + ": value 25 lies outside its range [26, 40]"),
+    ("value: 25", "value: -5", H.format(15) + ".value: -5 is outside the valid interval (0, 1e+06]"),
+])
+def test_a_broken_vintage_is_an_error_with_its_line(small, old, new, expected):
+    with_history(small, old, new)
+    # (a vintage the schema refuses makes the file fail to load; what that does to the scenarios is not the point)
+    assert [p for p in all_problems(small) if p.startswith("assumptions/alpha.yaml")] == [expected]

@@ -528,3 +528,15 @@ def test_the_effect_table_hides_figures_that_did_not_move(sides):
     shown = result.effects[0].effect
     assert isinstance(shown, pd.DataFrame)
     assert shown[["company", "figure"]].values.tolist() == [["Alpha", CLOUD_2027], ["Alpha", AI_2027]]
+
+
+def test_a_changed_history_is_listed_among_the_fields_that_changed(sides):
+    vintage = ("    history:\n      - value: 0.05\n        confidence: low\n        as_of: 2024-12-01\n"
+               "        sources:\n          - ref: analyst-judgement\n            rationale: the year before\n")
+    sides.edit("assumptions/alpha.yaml", '        excerpt: "up 10%"\n', '        excerpt: "up 10%"\n' + vintage)
+    result = sides.review()
+    (growth,) = result.changes
+    assert (growth.key, growth.status, growth.value_changed) == ("alpha.cloud.growth", "changed", False)
+    assert [(f.field, f.old, f.new) for f in growth.fields] == [
+        ("history", None, "0.05 as of 2024-12-01 (analyst-judgement)")]
+    assert "history: none -> 0.05 as of 2024-12-01 (analyst-judgement)" in review_markdown(result)
