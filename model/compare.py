@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -16,7 +15,7 @@ import pandas as pd
 from model.audit import audit_inputs
 from model.errors import InputError, Problem, UsageError, display_path
 from model.loading import find_project_root, find_scenario, load_inputs, scenario_names
-from model.outputs import MANIFEST_MAX_BYTES
+from model.outputs import read_json_object
 from model.projection import (
     TIDY_COLUMNS,
     format_headline_value,
@@ -114,13 +113,8 @@ def load_side(name: str, assumptions: Path | None = None) -> Side:
 def unaudited_run(folder: Path) -> tuple[Problem, ...]:
     """A warning when a run folder's manifest says its inputs failed validation (nothing for older manifests)."""
     path = folder / "manifest.json"
-    try:
-        if path.is_symlink() or path.stat().st_size > MANIFEST_MAX_BYTES:
-            return ()
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return ()  # read_run_folder and locate judge the folder; this only reads what its manifest says
-    if not isinstance(data, dict) or data.get("inputs_valid") is not False:
+    data = read_json_object(path)  # (read_run_folder and locate judge the folder; this reads what it says)
+    if data is None or data.get("inputs_valid") is not False:
         return ()
     count = len(data.get("input_problems") or [])
     return (Problem(display_path(path), None, "inputs_valid",

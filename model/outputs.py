@@ -103,14 +103,21 @@ def to_csv(frame: pd.DataFrame) -> str:
 
 
 # ------------------------------------------------------------------------------------------- where a write may go
-def _manifest_marks_a_run(path: Path) -> bool:
+def read_json_object(path: Path) -> dict[str, Any] | None:
+    """The JSON object in a manifest or schema file the tool may have written, or None: a symlink, a file over the
+    size limit, unreadable or not a JSON object is never taken for one of the tool's."""
     try:
         if path.is_symlink() or not path.is_file() or path.stat().st_size > MANIFEST_MAX_BYTES:
-            return False
+            return None
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    if not isinstance(data, dict):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _manifest_marks_a_run(path: Path) -> bool:
+    data = read_json_object(path)
+    if data is None:
         return False
     if "tool" in data:
         return data["tool"] == TOOL
@@ -352,13 +359,8 @@ def write_atomically(path: Path, text: str) -> None:
 
 def is_own_schema(path: Path, titles: Iterable[str], dialect: str) -> bool:
     """Whether the file at `path` is a JSON Schema the tool wrote: an object naming `dialect` with one of `titles`."""
-    try:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MANIFEST_MAX_BYTES:
-            return False
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("$schema") == dialect and data.get("title") in set(titles)
+    data = read_json_object(path)
+    return data is not None and data.get("$schema") == dialect and data.get("title") in set(titles)
 
 
 def write_schemas(folder: Path, files: Mapping[str, str], *, titles: Iterable[str], dialect: str,

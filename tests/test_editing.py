@@ -9,10 +9,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import REPO, SMALL, Project
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from conftest import REPO, SMALL, Project
 from model import editing
 from model.cli import app
 from model.errors import UsageError

@@ -10,10 +10,10 @@ import re
 
 import jsonschema  # installed with altair, which validates Vega-Lite specs with it
 import pytest
+from conftest import REPO, SMALL
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from conftest import REPO, SMALL
 from model import json_schema
 from model.catalogue import PARAMETERS
 from model.cli import app
