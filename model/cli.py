@@ -214,7 +214,6 @@ def run(
     from model.outputs import destination, write_run
 
     path = find_scenario(scenario)
-    started = time.perf_counter()
     inputs = load_inputs(path, assumptions)
     check_draws(draws, inputs)
     root = path.resolve().parent.parent
@@ -235,13 +234,14 @@ def run(
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)
+    started = time.perf_counter()
     with ProgressBar(f"{draws:,} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
+    modelled = time.perf_counter()
     simulation = projection.simulation
     if simulation is not None:  # (a repaired correlation matrix was reported with the files' warnings)
         for note in convergence_warnings(projection):
             err.print(f"warning: {note}", markup=False)
-    modelled = time.perf_counter()
     files = run_files(inputs, projection, problems)
     rendered = time.perf_counter()
     write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
