@@ -13,6 +13,7 @@ from conftest import SMALL
 from typer.testing import CliRunner
 
 from model.cli import app
+from tests.test_backtest import ACTUALS as REPORTED
 
 runner = CliRunner()
 
@@ -20,20 +21,8 @@ runner = CliRunner()
 STALE = ('assumptions/alpha.yaml:11: capex.plan_total.sources: warning: no excerpt states the value 31 CNY bn '
          '(as "31 billion" or "CNY 31bn"); the excerpts give "RMB 30 billion"')
 BANNER = "These results rest on inputs that fail validation"
-ACTUALS = """\
-actuals:
-  - company: alpha
-    metric: capex
-    value: 16
-    unit: CNY bn
-    period: 2025
-    basis: outturn
-    confidence: high
-    as_of: 2026-01-20
-    sources:
-      - ref: later-news
-        excerpt: "RMB 16 billion"
-"""
+# the first reported figure of the backtest's tests: Alpha's 2025 capex, RMB 16bn
+ACTUALS = REPORTED[:REPORTED.index("  - company: beta")]
 
 
 def invoke(*args: str):
