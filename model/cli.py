@@ -295,13 +295,13 @@ def sensitivity(
     from model.charts import tornado as tornado_chart
     from model.outputs import destination, to_csv, write_run
     from model.report import readable_number, render_chart
-    from model.resources import check_samples
+    from model.resources import check_sobol_size
 
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
     if method is Method.sobol:
         analysis.check_samples(samples)
-        check_samples(samples, inputs)
+        check_sobol_size(samples, inputs)
     root = path.resolve().parent.parent
     target = destination(out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}", root=root,
                          inputs=inputs.files, named=out_dir is not None)

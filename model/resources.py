@@ -121,7 +121,7 @@ def max_samples(assumptions: int, companies: int, years: int, memory: int | None
     return samples
 
 
-def check_samples(samples: int, inputs: Inputs, option: str = "--samples") -> None:
+def check_sobol_size(samples: int, inputs: Inputs, option: str = "--samples") -> None:
     """A UsageError when a Sobol' analysis of `samples` rows is more than this machine can run, naming the most."""
     assumptions, companies, years = _shape(inputs)
     ceiling = max_samples(assumptions, companies, years)
