@@ -29,7 +29,7 @@ import json, resource, sys, time
 started = time.perf_counter()
 import numpy as np
 from pathlib import Path
-from model.loading import load_inputs
+from model.io.loading import load_inputs
 imported = time.perf_counter()
 inputs = load_inputs(Path("scenarios/base.yaml"))
 loaded = time.perf_counter()
@@ -42,7 +42,7 @@ def report(**figures):
 """
 
 SIMULATE = COMMON + r"""
-from model.simulation import simulate
+from model.core.simulation import simulate
 draws, workers = int(sys.argv[1]), (int(sys.argv[2]) or None)
 start = time.perf_counter()
 run = simulate(inputs, draws, rng=0, **({"workers": workers} if workers else {}))
@@ -51,7 +51,7 @@ report(seconds=time.perf_counter() - start, workers=getattr(run, "workers", 1), 
 
 SOBOL = COMMON + r"""
 try:
-    from model.sensitivity import sobol
+    from model.analysis.sensitivity import sobol
 except ImportError as error:
     report(error=f"not available ({error})")
     raise SystemExit
@@ -66,9 +66,9 @@ report(seconds=time.perf_counter() - start, evaluations=result.evaluations)
 """
 
 REFERENCE = COMMON + r"""
-from model.engine import project
-from model.parameters import engine_inputs
-from model.uncertainty import UniformStream, distributions, values_at
+from model.core.engine import project
+from model.core.parameters import engine_inputs
+from model.core.uncertainty import UniformStream, distributions, values_at
 from tests.reference_model import project_one, values_from_draw
 draws = int(sys.argv[1])
 dists = distributions(inputs)

@@ -18,14 +18,14 @@ ROOT = Path(__file__).resolve().parents[1]
 PHASES = r"""
 import json, sys, time
 t0 = time.perf_counter()
-import model.cli, model.projection, model.artifacts  # everything `scenario run` imports
+import model.cli, model.analysis.projection, model.present.artifacts  # everything `scenario run` imports
 t1 = time.perf_counter()
-from model.loading import find_scenario, load_inputs
+from model.io.loading import find_scenario, load_inputs
 inputs = load_inputs(find_scenario(sys.argv[1]))
 t2 = time.perf_counter()
-projection = model.projection.run(inputs)
+projection = model.analysis.projection.run(inputs)
 t3 = time.perf_counter()
-files = model.artifacts.run_files(inputs, projection)
+files = model.present.artifacts.run_files(inputs, projection)
 t4 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "load and check files": t2 - t1, "model": t3 - t2,
                   "charts and report": t4 - t3}))

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Literal
 
 Role = Literal["flow", "plan", "level", "rate"]
+
+
+class Kind(StrEnum):
+    """What kind of figure a number is: how it is shown (`model.present.format`) and converted (`model.units`)."""
+
+    money = "money"  # an amount of a currency, shown in its display scale ("USD bn")
+    count = "count"  # a number of things, shown in its display scale ("thousand units")
+    share = "share"  # a part of a whole, 0-1, shown in percent
+    ratio = "ratio"  # a plain ratio (capex / revenue), shown with two decimals
+    rank = "rank"  # 1 = largest
+    years = "years"
+    probability = "probability"  # 0-1, shown in percent
 
 # Every key has a finite valid interval, so that no valid input can reach the engine as an absurd number.
 # Growth: above -100% (the quantity would vanish) and at most +1000%, a tenfold rise in one year; no capex, chip

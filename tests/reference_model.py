@@ -1,8 +1,8 @@
 """An independent, deliberately naive reference implementation of the projection: the test oracle.
 
 `project_one` evaluates one draw with plain Python loops and floats, company by company and year by year, straight
-from the equations in the README ("The model, in plain words"). It does not use `model.engine` or
-`model.parameters`, and the model itself uses no numpy: it is what the vectorised engine is checked against, and
+from the equations in the README ("The model, in plain words"). It does not use `model.core.engine` or
+`model.core.parameters`, and the model itself uses no numpy: it is what the vectorised engine is checked against, and
 the "plain per-draw Python evaluation" a benchmark compares the engine with.
 
 Conventions (as the README states them, and as the engine documents them):
@@ -30,8 +30,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from model.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
-from model.schema import parse_period, parse_unit
+from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
+from model.io.schema import parse_period, parse_unit
 
 BILLION = 1e9
 THOUSAND = 1e3
@@ -39,7 +39,7 @@ QUARTERS_PER_YEAR = 4
 
 Value = float | Sequence[float]
 
-# The metrics in model.engine.METRICS, in its order (checked by the tests, not imported by the model).
+# The metrics in model.core.engine.METRICS, in its order (checked by the tests, not imported by the model).
 METRIC_NAMES = (
     "capex",
     "capex_cumulative",
@@ -295,7 +295,7 @@ def project_one(inputs: Inputs, values: Mapping[str, Value]) -> dict[str, dict[s
 
 # ------------------------------------------------------------------------------------------------ helpers for tests
 def values_from_draw(values: Mapping[str, object], d: int) -> dict[str, Value]:
-    """Draw `d` of arrays shaped (D,) or (D, K), as `model.parameters.engine_inputs` takes them (D may be 1 for a
+    """Draw `d` of arrays shaped (D,) or (D, K), as `model.core.parameters.engine_inputs` takes them (D may be 1 for a
     key that does not vary): a float, or a list of floats for a series."""
     import numpy as np  # only here: the model above is plain Python
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from model.audit import (
+from model.analysis.audit import (
     AuditSettings,
     ProjectAudit,
     SourceText,
@@ -23,7 +23,7 @@ from model.audit import (
 )
 from model.cli import app
 from model.errors import UsageError
-from model.loading import validate_project
+from model.io.loading import validate_project
 from tests.conftest import REPO
 
 runner = CliRunner()

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from model.actuals import ACTUALS_FILE
+from model.io.actuals import ACTUALS_FILE
 from model.cli import app
-from model.loading import load_assumption_set
+from model.io.loading import load_assumption_set
 from tests.conftest import REPO
 
 runner = CliRunner()

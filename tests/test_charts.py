@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model import charts
-from model.report import render_chart
+from model.present import charts
+from model.present.report import render_chart
 
 YEARS = (2025, 2026, 2027)
 MONEY_METRICS = ("capex", "capex_cumulative", "ai_chip_spend", "cloud_revenue", "ai_revenue")

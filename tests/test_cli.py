@@ -233,7 +233,7 @@ def test_assumptions_as_csv_filtered_by_company_and_confidence(small):
 
 
 def _set_plan_twice(monkeypatch) -> None:
-    from model import editing
+    from model.io import editing
 
     monkeypatch.setattr(editing, "today", lambda: dt.date(2026, 6, 1))
     assert invoke("set", "alpha.capex.plan_total", "35", "--source", "alpha-filing", "--excerpt",

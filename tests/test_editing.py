@@ -13,10 +13,10 @@ from conftest import REPO, SMALL, Project
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from model import editing
+from model.io import editing
 from model.cli import app
 from model.errors import UsageError
-from model.loading import load_inputs
+from model.io.loading import load_inputs
 
 runner = CliRunner()
 SHIPPED = sorted([*(REPO / "assumptions").glob("*.yaml"), *(REPO / "scenarios").glob("*.yaml"),

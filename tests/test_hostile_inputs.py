@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from model.cli import app
 from model.errors import InputError, UsageError
-from model.loading import find_scenario, load_inputs, read_yaml, validate_project
-from model.projection import check_finite
+from model.io.loading import find_scenario, load_inputs, read_yaml, validate_project
+from model.analysis.projection import check_finite
 
 runner = CliRunner()
 PLAN_VALUE = "    value: 30\n"  # alpha.yaml line 6: capex.plan_total.value
@@ -287,7 +287,7 @@ def test_a_price_that_underflows_to_zero_fails_the_deterministic_run(small):
     small.edit("assumptions/alpha.yaml", "    value: -0.5\n", "    value: -0.9999\n")
     small.edit("scenarios/base.yaml", "horizon: [2025, 2027]", "horizon: [2025, 2100]")
     with pytest.raises(InputError) as caught:
-        from model.projection import run
+        from model.analysis.projection import run
         run(load_inputs(small.path("scenarios/base.yaml")))
     first = str(caught.value.problems[0])
     assert first.startswith("assumptions/alpha.yaml: alpha accelerators_bought ")
@@ -347,7 +347,7 @@ def test_a_reported_figure_must_be_finite_and_dated(small):
 
 
 def test_a_committed_symlink_out_of_the_project_is_refused_at_its_revision(tmp_path, isolated_git):
-    from model.revisions import at_revision
+    from model.io.revisions import at_revision
     from tests.conftest import committed, git
     root = committed(tmp_path / "repo")
     (root / "assumptions/beta.yaml").unlink()

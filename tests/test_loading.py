@@ -9,7 +9,7 @@ import pytest
 from conftest import REPO, Project
 
 from model.errors import InputError, UsageError
-from model.loading import find_scenario, load_inputs, validate_project
+from model.io.loading import find_scenario, load_inputs, validate_project
 
 
 def problems_of(project, scenario: str = "base") -> list[str]:

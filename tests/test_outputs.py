@@ -8,7 +8,7 @@ import json
 import pytest
 
 from model.errors import UsageError
-from model.outputs import manifest, package_versions, to_json, write_atomically, write_folder, write_run
+from model.io.outputs import manifest, package_versions, to_json, write_atomically, write_folder, write_run
 
 
 def test_write_folder_replaces_the_whole_folder(tmp_path):

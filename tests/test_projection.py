@@ -7,9 +7,9 @@ import re
 import numpy as np
 import pytest
 
-from model.engine import METRICS
-from model.loading import load_inputs
-from model.projection import (
+from model.core.engine import METRICS
+from model.io.loading import load_inputs
+from model.analysis.projection import (
     SUMMARY_COLUMNS,
     TIDY_COLUMNS,
     convergence_report,

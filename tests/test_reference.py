@@ -16,9 +16,9 @@ import numpy as np
 import pytest
 
 from model.catalogue import PARAMETERS
-from model.engine import METRICS, project
-from model.loading import FX_PREFIX, Inputs, load_inputs
-from model.parameters import assumption_values, engine_inputs
+from model.core.engine import METRICS, project
+from model.io.loading import FX_PREFIX, Inputs, load_inputs
+from model.core.parameters import assumption_values, engine_inputs
 from tests.conftest import REPO, SMALL, Project
 from tests.reference_model import METRIC_NAMES, project_one, values_from_draw
 from tests.test_engine import EXPECTED
@@ -205,6 +205,6 @@ def test_engine_stops_at_the_horizons_last_year(small: Project):
     small.edit("scenarios/base.yaml", "horizon: [2025, 2027]", "horizon: [2025, 2025]")
     inputs = load_inputs(small.path("scenarios/base.yaml"))
     assert_engine_equals_reference(inputs, assumption_values(inputs))
-    from model.projection import run
+    from model.analysis.projection import run
 
     assert run(inputs).tidy()["year"].unique().tolist() == [2025]

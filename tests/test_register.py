@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.loading import load_inputs
-from model.register import (
+from model.io.loading import load_inputs
+from model.analysis.register import (
     DISTRIBUTION_COLUMNS,
     distribution_table,
     markdown,

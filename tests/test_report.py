@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import pytest
 
-from model.report import PNG_SCALE, RenderedChart, render_chart, render_report
+from model.present.report import PNG_SCALE, RenderedChart, render_chart, render_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 INJECTED_NOTE = "Beware <script>alert('owned')</script> & co."

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from model.cli import app
 from model.errors import UsageError
-from model.review import (
+from model.analysis.review import (
     STRUCTURE_STEP,
     Review,
     attribution_notes,
@@ -34,7 +34,7 @@ from model.review import (
     shapley_weights,
     waterfall_frame,
 )
-from model.revisions import from_folder
+from model.io.revisions import from_folder
 from tests.conftest import SMALL, Project, committed, git
 
 CLOUD_2027 = "Cloud revenue 2027 (USD bn)"

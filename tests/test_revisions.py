@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from model.errors import InputError, UsageError
-from model.revisions import WORKING_TREE, at_revision, from_folder, load_side, repository, sides, working_tree
+from model.io.revisions import WORKING_TREE, at_revision, from_folder, load_side, repository, sides, working_tree
 from tests.conftest import SMALL, Project, committed, git
 
 

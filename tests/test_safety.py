@@ -16,9 +16,9 @@ import pytest
 from conftest import REPO, committed
 from typer.testing import CliRunner
 
-from model import resources
+from model.analysis import resources
 from model.cli import app
-from model.outputs import write_folder
+from model.io.outputs import write_folder
 
 runner = CliRunner()
 
@@ -300,7 +300,7 @@ def test_an_interrupt_while_writing_leaves_the_earlier_outputs_and_no_staging(sm
 WRITER = """
 import sys
 from pathlib import Path
-from model.outputs import write_folder
+from model.io.outputs import write_folder
 for n in range(int(sys.argv[2])):
     write_folder(Path(sys.argv[1]), {"projection.csv": f"{sys.argv[3]} {n}\\n", "charts/x.svg": "<svg/>"},
                  command="run")
@@ -324,7 +324,7 @@ def failing(*args, **kwargs):
 
 
 def test_a_bug_is_one_line_and_exit_3(small, monkeypatch):
-    monkeypatch.setattr("model.projection.run", failing)
+    monkeypatch.setattr("model.analysis.projection.run", failing)
     result = invoke("run", "base")
     assert result.exit_code == 3
     assert result.stderr == ("error: this is a bug in scenario: ValueError: month must be in 1..12 (run with --debug "
@@ -334,7 +334,7 @@ def test_a_bug_is_one_line_and_exit_3(small, monkeypatch):
 
 @pytest.mark.parametrize(("args", "env"), [(["--debug"], {}), ([], {"SCENARIO_DEBUG": "1"})])
 def test_debug_shows_the_traceback(small, monkeypatch, args, env):
-    monkeypatch.setattr("model.projection.run", failing)
+    monkeypatch.setattr("model.analysis.projection.run", failing)
     result = invoke(*args, "run", "base", env=env)
     assert result.exit_code == 3
     assert result.stderr.startswith("Traceback (most recent call last):\n")
@@ -346,7 +346,7 @@ def test_an_os_error_while_reading_names_the_file(small, monkeypatch):
     def unreadable(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(small.path("assumptions/alpha.yaml")))
 
-    monkeypatch.setattr("model.cli.load_inputs", unreadable)
+    monkeypatch.setattr("model.cli.run.load_inputs", unreadable)
     result = invoke("run", "base")
     assert result.exit_code == 1
     assert result.stderr == "error: assumptions/alpha.yaml: Permission denied\n"
@@ -365,7 +365,7 @@ def test_the_console_script_never_prints_a_traceback(small):
 
 # ------------------------------------------------------------------------------------------------- size requests
 def test_draws_beyond_the_ceiling_are_refused_before_any_work(small, monkeypatch):
-    monkeypatch.setattr("model.projection.run", failing)  # the projection must not start
+    monkeypatch.setattr("model.analysis.projection.run", failing)  # the projection must not start
     result = invoke("run", "base", "--draws", str(10**12))
     assert result.exit_code == 2
     assert result.stderr == ("error: --draws 1,000,000,000,000 is above the ceiling of 1,000,000,000 draws (about 20 "
@@ -400,8 +400,8 @@ def test_sobol_samples_beyond_the_machine_are_refused_with_the_largest_it_can_do
 
 
 def test_the_sobol_memory_estimate_bounds_what_the_analysis_allocates(small):
-    from model import sensitivity
-    from model.loading import load_inputs
+    from model.analysis import sensitivity
+    from model.io.loading import load_inputs
 
     inputs = load_inputs(small.path("scenarios/base.yaml"))
     samples = 2**13

@@ -12,9 +12,9 @@ from scipy import stats
 from scipy.stats import qmc
 
 from model.errors import UsageError
-from model.loading import load_inputs
-from model.projection import run
-from model.sensitivity import (
+from model.io.loading import load_inputs
+from model.analysis.projection import run
+from model.analysis.sensitivity import (
     PRIORITY_COLUMNS,
     SOBOL_COLUMNS,
     SOBOL_MAX_INTERVAL_WIDTH,
@@ -25,7 +25,7 @@ from model.sensitivity import (
     sobol_indices,
     tornado,
 )
-from model.uncertainty import Z95
+from model.core.uncertainty import Z95
 from tests.conftest import REPO, SMALL
 
 A, B = 7.0, 0.1  # the Ishigami function's usual constants

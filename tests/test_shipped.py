@@ -6,8 +6,8 @@ import pytest
 from typer.testing import CliRunner
 
 from model.cli import app
-from model.loading import find_scenario, load_inputs, validate_project
-from model.register import rests_on_judgement
+from model.io.loading import find_scenario, load_inputs, validate_project
+from model.analysis.register import rests_on_judgement
 from tests.conftest import REPO
 
 SCENARIOS = sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))

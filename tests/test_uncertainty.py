@@ -9,12 +9,12 @@ import pytest
 from scipy.special import ndtr
 from scipy.stats import spearmanr
 
-from model.correlation import gaussian_copula_matrix, is_valid
-from model.engine import METRICS, first_overtake_year, project
-from model.loading import load_inputs
-from model.parameters import engine_inputs, layout
-from model.simulation import PERCENTILES, RACE_METRICS, SAMPLED_DTYPE, row_percentiles, simulate
-from model.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, values_at
+from model.core.correlation import gaussian_copula_matrix, is_valid
+from model.core.engine import METRICS, first_overtake_year, project
+from model.io.loading import load_inputs
+from model.core.parameters import engine_inputs, layout
+from model.core.simulation import PERCENTILES, RACE_METRICS, SAMPLED_DTYPE, row_percentiles, simulate
+from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, values_at
 from tests.conftest import SMALL
 
 P = np.array([0.05, 0.5, 0.95])

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.catalogue import PARAMETERS
-from model.engine import EngineInputs, draws_first
-from model.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
-from model.schema import parse_period, parse_unit
+from model.core.engine import EngineInputs, draws_first
+from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
+from model.io.schema import parse_period, parse_unit
 
 QUARTERS_PER_YEAR = 4
 

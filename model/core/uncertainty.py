@@ -17,9 +17,9 @@ from scipy.special import ndtr, ndtri
 from scipy.stats import qmc
 
 from model.catalogue import PARAMETERS
-from model.correlation import gaussian_copula_matrix
+from model.core.correlation import gaussian_copula_matrix
 from model.errors import UsageError
-from model.loading import FX_PREFIX, Inputs, ResolvedAssumption
+from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption
 
 Z95 = float(ndtri(0.95))  # a 90% interval spans this many standard deviations either side of the median
 

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.audit import audit_inputs
+from model.analysis.audit import audit_inputs
 from model.errors import InputError, Problem, UsageError, display_path
-from model.loading import find_project_root, find_scenario, load_inputs, scenario_names
-from model.outputs import read_json_object
-from model.projection import (
+from model.io.loading import find_project_root, find_scenario, load_inputs, scenario_names
+from model.io.outputs import read_json_object
+from model.analysis.projection import (
     TIDY_COLUMNS,
     format_headline_value,
     headline_cells,
@@ -316,6 +316,6 @@ def project_root_or_cwd() -> Path:
 
 def described(sides: Sequence[Side], root: Path) -> list[dict[str, str]]:
     """Each side's label, kind and path (relative to `root`, with `..` steps outside it), for the manifest."""
-    from model.outputs import project_path
+    from model.io.outputs import project_path
 
     return [{"label": side.label, "kind": side.kind, "path": project_path(side.path, root)} for side in sides]

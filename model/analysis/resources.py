@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from model.errors import UsageError
-from model.loading import Inputs
+from model.io.loading import Inputs
 
 # Monte Carlo memory is flat in the draws (chunked summaries), so time bounds them: 10^9 draws take about 20 minutes
 # at the ~750,000 draws a second measured on two cores (benchmarks/draws.py), their Monte Carlo error is far below
@@ -53,8 +53,8 @@ def _shape(inputs: Inputs) -> tuple[int, int, int]:
 def draws_bytes(draws: int, companies: int, years: int) -> int:
     """An upper bound of what `simulation.simulate` holds for `draws` draws: the chunks in flight (two per worker,
     each a block of float32 rows) and, per chunk, its percentiles and its batches' (kept to combine them)."""
-    from model.engine import METRICS
-    from model.simulation import DEFAULT_CHUNK, PERCENTILES, SE_BATCHES, default_workers
+    from model.core.engine import METRICS
+    from model.core.simulation import DEFAULT_CHUNK, PERCENTILES, SE_BATCHES, default_workers
 
     cells = len(METRICS) * companies * years
     chunk = min(DEFAULT_CHUNK, draws)
@@ -99,8 +99,8 @@ def sobol_bytes(samples: int, assumptions: int, companies: int, years: int) -> i
     throughout), then the larger of one projection of `samples` draws and the estimator's arrays (the outputs
     f_AB, their centred copy, the first- and total-order terms with their temporaries, and the bootstrap's
     columns in float64 and float32), plus the bootstrap's fixed working set."""
-    from model.engine import METRICS
-    from model.sensitivity import BOOTSTRAP_CHUNK_WEIGHTS
+    from model.core.engine import METRICS
+    from model.analysis.sensitivity import BOOTSTRAP_CHUNK_WEIGHTS
 
     k, s = assumptions, companies
     kept = 2 * k * FLOAT64 + 2 * k * years * FLOAT64  # design (n, 2k), values of A and B (a series per year)

@@ -27,10 +27,10 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
 
-from model.audit import validate_and_audit
+from model.analysis.audit import validate_and_audit
 from model.catalogue import PARAMETERS
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path
-from model.loading import (
+from model.io.loading import (
     FX_FILE,
     FX_PREFIX,
     SOURCES_FILE,
@@ -41,7 +41,7 @@ from model.loading import (
     read_yaml,
     suggest,
 )
-from model.schema import Source, SourcesFile
+from model.io.schema import Source, SourcesFile
 
 VALUE_FORMS = "a number (0.12, 1.5e3) or a per-year series (2025:0.1,2027:0.08 or {2025: 0.1, 2027: 0.08})"
 # Rationales longer than this are written as a folded block (`>`), wrapped like the hand-written ones.

@@ -33,9 +33,9 @@ from ruamel.yaml.events import (
 )
 
 from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, MAX_EXCHANGE_RATE, PARAMETERS
-from model.correlation import gaussian_copula_matrix
+from model.core.correlation import gaussian_copula_matrix
 from model.errors import InputError, Problem, UsageError, display_path
-from model.schema import (
+from model.io.schema import (
     SLUG,
     Assumption,
     CompanyFile,

@@ -16,16 +16,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.actuals import read_actuals
-from model.engine import BILLION, METRICS, THOUSAND
+from model.io.actuals import read_actuals
+from model.core.engine import BILLION, METRICS, THOUSAND
 from model.errors import Problem
-from model.loading import (
+from model.io.loading import (
     FX_PREFIX,
     Company,
     Inputs,
     Problems,
 )
-from model.schema import Actual, parse_period, parse_unit
+from model.io.schema import Actual, parse_period, parse_unit
 
 # The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.
 DISPLAY_SCALES: dict[str, float] = {"{cur} bn": BILLION, "{cur}": 1.0, "thousand units": THOUSAND}

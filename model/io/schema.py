@@ -64,7 +64,7 @@ def _currency(text: str) -> str:
 
 
 # The JSON Schema annotations (WithJsonSchema) describe for editors what the validators accept; they change no
-# validation. `model.json_schema` builds the shipped schema files from them.
+# validation. `model.io.json_schema` builds the shipped schema files from them.
 Slug = Annotated[str, AfterValidator(_slug), WithJsonSchema({"type": "string", "pattern": SLUG.pattern})]
 Currency = Annotated[str, AfterValidator(_currency), WithJsonSchema({"type": "string", "pattern": CURRENCY.pattern})]
 NonEmpty = Annotated[str, Field(min_length=1)]

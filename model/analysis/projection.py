@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.engine import BILLION, METRICS, project
+from model.core.engine import BILLION, METRICS, project
 from model.errors import InputError, Problem, display_path
-from model.loading import Inputs, plan_window
-from model.parameters import engine_inputs
-from model.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
+from model.io.loading import Inputs, plan_window
+from model.core.parameters import engine_inputs
+from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
 # Columns a run with draws adds: the mean and the percentiles of each value over the draws.
@@ -111,7 +111,7 @@ def run(
     on_chunk: Callable[[int], None] | None = None,
 ) -> Projection:
     """Project a resolved scenario with every assumption at its value and, when `draws` > 1, summarise the
-    projection over that many draws of the assumptions' distributions (see `model.simulation.simulate`)."""
+    projection over that many draws of the assumptions' distributions (see `model.core.simulation.simulate`)."""
     engine = engine_inputs(inputs)
     currency = inputs.scenario.reporting_currency
     plan_rows = []

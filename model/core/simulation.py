@@ -18,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.engine import METRICS, draws_first, project
-from model.loading import Inputs
-from model.parameters import Layout, layout
-from model.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
+from model.core.engine import METRICS, draws_first, project
+from model.io.loading import Inputs
+from model.core.parameters import Layout, layout
+from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
 
 PERCENTILES = (5.0, 50.0, 95.0)
 # Metrics on which "who leads" and "who overtakes whom" are asked.

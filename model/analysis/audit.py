@@ -50,9 +50,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from model.actuals import actuals_files, read_actuals
+from model.io.actuals import actuals_files, read_actuals
 from model.errors import InputError, Problem, UsageError, display_path
-from model.loading import (
+from model.io.loading import (
     FX_PREFIX,
     SOURCES_FILE,
     AssumptionSet,
@@ -67,7 +67,7 @@ from model.loading import (
     read_yaml,
     validate_project,
 )
-from model.schema import MONEY_SCALES, Assumption, Override, Source, parse_unit
+from model.io.schema import MONEY_SCALES, Assumption, Override, Source, parse_unit
 
 # A source's text is an article or a filing's section, not a whole annual report: larger is the wrong file.
 MAX_SOURCE_TEXT_BYTES = 5_000_000

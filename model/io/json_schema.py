@@ -11,10 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from model.actuals import ACTUALS_FOLDER
+from model.io.actuals import ACTUALS_FOLDER
 from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter
-from model.loading import RESERVED_FILES
-from model.schema import (
+from model.io.loading import RESERVED_FILES
+from model.io.schema import (
     CURRENCY,
     FX_UNIT_PATTERN,
     MONEY_UNIT_PATTERN,

@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from model.engine import METRICS, project
+from model.core.engine import METRICS, project
 from model.errors import UsageError
-from model.loading import Inputs, ResolvedAssumption
-from model.parameters import engine_inputs
-from model.projection import check_finite
-from model.register import rests_on_judgement, significant
-from model.schema import Source
-from model.uncertainty import distributions, resolve_seed, values_at
+from model.io.loading import Inputs, ResolvedAssumption
+from model.core.parameters import engine_inputs
+from model.analysis.projection import check_finite
+from model.analysis.register import rests_on_judgement, significant
+from model.io.schema import Source
+from model.core.uncertainty import distributions, resolve_seed, values_at
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
 # A tornado moves each assumption to the ends of its 90% interval.

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from model.charts import build_charts, lead_probability, overtake_years
+from model.present.charts import build_charts, lead_probability, overtake_years
 from model.errors import Problem
-from model.loading import Inputs
-from model.outputs import to_csv
-from model.projection import (
+from model.io.loading import Inputs
+from model.io.outputs import to_csv
+from model.analysis.projection import (
     Projection,
     convergence_report,
     formatted_headline,
@@ -17,10 +17,10 @@ from model.projection import (
     interval_headline,
     race_tables,
 )
-from model.register import register, source_table, without_empty_history
-from model.report import render_chart, render_report
+from model.analysis.register import register, source_table, without_empty_history
+from model.present.report import render_chart, render_report
 
-# How the report names each sampler of model.uncertainty.
+# How the report names each sampler of model.core.uncertainty.
 SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
 
 

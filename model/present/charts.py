@@ -590,7 +590,7 @@ def waterfall(frame: pd.DataFrame, *, subtitle: str | list[str] | None = None) -
     changed assumption (its attribution, from the running total before it to the total after), and a bar for the
     new value, in that order from the top; each step labelled with its amount.
 
-    `frame` is `model.review.waterfall_frame`: scenario, company, figure, order, step, kind (old, increase,
+    `frame` is `model.analysis.review.waterfall_frame`: scenario, company, figure, order, step, kind (old, increase,
     decrease, new), bottom, top, amount; one scenario and figure. `subtitle` (a list: a line each) says what the
     steps are when they are not Shapley values (default: WATERFALL_SUBTITLE).
     """

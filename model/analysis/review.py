@@ -1,7 +1,7 @@
 """Reviewing a change to the inputs: what changed between two versions of a project's files, how much it moved each
 scenario's headline results, and how much of that each changed assumption did (Shapley values, exact).
 
-Pure: the two sides arrive loaded (`model.revisions` reads them); rendering (terminal tables, markdown, JSON) is a
+Pure: the two sides arrive loaded (`model.io.revisions` reads them); rendering (terminal tables, markdown, JSON) is a
 separate set of functions at the end that only format what the diff found.
 """
 
@@ -17,15 +17,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from model.audit import audit_loaded
+from model.analysis.audit import audit_loaded
 from model.catalogue import PARAMETERS
-from model.engine import project
+from model.core.engine import project
 from model.errors import Problem, UsageError
-from model.loading import FX_PREFIX, AssumptionSet, Inputs, Located, ResolvedAssumption, line_of
-from model.parameters import assumption_values, engine_inputs
-from model.projection import Projection, format_headline_value, headline, run
-from model.register import format_value, markdown
-from model.schema import EXCERPT_MAX_CHARS, Assumption, Override, ScenarioFile, Source, SourceRef, Vintage
+from model.io.loading import FX_PREFIX, AssumptionSet, Inputs, Located, ResolvedAssumption, line_of
+from model.core.parameters import assumption_values, engine_inputs
+from model.analysis.projection import Projection, format_headline_value, headline, run
+from model.analysis.register import format_value, markdown
+from model.io.schema import EXCERPT_MAX_CHARS, Assumption, Override, ScenarioFile, Source, SourceRef, Vintage
 
 Status = Literal["added", "removed", "changed", "unchanged"]
 

@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 from model.errors import InputError, Problem, UsageError, display_path
-from model.loading import Problems, load_assumptions, load_scenario, resolve_scenario
-from model.review import ProjectInputs
-from model.schema import ScenarioFile
+from model.io.loading import Problems, load_assumptions, load_scenario, resolve_scenario
+from model.analysis.review import ProjectInputs
+from model.io.schema import ScenarioFile
 
 WORKING_TREE = "working tree"
 INPUT_FOLDERS = ("assumptions", "scenarios")

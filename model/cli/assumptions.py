@@ -1,0 +1,83 @@
+"""`scenario assumptions` and `scenario sources`: the assumption and source registers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from model.cli.common import Confidence, TableFormat, app, print_frame, reports_errors
+from model.errors import UsageError
+from model.io.loading import (
+    Inputs,
+    base_assumptions,
+    find_project_root,
+    find_scenario,
+    load_assumption_set,
+    load_inputs,
+)
+
+
+@app.command()
+@reports_errors
+def assumptions(
+    company: Annotated[list[str] | None, typer.Option(help="Only this company (slug or name); repeatable.")] = None,
+    confidence: Annotated[list[Confidence] | None, typer.Option(help="Only this confidence; repeatable.")] = None,
+    judgement: Annotated[bool, typer.Option("--judgement", help="Only assumptions resting on analyst judgement.")] = False,
+    scenario: Annotated[str | None, typer.Option(help="Show the values this scenario uses (with its overrides).")] = None,
+    distributions: Annotated[bool, typer.Option(
+        "--distributions", help="Show each assumption's distribution and its 5th, 50th and 95th percentiles.")] = False,
+    history: Annotated[str | None, typer.Option(
+        "--history", metavar="KEY", help="Show this assumption's values over time (alpha.capex.plan_total, fx.CNY), "
+                                         "oldest first, with their sources.")] = None,
+    fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
+) -> None:
+    """The assumption register: every figure with its unit, period, confidence, sources and date; or, with
+    --distributions, the distribution each one is drawn from; or, with --history, one figure's vintages."""
+    from model.analysis.register import distribution_table, history_table, register, rests_on_judgement
+
+    if scenario:
+        inputs: Inputs = load_inputs(find_scenario(scenario))
+        items, sources = list(inputs.resolved.values()), inputs.assumptions.sources
+    else:
+        assumption_set = load_assumption_set(find_project_root() / "assumptions")
+        items, sources = list(base_assumptions(assumption_set).values()), assumption_set.sources
+    if history is not None:
+        if distributions:
+            raise UsageError("--history shows one assumption's values over time; it does not combine with "
+                             "--distributions")
+        frame = history_table(items, history)
+        if fmt is TableFormat.table:
+            frame = frame[["vintage", "value", "unit", "confidence", "as_of", "replaced", "sources", "excerpts"]]
+        print_frame(frame, fmt, title=f"{history}: {len(frame)} vintage{'s' * (len(frame) != 1)}, oldest first")
+        return
+    if company:
+        wanted = {c.lower() for c in company}
+        known = {i.company.slug for i in items if i.company} | {i.company.name.lower() for i in items if i.company}
+        if unknown := wanted - known:
+            raise UsageError(f"unknown company {', '.join(sorted(unknown))}; valid: "
+                                f"{', '.join(sorted({i.company.slug for i in items if i.company}))}")
+        items = [i for i in items if i.company and {i.company.slug, i.company.name.lower()} & wanted]
+    if confidence:
+        items = [i for i in items if i.assumption.confidence in {c.value for c in confidence}]
+    if judgement:
+        items = [i for i in items if rests_on_judgement(i, sources)]
+    if distributions:
+        frame = distribution_table(items)
+        if fmt is TableFormat.table:
+            frame = frame.drop(columns=["company"])
+    else:
+        frame = register(items, sources)
+        if fmt is TableFormat.table:
+            frame = frame[["key", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources"]]
+    print_frame(frame, fmt, title=f"{len(frame)} assumptions")
+
+
+@app.command()
+@reports_errors
+def sources(fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table) -> None:
+    """The source registry."""
+    from model.analysis.register import source_table
+
+    assumption_set = load_assumption_set(find_project_root() / "assumptions")
+    print_frame(source_table(assumption_set.sources.values()), fmt, title="sources")

@@ -1,0 +1,99 @@
+"""`scenario diff`: review a change to the inputs."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from model.cli.common import TableFormat, app, out, print_frame, print_warnings, print_wrote, reports_errors
+from model.errors import UsageError
+from model.io.loading import (
+    find_project_root,
+)
+
+
+class ReviewFormat(StrEnum):
+    table = "table"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command("diff")
+@reports_errors
+def diff_command(
+    folders: Annotated[list[Path] | None, typer.Argument(
+        help="Two folders to compare, A_DIR B_DIR: project folders (with assumptions/ and scenarios/) or "
+             "assumptions folders (then with this project's scenarios/). Default: the working tree against HEAD.",
+        show_default=False)] = None,
+    base: Annotated[str | None, typer.Option(help="The revision to compare from (default: HEAD).")] = None,
+    head: Annotated[str | None, typer.Option(help="The revision to compare to (default: the working tree).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Also list unchanged assumptions, overrides and figures.")] = False,
+    markdown_flag: Annotated[bool, typer.Option(
+        "--markdown", help="Print the whole review as one markdown block, for a pull request.")] = False,
+    fmt: Annotated[ReviewFormat, typer.Option("--format", help="Output format.")] = ReviewFormat.table,
+    figure: Annotated[str | None, typer.Option(
+        help="The headline figure of the waterfall charts, by its label or the start of it, such as 'AI chips' "
+             "(default: the figure with the largest relative change).")] = None,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Write the review here instead of outputs/diff/.")] = None,
+) -> None:
+    """Review a change to the inputs: changed assumptions and overrides with their evidence, the effect on each
+    affected scenario's headline results, and each change's share of it (Shapley values); writes outputs/diff/."""
+    from model.analysis import review as reviewing
+    from model.io.outputs import destination, to_json, write_run
+    from model.io.revisions import input_files, sides
+    from model.present.charts import waterfall
+    from model.present.report import render_chart
+
+    if markdown_flag and fmt is not ReviewFormat.table and fmt is not ReviewFormat.markdown:
+        raise UsageError(f"--markdown and --format {fmt.value} ask for two formats; give one")
+    fmt = ReviewFormat.markdown if markdown_flag else fmt
+    try:
+        project: Path | None = find_project_root()
+    except UsageError:
+        project = None
+    home = project if project is not None else (folders[-1] if folders else Path.cwd())
+    target = out_dir or home / "outputs" / "diff"
+    destination(target, root=project, inputs=folders or [], named=out_dir is not None)
+    old, new = sides(project, base=base, head=head, folders=folders)
+    inputs = [file for side in (old, new) for file in input_files(side) if file.is_file()]  # not exported copies
+    result = reviewing.review(old, new, include_unchanged=show_all)
+    problems = reviewing.audit_side(new)
+    text = reviewing.review_markdown(result)
+    files: dict[str, str | bytes] = {"review.md": text, "review.json": to_json(reviewing.review_json(result))}
+    for effect in result.effects:
+        chosen = reviewing.pick_figure(effect, figure)
+        if chosen is None:
+            continue
+        # the chart's own subtitle speaks of Shapley values alone; otherwise say what these steps are, a line each
+        notes = (reviewing.attribution_notes(effect, result.shapley_limit)
+                 if effect.method != "shapley" or effect.structural else None)
+        chart = waterfall(reviewing.waterfall_frame(effect, chosen), subtitle=notes)
+        files |= render_chart(chart).files(f"waterfall-{effect.scenario}")
+    print_warnings(problems)  # once --figure is known good: a refused command says only why
+    target = write_run(target, files, command="diff", scenario=None, chain=[], inputs=dict.fromkeys(inputs),
+                       root=home, settings={"base": old.label, "head": new.label}, named=out_dir is not None,
+                       problems=problems)
+    if fmt is ReviewFormat.markdown:
+        sys.stdout.write(text)
+    elif fmt is ReviewFormat.json:
+        sys.stdout.write(files["review.json"])  # type: ignore[arg-type]
+    else:
+        out.print(reviewing.summary(result), markup=False)
+        if result.changes:
+            print_frame(reviewing.changes_frame(result.changes, evidence=False), TableFormat.table,
+                        title="Assumption changes")
+        for effect in result.effects:
+            print_frame(reviewing.effect_frame(effect), TableFormat.table,
+                        title=f"Effect on results: {effect.scenario}")
+            attribution = reviewing.attribution_frame(effect)
+            if len(attribution):
+                print_frame(attribution, TableFormat.table, title=f"Attribution: {effect.scenario}")
+            for note in reviewing.attribution_notes(effect, result.shapley_limit):
+                out.print(note, markup=False)
+        if unaffected := reviewing.unaffected_text(result):
+            out.print(unaffected, markup=False)
+    print_wrote(target, fmt)

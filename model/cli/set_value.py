@@ -1,0 +1,51 @@
+"""`scenario set`: change one assumption with its new source."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from model.cli.common import Confidence, app, out, print_warnings, reports_errors
+from model.io.loading import (
+    find_project_root,
+)
+
+
+@app.command("set", context_settings={"ignore_unknown_options": True})  # so that VALUE may be negative (-0.05)
+@reports_errors
+def set_command(
+    key: Annotated[str, typer.Argument(help="<company>.<key> (tencent.capex.growth) or fx.<CCY> (fx.CNY).")],
+    value: Annotated[str, typer.Argument(
+        help="A number (0.12, -0.05, 1.5e3) or a per-year series: 2025:0.1,2027:0.08 or '{2025: 0.1, 2027: 0.08}'.")],
+    source: Annotated[str, typer.Option(help="The id in assumptions/sources.yaml of the source for the new value.")],
+    excerpt: Annotated[str | None, typer.Option(help="The source's short phrase that states the figure.")] = None,
+    confidence: Annotated[Confidence | None, typer.Option(help="The new confidence (default: unchanged).")] = None,
+    scenario: Annotated[str | None, typer.Option(
+        help="Set this scenario's override of KEY (added if absent) instead of the assumption.")] = None,
+    rationale: Annotated[str | None, typer.Option(
+        help="Why: required with --scenario, and for an analyst-judgement source.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="When the figure was known, YYYY-MM-DD (default: the "
+                                                               "source's date; for analyst judgement, today).")] = None,
+    locator: Annotated[str | None, typer.Option(help="Where in the source: page, section or paragraph.")] = None,
+    add_source: Annotated[bool, typer.Option("--add-source", help="Keep the current sources and add this one "
+                                                                  "(default: it replaces them).")] = False,
+    bounds: Annotated[tuple[str, str] | None, typer.Option("--range", metavar="LOW HIGH", help="The new explicit "
+                                                           "90% interval, holding VALUE.")] = None,
+) -> None:
+    """Change one assumption, or a scenario's override of it, with its new source; the previous value, with its
+    sources, goes into the entry's history. The rest of the file stays byte for byte; nothing is written unless the
+    whole project still validates."""
+    from model.io import editing
+    from model.io.outputs import write_atomically
+
+    target = editing.find_target(find_project_root(), key, scenario)
+    change = editing.make_change(target, value, source=source, excerpt=excerpt, locator=locator,
+                                 as_of=editing.parse_date(as_of, "--as-of") if as_of else None,
+                                 confidence=confidence.value if confidence else None, rationale=rationale,
+                                 add_source=add_source, bounds=bounds)
+    edited = editing.edit(target, change)
+    warnings = editing.validated(edited)
+    write_atomically(target.path, edited.text)
+    print_warnings(warnings)
+    out.print(edited.summary, markup=False)

@@ -1,0 +1,1 @@
+"""Files at the edge: YAML inputs into checked domain objects, git revisions, and safe, atomic output folders."""

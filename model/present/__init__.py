@@ -1,0 +1,1 @@
+"""How results look: charts, the HTML report, and the files of a run folder."""
