@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from model.io.actuals import ACTUALS_FILE
 from model.cli import app
+from model.io.actuals import ACTUALS_FILE
 from model.io.loading import load_assumption_set
 from tests.conftest import REPO
 

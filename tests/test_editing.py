@@ -13,9 +13,9 @@ from conftest import REPO, SMALL, Project
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from model.io import editing
 from model.cli import app
 from model.errors import UsageError
+from model.io import editing
 from model.io.loading import load_inputs
 
 runner = CliRunner()

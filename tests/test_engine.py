@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.core.engine import compound, first_overtake_year, installed_base, project, rank, share
-from model.io.loading import load_inputs
-from model.core.parameters import assumption_values, engine_inputs
 from model.analysis.projection import run
+from model.core.engine import compound, first_overtake_year, installed_base, project, rank, share
+from model.core.parameters import assumption_values, engine_inputs
+from model.io.loading import load_inputs
 from tests.conftest import SMALL
 
 # Worked by hand from tests/fixtures/small (CNY 8.0 per USD, reporting USD, horizon 2025-2027).

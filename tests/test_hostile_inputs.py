@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from model.analysis.projection import check_finite
 from model.cli import app
 from model.errors import InputError, UsageError
 from model.io.loading import find_scenario, load_inputs, read_yaml, validate_project
-from model.analysis.projection import check_finite
 
 runner = CliRunner()
 PLAN_VALUE = "    value: 30\n"  # alpha.yaml line 6: capex.plan_total.value

@@ -14,9 +14,9 @@ from conftest import REPO, SMALL
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from model.io import json_schema
 from model.catalogue import PARAMETERS
 from model.cli import app
+from model.io import json_schema
 from model.io.schema import PERIOD_PATTERN, UNIT_PATTERN, parse_period, parse_unit
 
 runner = CliRunner()

@@ -7,8 +7,6 @@ import re
 import numpy as np
 import pytest
 
-from model.core.engine import METRICS
-from model.io.loading import load_inputs
 from model.analysis.projection import (
     SUMMARY_COLUMNS,
     TIDY_COLUMNS,
@@ -21,6 +19,8 @@ from model.analysis.projection import (
     race_tables,
     run,
 )
+from model.core.engine import METRICS
+from model.io.loading import load_inputs
 from tests.conftest import SMALL
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.io.loading import load_inputs
 from model.analysis.register import (
     DISTRIBUTION_COLUMNS,
     distribution_table,
@@ -14,6 +13,7 @@ from model.analysis.register import (
     rests_on_judgement,
     significant,
 )
+from model.io.loading import load_inputs
 from tests.conftest import SMALL
 
 

@@ -18,8 +18,6 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from model.cli import app
-from model.errors import UsageError
 from model.analysis.review import (
     STRUCTURE_STEP,
     Review,
@@ -34,6 +32,8 @@ from model.analysis.review import (
     shapley_weights,
     waterfall_frame,
 )
+from model.cli import app
+from model.errors import UsageError
 from model.io.revisions import from_folder
 from tests.conftest import SMALL, Project, committed, git
 

@@ -11,8 +11,6 @@ import pytest
 from scipy import stats
 from scipy.stats import qmc
 
-from model.errors import UsageError
-from model.io.loading import load_inputs
 from model.analysis.projection import run
 from model.analysis.sensitivity import (
     PRIORITY_COLUMNS,
@@ -26,6 +24,8 @@ from model.analysis.sensitivity import (
     tornado,
 )
 from model.core.uncertainty import Z95
+from model.errors import UsageError
+from model.io.loading import load_inputs
 from tests.conftest import REPO, SMALL
 
 A, B = 7.0, 0.1  # the Ishigami function's usual constants

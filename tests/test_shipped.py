@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+from model.analysis.register import rests_on_judgement
 from model.cli import app
 from model.io.loading import find_scenario, load_inputs, validate_project
-from model.analysis.register import rests_on_judgement
 from tests.conftest import REPO
 
 SCENARIOS = sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))

@@ -11,10 +11,10 @@ from scipy.stats import spearmanr
 
 from model.core.correlation import gaussian_copula_matrix, is_valid
 from model.core.engine import METRICS, first_overtake_year, project
-from model.io.loading import load_inputs
 from model.core.parameters import engine_inputs, layout
 from model.core.simulation import PERCENTILES, RACE_METRICS, SAMPLED_DTYPE, row_percentiles, simulate
 from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, values_at
+from model.io.loading import load_inputs
 from tests.conftest import SMALL
 
 P = np.array([0.05, 0.5, 0.95])

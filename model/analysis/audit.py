@@ -50,8 +50,8 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from model.io.actuals import actuals_files, read_actuals
 from model.errors import InputError, Problem, UsageError, display_path
+from model.io.actuals import actuals_files, read_actuals
 from model.io.loading import (
     FX_PREFIX,
     SOURCES_FILE,

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.io.actuals import read_actuals
 from model.core.engine import BILLION, METRICS, THOUSAND
 from model.errors import Problem
+from model.io.actuals import read_actuals
 from model.io.loading import (
     FX_PREFIX,
     Company,

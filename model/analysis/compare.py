@@ -13,9 +13,6 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.audit import audit_inputs
-from model.errors import InputError, Problem, UsageError, display_path
-from model.io.loading import find_project_root, find_scenario, load_inputs, scenario_names
-from model.io.outputs import read_json_object
 from model.analysis.projection import (
     TIDY_COLUMNS,
     format_headline_value,
@@ -24,6 +21,9 @@ from model.analysis.projection import (
     run,
     tidy_headline,
 )
+from model.errors import InputError, Problem, UsageError, display_path
+from model.io.loading import find_project_root, find_scenario, load_inputs, scenario_names
+from model.io.outputs import read_json_object
 
 # The metrics drawn as overlay charts, one chart each, in this order.
 COMPARE_METRICS = ("capex", "ai_chip_spend", "accelerators_installed", "cloud_revenue")

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 from model.core.engine import BILLION, METRICS, project
-from model.errors import InputError, Problem, display_path
-from model.io.loading import Inputs, plan_window
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
+from model.errors import InputError, Problem, display_path
+from model.io.loading import Inputs, plan_window
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
 # Columns a run with draws adds: the mean and the percentiles of each value over the draws.

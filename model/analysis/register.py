@@ -7,10 +7,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from model.core.uncertainty import DEFAULT_WIDTHS, distribution
 from model.errors import UsageError
 from model.io.loading import ResolvedAssumption, cites_judgement, suggest
 from model.io.schema import Source, SourceRef, Vintage
-from model.core.uncertainty import DEFAULT_WIDTHS, distribution
 
 REGISTER_COLUMNS = [
     "key", "company", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources", "excerpts",

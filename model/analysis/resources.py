@@ -99,8 +99,8 @@ def sobol_bytes(samples: int, assumptions: int, companies: int, years: int) -> i
     throughout), then the larger of one projection of `samples` draws and the estimator's arrays (the outputs
     f_AB, their centred copy, the first- and total-order terms with their temporaries, and the bootstrap's
     columns in float64 and float32), plus the bootstrap's fixed working set."""
-    from model.core.engine import METRICS
     from model.analysis.sensitivity import BOOTSTRAP_CHUNK_WEIGHTS
+    from model.core.engine import METRICS
 
     k, s = assumptions, companies
     kept = 2 * k * FLOAT64 + 2 * k * years * FLOAT64  # design (n, 2k), values of A and B (a series per year)

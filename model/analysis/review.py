@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.audit import audit_loaded
-from model.catalogue import PARAMETERS
-from model.core.engine import project
-from model.errors import Problem, UsageError
-from model.io.loading import FX_PREFIX, AssumptionSet, Inputs, Located, ResolvedAssumption, line_of
-from model.core.parameters import assumption_values, engine_inputs
 from model.analysis.projection import Projection, format_headline_value, headline, run
 from model.analysis.register import format_value, markdown
+from model.catalogue import PARAMETERS
+from model.core.engine import project
+from model.core.parameters import assumption_values, engine_inputs
+from model.errors import Problem, UsageError
+from model.io.loading import FX_PREFIX, AssumptionSet, Inputs, Located, ResolvedAssumption, line_of
 from model.io.schema import EXCERPT_MAX_CHARS, Assumption, Override, ScenarioFile, Source, SourceRef, Vintage
 
 Status = Literal["added", "removed", "changed", "unchanged"]

@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
-from model.core.engine import METRICS, project
-from model.errors import UsageError
-from model.io.loading import Inputs, ResolvedAssumption
-from model.core.parameters import engine_inputs
 from model.analysis.projection import check_finite
 from model.analysis.register import rests_on_judgement, significant
-from model.io.schema import Source
+from model.core.engine import METRICS, project
+from model.core.parameters import engine_inputs
 from model.core.uncertainty import distributions, resolve_seed, values_at
+from model.errors import UsageError
+from model.io.loading import Inputs, ResolvedAssumption
+from model.io.schema import Source
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
 # A tornado moves each assumption to the ends of its 90% interval.

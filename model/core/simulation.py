@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.core.engine import METRICS, draws_first, project
-from model.io.loading import Inputs
 from model.core.parameters import Layout, layout
 from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
+from model.io.loading import Inputs
 
 PERCENTILES = (5.0, 50.0, 95.0)
 # Metrics on which "who leads" and "who overtakes whom" are asked.

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from model.io.actuals import ACTUALS_FOLDER
 from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter
+from model.io.actuals import ACTUALS_FOLDER
 from model.io.loading import RESERVED_FILES
 from model.io.schema import (
     CURRENCY,

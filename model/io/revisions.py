@@ -11,9 +11,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from model.analysis.review import ProjectInputs
 from model.errors import InputError, Problem, UsageError, display_path
 from model.io.loading import Problems, load_assumptions, load_scenario, resolve_scenario
-from model.analysis.review import ProjectInputs
 from model.io.schema import ScenarioFile
 
 WORKING_TREE = "working tree"

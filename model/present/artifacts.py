@@ -5,10 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from model.present.charts import build_charts, lead_probability, overtake_years
-from model.errors import Problem
-from model.io.loading import Inputs
-from model.io.outputs import to_csv
 from model.analysis.projection import (
     Projection,
     convergence_report,
@@ -18,6 +14,10 @@ from model.analysis.projection import (
     race_tables,
 )
 from model.analysis.register import register, source_table, without_empty_history
+from model.errors import Problem
+from model.io.loading import Inputs
+from model.io.outputs import to_csv
+from model.present.charts import build_charts, lead_probability, overtake_years
 from model.present.report import render_chart, render_report
 
 # How the report names each sampler of model.core.uncertainty.
