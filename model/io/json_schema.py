@@ -15,9 +15,6 @@ from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter
 from model.io.actuals import ACTUALS_FOLDER
 from model.io.loading import RESERVED_FILES
 from model.io.schema import (
-    CURRENCY,
-    FX_UNIT_PATTERN,
-    MONEY_UNIT_PATTERN,
     SERIES_SCHEMA,
     SLUG,
     ActualsFile,
@@ -26,6 +23,7 @@ from model.io.schema import (
     ScenarioFile,
     SourcesFile,
 )
+from model.units import CURRENCY, FX_UNIT_PATTERN, MONEY_UNIT_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FOLDER = "schemas"
