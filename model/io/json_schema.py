@@ -89,7 +89,7 @@ def _specialised(definition: str, parameter: Parameter | None, description: str)
     """`definition` (Assumption or Override) narrowed to one key: its unit, its valid values, series or not."""
     number = _number(parameter)
     series = {**SERIES_SCHEMA, "additionalProperties": number}
-    takes_series = parameter is None or parameter.series
+    takes_series = parameter is not None and parameter.series  # an exchange rate is one number
     value = {"anyOf": [number, series]} if takes_series else number
     bounds = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
     narrowed = {
