@@ -3,6 +3,8 @@ and the rule that an exchange rate is a single number, refused as a series by ev
 
 from __future__ import annotations
 
+import shutil
+
 import jsonschema
 import numpy as np
 import pytest
@@ -14,6 +16,8 @@ from model.errors import ScenarioError
 from model.io import json_schema
 from model.io.loading import load_inputs
 from model.units import ExchangeRates, parse_period, parse_unit, to_whole
+from tests.conftest import SMALL
+from tests.test_backtest import ACTUALS  # four reported figures of the small project
 
 runner = CliRunner()
 # The small project's rate, and a second currency for conversions between two currencies that are not the base.
@@ -124,20 +128,6 @@ OVERRIDE = """\
       - ref: later-news
         excerpt: "7.5 yuan per dollar"
 """
-ACTUAL = """\
-actuals:
-  - company: alpha
-    metric: capex
-    value: 16
-    unit: CNY bn
-    period: 2025
-    basis: outturn
-    confidence: high
-    as_of: 2026-01-20
-    sources:
-      - ref: later-news
-        excerpt: "RMB 16 billion"
-"""
 
 
 def refused(args: tuple[str, ...], message: str) -> None:
@@ -154,9 +144,18 @@ def refused(args: tuple[str, ...], message: str) -> None:
 def test_a_series_of_rates_in_fx_yaml_is_refused_by_every_command(small, args):
     small.edit("assumptions/fx.yaml", *SERIES_RATE)
     small.path("assumptions/actuals").mkdir()
-    small.write("assumptions/actuals/reported.yaml", ACTUAL)
+    small.write("assumptions/actuals/reported.yaml", ACTUALS)
     refused(args, IN_FX)
     assert not small.path("outputs").exists() or not any(small.path("outputs").iterdir())
+
+
+def test_a_review_of_a_change_to_a_series_of_rates_is_refused(small, tmp_path):
+    shutil.copytree(SMALL, tmp_path / "before")
+    small.edit("assumptions/fx.yaml", *SERIES_RATE)
+    result = invoke("diff", str(tmp_path / "before"), str(small.root))
+    assert result.exit_code == 1, result.output
+    assert "fx.yaml:4: CNY.value: fx.CNY takes a single value, not a series\n" in result.stderr
+    assert not small.path("outputs/diff").exists()
 
 
 def test_validate_says_it_once_and_nothing_else(small):
@@ -185,7 +184,7 @@ def test_the_same_excerpt_against_a_single_rate_is_flagged(small):
 def test_a_series_of_rates_in_an_override_is_refused(small, args):
     small.path("scenarios/high.yaml").write_text(small.path("scenarios/high.yaml").read_text() + OVERRIDE)
     small.path("assumptions/actuals").mkdir()
-    small.write("assumptions/actuals/reported.yaml", ACTUAL)
+    small.write("assumptions/actuals/reported.yaml", ACTUALS)
     refused(args, "scenarios/high.yaml:14: fx.CNY.value: fx.CNY takes a single value, not a series\n")
 
 

@@ -105,7 +105,7 @@ class Layout:
         draws = max(len(v) for v in values.values())
         companies = len(self.in_plan)
         years = len(self.years)
-        rates = self.exchange_rates(values, dtype)
+        rates = self._exchange_rates(values, dtype)
 
         def series(parameter: str, fill: float = 0.0) -> np.ndarray:
             """(C, T, D) per-year values, in the file's unit (ratios and years need no conversion); (C, 1, D) when
@@ -177,7 +177,7 @@ class Layout:
             ai_share=first(series("cloud.ai_share")),
         )
 
-    def exchange_rates(self, values: Mapping[str, np.ndarray], dtype: np.dtype | type = float) -> ExchangeRates:
+    def _exchange_rates(self, values: Mapping[str, np.ndarray], dtype: np.dtype) -> ExchangeRates:
         """The exchange rates among assumption values shaped as in `assumption_values`: (D,) each, in `dtype`."""
         return ExchangeRates(self.base_currency, {key.removeprefix(f"{FX_PREFIX}."): np.asarray(values[key], dtype)
                                                   for key in self.fx_keys})
