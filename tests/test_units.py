@@ -4,6 +4,8 @@ and the rule that an exchange rate is a single number, refused as a series by ev
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 
 import jsonschema
 import numpy as np
@@ -16,7 +18,7 @@ from model.errors import ScenarioError
 from model.io import json_schema
 from model.io.loading import load_inputs
 from model.units import ExchangeRates, parse_period, parse_unit, to_whole
-from tests.conftest import SMALL
+from tests.conftest import REPO, SMALL
 from tests.test_backtest import ACTUALS  # four reported figures of the small project
 
 runner = CliRunner()
@@ -26,6 +28,14 @@ RATES = ExchangeRates("USD", {"CNY": 8.0, "HKD": 7.8})
 
 def invoke(*args: str):
     return runner.invoke(app, list(args))
+
+
+def test_the_grammar_and_the_conversion_load_no_file_or_table_library():
+    # model.units sits under the numeric core: importing it must not pull in the loaders' or the renderers' libraries
+    code = ("import sys, model.units; "
+            "print(sorted(m for m in ('pandas', 'pydantic', 'ruamel', 'altair') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert loaded.stdout == "[]\n"
 
 
 # ------------------------------------------------------------------------------------------------- the conversion
