@@ -10,7 +10,8 @@ from typing import Any
 from model.core.engine import METRICS
 from model.errors import Problem
 from model.io.loading import FX_FILE, AssumptionSet, Located, Problems, check_citations, kept_positions, suggest
-from model.io.schema import Actual, ActualsFile, parse_period, parse_unit
+from model.io.schema import Actual, ActualsFile
+from model.units import parse_period, parse_unit
 
 # The metrics a company reports and the model projects year by year, with the kind of unit a reported figure
 # takes; shares, ranks, cumulative sums and intensities are the model's own constructs, never reported as such.

@@ -594,6 +594,8 @@ def check_assumption(
             yield located.problem((*loc, "unit"), f"an exchange rate's unit is '<CCY> per <BASE>', not '{unit}'")
         elif parsed_unit.currency != currency:
             yield located.problem((*loc, "unit"), f"unit '{unit}' does not quote {currency}")
+        if isinstance(assumption.value, dict):  # each figure converts once, at one rate: a path would be ignored
+            yield located.problem((*loc, "value"), f"{key} takes a single value, not a series")
         yield from (located.problem((*loc, "value"), f"rate {v:g} must be positive") for v in values if v <= 0)
         yield from (located.problem((*loc, "value"), f"rate {v:g} is above {MAX_EXCHANGE_RATE:g}, the largest "
                                                      "plausible exchange rate") for v in values if v > MAX_EXCHANGE_RATE)
