@@ -18,23 +18,19 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from model.analysis.review import (
+from model.analysis.attribution import (
     STRUCTURE_STEP,
-    Review,
-    attribution_notes,
-    diff_projects,
     pick_figure,
-    review,
-    review_json,
-    review_markdown,
     sequential_values,
     shapley_values,
     shapley_weights,
     waterfall_frame,
 )
+from model.analysis.review import Review, diff_projects, review
 from model.cli import app
 from model.errors import UsageError
 from model.io.revisions import from_folder
+from model.present.review import attribution_notes, review_json, review_markdown
 from tests.conftest import SMALL, Project, committed, git
 
 CLOUD_2027 = "Cloud revenue 2027 (USD bn)"

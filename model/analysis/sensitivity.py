@@ -419,18 +419,3 @@ def moving(tornado_frame: pd.DataFrame) -> pd.DataFrame:
     needs, where the CSV keeps each company's every assumption."""
     rows = tornado_frame[tornado_frame["swing"] > 0]
     return rows if len(rows) else tornado_frame
-
-
-def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame:
-    """The research priorities with each index as text, "estimate [low, high]", and "dig here" where to dig:
-    columns company, rank, key, first_order, total_order, confidence, flags, dig."""
-    def interval(estimate: float, low: float, high: float) -> str:
-        return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
-
-    intervals = sobol_frame.assign(**{
-        index: [interval(*row) for row in sobol_frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
-        for index in ("first_order", "total_order")
-    })[["company", "key", "first_order", "total_order"]]
-    table = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")
-    table = table.assign(dig=table["dig"].map({True: "dig here", False: ""}))
-    return table[["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]]

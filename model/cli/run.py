@@ -53,16 +53,10 @@ def run(
                          named=out_dir is not None)
     # Only checked inputs and a writable target are worth the charting and statistics libraries' import time: a
     # bad file is refused about as fast as `scenario --help` answers.
-    from model.analysis.projection import (
-        convergence_report,
-        convergence_warnings,
-        formatted_headline,
-        headline,
-        interval_headline,
-        race_tables,
-    )
+    from model.analysis.projection import convergence_report, convergence_warnings, headline
     from model.analysis.projection import run as project
     from model.present.artifacts import run_files
+    from model.present.run import formatted_headline, interval_headline, race_tables
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)
