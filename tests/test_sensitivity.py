@@ -11,21 +11,20 @@ import pytest
 from scipy import stats
 from scipy.stats import qmc
 
-from model.analysis.projection import run
-from model.analysis.sensitivity import (
+from model.analysis.methods.sobol import (
     PRIORITY_COLUMNS,
     SOBOL_COLUMNS,
     SOBOL_MAX_INTERVAL_WIDTH,
-    TORNADO_COLUMNS,
     research_priorities,
     sobol,
     sobol_indices,
-    tornado,
 )
+from model.analysis.methods.tornado import TORNADO_COLUMNS, tornado
+from model.analysis.projection import run
 from model.core.uncertainty import Z95
 from model.errors import UsageError
 from model.io.loading import load_inputs
-from model.present.sensitivity import priority_table
+from model.present.methods.sobol import priority_table
 from tests.conftest import REPO, SMALL
 
 A, B = 7.0, 0.1  # the Ishigami function's usual constants

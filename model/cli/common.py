@@ -108,11 +108,11 @@ class TableFormat(StrEnum):
 
 def print_frame(frame: pd.DataFrame, fmt: TableFormat, title: str | None = None) -> None:
     if fmt is TableFormat.csv:
-        from model.io.outputs import to_csv
+        from model.present.tables import to_csv
 
         sys.stdout.write(to_csv(frame))
     elif fmt is TableFormat.markdown:
-        from model.analysis.register import markdown
+        from model.present.tables import markdown
 
         sys.stdout.write(markdown(frame))
     else:
@@ -192,8 +192,3 @@ class Sampler(StrEnum):
 DRAWS_HELP = "Draws of the assumptions' distributions; above 1, the outputs gain percentiles and race odds."
 SEED_HELP = "Seed of the draws: the same seed gives the same numbers."
 SAMPLER_HELP = "Uniform draws: scrambled Sobol' sequence, Latin hypercube or plain random."
-
-
-def draw_settings(draws: int, seed: int, sampler: Sampler, simulated: bool) -> dict[str, Any]:
-    """The manifest's settings of the draws: seed and sampler mean nothing without a simulation."""
-    return {"draws": draws, "seed": seed if simulated else None, "sampler": sampler.value if simulated else None}

@@ -1,5 +1,5 @@
-"""Renderings of a backtest (`model.analysis.backtest.backtest_table`): the table as text for a terminal or
-markdown, and its one-line summary."""
+"""Renderings of a backtest (`model.analysis.backtest.Backtest`): the table as text for a terminal or markdown, its
+title and one-line summary, and its chart."""
 
 from __future__ import annotations
 
@@ -7,6 +7,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+
+from model.analysis.backtest import Backtest
+from model.errors import display_path
+from model.present.charts import ChartLike, backtest_chart
 
 
 def summary(table: pd.DataFrame, as_of: dt.date) -> str:
@@ -49,3 +53,13 @@ def formatted(table: pd.DataFrame) -> pd.DataFrame:
 def _signed_percent(value: float) -> str:
     rounded = round(value, 1)
     return "0.0%" if rounded == 0 else f"{rounded:+.1f}%"  # no "-0.0%" for an error that rounds away
+
+
+def chart(result: Backtest) -> ChartLike:
+    return backtest_chart(result.projection, result.table)
+
+
+def title(result: Backtest) -> str:
+    scenario = result.scenario
+    return (f"{scenario.name} ({scenario.horizon[0]}-{scenario.horizon[1]}, {scenario.reporting_currency}, as of "
+            f"{scenario.as_of}) against {display_path(result.actuals)}; error = projected - actual")
