@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -25,6 +25,8 @@ from model.io.loading import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from model.present.tables import Shown
 
 app = typer.Typer(
     name="scenario",
@@ -122,6 +124,15 @@ def print_frame(frame: pd.DataFrame, fmt: TableFormat, title: str | None = None)
         for row in frame.itertuples(index=False):
             table.add_row(*(str(v) for v in row))
         out.print(table)
+
+
+def print_shown(shown: Iterable[Shown]) -> None:
+    """A command's terminal output, as its renderer lays it out: lines and titled tables."""
+    for item in shown:
+        if isinstance(item, str):
+            out.print(item, markup=False)
+        else:
+            print_frame(item[1], TableFormat.table, title=item[0])
 
 
 def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:

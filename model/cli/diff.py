@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import TableFormat, app, out, print_frame, print_warnings, print_wrote, reports_errors
+from model.cli.common import app, print_shown, print_warnings, print_wrote, reports_errors
 from model.errors import UsageError
 from model.io.loading import (
     find_project_root,
@@ -70,9 +70,5 @@ def diff_command(
     elif fmt is ReviewFormat.json:
         sys.stdout.write(str(files["review.json"]))
     else:
-        for shown in rendering.terminal(result):
-            if isinstance(shown, str):
-                out.print(shown, markup=False)
-            else:
-                print_frame(shown[1], TableFormat.table, title=shown[0])
+        print_shown(rendering.terminal(result))
     print_wrote(target, fmt)

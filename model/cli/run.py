@@ -15,12 +15,11 @@ from model.cli.common import (
     SEED_HELP,
     ProgressBar,
     Sampler,
-    TableFormat,
     app,
     audited,
     err,
     out,
-    print_frame,
+    print_shown,
     print_warnings,
     reports_errors,
 )
@@ -70,9 +69,6 @@ def run(
     rendered = time.perf_counter()
     write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
               inputs=result.files, root=root, settings=result.settings, named=out_dir is not None, problems=problems)
-    for title, table in rendering.terminal(result):
-        print_frame(table, TableFormat.table, title=title)
-    for line in rendering.closing(result):
-        out.print(line, markup=False)
+    print_shown(rendering.terminal(result))
     out.print(f"wrote {display_path(target)}/ (model {modelled - started:.2f} s, charts and report "
               f"{rendered - modelled:.2f} s)", markup=False)

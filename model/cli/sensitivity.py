@@ -12,12 +12,10 @@ from model.analysis.methods import declared
 from model.cli.common import (
     SEED_HELP,
     ProgressBar,
-    TableFormat,
     app,
     audited,
     err,
-    out,
-    print_frame,
+    print_shown,
     print_warnings,
     print_wrote,
     reports_errors,
@@ -70,8 +68,5 @@ def sensitivity(
               named=out_dir is not None, problems=problems)
     for note in (*result.notes, *result.warnings):
         err.print(f"warning: {note}", markup=False)
-    for title, rows in rendering.terminal(result):
-        print_frame(rows, TableFormat.table, title=title)
-    if footer := rendering.view_of(result).footer(result):
-        out.print(footer, markup=False)
+    print_shown(rendering.terminal(result))
     print_wrote(target)

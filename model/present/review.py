@@ -18,7 +18,7 @@ from model.analysis.review import Change, FieldChange, Review, relative
 from model.io.schema import EXCERPT_MAX_CHARS
 from model.present.charts import ChartLike, waterfall
 from model.present.run import format_headline_value
-from model.present.tables import markdown
+from model.present.tables import Shown, markdown
 
 EVIDENCE_UNCHANGED = "value changed, evidence unchanged"
 
@@ -286,9 +286,9 @@ def waterfalls(review: Review) -> dict[str, ChartLike]:
     return found
 
 
-def terminal(review: Review) -> list[str | tuple[str, pd.DataFrame]]:
-    """What `scenario diff` prints on the terminal, in order: lines, and (title, table) pairs."""
-    shown: list[str | tuple[str, pd.DataFrame]] = [summary(review)]
+def terminal(review: Review) -> list[Shown]:
+    """What `scenario diff` prints on the terminal."""
+    shown: list[Shown] = [summary(review)]
     if review.changes:
         shown.append(("Assumption changes", changes_frame(review.changes, evidence=False)))
     for effect in review.effects:

@@ -10,6 +10,7 @@ import pandas as pd
 from model.analysis.projection import RACE_LABELS, Projection, RunResult, convergence_report, headline
 from model.present.charts import ChartLike, build_charts, lead_probability, overtake_years
 from model.present.report import RenderedChart, render_chart, render_report
+from model.present.tables import Shown
 
 # How the report names each sampler of model.core.uncertainty.
 SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
@@ -142,22 +143,16 @@ def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
     )
 
 
-def terminal(result: RunResult) -> list[tuple[str, pd.DataFrame]]:
-    """The tables `scenario run` prints, each with its title: the headline, and with draws the race."""
+def terminal(result: RunResult) -> list[Shown]:
+    """What `scenario run` prints: the headline, and with draws the race and how precise its intervals are."""
     scenario, projection = result.scenario, result.projection
     title = (f"{scenario.name}: {scenario.horizon[0]}-{scenario.horizon[1]}, {scenario.reporting_currency}, "
              f"as of {scenario.as_of}")
     if projection.simulation is not None:
         title += f"; {projection.simulation.draws:,} draws, value [5th-95th percentile]"
-    tables = [(title, headline_text(result).T.reset_index(names=""))]
+    shown: list[Shown] = [(title, headline_text(result).T.reset_index(names=""))]
     if projection.simulation is not None:
-        tables += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
-    return tables
-
-
-def closing(result: RunResult) -> list[str]:
-    """The lines `scenario run` prints after its tables: how precise a run with draws is."""
-    if result.projection.simulation is None:
-        return []
-    report_line = convergence_report(result.projection)
-    return [f"{report_line[0].upper()}{report_line[1:]}."]
+        shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
+        precision = convergence_report(projection)
+        shown.append(f"{precision[0].upper()}{precision[1:]}.")
+    return shown

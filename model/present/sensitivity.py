@@ -12,6 +12,7 @@ import pandas as pd
 from model.analysis.sensitivity import SensitivityResult
 from model.present import methods
 from model.present.charts import ChartLike
+from model.present.tables import Shown
 
 SHOWN_PER_COMPANY = 10  # rows of each company's table in the terminal; the CSV has them all
 
@@ -31,8 +32,13 @@ def view_of(result: SensitivityResult) -> View:
     return importlib.import_module(f"{methods.__name__}.{result.method}")  # type: ignore[return-value]
 
 
-def terminal(result: SensitivityResult) -> list[tuple[str, pd.DataFrame]]:
-    """The tables `scenario sensitivity` prints: one per company, its first SHOWN_PER_COMPANY rows, with a title."""
-    shown = view_of(result).table(result)
-    return [(f"{name}: {result.metric} in {result.year} ({result.unit})",
-             rows.drop(columns="company").head(SHOWN_PER_COMPANY)) for name, rows in shown.groupby("company", sort=False)]
+def terminal(result: SensitivityResult) -> list[Shown]:
+    """What `scenario sensitivity` prints: a table per company (its first SHOWN_PER_COMPANY rows), then the
+    method's footer."""
+    view = view_of(result)
+    shown: list[Shown] = [(f"{name}: {result.metric} in {result.year} ({result.unit})",
+                           rows.drop(columns="company").head(SHOWN_PER_COMPANY))
+                          for name, rows in view.table(result).groupby("company", sort=False)]
+    if footer := view.footer(result):
+        shown.append(footer)
+    return shown

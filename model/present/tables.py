@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+# What a command prints on the terminal, in order: a line of text, or a table with its title.
+Shown = str | tuple[str, pd.DataFrame]
+
 
 def to_csv(frame: pd.DataFrame) -> str:
     # Shortest round-trip float repr: the same numbers always give the same bytes.
