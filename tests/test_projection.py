@@ -12,15 +12,13 @@ from model.analysis.projection import (
     TIDY_COLUMNS,
     convergence_report,
     convergence_warnings,
-    formatted_headline,
     headline,
-    interval_headline,
     percentile_error,
-    race_tables,
     run,
 )
 from model.core.engine import METRICS
 from model.io.loading import load_inputs
+from model.present.run import formatted_headline, interval_headline, race_tables
 from tests.conftest import SMALL
 
 

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from model.analysis.register import (
     DISTRIBUTION_COLUMNS,
     distribution_table,
-    markdown,
     register,
     rests_on_judgement,
     significant,
@@ -38,11 +36,6 @@ def test_judgement_only_assumptions():
         "beta.accelerators.price_change", "beta.accelerators.service_life", "beta.accelerators.unit_price",
         "beta.cloud.ai_share", "beta.cloud.growth",
     ]
-
-
-def test_markdown_escapes_pipes():
-    frame = pd.DataFrame({"key": ["a|b"], "note": ["line\nbreak"]})
-    assert markdown(frame) == "| key | note |\n|---|---|\n| a\\|b | line break |\n"
 
 
 def test_significant_figures_read_without_exponents_or_residues():

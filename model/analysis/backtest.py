@@ -9,13 +9,15 @@ months, as for assumptions): the model projects calendar years, and a quarter of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from model.analysis.projection import draw_settings, run
 from model.core.engine import BILLION, METRICS, THOUSAND
 from model.core.parameters import exchange_rates
 from model.errors import Problem
@@ -24,6 +26,7 @@ from model.io.loading import (
     Company,
     Inputs,
     Problems,
+    Scenario,
 )
 from model.io.schema import Actual
 from model.units import parse_period, parse_unit, to_whole
@@ -139,43 +142,26 @@ def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, 
     return merged[columns]
 
 
-def summary(table: pd.DataFrame, as_of: dt.date) -> str:
-    """One line on the backtest: how many figures, how many out of sample, and the mean absolute error in percent
-    over all and over the out-of-sample ones."""
-    count, outside = len(table), int(table["out_of_sample"].sum())
-    text = (f"{count} reported figure{'s' * (count != 1)}, {outside} published after as_of {as_of} (out of sample); "
-            f"mean absolute error {table['error_pct'].abs().mean():.1f}%")
-    if 0 < outside < count:
-        text += f", out of sample {table.loc[table['out_of_sample'], 'error_pct'].abs().mean():.1f}%"
-    if "within_90" in table.columns:
-        text += f"; {int(table['within_90'].sum())} of {count} within the projection's 90% interval"
-    return text
+# ------------------------------------------------------------------------------------------------- the result
+@dataclass(frozen=True, eq=False)
+class Backtest:
+    """What `scenario backtest` found: `table` (see `backtest_table`) and the tidy projection it compares with."""
+
+    scenario: Scenario
+    actuals: Path  # the file of reported figures
+    table: pd.DataFrame
+    projection: pd.DataFrame  # the scenario's tidy projection (with percentiles for a run with draws)
+    files: tuple[Path, ...]  # the inputs read, the actuals file last
+    settings: dict[str, Any]  # of the draws
+    problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the inputs, as warnings
 
 
-def formatted(table: pd.DataFrame) -> pd.DataFrame:
-    """The backtest table as text for a terminal or markdown."""
-    def number(value: float) -> str:
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
-
-    text = pd.DataFrame({
-        "Company": table["company"],
-        "Metric": table["metric"],
-        "Year": table["year"].astype(str),
-        "Basis": table["basis"],
-        "Reported": table["reported"],
-        "Actual": [f"{number(v)} {u}" for v, u in zip(table["actual"], table["unit"], strict=True)],
-        "Projected": [number(v) for v in table["projected"]],
-        "Error": [_signed_percent(v) for v in table["error_pct"]],
-    })
-    if "within_90" in table.columns:
-        text["90% interval"] = [f"{number(lo)}-{number(hi)}{'' if inside else ' (outside)'}"
-                                for lo, hi, inside in zip(table["p5"], table["p95"], table["within_90"], strict=True)]
-    text["Published"] = table["published"].astype(str)
-    text["Out of sample"] = np.where(table["out_of_sample"], "yes", "no")
-    text["Sources"] = table["sources"]
-    return text
-
-
-def _signed_percent(value: float) -> str:
-    rounded = round(value, 1)
-    return "0.0%" if rounded == 0 else f"{rounded:+.1f}%"  # no "-0.0%" for an error that rounds away
+def backtest(inputs: Inputs, figures: Sequence[ReportedFigure], actuals: Path, *, draws: int = 1,
+             sampler: str = "sobol", rng: np.random.Generator | int | None = None,
+             on_chunk: Callable[[int], None] | None = None, problems: Sequence[Problem] = ()) -> Backtest:
+    """Project the scenario (`draws` > 1: with percentiles) and set each of `figures` (from `load_actuals` of the
+    file `actuals`) against it."""
+    projection = run(inputs, draws=draws, sampler=sampler, rng=rng, on_chunk=on_chunk)
+    tidy = projection.tidy()
+    return Backtest(inputs.scenario, actuals, backtest_table(figures, tidy, inputs.scenario.as_of), tidy,
+                    (*inputs.files, actuals), draw_settings(projection), tuple(problems))

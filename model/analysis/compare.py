@@ -1,9 +1,8 @@
 """Several scenarios or saved runs side by side: their headline figures with each one's difference from the first
-(a pure function of tidy projection frames), the renderings of that comparison, and finding what a name means."""
+(a pure function of tidy projection frames), and finding what a name means; `model.present.compare` renders it."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -15,7 +14,6 @@ import pandas as pd
 from model.analysis.audit import audit_inputs
 from model.analysis.projection import (
     TIDY_COLUMNS,
-    format_headline_value,
     headline_cells,
     reporting_currency,
     run,
@@ -205,7 +203,7 @@ def comparison(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return long[LONG_COLUMNS].reset_index(drop=True)
 
 
-def _labels(long: pd.DataFrame) -> tuple[str, list[str]]:
+def reference_and_others(long: pd.DataFrame) -> tuple[str, list[str]]:
     labels = long["scenario"].drop_duplicates().tolist()
     return labels[0], labels[1:]
 
@@ -213,7 +211,7 @@ def _labels(long: pd.DataFrame) -> tuple[str, list[str]]:
 def side_by_side(long: pd.DataFrame) -> pd.DataFrame:
     """The comparison as one row per company and measure: each side's value, then for each side after the first its
     change from the first ('<side> - <first>') and that change in percent ('<side> - <first> (%)')."""
-    reference, others = _labels(long)
+    reference, others = reference_and_others(long)
     keys = ["company", "measure", "metric", "year", "unit"]
     rows = long[keys].drop_duplicates().reset_index(drop=True)
     for column, labels, suffix in (("value", [reference, *others], ""), ("change", others, f" - {reference}"),
@@ -226,73 +224,6 @@ def side_by_side(long: pd.DataFrame) -> pd.DataFrame:
     for label in others:
         ordered += [label, f"{label} - {reference}", f"{label} - {reference} (%)"]
     return rows[ordered]
-
-
-def formatted(long: pd.DataFrame) -> pd.DataFrame:
-    """The side-by-side table as text for a terminal or markdown: figures as in the headline table, changes signed
-    (shares in percentage points), 'n/a' where a side lacks a figure or a percentage has no base."""
-    wide = side_by_side(long)
-    reference, others = _labels(long)
-    text = pd.DataFrame({"Company": wide["company"], "Measure": wide["measure"]})
-    for label in [reference, *others]:
-        text[label] = [_figure(m, v) for m, v in zip(wide["measure"], wide[label], strict=True)]
-        if label != reference:
-            change = f"{label} - {reference}"
-            text[change] = [_change(m, v) for m, v in zip(wide["measure"], wide[change], strict=True)]
-            text[f"{change} (%)"] = [_percent(v) for v in wide[f"{change} (%)"]]
-    return text
-
-
-def _missing(value: float) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _figure(measure: str, value: float) -> str:
-    return "n/a" if _missing(value) else format_headline_value(measure, value)
-
-
-def _signed(value: float, decimals: int, suffix: str = "") -> str:
-    rounded = round(value, decimals)
-    if rounded == 0:  # no "-0.0" for a change that rounds away
-        return f"{0:.{decimals}f}{suffix}"
-    return f"{rounded:+,.{decimals}f}{suffix}"
-
-
-def _change(measure: str, value: float) -> str:
-    if _missing(value):
-        return "n/a"
-    if measure.startswith("Share"):
-        return _signed(100 * value, 1, " pp")
-    return _signed(value, 0 if measure.endswith("(k)") else 1)
-
-
-def _percent(value: float) -> str:
-    return "n/a" if _missing(value) else _signed(value, 1, "%")
-
-
-def to_records(long: pd.DataFrame) -> dict[str, Any]:
-    """The comparison as JSON-ready data: the reference, the sides, and per company and measure each side's value,
-    change and change in percent (null where missing)."""
-    reference, others = _labels(long)
-
-    def number(value: Any) -> float | int | None:
-        return None if _missing(value) else value
-
-    rows = []
-    for (company, measure), group in long.groupby(["company", "measure"], sort=False):
-        first = group.iloc[0]
-        by_side = group.set_index("scenario")
-        rows.append({
-            "company": company, "measure": measure, "metric": first["metric"], "year": int(first["year"]),
-            "unit": first["unit"],
-            "values": {label: number(float(by_side.at[label, "value"])) if label in by_side.index else None
-                       for label in [reference, *others]},
-            "change": {label: number(float(by_side.at[label, "change"])) if label in by_side.index else None
-                       for label in others},
-            "change_pct": {label: number(float(by_side.at[label, "change_pct"])) if label in by_side.index else None
-                           for label in others},
-        })
-    return {"reference": reference, "scenarios": [reference, *others], "rows": rows}
 
 
 def overlay_frame(sides: Sequence[Side], metrics: Sequence[str] = COMPARE_METRICS) -> pd.DataFrame:
@@ -319,3 +250,50 @@ def described(sides: Sequence[Side], root: Path) -> list[dict[str, str]]:
     from model.io.outputs import project_path
 
     return [{"label": side.label, "kind": side.kind, "path": project_path(side.path, root)} for side in sides]
+
+
+# ------------------------------------------------------------------------------------------------- the result
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """What `scenario compare` found: the sides in the order given (the first the reference) and `long`, their
+    headline figures with each one's change from the reference (see `comparison`)."""
+
+    name: str  # the folder under outputs/: compare-<labels>
+    sides: tuple[Side, ...]
+    long: pd.DataFrame
+    root: Path  # the project (or working directory) the manifest's paths are relative to
+
+    @property
+    def labels(self) -> list[str]:
+        return [side.label for side in self.sides]
+
+    @property
+    def currency(self) -> str:
+        return self.sides[0].currency
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file the sides were made from, once each."""
+        return list(dict.fromkeys(f for side in self.sides for f in side.files))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """What validation's source audit rejects in the sides' inputs (or their manifests say), as warnings."""
+        return [problem for side in self.sides for problem in side.problems]
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"reference": self.labels[0], "compared": described(self.sides, self.root)}
+
+    def side_by_side(self) -> pd.DataFrame:
+        return side_by_side(self.long)
+
+    def overlay(self) -> pd.DataFrame:
+        return overlay_frame(self.sides)
+
+
+def compare(names: Sequence[str], assumptions: Path | None = None) -> Comparison:
+    """Compare the scenarios or run folders `names` (see `load_sides`), the first the reference."""
+    sides = load_sides(names, assumptions)
+    return Comparison(folder_name([side.label for side in sides]), tuple(sides),
+                      comparison({side.label: side.frame for side in sides}), project_root_or_cwd())

@@ -4,17 +4,20 @@ a run with draws the summaries of the draws and the race between the companies).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from model.analysis.register import register, source_table, without_empty_history
 from model.core.engine import BILLION, METRICS, project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 from model.errors import InputError, Problem, display_path
-from model.io.loading import Inputs, plan_window
+from model.io.loading import Inputs, Scenario, plan_window
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
 # Columns a run with draws adds: the mean and the percentiles of each value over the draws.
@@ -238,36 +241,6 @@ def reporting_currency(frame: pd.DataFrame) -> str:
     return str(units[0]).removesuffix(suffix)
 
 
-def format_headline_value(column: str, value: float) -> str:
-    """One headline figure as text, as `formatted_headline` shows it in `column` (shares in percent, thousands of
-    units whole, money to one decimal)."""
-    if column.startswith("Share"):
-        return f"{value:.1%}"
-    if column.endswith("(k)"):
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def formatted_headline(table: pd.DataFrame, low: pd.DataFrame | None = None,
-                       high: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The headline table as text: shares in percent, thousands of units whole, money to one decimal; with `low`
-    and `high` (tables of the same shape, e.g. the 5th and 95th percentiles), each figure is followed by its
-    interval in brackets: "12.3 [10.1-14.8]"."""
-    def cell(column: str, row: int) -> str:
-        text = format_headline_value(column, table[column].iloc[row])
-        if low is None or high is None:
-            return text
-        bottom, top = (format_headline_value(column, bound[column].iloc[row]) for bound in (low, high))
-        return f"{text} [{bottom}-{top}]"
-
-    return pd.DataFrame({c: [cell(c, row) for row in range(len(table))] for c in table.columns}, index=table.index)
-
-
-def interval_headline(projection: Projection) -> pd.DataFrame:
-    """The formatted headline of a run with draws: each value with its 5th-95th percentile interval."""
-    return formatted_headline(headline(projection), headline(projection, "p5"), headline(projection, "p95"))
-
-
 def percentile_error(projection: Projection) -> tuple[float, str]:
     """The largest Monte Carlo standard error of a headline figure's 5th or 95th percentile, as a share of its
     interval's width (p95 - p5), and where it is ("Company, figure"); inf when the draws are too few to estimate it.
@@ -312,43 +285,43 @@ def convergence_warnings(projection: Projection) -> list[str]:
             f"{worst:.1%} of their interval's width ({where}); use --draws {suggest:,} or more"]
 
 
-def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
-    """Readable tables of the race for a run with draws: who leads in the horizon's last year, and who overtakes
-    whom (with what probability within the horizon, and when: the likeliest year and the median year of those
-    draws in which it happens)."""
-    last = int(projection.years[-1])
-    leads = projection.leads()
-    leading = (
-        leads[leads["year"] == last]
-        .assign(measure=lambda f: f["metric"].map(RACE_LABELS))
-        .pivot(index="company", columns="measure", values="probability")
-        .reindex(index=list(projection.companies), columns=list(RACE_LABELS.values()))
-        .map(_percent)
-        .rename_axis(index="Company", columns=None)
-        .reset_index()
+# ---------------------------------------------------------------------------------------------------- a whole run
+def draw_settings(projection: Projection) -> dict[str, Any]:
+    """The manifest's settings of a run's draws: seed and sampler mean nothing without a simulation."""
+    simulation = projection.simulation
+    if simulation is None:
+        return {"draws": 1, "seed": None, "sampler": None}
+    return {"draws": simulation.draws, "seed": simulation.seed, "sampler": simulation.sampler}
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What `scenario run` makes of a scenario: the projection, the register of the assumptions it rests on and the
+    sources they cite (as the report lists them), and what the source audit and the draws warn of."""
+
+    scenario: Scenario  # name, description, horizon, reporting currency, as_of, `extends` chain
+    projection: Projection
+    register: pd.DataFrame  # one row per assumption used (`register.register`, empty history column dropped)
+    sources: pd.DataFrame  # the sources those assumptions cite (`register.source_table`)
+    files: tuple[Path, ...]  # the input files read
+    problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the inputs, as warnings
+    warnings: tuple[str, ...] = ()  # too few draws for the headline intervals (`convergence_warnings`)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return draw_settings(self.projection)
+
+
+def run_result(inputs: Inputs, projection: Projection, problems: Sequence[Problem] = ()) -> RunResult:
+    """A run of `inputs` (`run`'s `projection` of them) with what its folder shows beside the projection;
+    `problems` are the source audit's findings."""
+    cited = {c.ref for item in inputs.resolved.values() for c in item.assumption.sources}
+    return RunResult(
+        scenario=inputs.scenario,
+        projection=projection,
+        register=without_empty_history(register(inputs.resolved.values(), inputs.assumptions.sources)),
+        sources=source_table(s for s in inputs.assumptions.sources.values() if s.id in cited),
+        files=inputs.files,
+        problems=tuple(problems),
+        warnings=tuple(convergence_warnings(projection)) if projection.simulation is not None else (),
     )
-    rows = []
-    for (metric, company, rival), years in projection.overtakes().groupby(["metric", "company", "rival"], sort=False):
-        probability = years["probability"].to_numpy()
-        cumulative = np.cumsum(probability) / probability.sum()
-        rows.append({
-            "Measure": RACE_LABELS[metric],
-            "Overtake": f"{company} overtakes {rival}",
-            "probability": probability.sum(),
-            "Likeliest year": int(years["year"].iloc[int(probability.argmax())]),
-            "Median year": int(years["year"].iloc[int(np.searchsorted(cumulative, 0.5))]),
-        })
-    overtakes = pd.DataFrame(rows, columns=["Measure", "Overtake", "probability", "Likeliest year", "Median year"])
-    # by measure in race order, the likeliest overtakes first
-    overtakes = overtakes.sort_values(["Measure", "probability"], ascending=[True, False], kind="stable",
-                                      key=lambda c: c.map(list(RACE_LABELS.values()).index) if c.name == "Measure" else c)
-    overtakes.insert(2, f"Probability by {last}", overtakes.pop("probability").map(_percent))
-    return {
-        f"Probability of leading in {last}": leading,
-        "Overtakes within the horizon": overtakes.reset_index(drop=True),
-    }
-
-
-def _percent(probability: float) -> str:
-    """A probability to one decimal of a percent; one too small to show as 0.1% but not zero reads "<0.1%"."""
-    return "<0.1%" if 0 < probability < 0.0005 else f"{probability:.1%}"

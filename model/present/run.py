@@ -1,0 +1,158 @@
+"""Renderings of a run (`model.analysis.projection.RunResult`): the headline table (with its intervals for a run
+with draws), the tables of the race, the charts and the HTML report; what the terminal and the run folder show.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.analysis.projection import RACE_LABELS, Projection, RunResult, convergence_report, headline
+from model.present.charts import ChartLike, build_charts, lead_probability, overtake_years
+from model.present.report import RenderedChart, render_chart, render_report
+from model.present.tables import Shown
+
+# How the report names each sampler of model.core.uncertainty.
+SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
+
+
+def format_headline_value(column: str, value: float) -> str:
+    """One headline figure as text, as `formatted_headline` shows it in `column` (shares in percent, thousands of
+    units whole, money to one decimal)."""
+    if column.startswith("Share"):
+        return f"{value:.1%}"
+    if column.endswith("(k)"):
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
+
+
+def formatted_headline(table: pd.DataFrame, low: pd.DataFrame | None = None,
+                       high: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The headline table as text: shares in percent, thousands of units whole, money to one decimal; with `low`
+    and `high` (tables of the same shape, e.g. the 5th and 95th percentiles), each figure is followed by its
+    interval in brackets: "12.3 [10.1-14.8]"."""
+    def cell(column: str, row: int) -> str:
+        text = format_headline_value(column, table[column].iloc[row])
+        if low is None or high is None:
+            return text
+        bottom, top = (format_headline_value(column, bound[column].iloc[row]) for bound in (low, high))
+        return f"{text} [{bottom}-{top}]"
+
+    return pd.DataFrame({c: [cell(c, row) for row in range(len(table))] for c in table.columns}, index=table.index)
+
+
+def interval_headline(projection: Projection) -> pd.DataFrame:
+    """The formatted headline of a run with draws: each value with its 5th-95th percentile interval."""
+    return formatted_headline(headline(projection), headline(projection, "p5"), headline(projection, "p95"))
+
+
+def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
+    """Readable tables of the race for a run with draws: who leads in the horizon's last year, and who overtakes
+    whom (with what probability within the horizon, and when: the likeliest year and the median year of those
+    draws in which it happens)."""
+    last = int(projection.years[-1])
+    leads = projection.leads()
+    leading = (
+        leads[leads["year"] == last]
+        .assign(measure=lambda f: f["metric"].map(RACE_LABELS))
+        .pivot(index="company", columns="measure", values="probability")
+        .reindex(index=list(projection.companies), columns=list(RACE_LABELS.values()))
+        .map(_percent)
+        .rename_axis(index="Company", columns=None)
+        .reset_index()
+    )
+    rows = []
+    for (metric, company, rival), years in projection.overtakes().groupby(["metric", "company", "rival"], sort=False):
+        probability = years["probability"].to_numpy()
+        cumulative = np.cumsum(probability) / probability.sum()
+        rows.append({
+            "Measure": RACE_LABELS[metric],
+            "Overtake": f"{company} overtakes {rival}",
+            "probability": probability.sum(),
+            "Likeliest year": int(years["year"].iloc[int(probability.argmax())]),
+            "Median year": int(years["year"].iloc[int(np.searchsorted(cumulative, 0.5))]),
+        })
+    overtakes = pd.DataFrame(rows, columns=["Measure", "Overtake", "probability", "Likeliest year", "Median year"])
+    # by measure in race order, the likeliest overtakes first
+    overtakes = overtakes.sort_values(["Measure", "probability"], ascending=[True, False], kind="stable",
+                                      key=lambda c: c.map(list(RACE_LABELS.values()).index) if c.name == "Measure" else c)
+    overtakes.insert(2, f"Probability by {last}", overtakes.pop("probability").map(_percent))
+    return {
+        f"Probability of leading in {last}": leading,
+        "Overtakes within the horizon": overtakes.reset_index(drop=True),
+    }
+
+
+def _percent(probability: float) -> str:
+    """A probability to one decimal of a percent; one too small to show as 0.1% but not zero reads "<0.1%"."""
+    return "<0.1%" if 0 < probability < 0.0005 else f"{probability:.1%}"
+
+
+# ------------------------------------------------------------------------------------------------------ a run
+def charts(result: RunResult) -> dict[str, ChartLike]:
+    """Every chart of a run, in report order, by file stem; a run with draws adds who leads and who overtakes."""
+    projection = result.projection
+    found = build_charts(projection.tidy(), projection.plans)
+    if projection.simulation is not None:
+        found["lead_probability"] = lead_probability(projection.leads())
+        found["overtake_years"] = overtake_years(projection.overtakes(), companies=list(projection.companies))
+    return found
+
+
+def rendered_charts(result: RunResult) -> dict[str, RenderedChart]:
+    return {name: render_chart(chart) for name, chart in charts(result).items()}
+
+
+def headline_text(result: RunResult) -> pd.DataFrame:
+    """The headline table as text; with draws, each figure followed by its 5th-95th percentile interval."""
+    projection = result.projection
+    if projection.simulation is None:
+        return formatted_headline(headline(projection))
+    return interval_headline(projection)
+
+
+def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
+    """The run's HTML report, with the `rendered` charts in their order."""
+    scenario, projection = result.scenario, result.projection
+    simulation = projection.simulation
+    meta = {
+        "Horizon": f"{scenario.horizon[0]}-{scenario.horizon[1]}",
+        "Reporting currency": scenario.reporting_currency,
+        "Information as of": scenario.as_of.isoformat(),
+        "Extends": " -> ".join(scenario.chain[1:]) or "nothing",
+        "Companies": ", ".join(projection.companies),
+    }
+    caption, race = "", {}
+    if simulation is not None:
+        meta["Draws"] = (f"{simulation.draws:,} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
+                         "each assumption drawn from its 90% range or its confidence's default width")
+        race = race_tables(projection)
+        caption = (f"Each figure with every assumption at its value, and in brackets the 5th to 95th percentile "
+                   f"over {simulation.draws:,} draws; {convergence_report(projection)}.")
+    return render_report(
+        title=f"Scenario '{scenario.name}'",
+        description=scenario.description,
+        scenario_meta=meta,
+        headline=headline_text(result).reset_index(),
+        headline_caption=caption,
+        charts=rendered,
+        race=race,
+        register=result.register,
+        sources=result.sources,
+        problems=[str(p) for p in result.problems],
+    )
+
+
+def terminal(result: RunResult) -> list[Shown]:
+    """What `scenario run` prints: the headline, and with draws the race and how precise its intervals are."""
+    scenario, projection = result.scenario, result.projection
+    title = (f"{scenario.name}: {scenario.horizon[0]}-{scenario.horizon[1]}, {scenario.reporting_currency}, "
+             f"as of {scenario.as_of}")
+    if projection.simulation is not None:
+        title += f"; {projection.simulation.draws:,} draws, value [5th-95th percentile]"
+    shown: list[Shown] = [(title, headline_text(result).T.reset_index(names=""))]
+    if projection.simulation is not None:
+        shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
+        precision = convergence_report(projection)
+        shown.append(f"{precision[0].upper()}{precision[1:]}.")
+    return shown
