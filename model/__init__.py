@@ -53,12 +53,13 @@ def run(scenario: LoadedScenario | PathLike, *, draws: int = 1, seed: int = 0, s
     result's `tidy()` gains mean, p5, p50 and p95, and `leads()` and `overtakes()` give the race's odds. Memory
     stays flat in the draws; a number of draws this machine cannot hold is refused with the most it can.
     """
-    whole_number("draws", draws, 1)
-    whole_number("seed", seed, 0)
-    one_of("sampler", sampler, ("sobol", "lhs", "random"))
+    draws, seed = whole_number("draws", draws, 1), whole_number("seed", seed, 0)
     loaded = _loaded(scenario)
     with scenario_errors():
         from model.analysis.resources import check_draws
+        from model.core.uncertainty import SAMPLERS
+
+        one_of("sampler", sampler, SAMPLERS)
 
         check_draws(draws, loaded.inputs, option="draws")
         return projected(loaded, draws=draws, seed=seed, sampler=sampler)
@@ -78,7 +79,7 @@ def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
     `companies` (slugs or display names) narrows the rows. Unknown names raise UsageError listing the valid ones.
     """
     one_of("method", method, SENSITIVITY_METHODS)
-    whole_number("seed", seed, 0)
+    seed = whole_number("seed", seed, 0)
     loaded = _loaded(scenario)
     with scenario_errors():
         from model.analysis.sensitivity import check_samples

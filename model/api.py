@@ -4,6 +4,7 @@ the adapters between them and the modelling modules, which are imported only whe
 from __future__ import annotations
 
 import contextlib
+import numbers
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,10 +31,11 @@ def scenario_errors() -> Iterator[None]:
 
 
 def whole_number(name: str, value: object, least: int) -> int:
-    """`value` when it is an int of at least `least` (a bool is not a number of draws), else a UsageError."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+    """`value` as an int when it is a whole number (numpy's too; a bool is not one) of at least `least`, else a
+    UsageError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
         raise UsageError(f"{name} must be a whole number, at least {least}, not {value!r}")
-    return value
+    return int(value)
 
 
 def one_of(name: str, value: object, valid: Sequence[str]) -> str:
@@ -264,7 +266,8 @@ def compared(scenarios: Sequence[LoadedScenario]) -> ComparisonResult:
             raise UsageError(f"two scenarios are both named '{scenario.name}'; compare one of them under another "
                              "name")
         frame = project(scenario.inputs).tidy()
-        sides.append(comparing.Side(scenario.name, comparing.SCENARIO, scenario.path, frame, scenario.inputs.files))
+        sides.append(comparing.Side(label=scenario.name, kind=comparing.SCENARIO, path=scenario.path, frame=frame,
+                                    files=scenario.inputs.files))
     comparing.check_currencies(sides)
     long = comparing.comparison({side.label: side.frame for side in sides})
     return ComparisonResult(tuple(side.label for side in sides), long, comparing.overlay_frame(sides))

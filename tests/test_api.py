@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -174,6 +175,7 @@ def test_draws_add_percentiles_that_bracket_the_value(outside):
     assert (result.seed, result.sampler) == (3, "lhs")
     assert model.run(result.scenario, draws=2**12, seed=3, sampler="lhs").tidy().equals(tidy)
     assert isinstance(result.chart("lead_probability"), alt.TopLevelMixin)
+    assert model.run(result.scenario, draws=np.int64(2**12), seed=np.int64(3), sampler="lhs").tidy().equals(tidy)
 
 
 def test_a_tornado_moves_alphas_capex_by_its_plans_percentiles(outside):
