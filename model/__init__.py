@@ -1,3 +1,114 @@
-"""scenario: sourced assumptions, scenarios and vectorised projections of the AI-infrastructure race."""
+"""scenario: sourced assumptions, scenarios and vectorised projections of the AI-infrastructure race; the Python API
+for notebooks is `load`, `run`, `sensitivity` and `compare` (see the README's "Python and notebooks")."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+# Light on purpose: `import model` (and so every `import model.core...`) must not load pandas, altair, pydantic or
+# ruamel; each function imports what it needs when called.
+from model.api import (
+    ComparisonResult,
+    LoadedScenario,
+    PathLike,
+    RunResult,
+    SensitivityResult,
+    compared,
+    explained,
+    one_of,
+    projected,
+    scenario_errors,
+    scenario_file,
+    whole_number,
+)
+from model.errors import InputError, ScenarioError, UsageError
 
 __version__ = "0.1.0"
+__all__ = ["ComparisonResult", "InputError", "LoadedScenario", "RunResult", "ScenarioError", "SensitivityResult",
+           "UsageError", "compare", "load", "run", "sensitivity"]
+
+SENSITIVITY_METHODS = ("tornado", "sobol")
+
+
+def load(scenario: PathLike, *, project: PathLike | None = None) -> LoadedScenario:
+    """Read, check and resolve a scenario with the assumptions of its project, from any working directory.
+
+    `scenario` is the path of a scenario file (`.../scenarios/base.yaml`; its project is the folder above
+    scenarios/), or with `project` (the folder holding scenarios/ and assumptions/) a scenario's name ("base",
+    "base.yaml") or a path inside the project's scenarios/. `~` is expanded.
+
+    Raises InputError (a ScenarioError) listing every problem as `file:line: key: message`, as `scenario validate`
+    prints them, and UsageError for a scenario that is not there; warnings are kept in the result's `warnings`.
+    """
+    with scenario_errors():
+        return LoadedScenario.from_file(scenario_file(scenario, project))
+
+
+def run(scenario: LoadedScenario | PathLike, *, draws: int = 1, seed: int = 0, sampler: str = "sobol") -> RunResult:
+    """Project a scenario (from `load`, or a scenario file's path) as `scenario run` does.
+
+    draws=1 is the deterministic run, every assumption at its value. With draws > 1 every assumption is drawn
+    that many times from its distribution (`sampler`: "sobol", "lhs" or "random", seeded by `seed` >= 0): the
+    result's `tidy()` gains mean, p5, p50 and p95, and `leads()` and `overtakes()` give the race's odds. Memory
+    stays flat in the draws; a number of draws this machine cannot hold is refused with the most it can.
+    """
+    draws, seed = whole_number("draws", draws, 1), whole_number("seed", seed, 0)
+    loaded = _loaded(scenario)
+    with scenario_errors():
+        from model.analysis.resources import check_draws
+        from model.core.uncertainty import SAMPLERS
+
+        one_of("sampler", sampler, SAMPLERS)
+
+        check_draws(draws, loaded.inputs, option="draws")
+        return projected(loaded, draws=draws, seed=seed, sampler=sampler)
+
+
+def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
+                metric: str = "ai_chip_spend_cumulative", year: int | None = None,
+                companies: Sequence[str] | str | None = None, samples: int = 2**13, seed: int = 0) -> SensitivityResult:
+    """Which assumptions decide `metric` in `year` (default: the horizon's last), per company, as `scenario
+    sensitivity` finds them.
+
+    method="tornado" moves each assumption alone to its 5th and 95th percentile: `.frame` has columns scenario,
+    metric, unit, company, year, key, input_low, input_high (text), output_low, output_high, base, swing (in the
+    metric's unit). method="sobol" splits the output's variance (`samples`, a power of two of at least 64, runs the
+    model samples x (assumptions + 2) times, seeded by `seed`): `.frame` has first_order and total_order indices
+    (0 to 1) with their 95% bootstrap intervals (`_low`, `_high`), and `.priorities` ranks where to research next.
+    `companies` (slugs or display names) narrows the rows. Unknown names raise UsageError listing the valid ones.
+    """
+    one_of("method", method, SENSITIVITY_METHODS)
+    seed = whole_number("seed", seed, 0)
+    loaded = _loaded(scenario)
+    with scenario_errors():
+        from model.analysis.sensitivity import check_samples
+
+        if method == "sobol":
+            from model.analysis.resources import check_sobol_size
+
+            check_samples(samples)
+            check_sobol_size(samples, loaded.inputs, option="samples")
+        return explained(loaded, method=method, metric=metric, year=year, companies=companies, samples=samples,
+                         seed=seed)
+
+
+def compare(scenarios: Sequence[LoadedScenario | PathLike]) -> ComparisonResult:
+    """The headline figures of two or more scenarios side by side, each run with every assumption at its value, as
+    `scenario compare` shows them; the first is the reference.
+
+    `.frame` is long: company, measure (the headline's label, such as "Capex 2030 (USD bn)"), metric, year, unit,
+    scenario, value, change (value minus the reference's) and change_pct (in percent of the reference's absolute
+    value, NaN where it is zero). Scenarios in different reporting currencies are refused rather than converted.
+    """
+    loaded = [_loaded(scenario) for scenario in scenarios]
+    with scenario_errors():
+        return compared(loaded)
+
+
+def _loaded(scenario: LoadedScenario | PathLike) -> LoadedScenario:
+    if isinstance(scenario, LoadedScenario):
+        return scenario
+    if isinstance(scenario, (str, os.PathLike)):
+        return load(scenario)
+    raise UsageError(f"expected a scenario from model.load() or a scenario file's path, not {type(scenario).__name__}")

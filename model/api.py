@@ -1,0 +1,273 @@
+"""The Python API's frozen handles and results (a loaded scenario, a run, a sensitivity analysis, a comparison) and
+the adapters between them and the modelling modules, which are imported only when a result is made or read."""
+
+from __future__ import annotations
+
+import contextlib
+import numbers
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from model.errors import InputError, Problem, UsageError, display_path
+
+if TYPE_CHECKING:
+    import altair as alt
+    import pandas as pd
+
+PathLike = str | os.PathLike[str]
+
+
+@contextlib.contextmanager
+def scenario_errors() -> Iterator[None]:
+    """Raise a failed read as the project's InputError, worded as the CLI prints it (`file: reason`)."""
+    try:
+        yield
+    except OSError as error:
+        where = display_path(Path(os.fsdecode(error.filename))) if error.filename is not None else ""
+        raise InputError([Problem(where, None, "", error.strerror or str(error))]) from None
+
+
+def whole_number(name: str, value: object, least: int) -> int:
+    """`value` as an int when it is a whole number (numpy's too; a bool is not one) of at least `least`, else a
+    UsageError."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < least:
+        raise UsageError(f"{name} must be a whole number, at least {least}, not {value!r}")
+    return int(value)
+
+
+def one_of(name: str, value: object, valid: Sequence[str]) -> str:
+    """`value` when it is one of `valid`, else a UsageError listing them."""
+    if value not in valid:
+        raise UsageError(f"unknown {name} '{value}'; valid: {', '.join(valid)}")
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------------- finding the file
+def _absolute(path: Path) -> Path:
+    # absolute, not resolved: the loader refuses a symlink that leaves its folder, which resolving would hide
+    return Path(os.path.abspath(path.expanduser()))
+
+
+def scenario_file(scenario: PathLike, project: PathLike | None) -> Path:
+    """The scenario file `scenario` means: a path to a file, or with `project` a name in its scenarios/ folder (or
+    a path inside that folder, relative to the project). Nothing depends on the working directory but a relative
+    path given without `project`."""
+    from model.io.loading import scenario_names, suggest
+
+    given = Path(scenario)
+    if project is None:
+        path = _absolute(given)
+        if not path.exists():
+            if given.parent == Path(".") and given.suffix != ".yaml":
+                raise UsageError(f"no scenario file '{scenario}'; give a scenario file's path, or its name with "
+                                 f"project=PATH")
+            raise UsageError(f"no scenario file {display_path(path)}")
+    else:
+        root = _absolute(Path(project))
+        scenarios = root / "scenarios"
+        if not scenarios.is_dir() or not (root / "assumptions").is_dir():
+            raise UsageError(f"{display_path(root)} is not a project: it has no scenarios/ and assumptions/ folders")
+        if given.parent == Path("."):
+            path = scenarios / f"{given.name.removesuffix('.yaml')}.yaml"
+            if not path.exists():
+                raise UsageError(f"unknown scenario '{scenario}'; {suggest(given.stem, scenario_names(scenarios))}")
+        else:
+            path = _absolute(root / given)
+            if not path.resolve().is_relative_to(scenarios.resolve()):
+                raise UsageError(f"scenario {scenario} lies outside {display_path(scenarios)}/")
+    if not path.is_file():
+        raise UsageError(f"scenario '{scenario}' is not a regular file")
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------- the handles
+@dataclass(frozen=True)
+class LoadedScenario:
+    """A scenario read, checked and resolved against the assumptions beside it, ready to run."""
+
+    name: str
+    path: Path  # the scenario file, absolute
+    project: Path  # the folder holding scenarios/ and assumptions/
+    companies: tuple[str, ...]  # display names, in the order of the company files
+    years: tuple[int, ...]  # the horizon, first to last
+    reporting_currency: str
+    warnings: tuple[str, ...]  # `file:line: key: message` of the files' warnings and the source audit's findings
+    inputs: Any = field(repr=False, compare=False)  # the resolved inputs the modelling modules take
+
+    @classmethod
+    def from_file(cls, path: Path) -> LoadedScenario:
+        from model.analysis.audit import audit_inputs
+        from model.io.loading import load_inputs
+
+        inputs = load_inputs(path)
+        audit = tuple(problem for problem in audit_inputs(inputs) if problem not in inputs.warnings)
+        return cls(
+            name=inputs.scenario.name,
+            path=path,
+            project=path.parent.parent,
+            companies=tuple(company.name for company in inputs.companies),
+            years=tuple(inputs.scenario.years),
+            reporting_currency=inputs.scenario.reporting_currency,
+            warnings=tuple(str(problem) for problem in (*inputs.warnings, *audit)),
+            inputs=inputs,
+        )
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """A scenario's projection: every metric per company and year, with every assumption at its value and, for a
+    run with draws, summaries of the draws."""
+
+    scenario: LoadedScenario
+    draws: int
+    seed: int | None  # None for the deterministic run (draws=1), which draws nothing
+    sampler: str | None
+    warnings: tuple[str, ...]  # when the draws are too few for the percentiles' precision
+    projection: Any = field(repr=False, compare=False)
+
+    def tidy(self) -> pd.DataFrame:
+        """The long table, one row per company, year and metric: columns scenario, company, year (int), metric,
+        unit (such as "USD bn", "thousand units", "ratio"), value (every assumption at its value); a run with
+        draws > 1 adds mean, p5, p50 and p95 over the draws. The same numbers as the CLI's projection.csv."""
+        return self.projection.tidy()
+
+    def headline(self) -> pd.DataFrame:
+        """The headline figures as numbers: one row per company (index "Company"), one column per figure, labelled
+        with its years and unit, such as "Capex 2025-2030 (USD bn)"; shares are fractions (0.35, not 35)."""
+        from model.analysis.projection import headline
+
+        return headline(self.projection)
+
+    def leads(self) -> pd.DataFrame:
+        """For a run with draws > 1, the probability (0 to 1) that each company leads each race metric in each
+        year: columns scenario, metric, company, year, probability."""
+        return self._drawn().leads()
+
+    def overtakes(self) -> pd.DataFrame:
+        """For a run with draws > 1, the probability (0 to 1) that `company` first moves ahead of `rival` on a race
+        metric in `year`: columns scenario, metric, company, rival, year, probability; non-zero rows only."""
+        return self._drawn().overtakes()
+
+    def charts(self) -> tuple[str, ...]:
+        """The names `chart` takes: the run folder's charts (a run with draws adds the race's two)."""
+        from model.present.charts import build_charts
+
+        names = tuple(build_charts(self.tidy(), self.projection.plans))
+        return (*names, *RACE_CHARTS) if self.draws > 1 else names
+
+    def chart(self, name: str) -> alt.Chart | alt.LayerChart | alt.FacetChart:
+        """The chart `name` of the run folder (such as "capex", "ai_chip_spend", "race_shares"; see `charts()`), as
+        an Altair chart that Jupyter renders inline; nothing is saved. With draws, lines are medians over a 90%
+        band. Raises UsageError naming the valid names."""
+        from model.present.charts import build_charts, lead_probability, overtake_years
+
+        if name in RACE_CHARTS and self.draws > 1:
+            if name == "lead_probability":
+                return lead_probability(self.leads())
+            return overtake_years(self.overtakes(), companies=list(self.scenario.companies))
+        charts = build_charts(self.tidy(), self.projection.plans)
+        if name not in charts:
+            raise UsageError(f"unknown chart '{name}'; valid: {', '.join(self.charts())}")
+        return charts[name]
+
+    def _drawn(self) -> Any:
+        if self.draws == 1:
+            raise UsageError("the race needs a run with draws; run it with draws > 1, such as "
+                             "model.run(scenario, draws=10_000)")
+        return self.projection
+
+
+RACE_CHARTS = ("lead_probability", "overtake_years")
+
+
+@dataclass(frozen=True)
+class SensitivityResult:
+    """Which assumptions decide `metric` in `year`: one row per company and assumption in `frame`."""
+
+    scenario: LoadedScenario
+    method: str  # "tornado" or "sobol"
+    metric: str
+    year: int
+    frame: pd.DataFrame = field(repr=False)
+    priorities: pd.DataFrame | None = field(repr=False)  # Sobol' only: where to research next
+    notes: tuple[str, ...] = ()  # what the method leaves out, and when its sample is too small
+
+    def chart(self) -> alt.FacetChart:
+        """The tornado or the Sobol' indices as an Altair chart, a panel per company; nothing is saved."""
+        from model.analysis.sensitivity import moving
+        from model.present.charts import sobol, tornado
+
+        return tornado(moving(self.frame)) if self.method == "tornado" else sobol(self.frame)
+
+
+@dataclass(frozen=True)
+class ComparisonResult:
+    """The headline figures of several scenarios, each with its change from the first."""
+
+    scenarios: tuple[str, ...]  # the names compared; the first is the reference
+    frame: pd.DataFrame = field(repr=False)
+    overlay: pd.DataFrame = field(repr=False, compare=False)  # the tidy rows the charts draw
+
+    def side_by_side(self) -> pd.DataFrame:
+        """One row per company and figure: each scenario's value, then each later one's change from the first and
+        that change in percent, as in the CLI's compare.csv."""
+        from model.analysis.compare import side_by_side
+
+        return side_by_side(self.frame)
+
+    def chart(self, metric: str) -> alt.FacetChart:
+        """A panel per company and a line per scenario of `metric` (capex, ai_chip_spend, accelerators_installed
+        or cloud_revenue) as an Altair chart; nothing is saved. Raises UsageError naming the valid metrics."""
+        from model.analysis.compare import COMPARE_METRICS
+        from model.present.charts import scenario_overlay
+
+        return scenario_overlay(self.overlay, metric=one_of("metric", metric, COMPARE_METRICS))
+
+
+# ----------------------------------------------------------------------------------------------------- adapters
+def projected(scenario: LoadedScenario, *, draws: int, seed: int, sampler: str) -> RunResult:
+    from model.analysis.projection import convergence_warnings
+    from model.analysis.projection import run as project
+
+    projection = project(scenario.inputs, draws=draws, sampler=sampler, rng=seed)
+    drawn = draws > 1
+    return RunResult(scenario, draws, seed if drawn else None, sampler if drawn else None,
+                     tuple(convergence_warnings(projection)) if drawn else (), projection)
+
+
+def explained(scenario: LoadedScenario, *, method: str, metric: str, year: int | None,
+              companies: Sequence[str] | str | None, samples: int, seed: int) -> SensitivityResult:
+    from model.analysis import sensitivity as analysis
+
+    inputs = scenario.inputs
+    chosen = [companies] if isinstance(companies, str) else companies
+    if method == "tornado":
+        frame = analysis.tornado(inputs, metric=metric, year=year, companies=chosen)
+        return SensitivityResult(scenario, method, metric, analysis.output_year(inputs, year), frame, None)
+    result = analysis.sobol(inputs, metric=metric, year=year, companies=chosen, samples=samples, rng=seed)
+    return SensitivityResult(scenario, method, metric, analysis.output_year(inputs, year), result.frame,
+                             analysis.research_priorities(inputs, result.frame), (*result.notes, *result.warnings))
+
+
+def compared(scenarios: Sequence[LoadedScenario]) -> ComparisonResult:
+    from model.analysis import compare as comparing
+    from model.analysis.projection import run as project
+
+    if len(scenarios) < 2:
+        raise UsageError(f"compare needs at least two scenarios; got {len(scenarios)}")
+    sides = []
+    for scenario in scenarios:
+        if any(side.path == scenario.path for side in sides):
+            raise UsageError(f"'{scenario.name}' is given twice ({display_path(scenario.path)})")
+        if any(side.label == scenario.name for side in sides):
+            raise UsageError(f"two scenarios are both named '{scenario.name}'; compare one of them under another "
+                             "name")
+        frame = project(scenario.inputs).tidy()
+        sides.append(comparing.Side(label=scenario.name, kind=comparing.SCENARIO, path=scenario.path, frame=frame,
+                                    files=scenario.inputs.files))
+    comparing.check_currencies(sides)
+    long = comparing.comparison({side.label: side.frame for side in sides})
+    return ComparisonResult(tuple(side.label for side in sides), long, comparing.overlay_frame(sides))
