@@ -28,9 +28,6 @@ __version__ = "0.1.0"
 __all__ = ["ComparisonResult", "InputError", "LoadedScenario", "RunResult", "ScenarioError", "SensitivityResult",
            "UsageError", "compare", "load", "run", "sensitivity"]
 
-SENSITIVITY_METHODS = ("tornado", "sobol")
-
-
 def load(scenario: PathLike, *, project: PathLike | None = None) -> LoadedScenario:
     """Read, check and resolve a scenario with the assumptions of its project, from any working directory.
 
@@ -78,17 +75,12 @@ def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
     (0 to 1) with their 95% bootstrap intervals (`_low`, `_high`), and `.priorities` ranks where to research next.
     `companies` (slugs or display names) narrows the rows. Unknown names raise UsageError listing the valid ones.
     """
-    one_of("method", method, SENSITIVITY_METHODS)
+    from model.analysis.methods import declared
+
+    one_of("method", method, tuple(declared()))
     seed = whole_number("seed", seed, 0)
     loaded = _loaded(scenario)
     with scenario_errors():
-        from model.analysis.sensitivity import check_samples
-
-        if method == "sobol":
-            from model.analysis.resources import check_sobol_size
-
-            check_samples(samples)
-            check_sobol_size(samples, loaded.inputs, option="samples")
         return explained(loaded, method=method, metric=metric, year=year, companies=companies, samples=samples,
                          seed=seed)
 

@@ -188,19 +188,20 @@ class SensitivityResult:
     """Which assumptions decide `metric` in `year`: one row per company and assumption in `frame`."""
 
     scenario: LoadedScenario
-    method: str  # "tornado" or "sobol"
+    method: str  # "tornado", "sobol" or another module of model.analysis.methods
     metric: str
     year: int
     frame: pd.DataFrame = field(repr=False)
     priorities: pd.DataFrame | None = field(repr=False)  # Sobol' only: where to research next
     notes: tuple[str, ...] = ()  # what the method leaves out, and when its sample is too small
+    result: Any = field(default=None, repr=False, compare=False)  # the analysis's own result, which its chart draws
 
     def chart(self) -> alt.FacetChart:
-        """The tornado or the Sobol' indices as an Altair chart, a panel per company; nothing is saved."""
-        from model.analysis.sensitivity import moving
-        from model.present.charts import sobol, tornado
+        """The method's chart (the tornado, or the Sobol' indices) in Altair, a panel per company; nothing is
+        saved."""
+        import importlib
 
-        return tornado(moving(self.frame)) if self.method == "tornado" else sobol(self.frame)
+        return importlib.import_module(f"model.present.methods.{self.method}").chart(self.result)
 
 
 @dataclass(frozen=True)
@@ -240,16 +241,13 @@ def projected(scenario: LoadedScenario, *, draws: int, seed: int, sampler: str) 
 
 def explained(scenario: LoadedScenario, *, method: str, metric: str, year: int | None,
               companies: Sequence[str] | str | None, samples: int, seed: int) -> SensitivityResult:
-    from model.analysis import sensitivity as analysis
+    from model.analysis.sensitivity import analyse
 
-    inputs = scenario.inputs
     chosen = [companies] if isinstance(companies, str) else companies
-    if method == "tornado":
-        frame = analysis.tornado(inputs, metric=metric, year=year, companies=chosen)
-        return SensitivityResult(scenario, method, metric, analysis.output_year(inputs, year), frame, None)
-    result = analysis.sobol(inputs, metric=metric, year=year, companies=chosen, samples=samples, rng=seed)
-    return SensitivityResult(scenario, method, metric, analysis.output_year(inputs, year), result.frame,
-                             analysis.research_priorities(inputs, result.frame), (*result.notes, *result.warnings))
+    result = analyse(scenario.inputs, method=method, metric=metric, year=year, companies=chosen, samples=samples,
+                     seed=seed, samples_option="samples")
+    return SensitivityResult(scenario, method, metric, result.year, result.frame, result.tables.get("priorities"),
+                             (*result.notes, *result.warnings), result)
 
 
 def compared(scenarios: Sequence[LoadedScenario]) -> ComparisonResult:

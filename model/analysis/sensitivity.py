@@ -142,7 +142,7 @@ class Method(Protocol):
 
     def work(self, inputs: Inputs, samples: int) -> tuple[str, int]: ...
 
-    def check(self, inputs: Inputs, samples: int) -> None: ...
+    def check(self, inputs: Inputs, samples: int, option: str = "--samples") -> None: ...
 
 
 def find_method(name: str) -> Method:
@@ -155,9 +155,10 @@ def find_method(name: str) -> Method:
 
 def analyse(inputs: Inputs, *, method: str, metric: str = OUTPUT_DEFAULT_METRIC, year: int | None = None,
             companies: Sequence[str] | None = None, samples: int = 2**13, seed: int = 0,
-            on_progress: Callable[[int], None] | None = None) -> SensitivityResult:
-    """Explain `metric` in `year` (default: the horizon's last) by `method` (a module of `model.analysis.methods`)."""
+            on_progress: Callable[[int], None] | None = None, samples_option: str = "--samples") -> SensitivityResult:
+    """Explain `metric` in `year` (default: the horizon's last) by `method` (a module of `model.analysis.methods`);
+    `samples_option` is how a refused sample size names the setting."""
     chosen = find_method(method)
-    chosen.check(inputs, samples)
+    chosen.check(inputs, samples, option=samples_option)
     return chosen.analyse(inputs, metric=metric, year=output_year(inputs, year), companies=companies,
                           samples=samples, seed=seed, on_progress=on_progress)

@@ -305,9 +305,9 @@ def analyse(inputs: Inputs, *, metric: str, year: int, companies: Sequence[str] 
     )
 
 
-def check(inputs: Inputs, samples: int) -> None:
+def check(inputs: Inputs, samples: int, option: str = "--samples") -> None:
     check_samples(samples)
-    check_sobol_size(samples, inputs)
+    check_sobol_size(samples, inputs, option=option)
 
 
 def work(inputs: Inputs, samples: int) -> tuple[str, int]:

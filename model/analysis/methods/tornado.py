@@ -105,5 +105,5 @@ def work(inputs: Inputs, samples: int) -> tuple[str, int]:
     return "tornado", 1
 
 
-def check(inputs: Inputs, samples: int) -> None:
+def check(inputs: Inputs, samples: int, option: str = "--samples") -> None:
     return None
