@@ -17,15 +17,11 @@ import numpy as np
 import pandas as pd
 
 from model.core.engine import BILLION, METRICS, THOUSAND
+from model.domain import FX_PREFIX, Company, Inputs
 from model.errors import Problem
 from model.io.actuals import read_actuals
-from model.io.loading import (
-    FX_PREFIX,
-    Company,
-    Inputs,
-    Problems,
-)
 from model.io.schema import Actual, parse_period, parse_unit
+from model.io.validation import Problems
 
 # The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.
 DISPLAY_SCALES: dict[str, float] = {"{cur} bn": BILLION, "{cur}": 1.0, "thousand units": THOUSAND}
@@ -80,9 +76,7 @@ def to_reporting(inputs: Inputs, currency: str, year: int) -> float:
         if code == inputs.assumptions.base_currency:
             return 1.0
         value = inputs.resolved[f"{FX_PREFIX}.{code}"].assumption.value
-        if isinstance(value, dict):
-            return float(np.interp(year, list(value), list(value.values())))
-        return float(value)
+        return value.at(year)
 
     return per_base(inputs.scenario.reporting_currency) / per_base(currency)
 

@@ -16,9 +16,8 @@ from model.analysis.register import rests_on_judgement, significant
 from model.core.engine import METRICS, project
 from model.core.parameters import engine_inputs
 from model.core.uncertainty import distributions, resolve_seed, values_at
+from model.domain import Inputs, ResolvedAssumption, Source
 from model.errors import UsageError
-from model.io.loading import Inputs, ResolvedAssumption
-from model.io.schema import Source
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
 # A tornado moves each assumption to the ends of its 90% interval.
@@ -115,7 +114,7 @@ def format_value(values: np.ndarray, years: Sequence[int] | None = None) -> str:
 
 def _series_years(item: ResolvedAssumption) -> list[int] | None:
     value = item.assumption.value
-    return sorted(value) if isinstance(value, dict) else None
+    return list(value.years) if value.is_series else None
 
 
 def tornado_design(k: int) -> np.ndarray:

@@ -24,10 +24,8 @@ from model.cli.common import (
     reports_errors,
 )
 from model.errors import UsageError, display_path
-from model.io.loading import (
-    find_scenario,
-    load_inputs,
-)
+from model.io.loading import load_inputs
+from model.io.project import find_scenario
 
 
 @app.command()
@@ -50,8 +48,8 @@ def backtest(
     from model.analysis import backtest as testing
     from model.analysis.projection import run as project
     from model.io.actuals import default_actuals
-    from model.io.loading import assumptions_for
     from model.io.outputs import destination, to_csv, write_run
+    from model.io.project import assumptions_for
     from model.present.charts import backtest_chart
     from model.present.report import render_chart
 

@@ -21,10 +21,8 @@ from model.cli.common import (
     print_wrote,
     reports_errors,
 )
-from model.io.loading import (
-    find_scenario,
-    load_inputs,
-)
+from model.io.loading import load_inputs
+from model.io.project import find_scenario
 
 
 class Method(StrEnum):

@@ -13,7 +13,7 @@ import numpy as np
 
 from model.catalogue import PARAMETERS
 from model.core.engine import EngineInputs, draws_first
-from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
+from model.domain import FX_PREFIX, Inputs, ResolvedAssumption
 from model.io.schema import parse_period, parse_unit
 
 QUARTERS_PER_YEAR = 4
@@ -21,8 +21,7 @@ QUARTERS_PER_YEAR = 4
 
 def knots(item: ResolvedAssumption) -> np.ndarray:
     """The years a series assumption gives values for; a single value has none."""
-    value = item.assumption.value
-    return np.array(sorted(value), dtype=float) if isinstance(value, dict) else np.empty(0)
+    return np.array(item.assumption.value.years, dtype=float)
 
 
 def assumption_values(inputs: Inputs) -> dict[str, np.ndarray]:
@@ -30,8 +29,13 @@ def assumption_values(inputs: Inputs) -> dict[str, np.ndarray]:
     values = {}
     for key, item in inputs.resolved.items():
         value = item.assumption.value
-        values[key] = np.array([[value[y] for y in sorted(value)]]) if isinstance(value, dict) else np.array([value])
+        values[key] = np.array([value.values]) if value.is_series else np.array(value.values)
     return values
+
+
+def plan_window(plan: ResolvedAssumption) -> tuple[int, int]:
+    """The calendar years a plan spreads over (fiscal years mapped)."""
+    return parse_period(plan.assumption.period).calendar_years(plan.fiscal_year_end)
 
 
 def anchor_year(item: ResolvedAssumption) -> int:

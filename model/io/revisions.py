@@ -13,8 +13,10 @@ from pathlib import Path
 
 from model.analysis.review import ProjectInputs
 from model.errors import InputError, Problem, UsageError, display_path
-from model.io.loading import Problems, load_assumptions, load_scenario, resolve_scenario
-from model.io.schema import ScenarioFile
+from model.io.assumption_files import load_assumptions
+from model.io.loading import resolve_scenario
+from model.io.scenario_files import load_scenario, read_definition
+from model.io.validation import Problems
 
 WORKING_TREE = "working tree"
 INPUT_FOLDERS = ("assumptions", "scenarios")
@@ -88,7 +90,7 @@ def load_side(label: str, assumptions: Path, scenarios: Path, *, shown_as: tuple
     assumption_set = load_assumptions(assumptions, problems)
     files, loaded = {}, {}
     for path in sorted(scenarios.glob("*.yaml")):
-        parsed = problems.parse(path, ScenarioFile)
+        parsed = read_definition(path, problems)
         scenario = load_scenario(path, problems)
         if parsed is not None and scenario is not None:
             files[path.stem], loaded[path.stem] = parsed, scenario

@@ -14,8 +14,8 @@ from model.analysis.projection import (
     race_tables,
 )
 from model.analysis.register import register, source_table, without_empty_history
+from model.domain import Inputs
 from model.errors import Problem
-from model.io.loading import Inputs
 from model.io.outputs import to_csv
 from model.present.charts import build_charts, lead_probability, overtake_years
 from model.present.report import render_chart, render_report
