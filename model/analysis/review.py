@@ -29,7 +29,6 @@ from model.domain import (
     Assumption,
     AssumptionSet,
     Inputs,
-    Location,
     Override,
     ResolvedAssumption,
     ScenarioDefinition,
@@ -59,7 +58,7 @@ class ProjectInputs:
 
     label: str  # "HEAD", "working tree", a revision as given, or a folder
     assumptions: AssumptionSet
-    scenario_files: dict[str, tuple[ScenarioDefinition, Location]]  # each scenario file as written, by name
+    scenario_files: dict[str, tuple[ScenarioDefinition, domain.Location]]  # each scenario file as written, by name
     scenarios: dict[str, Inputs]  # each scenario resolved (its `extends` chain and overrides applied), by name
 
 

@@ -79,28 +79,13 @@ def check_assumption(
         if parsed_period.quarter and parameter.role != "flow":
             yield located.problem((*loc, "period"), f"only a flow can be given for a quarter; {key} cannot")
     yield from check_citations(assumption, located, loc, registry)
-    yield from check_history(assumption, key, located, loc, registry, currencies, unit=unit, period=period)
-
-
-def check_history(
-    assumption: Assumption | Override | Vintage,
-    key: str,
-    located: Location,
-    loc: tuple[Any, ...],
-    registry: dict[str, Source],
-    currencies: set[str],
-    *,
-    unit: str,
-    period: str,
-) -> Iterator[Problem]:
-    """Each earlier value must be one the key could take, resting on registered sources, as the current one; only
-    errors, since a warning about a replaced value asks for nothing to be done."""
+    # each earlier value must be one the key could take, resting on registered sources, as the current one; only
+    # errors, since a warning about a replaced value asks for nothing to be done (and non-finite values never get
+    # here: the schema's number type refuses them)
     for index, vintage in enumerate(getattr(assumption, "history", ())):
-        where = (*loc, "history", index)
-        # (non-finite values never get here: the schema's number type refuses them)
-        yield from (problem for problem in check_assumption(vintage, key, located, where, registry, currencies,
-                                                            unit=unit, period=period)
-                    if problem.severity == "error")
+        found = check_assumption(vintage, key, located, (*loc, "history", index), registry, currencies, unit=unit,
+                                 period=period)
+        yield from (problem for problem in found if problem.severity == "error")
 
 
 def check_citations(
