@@ -11,7 +11,7 @@ class Value:
     """A number, or a series of numbers by year (years ascending).
 
     A series is read between its years by straight lines and held flat beyond its first and last year, as the engine
-    lays it on the timeline: `Value.of({2025: 0.2, 2027: 0.1}).at(2026) == 0.15`, `.at(2030) == 0.1`.
+    lays it on the timeline: `Value.of({2025: 0.2, 2027: 0.1})` is 0.15 at 2026 (halfway) and 0.1 at 2030.
     """
 
     numbers: tuple[float, ...]
