@@ -30,8 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from model.core.parameters import plan_window
-from model.domain import FX_PREFIX, Inputs, ResolvedAssumption
+from model.domain import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
 from model.io.schema import parse_period, parse_unit
 
 BILLION = 1e9

@@ -25,10 +25,11 @@ from model.cli import app
 from model.domain import Value
 from model.errors import UsageError
 from model.io.loading import validate_project
+from model.units import ExchangeRates
 from tests.conftest import REPO
 
 runner = CliRunner()
-RATES = {"USD": 1.0, "CNY": 7.1717}
+RATES = ExchangeRates("USD", {"CNY": 7.1717})
 SHARED_SOURCES = REPO.parent / "shared" / "sources"
 
 
@@ -114,7 +115,7 @@ def test_figures_are_read_with_their_currency_scale_and_precision():
 # --------------------------------------------------------------------------------------------------- conversions
 def conversion(excerpt: str):
     [(given, converted)] = conversion_pairs(figures_in(excerpt), excerpt)
-    return check_conversion(given, converted, RATES, "USD")
+    return check_conversion(given, converted, RATES)
 
 
 def test_the_us_54_5bn_conversion_of_rmb_380bn_is_flagged():
@@ -177,7 +178,7 @@ def test_figures_that_are_not_a_conversion(excerpt):
 
 def test_a_currency_without_a_rate_is_not_checked():
     [(given, converted)] = conversion_pairs(figures_in("HK$100 (US$12.8)"), "HK$100 (US$12.8)")
-    assert check_conversion(given, converted, RATES, "USD") is None
+    assert check_conversion(given, converted, RATES) is None
 
 
 # -------------------------------------------------------------------------------------------------- the value rule

@@ -143,11 +143,5 @@ def test_the_domain_loads_no_yaml_schema_charts_or_frames():
     assert _loaded_after_importing("model.domain") == []
 
 
-def test_the_numeric_core_loads_no_yaml_charts_or_frames():
-    assert [m for m in _loaded_after_importing(*CORE) if m != "pydantic"] == []
-
-
-@pytest.mark.xfail(strict=True, reason="model.core.parameters reads the unit and period grammar from model.io.schema "
-                                       "(pydantic) until it moves to model.units")
-def test_the_numeric_core_loads_no_schema():
-    assert "pydantic" not in _loaded_after_importing(*CORE)
+def test_the_numeric_core_loads_no_yaml_schema_charts_or_frames():
+    assert _loaded_after_importing(*CORE) == []

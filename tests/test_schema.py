@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from model.io.schema import Assumption, Period, ScenarioFile, parse_period, parse_unit
+from model.io.schema import Assumption, ScenarioFile
+from model.units import Period, parse_period, parse_unit
 
 VALID = {
     "value": 380,

@@ -66,9 +66,9 @@ from model.errors import InputError, Problem, UsageError, display_path
 from model.io.actuals import actuals_files, read_actuals
 from model.io.loading import load_project, validate_project
 from model.io.project import SOURCES_FILE
-from model.io.schema import MONEY_SCALES, parse_unit
 from model.io.validation import Problems
 from model.io.yaml_files import locate, read_confined
+from model.units import MONEY_SCALES, ExchangeRates, parse_unit
 
 # A source's text is an article or a filing's section, not a whole annual report: larger is the wrong file.
 MAX_SOURCE_TEXT_BYTES = 5_000_000
@@ -297,20 +297,20 @@ def _rounding(figure: Figure) -> float:
     return float(Decimal(5).scaleb(-figure.decimals - 1) / figure.number) if figure.number else 0.0
 
 
-def check_conversion(given: Figure, converted: Figure, rates: dict[str, float], base: str,
+def check_conversion(given: Figure, converted: Figure, rates: ExchangeRates,
                      tolerance: float = FX_TOLERANCE) -> Conversion | None:
-    """`given` converted as the source did, against `rates` (units per one `base`); None without a rate for both."""
+    """`given` converted as the source did, against `rates`; None without a rate for both."""
     if given.currency not in rates or converted.currency not in rates or not given.amount or not converted.amount:
         return None
     assert given.currency is not None and converted.currency is not None
-    ours = float(given.amount) * rates[converted.currency] / rates[given.currency]
+    ours = float(given.amount) * float(rates.factor(given.currency, converted.currency))
     deviation = float(converted.amount) / ours - 1
-    if given.currency == base:
+    if given.currency == rates.base:
         quote, per, quote_amount, per_amount = converted.currency, given.currency, converted.amount, given.amount
     else:
         quote, per, quote_amount, per_amount = given.currency, converted.currency, given.amount, converted.amount
     allowed = max(tolerance, _rounding(given) + _rounding(converted))
-    return Conversion(given, converted, quote, per, float(quote_amount / per_amount), rates[quote] / rates[per],
+    return Conversion(given, converted, quote, per, float(quote_amount / per_amount), float(rates.factor(per, quote)),
                       ours / converted.scale, deviation, allowed)
 
 
@@ -402,7 +402,7 @@ class _Entry:
     item: Assumption | Override
     located: Location
     loc: tuple[Any, ...]
-    rates: dict[str, float]
+    rates: ExchangeRates
     derived: bool  # an override, or a figure resting on analyst judgement: its value is not checked
 
 
@@ -450,7 +450,7 @@ class _Audit:
 
     def check_pair(self, entry: _Entry, where: tuple[Any, ...], ref: str, given: Figure, converted: Figure,
                    text_name: str | None = None) -> None:
-        conversion = check_conversion(given, converted, entry.rates, self.base, self.settings.tolerance)
+        conversion = check_conversion(given, converted, entry.rates, self.settings.tolerance)
         if conversion is None or not conversion.flagged:
             return
         beside = f" in its text {text_name}, beside the excerpt" if text_name else ""
@@ -516,14 +516,13 @@ class _Audit:
                                        f"{self.settings.max_age_days} days of --max-age", "warning"))
 
 
-def _rates(assumption_set: AssumptionSet, overrides: dict[str, Override] | None = None) -> dict[str, float]:
-    """Units of each currency per one base currency; a series rate counts by its first year (rates are flat)."""
-    rates = {assumption_set.base_currency: 1.0}
-    for currency, rate in assumption_set.rates.items():
-        chosen: Assumption | Override = (overrides or {}).get(f"{FX_PREFIX}.{currency}") or rate
-        value = chosen.value
-        rates[currency] = value.values[0]
-    return rates
+def _rates(assumption_set: AssumptionSet, overrides: dict[str, Override] | None = None) -> ExchangeRates:
+    """The rates conversions are checked against: fx.yaml's, or the scenario's overrides of them. A series, which
+    validation refuses as a rate, checks nothing (its error is reported where it is written)."""
+    chosen: dict[str, Assumption | Override] = {c: (overrides or {}).get(f"{FX_PREFIX}.{c}") or rate
+                                                for c, rate in assumption_set.rates.items()}
+    return ExchangeRates(assumption_set.base_currency,
+                         {c: rate.value.scalar for c, rate in chosen.items() if not rate.value.is_series})
 
 
 def _assumption_entries(assumption_set: AssumptionSet) -> Iterator[_Entry]:

@@ -17,11 +17,13 @@ import numpy as np
 import pandas as pd
 
 from model.core.engine import BILLION, METRICS, THOUSAND
-from model.domain import FX_PREFIX, Company, Inputs
+from model.core.parameters import exchange_rates
+from model.domain import Company, Inputs
 from model.errors import Problem
 from model.io.actuals import read_actuals
-from model.io.schema import Actual, parse_period, parse_unit
+from model.io.schema import Actual
 from model.io.validation import Problems
+from model.units import parse_period, parse_unit, to_whole
 
 # The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.
 DISPLAY_SCALES: dict[str, float] = {"{cur} bn": BILLION, "{cur}": 1.0, "thousand units": THOUSAND}
@@ -69,34 +71,20 @@ def load_actuals(path: Path, inputs: Inputs) -> tuple[list[ReportedFigure], list
     return figures, problems.warnings
 
 
-def to_reporting(inputs: Inputs, currency: str, year: int) -> float:
-    """What one unit of `currency` is worth in the scenario's reporting currency, by its exchange-rate assumptions
-    (a rate given as a series is read at `year`)."""
-    def per_base(code: str) -> float:
-        if code == inputs.assumptions.base_currency:
-            return 1.0
-        value = inputs.resolved[f"{FX_PREFIX}.{code}"].assumption.value
-        return value.at(year)
-
-    return per_base(inputs.scenario.reporting_currency) / per_base(currency)
-
-
 def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
     """A checked actual in the scenario's terms: its calendar year and its value in the metric's display unit."""
     company: Company = next(c for c in inputs.companies if c.slug == actual.company)
     year = parse_period(actual.period).calendar_years(company.fiscal_year_end)[0]
-    unit = parse_unit(actual.unit)
-    whole = actual.value * unit.scale
-    if unit.kind == "money":
-        whole *= to_reporting(inputs, unit.currency or "", year)
     template = METRICS[actual.metric].unit
+    value = to_whole(actual.value, parse_unit(actual.unit), into=inputs.scenario.reporting_currency,
+                     rates=exchange_rates(inputs), display_scale=DISPLAY_SCALES[template])
     return ReportedFigure(
         company=company.name,
         metric=actual.metric,
         year=year,
         period=actual.period,
         reported=f"{_plain(actual.value)} {actual.unit}",
-        value=whole / DISPLAY_SCALES[template],
+        value=value,
         unit=template.format(cur=inputs.scenario.reporting_currency),
         basis=actual.basis,
         confidence=actual.confidence,

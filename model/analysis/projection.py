@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 
 from model.core.engine import BILLION, METRICS, project
-from model.core.parameters import engine_inputs, plan_window
+from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
-from model.domain import Inputs, Value
+from model.domain import Inputs, Value, plan_window
 from model.errors import InputError, Problem, display_path
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]

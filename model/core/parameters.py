@@ -13,10 +13,8 @@ import numpy as np
 
 from model.catalogue import PARAMETERS
 from model.core.engine import EngineInputs, draws_first
-from model.domain import FX_PREFIX, Inputs, ResolvedAssumption
-from model.io.schema import parse_period, parse_unit
-
-QUARTERS_PER_YEAR = 4
+from model.domain import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
+from model.units import ExchangeRates, Unit, parse_period, parse_unit, to_whole
 
 
 def knots(item: ResolvedAssumption) -> np.ndarray:
@@ -31,11 +29,6 @@ def assumption_values(inputs: Inputs) -> dict[str, np.ndarray]:
         value = item.assumption.value
         values[key] = np.array([value.values]) if value.is_series else np.array(value.values)
     return values
-
-
-def plan_window(plan: ResolvedAssumption) -> tuple[int, int]:
-    """The calendar years a plan spreads over (fiscal years mapped)."""
-    return parse_period(plan.assumption.period).calendar_years(plan.fiscal_year_end)
 
 
 def anchor_year(item: ResolvedAssumption) -> int:
@@ -54,6 +47,13 @@ def timeline(inputs: Inputs) -> np.ndarray:
     return np.arange(first, last + 1)
 
 
+def exchange_rates(inputs: Inputs) -> ExchangeRates:
+    """The scenario's exchange rates, each at its value (validation keeps a rate a single number)."""
+    return ExchangeRates(inputs.assumptions.base_currency, {
+        key.removeprefix(f"{FX_PREFIX}."): item.assumption.value.scalar
+        for key, item in inputs.resolved.items() if key.startswith(f"{FX_PREFIX}.")})
+
+
 def _interpolation(years: np.ndarray, given: np.ndarray) -> np.ndarray:
     """(K, T) weights: series values at `given` years @ weights = values on `years`, linear between the given
     years and flat outside them."""
@@ -69,9 +69,8 @@ class _Series:
 @dataclass(frozen=True)
 class _Base:
     key: str
-    scale: float  # the unit's scale (1e9 for "bn")
+    unit: Unit
     per_year: int  # 4 for a quarterly flow, else 1
-    currency: str
     index: int  # the base year's index in the timeline (0 for a plan, whose window says when)
 
 
@@ -105,7 +104,7 @@ class Layout:
         draws = max(len(v) for v in values.values())
         companies = len(self.in_plan)
         years = len(self.years)
-        to_reporting = self._to_reporting(values, dtype)
+        rates = self._exchange_rates(values, dtype)
 
         def series(parameter: str, fill: float = 0.0) -> np.ndarray:
             """(C, T, D) per-year values, in the file's unit (ratios and years need no conversion); (C, 1, D) when
@@ -133,7 +132,8 @@ class Layout:
             index = np.zeros(companies, dtype=int)
             for c, slot in enumerate(self.bases[parameter]):
                 if slot is not None:
-                    out[c, 0] = values[slot.key] * slot.scale * slot.per_year * to_reporting[slot.currency]
+                    out[c, 0] = to_whole(values[slot.key], slot.unit, into=self.reporting_currency, rates=rates,
+                                         per_year=slot.per_year)
                     index[c] = slot.index
             return out, index
 
@@ -176,12 +176,10 @@ class Layout:
             ai_share=first(series("cloud.ai_share")),
         )
 
-    def _to_reporting(self, values: Mapping[str, np.ndarray], dtype: np.dtype) -> dict[str, np.ndarray]:
-        """Per currency, the factor (D,) that turns one unit of it into reporting-currency units."""
-        per_base = {self.base_currency: np.ones(1, dtype)}
-        per_base |= {key.removeprefix(f"{FX_PREFIX}."): np.asarray(values[key], dtype) for key in self.fx_keys}
-        reporting = per_base[self.reporting_currency]
-        return {currency: reporting / rate for currency, rate in per_base.items()}
+    def _exchange_rates(self, values: Mapping[str, np.ndarray], dtype: np.dtype) -> ExchangeRates:
+        """The exchange rates among assumption values shaped as in `assumption_values`: (D,) each, in `dtype`."""
+        return ExchangeRates(self.base_currency, {key.removeprefix(f"{FX_PREFIX}."): np.asarray(values[key], dtype)
+                                                  for key in self.fx_keys})
 
 
 SERIES_PARAMETERS = ("capex.plan_phasing", "capex.growth", "capex.post_plan_growth", "ai_chips.growth",
@@ -205,10 +203,9 @@ def layout(inputs: Inputs) -> Layout:
     def base_slot(parameter: str, item: ResolvedAssumption | None) -> _Base | None:
         if item is None:
             return None
-        unit = parse_unit(item.assumption.unit)
-        period = parse_period(item.assumption.period)
+        per_year = parse_period(item.assumption.period).per_year
         index = anchor_year(item) - years[0] if PARAMETERS[parameter].role != "plan" else 0
-        return _Base(item.key, unit.scale, QUARTERS_PER_YEAR if period.quarter else 1, unit.currency, int(index))
+        return _Base(item.key, parse_unit(item.assumption.unit), per_year, int(index))
 
     windows = [plan_window(items["capex.plan_total"]) if "capex.plan_total" in items else None
                for items in by_company]

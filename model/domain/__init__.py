@@ -23,6 +23,7 @@ from model.domain.scenarios import (
     ResolvedAssumption,
     Scenario,
     ScenarioDefinition,
+    plan_window,
 )
 from model.domain.value import Value
 
@@ -30,4 +31,5 @@ __all__ = [
     "EVERYTHING", "FX_PREFIX", "Assumption", "AssumptionSet", "Citation", "Company", "Correlation",
     "CorrelationEntry", "Inputs", "Location", "Override", "OverrideEntry", "Registry", "ResolvedAssumption",
     "Scenario", "ScenarioDefinition", "Source", "Unloaded", "Value", "Vintage", "cites_judgement", "key_path",
+    "plan_window",
 ]

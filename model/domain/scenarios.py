@@ -9,6 +9,7 @@ from pathlib import Path
 from model.domain.assumptions import Assumption, AssumptionSet, Company, Override
 from model.domain.location import Location
 from model.errors import Problem, display_path
+from model.units import parse_period
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,11 @@ class ResolvedAssumption:
     def where(self) -> str:
         """`file:line` where the value used is written."""
         return f"{display_path(self.file)}:{self.line}" if self.line else display_path(self.file)
+
+
+def plan_window(plan: ResolvedAssumption) -> tuple[int, int]:
+    """The calendar years a plan spreads over (fiscal years mapped)."""
+    return parse_period(plan.assumption.period).calendar_years(plan.fiscal_year_end)
 
 
 @dataclass(frozen=True)

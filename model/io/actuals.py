@@ -12,8 +12,9 @@ from model.domain import AssumptionSet, Location
 from model.errors import Problem, suggest
 from model.io.checks import check_citations
 from model.io.project import FX_FILE
-from model.io.schema import Actual, ActualsFile, parse_period, parse_unit
+from model.io.schema import Actual, ActualsFile
 from model.io.validation import Problems, kept_positions
+from model.units import parse_period, parse_unit
 
 # The metrics a company reports and the model projects year by year, with the kind of unit a reported figure
 # takes; shares, ranks, cumulative sums and intensities are the model's own constructs, never reported as such.

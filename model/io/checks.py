@@ -7,7 +7,6 @@ from typing import Any
 
 from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, MAX_EXCHANGE_RATE, PARAMETERS
 from model.core.correlation import gaussian_copula_matrix
-from model.core.parameters import plan_window
 from model.domain import (
     FX_PREFIX,
     Assumption,
@@ -19,11 +18,12 @@ from model.domain import (
     Source,
     Unloaded,
     Vintage,
+    plan_window,
 )
 from model.errors import Problem, suggest
 from model.io.project import FX_FILE
-from model.io.schema import parse_period, parse_unit
 from model.io.validation import Problems
+from model.units import parse_period, parse_unit
 
 
 def check_assumption(
@@ -52,6 +52,8 @@ def check_assumption(
             yield located.problem((*loc, "unit"), f"an exchange rate's unit is '<CCY> per <BASE>', not '{unit}'")
         elif parsed_unit.currency != currency:
             yield located.problem((*loc, "unit"), f"unit '{unit}' does not quote {currency}")
+        if assumption.value.is_series:  # each figure converts once, at one rate: a path would be ignored
+            yield located.problem((*loc, "value"), f"{key} takes a single value, not a series")
         yield from (located.problem((*loc, "value"), f"rate {v:g} must be positive") for v in values if v <= 0)
         yield from (located.problem((*loc, "value"), f"rate {v:g} is above {MAX_EXCHANGE_RATE:g}, the largest "
                                                      "plausible exchange rate") for v in values if v > MAX_EXCHANGE_RATE)

@@ -15,9 +15,6 @@ from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter
 from model.io.actuals import ACTUALS_FOLDER
 from model.io.project import RESERVED_FILES
 from model.io.schema import (
-    CURRENCY,
-    FX_UNIT_PATTERN,
-    MONEY_UNIT_PATTERN,
     SERIES_SCHEMA,
     SLUG,
     ActualsFile,
@@ -26,6 +23,7 @@ from model.io.schema import (
     ScenarioFile,
     SourcesFile,
 )
+from model.units import CURRENCY, FX_UNIT_PATTERN, MONEY_UNIT_PATTERN
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FOLDER = "schemas"
@@ -91,7 +89,7 @@ def _specialised(definition: str, parameter: Parameter | None, description: str)
     """`definition` (Assumption or Override) narrowed to one key: its unit, its valid values, series or not."""
     number = _number(parameter)
     series = {**SERIES_SCHEMA, "additionalProperties": number}
-    takes_series = parameter is None or parameter.series
+    takes_series = parameter is not None and parameter.series  # an exchange rate is one number
     value = {"anyOf": [number, series]} if takes_series else number
     bounds = {"type": "array", "items": number, "minItems": 2, "maxItems": 2}
     narrowed = {

@@ -1,4 +1,4 @@
-"""Pydantic models of the input files, with the unit and period grammars they use.
+"""Pydantic models of the input files; the unit and period grammars they use are `model.units`.
 
 These models check the shape of one file; rules that need another file (a cited source exists, an override's key
 exists, a company has what its horizon needs) live in `loading`.
@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -24,6 +22,18 @@ from pydantic import (
 )
 
 from model.catalogue import MAX_MONEY
+from model.units import (
+    CURRENCY,
+    FIRST_YEAR,
+    LAST_YEAR,
+    PERIOD_PATTERN,
+    UNIT_PATTERN,
+    YEAR_PATTERN,
+    YEAR_WINDOW,
+    check_year,
+    parse_period,
+    parse_unit,
+)
 
 Confidence = Literal["high", "medium", "low"]
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
@@ -34,21 +44,6 @@ SourceKind = Literal["filing", "company-statement", "press", "analyst", "unconfi
 EXCERPT_MAX_CHARS = 120
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
-MONEY_SCALES: dict[str, float] = {"": 1.0, "k": 1e3, "mn": 1e6, "bn": 1e9, "tn": 1e12}
-PLAIN_UNITS = ("ratio", "years", "count")
-
-# Every year a file may name (periods, series keys, horizons, dates) lies in this window: the race this tool models
-# began well after 1990, and a projection past 2100 is not a forecast. A year outside it is a typo (1025, 20255).
-FIRST_YEAR, LAST_YEAR = 1990, 2100
-YEAR_WINDOW = f"{FIRST_YEAR}-{LAST_YEAR}"
-# FIRST_YEAR..LAST_YEAR as a regular expression, for the JSON Schema patterns
-YEAR_PATTERN = r"(?:199[0-9]|20[0-9]{2}|2100)"
-
-
-def check_year(year: int, what: str) -> None:
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValueError(f"{what} {year} lies outside the years {YEAR_WINDOW}")
 
 
 def _slug(text: str) -> str:
@@ -71,103 +66,15 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 
 
 # ---------------------------------------------------------------------------------------------------------- units
-@dataclass(frozen=True)
-class Unit:
-    """A parsed unit: `kind` is money, fx, ratio, years or count."""
-
-    kind: str
-    currency: str | None = None  # money: its currency; fx: the quoted currency (CNY in "CNY per USD")
-    scale: float = 1.0  # money: multiplier to whole currency units
-    per: str | None = None  # fx: the base currency (USD in "CNY per USD")
-
-
-@lru_cache(maxsize=256)
-def parse_unit(text: str) -> Unit:
-    """Parse `CNY bn`, `USD`, `ratio`, `years`, `count` or `CNY per USD`; raise ValueError listing valid forms."""
-    words = text.split()
-    if len(words) == 1 and words[0] in PLAIN_UNITS:
-        return Unit(kind=words[0])
-    if len(words) == 3 and words[1] == "per" and CURRENCY.match(words[0]) and CURRENCY.match(words[2]):
-        return Unit(kind="fx", currency=words[0], per=words[2])
-    if 1 <= len(words) <= 2 and CURRENCY.match(words[0]):
-        scale = words[1] if len(words) == 2 else ""
-        if scale in MONEY_SCALES:
-            return Unit(kind="money", currency=words[0], scale=MONEY_SCALES[scale])
-    raise ValueError(
-        f"unknown unit '{text}'; valid units: ratio, years, count, a currency with an optional scale "
-        f"({', '.join(s for s in MONEY_SCALES if s)}) such as 'CNY bn' or 'USD', or a rate such as 'CNY per USD'"
-    )
-
-
 def _unit(text: str) -> str:
     parse_unit(text)
     return text
 
 
-_MONEY_UNIT = rf"[A-Z]{{3}}(?:\s+(?:{'|'.join(s for s in MONEY_SCALES if s)}))?"
-_FX_UNIT = r"[A-Z]{3}\s+per\s+[A-Z]{3}"
-# What parse_unit accepts, as one regular expression (it splits on whitespace, so spacing is free).
-UNIT_PATTERN = rf"^\s*(?:{'|'.join(PLAIN_UNITS)}|{_MONEY_UNIT}|{_FX_UNIT})\s*$"
-MONEY_UNIT_PATTERN = rf"^\s*{_MONEY_UNIT}\s*$"
-FX_UNIT_PATTERN = rf"^\s*{_FX_UNIT}\s*$"
-
 UnitText = Annotated[str, AfterValidator(_unit), WithJsonSchema({"type": "string", "pattern": UNIT_PATTERN})]
 
 
 # -------------------------------------------------------------------------------------------------------- periods
-@dataclass(frozen=True)
-class Period:
-    """A parsed period: years `first`..`last`, fiscal or calendar, or one calendar quarter."""
-
-    first: int
-    last: int
-    fiscal: bool = False
-    quarter: int | None = None
-
-    @property
-    def is_range(self) -> bool:
-        return self.last > self.first
-
-    def calendar_years(self, fiscal_year_end: int) -> tuple[int, int]:
-        """Calendar years this period stands for; a fiscal year maps to the calendar year holding most of its months.
-
-        A fiscal year ending in month m of year Y covers months m+1..12 of Y-1 and 1..m of Y, so it maps to Y
-        when m >= 6 and to Y-1 otherwise (Alibaba's FY2025, April 2024 to March 2025, maps to 2024).
-        """
-        if not self.fiscal:
-            return self.first, self.last
-        shift = 0 if fiscal_year_end >= 6 else -1
-        return self.first + shift, self.last + shift
-
-
-_YEAR = r"(FY)?(\d{4})"
-PERIOD_RANGE = re.compile(rf"^{_YEAR}(?:\s*-\s*{_YEAR})?$")
-PERIOD_QUARTER = re.compile(r"^(\d{4})\s*Q([1-4])$")
-
-
-@lru_cache(maxsize=256)
-def parse_period(text: str) -> Period:
-    """Parse `2025`, `2025-2027`, `FY2025`, `FY2026-FY2028` or `2024Q4`; raise ValueError listing valid forms."""
-    text = str(text).strip()
-    if match := PERIOD_QUARTER.match(text):
-        year = int(match[1])
-        check_year(year, f"period '{text}': year")
-        return Period(first=year, last=year, quarter=int(match[2]))
-    if match := PERIOD_RANGE.match(text):
-        fiscal_first, first, fiscal_last, last = match.groups()
-        if last is not None and bool(fiscal_first) != bool(fiscal_last):
-            raise ValueError(f"period '{text}' mixes fiscal and calendar years")
-        last = last or first
-        for year in {int(first), int(last)}:
-            check_year(year, f"period '{text}': year")
-        if int(last) < int(first):
-            raise ValueError(f"period '{text}' ends before it starts")
-        return Period(first=int(first), last=int(last), fiscal=bool(fiscal_first))
-    raise ValueError(
-        f"unknown period '{text}'; valid forms: 2025, 2025-2027, FY2025, FY2026-FY2028, 2024Q4"
-    )
-
-
 def _period(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise ValueError("a period is a year such as 2025, a range such as 2025-2027, FY2025 or 2024Q4")
@@ -175,10 +82,6 @@ def _period(value: object) -> str:
     return str(value)
 
 
-# What parse_period accepts (it strips the text first; both ends of a range are fiscal or neither); a bare year may
-# also be a YAML integer.
-_Y = YEAR_PATTERN
-PERIOD_PATTERN = rf"^\s*(?:FY{_Y}(?:\s*-\s*FY{_Y})?|{_Y}(?:\s*-\s*{_Y})?|{_Y}\s*Q[1-4])\s*$"
 PeriodText = Annotated[str, PlainValidator(_period), WithJsonSchema({"anyOf": [
     {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR},
     {"type": "string", "pattern": PERIOD_PATTERN},
