@@ -20,7 +20,8 @@ import json, sys, time
 t0 = time.perf_counter()
 import model.cli, model.analysis.projection, model.present.artifacts  # everything `scenario run` imports
 t1 = time.perf_counter()
-from model.io.loading import find_scenario, load_inputs
+from model.io.loading import load_inputs
+from model.io.project import find_scenario
 inputs = load_inputs(find_scenario(sys.argv[1]))
 t2 = time.perf_counter()
 projection = model.analysis.projection.run(inputs)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
+from model.domain import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
 from model.io.schema import parse_period, parse_unit
 
 BILLION = 1e9
@@ -82,8 +82,8 @@ def rate_at(item: ResolvedAssumption, values: Mapping[str, Value], year: int) ->
     """A rate assumption (single value or series) at a calendar year."""
     value = values[item.key]
     given = item.assumption.value
-    if isinstance(given, dict):
-        return interpolate(sorted(given), list(value), year)  # type: ignore[arg-type]
+    if given.is_series:
+        return interpolate(list(given.years), list(value), year)  # type: ignore[arg-type]
     return float(value)  # type: ignore[arg-type]
 
 

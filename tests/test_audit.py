@@ -22,6 +22,7 @@ from model.analysis.audit import (
     normalise,
 )
 from model.cli import app
+from model.domain import Value
 from model.errors import UsageError
 from model.io.loading import validate_project
 from model.units import ExchangeRates
@@ -80,7 +81,7 @@ def audit(project, **settings) -> list[str]:
     ("a series: up 15% in 2026", {2026: 0.15, 2027: 0.10}, "ratio"),  # one of a series' values suffices
 ])
 def test_an_excerpt_states_its_figure_in_the_forms_sources_use(excerpt, value, unit):
-    assert excerpt_states(excerpt, value, unit)
+    assert excerpt_states(excerpt, Value.of(value), unit)
 
 
 @pytest.mark.parametrize(("excerpt", "value", "unit"), [
@@ -99,7 +100,7 @@ def test_an_excerpt_states_its_figure_in_the_forms_sources_use(excerpt, value, u
     ("grew in the triple-digit range", 0.15, "ratio"),
 ])
 def test_an_excerpt_that_does_not_state_the_figure(excerpt, value, unit):
-    assert not excerpt_states(excerpt, value, unit)
+    assert not excerpt_states(excerpt, Value.of(value), unit)
 
 
 def test_figures_are_read_with_their_currency_scale_and_precision():

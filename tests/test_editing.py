@@ -127,7 +127,7 @@ def test_as_of_defaults_to_the_source_date_and_confidence_stays(small):
     result = invoke("set", "beta.ai_chips.share_of_capex", "0.4", "--source", "beta-press", "--excerpt", "40%")
     assert result.exit_code == 0, result.output
     assumption = load_inputs(small.path("scenarios/base.yaml")).resolved["beta.ai_chips.share_of_capex"].assumption
-    assert (assumption.value, assumption.as_of, assumption.confidence) == (0.4, dt.date(2025, 2, 1), "low")
+    assert (assumption.value.scalar, assumption.as_of, assumption.confidence) == (0.4, dt.date(2025, 2, 1), "low")
     assert [(s.ref, s.excerpt, s.locator) for s in assumption.sources] == [("beta-press", "40%", None)]
 
 
@@ -145,8 +145,8 @@ def test_a_series_value_keeps_the_file_style_of_series(small):
     assert ("    value:\n      2025: 0.5\n      2026: 0.3\n    unit: ratio\n" in
             small.path("assumptions/alpha.yaml").read_text())  # a number becomes a block series
     resolved = load_inputs(small.path("scenarios/base.yaml")).resolved
-    assert resolved["beta.capex.growth"].assumption.value == {2025: 0.4, 2027: 0.2}
-    assert resolved["alpha.ai_chips.growth"].assumption.value == {2025: 0.5, 2026: 0.3}
+    assert resolved["beta.capex.growth"].assumption.value.series == {2025: 0.4, 2027: 0.2}
+    assert resolved["alpha.ai_chips.growth"].assumption.value.series == {2025: 0.5, 2026: 0.3}
 
 
 def test_a_negative_value_is_a_value_not_an_option(small):
@@ -209,7 +209,7 @@ def test_an_override_is_created_then_edited(small):
         '            excerpt: "growth of 40%"\n'
     )
     resolved = load_inputs(small.path("scenarios/base.yaml")).resolved["beta.capex.growth"]
-    assert (resolved.assumption.value, resolved.overridden_by, resolved.rationale) == (0.3, "base",
+    assert (resolved.assumption.value.scalar, resolved.overridden_by, resolved.rationale) == (0.3, "base",
                                                                                         "the press puts it lower")
 
 

@@ -12,7 +12,9 @@ from typer.testing import CliRunner
 from model.analysis.projection import check_finite
 from model.cli import app
 from model.errors import InputError, UsageError
-from model.io.loading import find_scenario, load_inputs, read_yaml, validate_project
+from model.io.loading import load_inputs, validate_project
+from model.io.project import find_scenario
+from model.io.yaml_files import read_yaml
 
 runner = CliRunner()
 PLAN_VALUE = "    value: 30\n"  # alpha.yaml line 6: capex.plan_total.value

@@ -9,7 +9,8 @@ import pytest
 from conftest import REPO, Project
 
 from model.errors import InputError, UsageError
-from model.io.loading import find_scenario, load_inputs, validate_project
+from model.io.loading import load_inputs, validate_project
+from model.io.project import find_scenario
 
 
 def problems_of(project, scenario: str = "base") -> list[str]:
@@ -210,7 +211,7 @@ def test_an_override_is_checked_like_an_assumption(small):
 def test_an_override_applies_with_the_assumptions_unit(small):
     inputs = load_inputs(small.path("scenarios/high.yaml"))
     plan = inputs.resolved["alpha.capex.plan_total"]
-    assert (plan.assumption.value, plan.assumption.unit, plan.assumption.period) == (60, "CNY bn", "2025-2026")
+    assert (plan.assumption.value.scalar, plan.assumption.unit, plan.assumption.period) == (60, "CNY bn", "2025-2026")
     assert plan.overridden_by == "high"
     assert plan.rationale == "the later report doubles the plan"
     assert str(plan.assumption.as_of) == "2026-01-15"  # the newest date among its sources
@@ -402,7 +403,7 @@ def test_a_valid_history_loads_oldest_first(small):
     with_history(small)
     assert all_problems(small) == []
     (vintage,) = load_inputs(small.path("scenarios/base.yaml")).resolved["alpha.capex.plan_total"].assumption.history
-    assert (vintage.value, vintage.sources[0].excerpt) == (25, "RMB 25 billion")
+    assert (vintage.value.scalar, vintage.sources[0].excerpt) == (25, "RMB 25 billion")
 
 
 H = "assumptions/alpha.yaml:{}: capex.plan_total.history[0]"

@@ -18,7 +18,8 @@ import pytest
 from model.catalogue import PARAMETERS
 from model.core.engine import METRICS, project
 from model.core.parameters import assumption_values, engine_inputs
-from model.io.loading import FX_PREFIX, Inputs, load_inputs
+from model.domain import FX_PREFIX, Inputs
+from model.io.loading import load_inputs
 from tests.conftest import REPO, SMALL, Project
 from tests.reference_model import METRIC_NAMES, project_one, values_from_draw
 from tests.test_engine import EXPECTED

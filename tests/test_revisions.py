@@ -23,7 +23,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def growth(side) -> float:
     company = next(c for c in side.assumptions.companies if c.slug == "alpha")
-    return company.assumptions["cloud.growth"].value
+    return company.assumptions["cloud.growth"].value.scalar
 
 
 def test_a_revision_and_the_working_tree(tmp_path):
@@ -33,7 +33,7 @@ def test_a_revision_and_the_working_tree(tmp_path):
     assert (head.label, now.label) == ("HEAD", WORKING_TREE)
     assert (growth(head), growth(now)) == (0.1, 0.2)
     assert sorted(head.scenarios) == sorted(head.scenario_files) == ["base", "high"]
-    assert head.scenarios["high"].resolved["alpha.capex.plan_total"].assumption.value == 60
+    assert head.scenarios["high"].resolved["alpha.capex.plan_total"].assumption.value.scalar == 60
 
 
 def test_two_commits_and_a_project_inside_a_subfolder_of_the_repository(tmp_path):

@@ -7,7 +7,8 @@ from typer.testing import CliRunner
 
 from model.analysis.register import rests_on_judgement
 from model.cli import app
-from model.io.loading import find_scenario, load_inputs, validate_project
+from model.io.loading import load_inputs, validate_project
+from model.io.project import find_scenario
 from tests.conftest import REPO
 
 SCENARIOS = sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))

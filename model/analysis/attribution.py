@@ -15,8 +15,8 @@ import pandas as pd
 from model.analysis.projection import Projection, headline, run
 from model.core.engine import project
 from model.core.parameters import assumption_values, engine_inputs
+from model.domain import Inputs, ResolvedAssumption
 from model.errors import UsageError
-from model.io.loading import Inputs, ResolvedAssumption
 
 # Exact Shapley values take 2^m runs of the model for m changed assumptions: 4,096 runs (one vectorised call) at the
 # limit. Past it the attribution is a sequential waterfall in file order (m + 1 runs), and the review says so.

@@ -50,24 +50,24 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from model.errors import InputError, Problem, UsageError, display_path
-from model.io.actuals import actuals_files, read_actuals
-from model.io.loading import (
+from model.domain import (
     FX_PREFIX,
-    SOURCES_FILE,
+    Assumption,
     AssumptionSet,
     Inputs,
-    Located,
-    Problems,
+    Location,
+    Override,
     Scenario,
+    Source,
+    Value,
     cites_judgement,
-    line_of,
-    load_project,
-    read_confined,
-    read_yaml,
-    validate_project,
 )
-from model.io.schema import Assumption, Override, Source
+from model.errors import InputError, Problem, UsageError, display_path
+from model.io.actuals import actuals_files, read_actuals
+from model.io.loading import load_project, validate_project
+from model.io.project import SOURCES_FILE
+from model.io.validation import Problems
+from model.io.yaml_files import locate, read_confined
 from model.units import MONEY_SCALES, ExchangeRates, parse_unit
 
 # A source's text is an article or a filing's section, not a whole annual report: larger is the wrong file.
@@ -238,10 +238,9 @@ def states_value(figure: Figure, value: float, unit: str) -> bool:
     return _agree(figure, exact / figure.scale)  # years, count, exchange rates
 
 
-def excerpt_states(excerpt: str, value: float | dict[int, float], unit: str) -> bool:
+def excerpt_states(excerpt: str, value: Value, unit: str) -> bool:
     """Whether some figure of `excerpt` states the value (for a series, one of its values)."""
-    values = list(value.values()) if isinstance(value, dict) else [value]
-    return any(states_value(f, v, unit) for f in figures_in(excerpt) for v in values)
+    return any(states_value(f, v, unit) for f in figures_in(excerpt) for v in value.values)
 
 
 def value_forms(value: float, unit: str) -> str:
@@ -401,7 +400,7 @@ class _Entry:
     """One assumption or override with where it is written and the rates its conversions are checked against."""
 
     item: Assumption | Override
-    located: Located
+    located: Location
     loc: tuple[Any, ...]
     rates: ExchangeRates
     derived: bool  # an override, or a figure resting on analyst judgement: its value is not checked
@@ -439,7 +438,7 @@ class _Audit:
         excerpts = [c.excerpt for c in assumption.sources if c.excerpt]
         if not excerpts or any(excerpt_states(e, assumption.value, assumption.unit) for e in excerpts):
             return
-        values = list(assumption.value.values()) if isinstance(assumption.value, dict) else [assumption.value]
+        values = list(assumption.value.values)
         if len(values) == 1:
             wanted = f"the value {values[0]:g} {assumption.unit} (as {value_forms(values[0], assumption.unit)})"
         else:
@@ -461,8 +460,8 @@ class _Audit:
     def read_texts(self, sources_dir: Path) -> None:
         """Read each text sources.yaml names; one that is missing or not UTF-8 is an error at its `file` line."""
         sources_file = self.assumption_set.directory / SOURCES_FILE
-        located = Located(sources_file, read_yaml(sources_file))
-        entries = located.node.get("sources") if isinstance(located.node, dict) else None
+        node, located = locate(sources_file)
+        entries = node.get("sources") if isinstance(node, dict) else None
         # each source's place in the file's list (an entry that did not load is not in the registry)
         places = {entry.get("id"): i for i, entry in enumerate(entries or ()) if isinstance(entry, dict)}
         for source in self.assumption_set.sources.values():
@@ -489,7 +488,7 @@ class _Audit:
             self.problems.add(located.problem(("sources", index, "file"), reason))
 
     def check_text(self, entry: _Entry, where: tuple[Any, ...], source: Source, excerpt: str) -> None:
-        site = (entry.located.file, line_of(entry.located.node, where))
+        site = (entry.located.file, entry.located.line(where))
         if source.file is None:
             self.without_text.add(site)
             return
@@ -523,7 +522,7 @@ def _rates(assumption_set: AssumptionSet, overrides: dict[str, Override] | None 
     chosen: dict[str, Assumption | Override] = {c: (overrides or {}).get(f"{FX_PREFIX}.{c}") or rate
                                                 for c, rate in assumption_set.rates.items()}
     return ExchangeRates(assumption_set.base_currency,
-                         {c: rate.value for c, rate in chosen.items() if not isinstance(rate.value, dict)})
+                         {c: rate.value.scalar for c, rate in chosen.items() if not rate.value.is_series})
 
 
 def _assumption_entries(assumption_set: AssumptionSet) -> Iterator[_Entry]:

@@ -20,15 +20,11 @@ import pandas as pd
 from model.analysis.projection import draw_settings, run
 from model.core.engine import BILLION, METRICS, THOUSAND
 from model.core.parameters import exchange_rates
+from model.domain import Company, Inputs, Scenario
 from model.errors import Problem
 from model.io.actuals import read_actuals
-from model.io.loading import (
-    Company,
-    Inputs,
-    Problems,
-    Scenario,
-)
 from model.io.schema import Actual
+from model.io.validation import Problems
 from model.units import parse_period, parse_unit, to_whole
 
 # The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.

@@ -20,8 +20,9 @@ from model.analysis.projection import (
     tidy_headline,
 )
 from model.errors import InputError, Problem, UsageError, display_path
-from model.io.loading import find_project_root, find_scenario, load_inputs, scenario_names
+from model.io.loading import load_inputs
 from model.io.outputs import read_json_object
+from model.io.project import find_project_root, find_scenario, scenario_names
 
 # The metrics drawn as overlay charts, one chart each, in this order.
 COMPARE_METRICS = ("capex", "ai_chip_spend", "accelerators_installed", "cloud_revenue")

@@ -16,8 +16,8 @@ from model.analysis.register import register, source_table, without_empty_histor
 from model.core.engine import BILLION, METRICS, project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
+from model.domain import Inputs, Scenario, Value, plan_window
 from model.errors import InputError, Problem, display_path
-from model.io.loading import Inputs, Scenario, plan_window
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
 # Columns a run with draws adds: the mean and the percentiles of each value over the draws.
@@ -161,10 +161,10 @@ def check_finite(inputs: Inputs, metrics: dict[str, np.ndarray], where: str) -> 
         raise InputError(problems)
 
 
-def _shown(value: float | dict[int, float]) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{year}: {number:g}" for year, number in value.items())
-    return f"{value:g}"
+def _shown(value: Value) -> str:
+    if value.is_series:
+        return ", ".join(f"{year}: {number:g}" for year, number in value.series.items())
+    return f"{value.scalar:g}"
 
 
 def _headline_cells(projection: Projection) -> list[tuple[str, str, int]]:

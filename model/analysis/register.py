@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from model.core.uncertainty import DEFAULT_WIDTHS, distribution
-from model.errors import UsageError
-from model.io.loading import ResolvedAssumption, cites_judgement, suggest
-from model.io.schema import Source, SourceRef, Vintage
+from model.domain import Citation, ResolvedAssumption, Source, Value, Vintage, cites_judgement
+from model.errors import UsageError, suggest
 
 REGISTER_COLUMNS = [
     "key", "company", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources", "excerpts",
@@ -22,13 +21,14 @@ HISTORY_COLUMNS = [
 ]
 
 
-def format_value(value: float | dict[int, float]) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{year}: {item:g}" for year, item in value.items())
-    return f"{value:g}"
+def format_value(value: Value | float) -> str:
+    value = Value.of(value)
+    if value.is_series:
+        return ", ".join(f"{year}: {item:g}" for year, item in value.series.items())
+    return f"{value.scalar:g}"
 
 
-def _evidence(citations: Iterable[SourceRef]) -> str:
+def _evidence(citations: Iterable[Citation]) -> str:
     return " | ".join(c.excerpt or f"judgement: {c.rationale}" for c in citations)
 
 
@@ -134,7 +134,7 @@ def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
         if (percentiles[0] <= dist.low).any() or (percentiles[-1] >= dist.high).any():
             spread += f", clipped to [{dist.low:g}, {dist.high:g}]"
         texts = np.array(significant(percentiles.ravel()), dtype=object).reshape(percentiles.shape)
-        years = sorted(a.value) if isinstance(a.value, dict) else None
+        years = list(a.value.years) if a.value.is_series else None
         shown = [", ".join(f"{year}: {text}" for year, text in zip(years, row, strict=True)) if years else row[0]
                  for row in texts]
         rows.append({

@@ -7,8 +7,8 @@ import math
 import os
 from pathlib import Path
 
+from model.domain import Inputs
 from model.errors import UsageError
-from model.io.loading import Inputs
 
 # Monte Carlo memory is flat in the draws (chunked summaries), so time bounds them: 10^9 draws take about 20 minutes
 # at the ~750,000 draws a second measured on two cores (benchmarks/draws.py), their Monte Carlo error is far below

@@ -6,11 +6,12 @@ and `model.present.review` renders the result. The two sides arrive loaded (`mod
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from model import domain
 from model.analysis.attribution import (
     SHAPLEY_LIMIT,
     InputChanges,
@@ -22,12 +23,22 @@ from model.analysis.attribution import (
 from model.analysis.audit import audit_loaded
 from model.analysis.register import format_value
 from model.catalogue import PARAMETERS
+from model.domain import (
+    FX_PREFIX,
+    Assumption,
+    AssumptionSet,
+    Inputs,
+    Override,
+    ProjectInputs,
+    ResolvedAssumption,
+    ScenarioDefinition,
+    Source,
+    Vintage,
+)
 from model.errors import Problem
-from model.io.loading import FX_PREFIX, AssumptionSet, Inputs, ResolvedAssumption, line_of
-from model.io.revisions import ProjectInputs
-from model.io.schema import Assumption, Override, ScenarioFile, Source, SourceRef, Vintage
 
 Status = Literal["added", "removed", "changed", "unchanged"]
+SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source))
 
 
 def audit_side(side: ProjectInputs) -> tuple[Problem, ...]:
@@ -120,11 +131,11 @@ def _text(value: object) -> str | None:
     return str(value).strip()
 
 
-def _citations(sources: Iterable[SourceRef]) -> tuple[Citation, ...]:
+def _citations(sources: Iterable[domain.Citation]) -> tuple[Citation, ...]:
     return tuple(Citation(c.ref, c.excerpt, c.rationale) for c in sources)
 
 
-def _source_changes(old: list[SourceRef], new: list[SourceRef]) -> Iterator[FieldChange]:
+def _source_changes(old: Sequence[domain.Citation], new: Sequence[domain.Citation]) -> Iterator[FieldChange]:
     old_refs, new_refs = [c.ref for c in old], [c.ref for c in new]
     if old_refs != new_refs:
         yield FieldChange("sources", ", ".join(old_refs), ", ".join(new_refs))
@@ -159,7 +170,7 @@ def _assumption_fields(old: Assumption | Override, new: Assumption | Override, u
     return tuple(found)
 
 
-def _history_text(history: list[Vintage]) -> str | None:
+def _history_text(history: Sequence[Vintage]) -> str | None:
     """The earlier values, oldest first, each with when it was known and what it cited (None when there are none)."""
     if not history:
         return None
@@ -198,7 +209,9 @@ def _row(key: str, kind: str, old: Assumption | Override | None, new: Assumption
     if status == "unchanged" and not include_unchanged:
         return None
     shown = new if new is not None else old
-    return Change(key, kind, status, old.value if old is not None else None, new.value if new is not None else None,
+    # a change holds plain numbers and series, as the JSON output writes them
+    return Change(key, kind, status, old.value.plain() if old is not None else None,
+                  new.value.plain() if new is not None else None,
                   old_unit, new_unit, fields, _citations(shown.sources), file, line,
                   evidence_unchanged=old is not None and new is not None and old.value != new.value
                   and _evidence(old) == _evidence(new))
@@ -230,12 +243,12 @@ def _company_rows(base: AssumptionSet, head: AssumptionSet, include_unchanged: b
         for name in ("name", "fiscal_year_end"):
             if getattr(old, name) != getattr(new, name):
                 yield Change(f"company {slug}: {name}", "company", "changed", str(getattr(old, name)),
-                             str(getattr(new, name)), file=file, line=line_of(new.located.node, (name,)))
+                             str(getattr(new, name)), file=file, line=new.located.line((name,)))
         for parameter in _keyed(old.assumptions, new.assumptions):
             located = new.located if parameter in new.assumptions else old.located
             row = _row(f"{slug}.{parameter}", "assumption", old.assumptions.get(parameter),
                        new.assumptions.get(parameter), old_set=base, new_set=head, parameter=f"{slug}.{parameter}",
-                       file=file, line=line_of(located.node, ("assumptions", parameter)),
+                       file=file, line=located.line(("assumptions", parameter)),
                        include_unchanged=include_unchanged)
             if row is not None:
                 yield row
@@ -245,12 +258,12 @@ def _fx_rows(base: AssumptionSet, head: AssumptionSet, include_unchanged: bool) 
     file = _shown_file(head.fx.file)
     if base.base_currency != head.base_currency:
         yield Change("fx: base_currency", "setting", "changed", base.base_currency, head.base_currency, file=file,
-                     line=line_of(head.fx.node, ("base_currency",)))
+                     line=head.fx.line(("base_currency",)))
     for currency in _keyed(base.rates, head.rates):
         located = head.fx if currency in head.rates else base.fx
         key = f"{FX_PREFIX}.{currency}"
         row = _row(key, "assumption", base.rates.get(currency), head.rates.get(currency), old_set=base,
-                   new_set=head, parameter=key, file=file, line=line_of(located.node, ("rates", currency)),
+                   new_set=head, parameter=key, file=file, line=located.line(("rates", currency)),
                    include_unchanged=include_unchanged)
         if row is not None:
             yield row
@@ -265,7 +278,7 @@ def _setting_text(name: str, value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _scenario_summary(scenario: ScenarioFile) -> str:
+def _scenario_summary(scenario: ScenarioDefinition) -> str:
     parent = f"extends {scenario.extends}" if scenario.extends else "extends nothing"
     return f"{parent}, {len(scenario.overrides)} override{'s' * (len(scenario.overrides) != 1)}"
 
@@ -284,17 +297,17 @@ def _scenario_rows(base: ProjectInputs, head: ProjectInputs, include_unchanged: 
         file = _shown_file(located.file)
         if old.description != new.description:
             yield Change(f"scenario {name}: description", "description", "changed", old.description.strip(),
-                         new.description.strip(), file=file, line=line_of(located.node, ("description",)))
+                         new.description.strip(), file=file, line=located.line(("description",)))
         for setting in SETTINGS:
             before, after = getattr(old, setting), getattr(new, setting)
             if before != after:
                 yield Change(f"scenario {name}: {setting}", "setting", "changed", _setting_text(setting, before),
-                             _setting_text(setting, after), file=file, line=line_of(located.node, (setting,)))
+                             _setting_text(setting, after), file=file, line=located.line((setting,)))
         for key in _keyed(old.overrides, new.overrides):
             node = located if key in new.overrides else old_located
             row = _row(f"scenario {name}: {key}", "override", old.overrides.get(key), new.overrides.get(key),
                        old_set=base.assumptions, new_set=head.assumptions, parameter=key, file=file,
-                       line=line_of(node.node, ("overrides", key)), include_unchanged=include_unchanged)
+                       line=node.line(("overrides", key)), include_unchanged=include_unchanged)
             if row is not None:
                 yield row
         old_pairs = {frozenset(c.keys): (i, c) for i, c in enumerate(old.correlations)}
@@ -302,7 +315,7 @@ def _scenario_rows(base: ProjectInputs, head: ProjectInputs, include_unchanged: 
         for pair in _keyed(old_pairs, new_pairs):
             before, after = old_pairs.get(pair), new_pairs.get(pair)
             index, correlation = after or before
-            node = (located if after else old_located).node
+            node = located if after else old_located
             fields: tuple[FieldChange, ...] = ()
             if before and after and before[1].rationale != after[1].rationale:
                 fields = (FieldChange("rationale", before[1].rationale, after[1].rationale),)
@@ -311,7 +324,7 @@ def _scenario_rows(base: ProjectInputs, head: ProjectInputs, include_unchanged: 
             status = "added" if before is None else "removed" if after is None else "changed"
             yield Change(f"scenario {name}: correlation {correlation.keys[0]} ~ {correlation.keys[1]}",
                          "correlation", status, before[1].rank if before else None, after[1].rank if after else None,
-                         fields=fields, file=file, line=line_of(node, ("correlations", index)))
+                         fields=fields, file=file, line=node.line(("correlations", index)))
 
 
 def _source_summary(source: Source) -> str:
@@ -327,7 +340,7 @@ def _registry_rows(base: AssumptionSet, head: AssumptionSet) -> Iterator[Change]
         fields = ()
         if old is not None and new is not None:
             fields = tuple(FieldChange(name, _text(getattr(old, name)), _text(getattr(new, name)))
-                           for name in Source.model_fields if getattr(old, name) != getattr(new, name))
+                           for name in SOURCE_FIELDS if getattr(old, name) != getattr(new, name))
         status: Status = "added" if old is None else "removed" if new is None else "changed"
         yield Change(f"source {ref}", "source", status, _source_summary(old) if old else None,
                      _source_summary(new) if new else None, fields=fields, file=file)
@@ -352,7 +365,7 @@ def _shape(item: ResolvedAssumption) -> tuple[object, ...]:
     value = item.assumption.value
     parameter = PARAMETERS.get(item.parameter)
     period = item.assumption.period if parameter is not None and parameter.role != "rate" else None
-    return item.assumption.unit, tuple(value) if isinstance(value, dict) else None, period, item.fiscal_year_end
+    return item.assumption.unit, value.years if value.is_series else None, period, item.fiscal_year_end
 
 
 def input_changes(old: Inputs, new: Inputs) -> InputChanges:

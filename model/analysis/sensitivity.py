@@ -17,8 +17,8 @@ from model.analysis.methods import declared
 from model.analysis.projection import check_finite
 from model.core.engine import METRICS, project
 from model.core.parameters import engine_inputs
+from model.domain import Inputs
 from model.errors import UsageError
-from model.io.loading import Inputs
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
 

@@ -7,15 +7,10 @@ from typing import Annotated
 import typer
 
 from model.cli.common import Confidence, TableFormat, app, print_frame, reports_errors
+from model.domain import Inputs
 from model.errors import UsageError
-from model.io.loading import (
-    Inputs,
-    base_assumptions,
-    find_project_root,
-    find_scenario,
-    load_assumption_set,
-    load_inputs,
-)
+from model.io.loading import base_assumptions, load_assumption_set, load_inputs
+from model.io.project import find_project_root, find_scenario
 
 
 @app.command()

@@ -23,10 +23,8 @@ from model.cli.common import (
     reports_errors,
 )
 from model.errors import UsageError, display_path
-from model.io.loading import (
-    find_scenario,
-    load_inputs,
-)
+from model.io.loading import load_inputs
+from model.io.project import find_scenario
 
 
 @app.command()
@@ -48,8 +46,8 @@ def backtest(
     published after the scenario's as_of; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
     from model.analysis import backtest as testing
     from model.io.actuals import default_actuals
-    from model.io.loading import assumptions_for
     from model.io.outputs import destination, write_run
+    from model.io.project import assumptions_for
     from model.present import backtest as rendering
     from model.present.artifacts import files_of
 

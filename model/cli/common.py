@@ -18,10 +18,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from model.domain import Inputs
 from model.errors import InputError, Problem, ScenarioError, display_path
-from model.io.loading import (
-    Inputs,
-)
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -11,9 +11,7 @@ import typer
 
 from model.cli.common import app, print_shown, print_warnings, print_wrote, reports_errors
 from model.errors import UsageError
-from model.io.loading import (
-    find_project_root,
-)
+from model.io.project import find_project_root
 
 
 class ReviewFormat(StrEnum):

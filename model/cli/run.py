@@ -24,10 +24,8 @@ from model.cli.common import (
     reports_errors,
 )
 from model.errors import display_path
-from model.io.loading import (
-    find_scenario,
-    load_inputs,
-)
+from model.io.loading import load_inputs
+from model.io.project import find_scenario
 
 
 @app.command()

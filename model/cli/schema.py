@@ -9,9 +9,7 @@ import typer
 
 from model.cli.common import app, out, reports_errors
 from model.errors import display_path
-from model.io.loading import (
-    find_project_root,
-)
+from model.io.project import find_project_root
 
 
 @app.command("schema")

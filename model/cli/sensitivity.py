@@ -20,10 +20,8 @@ from model.cli.common import (
     print_wrote,
     reports_errors,
 )
-from model.io.loading import (
-    find_scenario,
-    load_inputs,
-)
+from model.io.loading import load_inputs
+from model.io.project import find_scenario
 
 METHODS = declared()  # read without importing them: every command starts with this module
 Method = StrEnum("Method", {name: name for name in METHODS})  # type: ignore[misc]

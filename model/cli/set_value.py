@@ -7,9 +7,7 @@ from typing import Annotated
 import typer
 
 from model.cli.common import Confidence, app, out, print_warnings, reports_errors
-from model.io.loading import (
-    find_project_root,
-)
+from model.io.project import find_project_root
 
 
 @app.command("set", context_settings={"ignore_unknown_options": True})  # so that VALUE may be negative (-0.05)

@@ -9,9 +9,7 @@ import typer
 
 from model.cli.common import app, err, out, reports_errors
 from model.errors import UsageError
-from model.io.loading import (
-    find_project_root,
-)
+from model.io.project import find_project_root
 
 
 def _split_paths(paths: list[Path], root: Path) -> tuple[list[Path], list[Path]]:

@@ -13,14 +13,13 @@ import numpy as np
 
 from model.catalogue import PARAMETERS
 from model.core.engine import EngineInputs, draws_first
-from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
+from model.domain import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
 from model.units import ExchangeRates, Unit, parse_period, parse_unit, to_whole
 
 
 def knots(item: ResolvedAssumption) -> np.ndarray:
     """The years a series assumption gives values for; a single value has none."""
-    value = item.assumption.value
-    return np.array(sorted(value), dtype=float) if isinstance(value, dict) else np.empty(0)
+    return np.array(item.assumption.value.years, dtype=float)
 
 
 def assumption_values(inputs: Inputs) -> dict[str, np.ndarray]:
@@ -28,7 +27,7 @@ def assumption_values(inputs: Inputs) -> dict[str, np.ndarray]:
     values = {}
     for key, item in inputs.resolved.items():
         value = item.assumption.value
-        values[key] = np.array([[value[y] for y in sorted(value)]]) if isinstance(value, dict) else np.array([value])
+        values[key] = np.array([value.values]) if value.is_series else np.array(value.values)
     return values
 
 
@@ -51,7 +50,7 @@ def timeline(inputs: Inputs) -> np.ndarray:
 def exchange_rates(inputs: Inputs) -> ExchangeRates:
     """The scenario's exchange rates, each at its value (validation keeps a rate a single number)."""
     return ExchangeRates(inputs.assumptions.base_currency, {
-        key.removeprefix(f"{FX_PREFIX}."): float(item.assumption.value)  # type: ignore[arg-type]
+        key.removeprefix(f"{FX_PREFIX}."): item.assumption.value.scalar
         for key, item in inputs.resolved.items() if key.startswith(f"{FX_PREFIX}.")})
 
 

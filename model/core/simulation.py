@@ -21,7 +21,7 @@ import numpy as np
 from model.core.engine import METRICS, draws_first, project
 from model.core.parameters import Layout, layout
 from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
-from model.io.loading import Inputs
+from model.domain import Inputs
 
 PERCENTILES = (5.0, 50.0, 95.0)
 # Metrics on which "who leads" and "who overtakes whom" are asked.

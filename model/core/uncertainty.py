@@ -18,8 +18,8 @@ from scipy.stats import qmc
 
 from model.catalogue import PARAMETERS
 from model.core.correlation import gaussian_copula_matrix
+from model.domain import FX_PREFIX, Inputs, ResolvedAssumption
 from model.errors import UsageError
-from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption
 
 Z95 = float(ndtri(0.95))  # a 90% interval spans this many standard deviations either side of the median
 
@@ -85,7 +85,7 @@ def _valid_interval(item: ResolvedAssumption) -> tuple[float, float]:
 def distribution(item: ResolvedAssumption, widths: dict[str, Width] = DEFAULT_WIDTHS) -> Distribution:
     """The distribution of one resolved assumption: its explicit range, else the width of its confidence."""
     value = item.assumption.value
-    center = np.array([value[y] for y in sorted(value)] if isinstance(value, dict) else [value], dtype=float)
+    center = np.array(value.values, dtype=float)
     low, high = _valid_interval(item)
     family = "lognormal" if low > 0 else "normal"
     if item.assumption.range is not None:
@@ -97,7 +97,7 @@ def distribution(item: ResolvedAssumption, widths: dict[str, Width] = DEFAULT_WI
         else:
             lower, upper = center - width.absolute, center + width.absolute
     return Distribution(item.key, family, center, lower, upper, low, high,
-                        explicit=item.assumption.range is not None, series=isinstance(value, dict))
+                        explicit=item.assumption.range is not None, series=value.is_series)
 
 
 def distributions(inputs: Inputs, widths: dict[str, Width] = DEFAULT_WIDTHS) -> dict[str, Distribution]:

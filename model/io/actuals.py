@@ -8,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from model.core.engine import METRICS
-from model.errors import Problem
-from model.io.loading import FX_FILE, AssumptionSet, Located, Problems, check_citations, kept_positions, suggest
+from model.domain import AssumptionSet, Location
+from model.errors import Problem, suggest
+from model.io.checks import check_citations
+from model.io.project import FX_FILE
 from model.io.schema import Actual, ActualsFile
+from model.io.validation import Problems, kept_positions
 from model.units import parse_period, parse_unit
 
 # The metrics a company reports and the model projects year by year, with the kind of unit a reported figure
@@ -40,14 +43,15 @@ def actuals_files(assumptions_dir: Path) -> list[Path]:
 
 
 def read_actuals(path: Path, assumption_set: AssumptionSet, problems: Problems) -> tuple[list[tuple[int, Actual]],
-                                                                                        Located]:
+                                                                                        Location]:
     """Parse an actuals file entry by entry and check each figure against `assumption_set`; problems go to
-    `problems`. Returns the figures without errors with their place in the file's list, and the file's node."""
-    actuals_file, located, dropped = problems.parse_entries(path, ActualsFile)
+    `problems`. Returns the figures without errors with their place in the file's list, and where they are written."""
+    parsed = problems.parse_entries(path, ActualsFile)
+    actuals_file, located = parsed.model, parsed.located
     if actuals_file is None:
         return [], located
     checked = []
-    for index, actual in zip(kept_positions(len(actuals_file.actuals), dropped.get("actuals", ())),
+    for index, actual in zip(kept_positions(len(actuals_file.actuals), parsed.dropped.get("actuals", ())),
                              actuals_file.actuals, strict=True):
         found = list(check_actual(actual, ("actuals", index), located, assumption_set))
         for problem in found:
@@ -57,7 +61,7 @@ def read_actuals(path: Path, assumption_set: AssumptionSet, problems: Problems) 
     return checked, located
 
 
-def check_actual(actual: Actual, loc: tuple[Any, ...], located: Located,
+def check_actual(actual: Actual, loc: tuple[Any, ...], located: Location,
                  assumption_set: AssumptionSet) -> Iterator[Problem]:
     """The rules for one reported figure that need the companies, exchange rates and source registry."""
     companies = {c.slug: c for c in assumption_set.companies}

@@ -29,19 +29,12 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarStrin
 
 from model.analysis.audit import validate_and_audit
 from model.catalogue import PARAMETERS
-from model.errors import InputError, Problem, ScenarioError, UsageError, display_path
-from model.io.loading import (
-    FX_FILE,
-    FX_PREFIX,
-    SOURCES_FILE,
-    assumptions_for,
-    company_files,
-    find_scenario,
-    parse_file,
-    read_yaml,
-    suggest,
-)
+from model.domain import FX_PREFIX
+from model.errors import InputError, Problem, ScenarioError, UsageError, display_path, suggest
+from model.io.project import FX_FILE, SOURCES_FILE, assumptions_for, company_files, find_scenario
 from model.io.schema import Source, SourcesFile
+from model.io.validation import parse_file
+from model.io.yaml_files import read_yaml
 
 VALUE_FORMS = "a number (0.12, 1.5e3) or a per-year series (2025:0.1,2027:0.08 or {2025: 0.1, 2027: 0.08})"
 # Rationales longer than this are written as a folded block (`>`), wrapped like the hand-written ones.

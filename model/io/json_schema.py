@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter
 from model.io.actuals import ACTUALS_FOLDER
-from model.io.loading import RESERVED_FILES
+from model.io.project import RESERVED_FILES
 from model.io.schema import (
     SERIES_SCHEMA,
     SLUG,

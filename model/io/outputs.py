@@ -143,7 +143,7 @@ def _inside(path: Path, folder: Path) -> bool:
 def _protected(root: Path | None, inputs: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """(project roots, input folders), resolved: the projects of `root` and of the working directory, and the
     folders of every input file read (an input given as a folder counts as one)."""
-    from model.io.loading import find_project_root
+    from model.io.project import find_project_root
 
     roots = [root.resolve()] if root is not None else []
     with contextlib.suppress(ScenarioError, OSError):

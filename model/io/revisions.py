@@ -11,33 +11,18 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from model.domain import ProjectInputs
 from model.errors import InputError, Problem, UsageError, display_path
-from model.io.loading import (
-    AssumptionSet,
-    Inputs,
-    Located,
-    Problems,
-    load_assumptions,
-    load_scenario,
-    resolve_scenario,
-)
-from model.io.schema import ScenarioFile
+from model.io.assumption_files import load_assumptions
+from model.io.loading import resolve_scenario
+from model.io.scenario_files import load_scenario, read_definition
+from model.io.validation import Problems
 
 WORKING_TREE = "working tree"
 INPUT_FOLDERS = ("assumptions", "scenarios")
 GIT_TIMEOUT_SECONDS = 60
 NOT_A_REPOSITORY = ("not inside a git repository: there is no HEAD to compare with; to compare two project folders, "
                     "run scenario diff A_DIR B_DIR")
-
-
-@dataclasses.dataclass(frozen=True)
-class ProjectInputs:
-    """One side of a review: a project's assumption set and every scenario, loaded, checked and resolved."""
-
-    label: str  # "HEAD", "working tree", a revision as given, or a folder
-    assumptions: AssumptionSet
-    scenario_files: dict[str, tuple[ScenarioFile, Located]]  # each scenario file as written, by name
-    scenarios: dict[str, Inputs]  # each scenario resolved (its `extends` chain and overrides applied), by name
 
 
 def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
@@ -105,7 +90,7 @@ def load_side(label: str, assumptions: Path, scenarios: Path, *, shown_as: tuple
     assumption_set = load_assumptions(assumptions, problems)
     files, loaded = {}, {}
     for path in sorted(scenarios.glob("*.yaml")):
-        parsed = problems.parse(path, ScenarioFile)
+        parsed = read_definition(path, problems)
         scenario = load_scenario(path, problems)
         if parsed is not None and scenario is not None:
             files[path.stem], loaded[path.stem] = parsed, scenario

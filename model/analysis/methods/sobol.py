@@ -23,9 +23,8 @@ from model.analysis.sensitivity import (
     sorted_rows,
 )
 from model.core.uncertainty import distributions, resolve_seed, values_at
+from model.domain import Inputs, ResolvedAssumption, Source
 from model.errors import UsageError
-from model.io.loading import Inputs, ResolvedAssumption
-from model.io.schema import Source
 
 DESCRIPTION = "variance shares"
 ORDER = 1

@@ -12,7 +12,7 @@ from model.analysis import sensitivity
 from model.analysis.register import significant
 from model.analysis.sensitivity import OUTPUT_DEFAULT_METRIC, SensitivityResult
 from model.core.uncertainty import distributions, values_at
-from model.io.loading import Inputs, ResolvedAssumption
+from model.domain import Inputs, ResolvedAssumption
 
 DESCRIPTION = "one assumption at a time"
 ORDER = 0
@@ -34,7 +34,7 @@ def format_value(values: np.ndarray, years: Sequence[int] | None = None) -> str:
 
 def _series_years(item: ResolvedAssumption) -> list[int] | None:
     value = item.assumption.value
-    return sorted(value) if isinstance(value, dict) else None
+    return list(value.years) if value.is_series else None
 
 
 def tornado_design(k: int) -> np.ndarray:

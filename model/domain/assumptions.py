@@ -1,0 +1,159 @@
+"""Sources, citations and assumptions, and the companies and assumption sets that hold them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.domain.location import Location
+from model.domain.value import Value
+
+# The prefix of an exchange rate's key (fx.CNY), in place of a company's slug.
+FX_PREFIX = "fx"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """One registered source: an article, filing, call or the team's own judgement (fields in the file's order)."""
+
+    id: str
+    title: str
+    publisher: str
+    date: dt.date
+    url: str | None = None
+    kind: str  # filing, company-statement, press, analyst, unconfirmed or analyst-judgement
+    file: str | None = None  # the source's text, relative to the sources folder
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A registered source and the short phrase in it that states the figure."""
+
+    ref: str
+    excerpt: str | None = None
+    locator: str | None = None
+    rationale: str | None = None  # why this figure: what analyst judgement gives in place of an excerpt
+
+
+@dataclass(frozen=True)
+class Vintage:
+    """An earlier value of an assumption or override, with the evidence it rested on then; the model never uses it."""
+
+    value: Value
+    confidence: str
+    as_of: dt.date
+    sources: tuple[Citation, ...]
+    unit: str | None = None  # when it differed from the current one
+    period: str | None = None
+    range: tuple[float, float] | None = None
+    replaced: dt.date | None = None
+    rationale: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """One sourced figure: its value in `unit` over `period` (as written: CNY bn, FY2025), with its evidence."""
+
+    value: Value
+    unit: str
+    period: str
+    confidence: str  # high, medium or low
+    as_of: dt.date
+    sources: tuple[Citation, ...]
+    range: tuple[float, float] | None = None  # an explicit 90% interval
+    notes: str | None = None
+    history: tuple[Vintage, ...] = ()
+
+
+@dataclass(frozen=True)
+class Override:
+    """A scenario's replacement for one assumption; unit, period and as_of default to the assumption's own."""
+
+    value: Value
+    rationale: str
+    confidence: str
+    sources: tuple[Citation, ...]
+    unit: str | None = None
+    period: str | None = None
+    range: tuple[float, float] | None = None
+    as_of: dt.date | None = None
+    notes: str | None = None
+    history: tuple[Vintage, ...] = ()
+
+
+def cites_judgement(assumption: Assumption | Override, registry: dict[str, Source]) -> bool:
+    """True when the figure involves the team's judgement: it cites analyst judgement, alone or beside evidence."""
+    return any(c.ref in registry and registry[c.ref].kind == "analyst-judgement" for c in assumption.sources)
+
+
+@dataclass(frozen=True)
+class Company:
+    slug: str
+    name: str
+    fiscal_year_end: int  # the month its fiscal year ends (12: calendar years)
+    assumptions: dict[str, Assumption]
+    located: Location
+
+
+class _Everything(frozenset):
+    """A set that holds every name: what stands for all of a file's entries when the file did not load."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+EVERYTHING: frozenset[str] = _Everything()
+
+
+@dataclass(frozen=True)
+class Unloaded:
+    """What did not load; its errors are reported where it is written, so nothing that refers to it is reported
+    again (an override of it, a correlation naming it, a citation of it, a currency it would define)."""
+
+    sources: frozenset[str] = frozenset()  # source ids, or EVERYTHING when sources.yaml did not load
+    currencies: frozenset[str] = frozenset()  # currencies of fx.yaml, or EVERYTHING when it did not load
+    keys: frozenset[str] = frozenset()  # "alpha.capex.plan_total"
+    companies: frozenset[str] = frozenset()  # slugs of company files that did not load at all
+
+    def covers(self, key: str) -> bool:
+        prefix, _, rest = key.partition(".")
+        if prefix == FX_PREFIX:
+            return rest in self.currencies
+        return key in self.keys or prefix in self.companies
+
+    def incomplete(self, company: Company) -> bool:
+        return any(key.partition(".")[0] == company.slug for key in self.keys)
+
+
+class Registry(dict[str, Source]):
+    """The source registry by id; `unloaded` holds the ids of entries that did not load (citing them is not
+    reported as citing an unknown source)."""
+
+    def __init__(self, sources: Iterable[Source] = (), unloaded: frozenset[str] = frozenset()):
+        super().__init__((s.id, s) for s in sources)
+        self.unloaded = unloaded
+
+
+@dataclass(frozen=True)
+class AssumptionSet:
+    """Everything under assumptions/: the source registry, the companies (in name order) and exchange rates."""
+
+    directory: Path
+    sources: dict[str, Source]
+    companies: tuple[Company, ...]
+    base_currency: str
+    rates: dict[str, Assumption]
+    fx: Location
+    files: tuple[Path, ...]
+    unloaded: Unloaded = field(default_factory=Unloaded)
+
+    @property
+    def currencies(self) -> frozenset[str]:
+        """The currencies with a rate, and those of rates that did not load (every one, when fx.yaml did not)."""
+        if isinstance(self.unloaded.currencies, _Everything):
+            return EVERYTHING
+        return frozenset({self.base_currency, *self.rates, *self.unloaded.currencies})

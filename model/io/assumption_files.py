@@ -1,0 +1,97 @@
+"""Loads an assumptions folder (sources.yaml, fx.yaml, one file per company) into a checked AssumptionSet."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from model.domain import EVERYTHING, FX_PREFIX, Assumption, AssumptionSet, Company, Registry, Unloaded
+from model.errors import Problem, UsageError, display_path
+from model.io import build, schema
+from model.io.checks import check_assumption
+from model.io.project import FX_FILE, SOURCES_FILE, company_files
+from model.io.validation import Problems
+
+
+def _valid_entries(node: Any, container: str) -> Iterator[tuple[str, Assumption]]:
+    """The entries of a mapping `container` in `node` that validate as assumptions (the others' errors are reported
+    by the file's own validation)."""
+    entries = node.get(container) if isinstance(node, dict) else None
+    for key, entry in (entries.items() if isinstance(entries, dict) else ()):
+        try:
+            yield str(key), build.assumption(schema.Assumption.model_validate(dict(entry) if isinstance(entry, dict)
+                                                                              else entry))
+        except ValidationError:
+            continue
+
+
+def _dropped_ids(node: Any, positions: Iterable[Any]) -> frozenset[str]:
+    """The `id` of each dropped entry of sources.yaml's list, where it has one."""
+    entries = node.get("sources") if isinstance(node, dict) else None
+    ids = set()
+    for position in positions:
+        if isinstance(entries, list) and isinstance(position, int) and 0 <= position < len(entries):
+            entry = entries[position]
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                ids.add(entry["id"])
+    return frozenset(ids)
+
+
+def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | None:
+    """Load and check every file of an assumptions folder; problems go to `problems`."""
+    if not directory.is_dir():
+        raise UsageError(f"assumptions folder not found: {display_path(directory)}")
+    sources = problems.parse_entries(directory / SOURCES_FILE, schema.SourcesFile)
+    fx = problems.parse_entries(directory / FX_FILE, schema.FxFile)
+    paths = company_files(directory)
+    if not paths:
+        problems.add(Problem(display_path(directory), None, "", "no company files (<company>.yaml) found"))
+    if sources.model is None:
+        registry = Registry(unloaded=EVERYTHING)
+    else:
+        registry = Registry(map(build.source, sources.model.sources),
+                            _dropped_ids(sources.node, sources.dropped.get("sources", ())))
+    if fx.model is None:
+        base_currency, rates, unloaded_currencies = "", {}, EVERYTHING
+    else:
+        base_currency = fx.model.base_currency
+        rates = {currency: build.assumption(rate) for currency, rate in fx.model.rates.items()}
+        unloaded_currencies = frozenset(str(c) for c in fx.dropped.get("rates", ()))
+    currencies = EVERYTHING if fx.model is None else frozenset({base_currency, *rates, *unloaded_currencies})
+    for currency, rate in rates.items():
+        problems.extend(check_assumption(rate, f"{FX_PREFIX}.{currency}", fx.located, ("rates", currency), registry,
+                                         currencies))
+    companies = []
+    unloaded_keys: set[str] = set()
+    unloaded_companies: set[str] = set()
+    for path in paths:
+        parsed = problems.parse_entries(path, schema.CompanyFile)
+        company_file, located = parsed.model, parsed.located
+        if company_file is None:
+            unloaded_companies.add(path.stem)
+            slug = parsed.node.get("company") if isinstance(parsed.node, dict) else None
+            if isinstance(slug, str):
+                unloaded_companies.add(slug)
+            # the file's own fields are wrong; its entries still get their range, unit and source checks
+            for key, assumption in _valid_entries(parsed.node, "assumptions"):
+                problems.extend(check_assumption(assumption, key, located, ("assumptions", key), registry, currencies))
+            continue
+        if company_file.company != located.file.stem:
+            problems.add(located.problem(("company",), f"'{company_file.company}' must equal the file name "
+                                                       f"'{located.file.stem}'"))
+        unloaded_keys |= {f"{company_file.company}.{key}" for key in parsed.dropped.get("assumptions", ())}
+        assumptions = {key: build.assumption(entry) for key, entry in company_file.assumptions.items()}
+        for key, assumption in assumptions.items():
+            problems.extend(check_assumption(assumption, key, located, ("assumptions", key), registry, currencies))
+        companies.append(Company(company_file.company, company_file.name, company_file.fiscal_year_end,
+                                 assumptions, located))
+    names = [c.name for c in companies]
+    for company in companies:
+        if names.count(company.name) > 1:
+            problems.add(company.located.problem(("name",), f"display name '{company.name}' is used twice"))
+    files = (directory / SOURCES_FILE, directory / FX_FILE, *(c.located.file for c in companies))
+    unloaded = Unloaded(registry.unloaded, unloaded_currencies, frozenset(unloaded_keys), frozenset(unloaded_companies))
+    return AssumptionSet(directory, registry, tuple(companies), base_currency, rates, fx.located, files, unloaded)
