@@ -55,7 +55,8 @@ def scenario_file(scenario: PathLike, project: PathLike | None) -> Path:
     """The scenario file `scenario` means: a path to a file, or with `project` a name in its scenarios/ folder (or
     a path inside that folder, relative to the project). Nothing depends on the working directory but a relative
     path given without `project`."""
-    from model.io.loading import scenario_names, suggest
+    from model.errors import suggest
+    from model.io.project import scenario_names
 
     given = Path(scenario)
     if project is None:

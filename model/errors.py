@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -23,6 +23,33 @@ class Problem:
         prefix = "warning: " if self.severity == "warning" else ""
         key = f" {self.key}:" if self.key else ""
         return f"{where}:{key} {prefix}{self.message}"
+
+
+@dataclass
+class Problems:
+    """Collects problems across files, each once; `check` raises once at the end if any is an error."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        if problem not in self.items:
+            self.items.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.add(problem)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "warning"]
+
+    def check(self) -> None:
+        if self.errors:
+            raise InputError(self.items)
 
 
 class ScenarioError(Exception):

@@ -13,7 +13,6 @@ from model.analysis.audit import (
     AuditSettings,
     ProjectAudit,
     SourceText,
-    audit_project,
     check_conversion,
     conversion_message,
     conversion_pairs,
@@ -22,6 +21,7 @@ from model.analysis.audit import (
     normalise,
 )
 from model.cli import app
+from model.cli.checks import audit_project
 from model.domain import Value
 from model.errors import UsageError
 from model.io.loading import validate_project

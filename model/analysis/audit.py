@@ -43,7 +43,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from itertools import pairwise
@@ -62,16 +62,10 @@ from model.domain import (
     Value,
     cites_judgement,
 )
-from model.errors import InputError, Problem, UsageError, display_path
-from model.io.actuals import actuals_files, read_actuals
-from model.io.loading import load_project, validate_project
-from model.io.project import SOURCES_FILE
-from model.io.validation import Problems
-from model.io.yaml_files import locate, read_confined
+from model.errors import Problem, Problems
 from model.units import MONEY_SCALES, ExchangeRates, parse_unit
 
 # A source's text is an article or a filing's section, not a whole annual report: larger is the wrong file.
-MAX_SOURCE_TEXT_BYTES = 5_000_000
 # A source's conversion within 2% of ours is the same rate read on another day or rounded; the US$54.5bn given for
 # RMB 380bn (2.86% above our US$52.99bn) is the kind of error this is meant to catch.
 FX_TOLERANCE = 0.02
@@ -357,11 +351,6 @@ class SourceText:
         return [(a, b) for a, b in self.pairs if (touches(a) or touches(b)) and not (inside(a) and inside(b))]
 
 
-def read_source_bytes(path: Path, sources_dir: Path) -> bytes:
-    """A source's text file: a regular file inside the --sources folder (symlinks resolved), at most 5 MB."""
-    return read_confined(path, MAX_SOURCE_TEXT_BYTES, "source texts", folder=sources_dir)
-
-
 def source_text(text: str, name: str) -> SourceText:
     text = normalise(text)
     figures = figures_in(text)
@@ -457,35 +446,10 @@ class _Audit:
         self.problems.add(entry.located.problem(where, conversion_message(conversion, ref, self.base, beside),
                                                 "warning"))
 
-    def read_texts(self, sources_dir: Path) -> None:
-        """Read each text sources.yaml names; one that is missing or not UTF-8 is an error at its `file` line."""
-        sources_file = self.assumption_set.directory / SOURCES_FILE
-        node, located = locate(sources_file)
-        entries = node.get("sources") if isinstance(node, dict) else None
-        # each source's place in the file's list (an entry that did not load is not in the registry)
-        places = {entry.get("id"): i for i, entry in enumerate(entries or ()) if isinstance(entry, dict)}
-        for source in self.assumption_set.sources.values():
-            index = places.get(source.id)
-            if source.file is None or source.file in self.texts:
-                continue
-            path = sources_dir / source.file
-            self.texts[source.file] = None
-            reason = None
-            try:
-                data = read_source_bytes(path, sources_dir)
-            except InputError as error:
-                reason = error.problems[0].message
-                if reason == "file not found":
-                    reason = f"no such file {display_path(path)} (the folder given to --sources)"
-                else:
-                    reason = f"{display_path(path)} {reason}"
-            if reason is None:
-                try:
-                    self.texts[source.file] = source_text(data.decode("utf-8"), source.file)
-                    continue
-                except UnicodeDecodeError as error:
-                    reason = f"{display_path(path)} is not UTF-8 text ({error.reason})"
-            self.problems.add(located.problem(("sources", index, "file"), reason))
+    def add_texts(self, texts: dict[str, str | None]) -> None:
+        """The texts of the sources, by the file name sources.yaml gives (None for one that could not be read)."""
+        for name, text in texts.items():
+            self.texts.setdefault(name, source_text(text, name) if text is not None else None)
 
     def check_text(self, entry: _Entry, where: tuple[Any, ...], source: Source, excerpt: str) -> None:
         site = (entry.located.file, entry.located.line(where))
@@ -537,22 +501,28 @@ def _assumption_entries(assumption_set: AssumptionSet) -> Iterator[_Entry]:
                          cites_judgement(assumption, registry))
 
 
+# What reads a folder's source texts for the audit (`model.io.source_texts.read_source_texts`, bound to the --sources
+# folder): each text by the file name sources.yaml gives, None where it could not be read, and why as problems.
+TextReader = Callable[[AssumptionSet], tuple[dict[str, "str | None"], list[Problem]]]
+
+
 class ProjectAudit:
     """The audit of a project as `loading.load_project` walks it: pass `visit` each (set, None) and (set, scenario)
     it yields, as `validate_project(..., visit=audit.visit)` does, then take the `report`."""
 
-    def __init__(self, settings: AuditSettings | None = None) -> None:
+    def __init__(self, settings: AuditSettings | None = None, read_texts: TextReader | None = None) -> None:
         self.settings = settings or AuditSettings()
-        if self.settings.sources_dir is not None and not self.settings.sources_dir.is_dir():
-            raise UsageError(f"--sources: no such folder: {self.settings.sources_dir}")
+        self.read_texts = read_texts
         self.problems = Problems()
         self.audits: dict[Path, _Audit] = {}
 
     def visit(self, assumption_set: AssumptionSet, scenario: Scenario | None) -> None:
         if scenario is None:  # a folder, seen once before any of its scenarios
             audit = self.audits[assumption_set.directory] = _Audit(assumption_set, self.settings, self.problems)
-            if self.settings.sources_dir is not None:
-                audit.read_texts(self.settings.sources_dir)
+            if self.read_texts is not None:
+                texts, problems = self.read_texts(assumption_set)
+                audit.add_texts(texts)
+                self.problems.extend(problems)
             for entry in _assumption_entries(assumption_set):
                 audit.run(entry)
                 audit.check_age(entry)
@@ -571,41 +541,6 @@ class ProjectAudit:
             texts=len({name for a in done for name, text in a.texts.items() if text is not None}),
             excerpts_without_text=len(set().union(*(a.without_text for a in done))),
         )
-
-
-def audit_project(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path],
-                  settings: AuditSettings | None = None) -> AuditReport:
-    """Audit the sources of the given scenarios and assumption folders (rules in the module docstring).
-
-    Files that do not load are skipped: `loading.validate_project` reports why.
-    """
-    audit = ProjectAudit(settings)
-    scratch = Problems()  # loading problems are validate_project's to report
-    for assumption_set, scenario in load_project(scenario_paths, assumption_dirs, scratch):
-        audit.visit(assumption_set, scenario)
-    return audit.report()
-
-
-def validate_and_audit(scenario_paths: Iterable[Path], assumption_dirs: Iterable[Path],
-                       settings: AuditSettings | None = None) -> tuple[list[Problem], AuditReport]:
-    """What `scenario validate` finds, in one loading of the files: the loader's rules, the actuals files of each
-    assumptions folder (assumptions/actuals/*.yaml) and the source audit's problems together (each once), and the
-    audit's report (for its counts of source texts and actuals files)."""
-    audit = ProjectAudit(settings)
-    actuals = Problems()
-    read: list[Path] = []
-
-    def visit(assumption_set: AssumptionSet, scenario: Scenario | None) -> None:
-        audit.visit(assumption_set, scenario)
-        if scenario is None:  # a folder, seen once
-            for path in actuals_files(assumption_set.directory):
-                read_actuals(path, assumption_set, actuals)
-                read.append(path)
-
-    problems = validate_project(scenario_paths, assumption_dirs, visit=visit)
-    report = replace(audit.report(), actuals_files=len(read))
-    found = problems + [p for p in actuals.items if p not in problems]
-    return found + [p for p in report.problems if p not in found], report
 
 
 def audit_inputs(inputs: Inputs) -> tuple[Problem, ...]:

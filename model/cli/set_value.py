@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from model.cli.common import Confidence, app, out, print_warnings, reports_errors
+from model.errors import Problem
 from model.io.project import find_project_root
 
 
@@ -34,8 +36,13 @@ def set_command(
     """Change one assumption, or a scenario's override of it, with its new source; the previous value, with its
     sources, goes into the entry's history. The rest of the file stays byte for byte; nothing is written unless the
     whole project still validates."""
+    from model.cli.checks import validate_and_audit
     from model.io import editing
     from model.io.outputs import write_atomically
+
+    def validate(scenarios_dir: Path, assumptions_dir: Path) -> list[Problem]:
+        """What `scenario validate` finds: the loader's rules and the source audit, in one loading of the files."""
+        return validate_and_audit(sorted(scenarios_dir.glob("*.yaml")), [assumptions_dir])[0]
 
     target = editing.find_target(find_project_root(), key, scenario)
     change = editing.make_change(target, value, source=source, excerpt=excerpt, locator=locator,
@@ -43,7 +50,7 @@ def set_command(
                                  confidence=confidence.value if confidence else None, rationale=rationale,
                                  add_source=add_source, bounds=bounds)
     edited = editing.edit(target, change)
-    warnings = editing.validated(edited)
+    warnings = editing.validated(edited, validate)
     write_atomically(target.path, edited.text)
     print_warnings(warnings)
     out.print(edited.summary, markup=False)

@@ -53,7 +53,8 @@ def validate(
     """Check assumption and scenario files and audit their sources; print each problem as file:line: key: message."""
     import datetime as dt
 
-    from model.analysis.audit import AuditSettings, validate_and_audit
+    from model.analysis.audit import AuditSettings
+    from model.cli.checks import validate_and_audit
 
     reference = None
     if today is not None:

@@ -12,6 +12,9 @@ from model.domain.value import Value
 
 # The prefix of an exchange rate's key (fx.CNY), in place of a company's slug.
 FX_PREFIX = "fx"
+# An excerpt quotes the phrase that states a figure; anything longer is a sentence, which the sources' terms
+# of use (and good citation practice) rule out.
+EXCERPT_MAX_CHARS = 120
 
 
 @dataclass(frozen=True, kw_only=True)

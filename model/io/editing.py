@@ -18,6 +18,7 @@ import re
 import shutil
 import tempfile
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,6 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
 
-from model.analysis.audit import validate_and_audit
 from model.catalogue import PARAMETERS
 from model.domain import FX_PREFIX
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path, suggest
@@ -616,14 +616,14 @@ def _copy_yaml(source: Path, destination: Path) -> None:
         shutil.copyfile(path, destination / path.name)
 
 
-def _validate(scenarios_dir: Path, assumptions_dir: Path) -> list[Problem]:
-    """What `scenario validate` finds: the loader's rules and the source audit (in one loading of the files)."""
-    return validate_and_audit(sorted(scenarios_dir.glob("*.yaml")), [assumptions_dir])[0]
+# What `scenario validate` finds in a project's scenarios and assumptions folders (given by the caller, so that
+# io does not reach up to the audit).
+Validator = Callable[[Path, Path], list[Problem]]
 
 
-def check(edited: Edited) -> tuple[list[Problem], list[Problem]]:
-    """Validate the project as it would be after the edit, as `scenario validate` does, in a temporary copy of its
-    assumptions and scenarios: (errors, warnings the edit brings), each with the real file's path."""
+def check(edited: Edited, validate: Validator) -> tuple[list[Problem], list[Problem]]:
+    """Validate the project as it would be after the edit with `validate`, in a temporary copy of its assumptions
+    and scenarios: (errors, warnings the edit brings), each with the real file's path."""
     target = edited.target
     real = {"assumptions": target.assumptions_dir.resolve(), "scenarios": target.scenarios_dir.resolve()}
     with tempfile.TemporaryDirectory(prefix="scenario-set-") as scratch:
@@ -632,7 +632,7 @@ def check(edited: Edited) -> tuple[list[Problem], list[Problem]]:
             _copy_yaml(folder, root / name)
         folder = "scenarios" if target.is_override else "assumptions"
         (root / folder / target.path.name).write_text(edited.text, encoding="utf-8", newline="")
-        after = _validate(root / "scenarios", root / "assumptions")
+        after = validate(root / "scenarios", root / "assumptions")
 
         def shown(problem: Problem) -> Problem:
             path = Path(problem.file)
@@ -647,15 +647,15 @@ def check(edited: Edited) -> tuple[list[Problem], list[Problem]]:
     errors = [p for p in after if p.severity == "error"]
     warnings = [p for p in after if p.severity == "warning"]
     if warnings:  # only then is the project as it is validated too, to leave out the warnings it already has
-        known = {(p.file, p.key, p.message) for p in _validate(target.scenarios_dir, target.assumptions_dir)
+        known = {(p.file, p.key, p.message) for p in validate(target.scenarios_dir, target.assumptions_dir)
                  if p.severity == "warning"}
         warnings = [p for p in warnings if (p.file, p.key, p.message) not in known]
     return errors, warnings
 
 
-def validated(edited: Edited) -> list[Problem]:
+def validated(edited: Edited, validate: Validator) -> list[Problem]:
     """Raise InputError (nothing written) if the edited project would not validate; else the new warnings."""
-    errors, warnings = check(edited)
+    errors, warnings = check(edited, validate)
     if errors:
         order = sorted([*errors, *warnings], key=lambda p: (p.file, p.line or 0, p.key))
         raise InputError(order)

@@ -22,6 +22,7 @@ from pydantic import (
 )
 
 from model.catalogue import MAX_MONEY
+from model.domain.assumptions import EXCERPT_MAX_CHARS
 from model.units import (
     CURRENCY,
     FIRST_YEAR,
@@ -39,9 +40,6 @@ Confidence = Literal["high", "medium", "low"]
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
 SourceKind = Literal["filing", "company-statement", "press", "analyst", "unconfirmed", "analyst-judgement"]
 
-# An excerpt quotes the phrase that states a figure; anything longer is a sentence, which the sources' terms
-# of use (and good citation practice) rule out.
-EXCERPT_MAX_CHARS = 120
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

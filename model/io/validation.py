@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from model import errors
 from model.domain.location import Location
 from model.errors import InputError, Problem
 from model.io.yaml_files import locate
@@ -141,19 +142,8 @@ def kept_positions(kept: int, dropped: Iterable[Any]) -> list[int]:
 
 
 # ----------------------------------------------------------------------------------------------- problem collection
-@dataclass
-class Problems:
-    """Collects problems across files; `check` raises once at the end if any is an error."""
-
-    items: list[Problem] = field(default_factory=list)
-
-    def add(self, problem: Problem) -> None:
-        if problem not in self.items:
-            self.items.append(problem)
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        for problem in problems:
-            self.add(problem)
+class Problems(errors.Problems):
+    """The problem collector that also reads files: each file's problems are collected, not raised."""
 
     def parse(self, path: Path, model: type[M]) -> tuple[M, Location] | None:
         try:
@@ -171,16 +161,4 @@ class Problems:
             return Parsed(None, None, Location(path))
         self.extend(problems)
         return parsed
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.severity == "warning"]
-
-    def check(self) -> None:
-        if self.errors:
-            raise InputError(self.items)
 

@@ -15,7 +15,7 @@ import pandas as pd
 from model.analysis.attribution import SHAPLEY_LIMIT, STRUCTURE_STEP, ScenarioEffect, waterfall_frame
 from model.analysis.register import format_value
 from model.analysis.review import Change, FieldChange, Review, relative
-from model.io.schema import EXCERPT_MAX_CHARS
+from model.domain.assumptions import EXCERPT_MAX_CHARS
 from model.present.charts import ChartLike, waterfall
 from model.present.run import format_headline_value
 from model.present.tables import Shown, markdown
