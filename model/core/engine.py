@@ -226,7 +226,8 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
     h = slice(inputs.horizon_start, inputs.horizon_stop)
     capex, chips, price, bought, installed = capex[:, h], chips[:, h], price[:, h], bought[:, h], installed[:, h]
     revenue, ai_revenue = revenue[:, h], ai_revenue[:, h]
-    # each metric's equation, in whole units; shares and ranks are of the metric the catalogue derives them from
+    # the equations in whole units, shown in each metric's display scale; a share or rank is of the metric the
+    # catalogue derives it from
     whole = {
         "capex": capex,
         "capex_cumulative": _cumsum_rows(capex),
@@ -246,15 +247,14 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
         unit_price = np.array(np.broadcast_to(price, capex.shape))
     else:
         np.copyto(unit_price, price)
-    metrics = {
+    metrics = {  # the equations whose results need no display scale
         "accelerator_unit_price": unit_price,
         "capex_intensity": np.divide(capex, revenue, out=to("capex_intensity")),
     }
     for name, metric in METRICS.items():
-        if metric.kind is Kind.share:
-            metrics[name] = _share_rows(whole[metric.derived_from], to(name))
-        elif metric.kind is Kind.rank:
-            metrics[name] = _rank_rows(whole[metric.derived_from], to(name))
+        if metric.derived_from is not None:
+            of = whole[metric.derived_from]
+            metrics[name] = _rank_rows(of, to(name)) if metric.kind is Kind.rank else _share_rows(of, to(name))
         elif name in whole:
             metrics[name] = np.divide(whole[name], metric.scale.factor, out=to(name))
-    return {name: metrics[name] for name in METRICS}
+    return {name: metrics[name] for name in METRICS}  # a catalogued metric without an equation is a KeyError here
