@@ -13,12 +13,13 @@ from conftest import SMALL
 from typer.testing import CliRunner
 
 from model.cli import app
+from tests.conftest import at
 from tests.test_backtest import ACTUALS as REPORTED
 
 runner = CliRunner()
 
 # alpha's capex plan moves from 30 to 31 while its excerpt still reads "RMB 30 billion over two years"
-STALE = ('assumptions/alpha.yaml:11: capex.plan_total.sources: warning: no excerpt states the value 31 CNY bn '
+STALE = (at("assumptions/alpha.yaml", "capex.plan_total.sources") + ': warning: no excerpt states the value 31 CNY bn '
          '(as "31 billion" or "CNY 31bn"); the excerpts give "RMB 30 billion"')
 BANNER = "These results rest on inputs that fail validation"
 # the first reported figure of the backtest's tests: Alpha's 2025 capex, RMB 16bn
