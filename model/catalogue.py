@@ -212,7 +212,6 @@ METRICS: dict[str, Metric] = {
         _money("ai_revenue", "AI revenue", "AI-related cloud revenue", views=frozenset({_BACKTEST}),
                chart="cloud_revenue"),
         Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / cloud revenue"),
-        Metric("ai_revenue_share", "AI revenue share", Kind.share, "AI revenue / cloud revenue"),
         _share("capex", "Capex share", "share of the modelled companies' capex", chart="race_shares"),
         _share("capex_cumulative", "Capex cumulative share",
                "share of the modelled companies' capex since the horizon's start"),

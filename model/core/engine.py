@@ -250,7 +250,6 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
     metrics = {  # the equations whose results need no display scale
         "accelerator_unit_price": unit_price,
         "capex_intensity": np.divide(capex, revenue, out=to("capex_intensity")),
-        "ai_revenue_share": np.divide(ai_revenue, revenue, out=to("ai_revenue_share")),
     }
     for name, metric in METRICS.items():
         if metric.derived_from is not None:
