@@ -233,8 +233,9 @@ def test_a_unit_must_suit_the_metric(actuals):
         at(ACTUALS_PATH, "actuals[3].unit") + ": accelerators_bought is counted in units: its unit is 'count', not "
         "'USD'\n1 error; nothing was written\n")
     actuals.edit(ACTUALS_PATH, "unit: USD mn", "unit: EUR mn")
-    assert at(ACTUALS_PATH, "actuals[2].unit") + ": currency EUR has no exchange rate in fx.yaml (known: CNY, USD)\n" in \
-        invoke("backtest", "base").stderr
+    expected = at(ACTUALS_PATH, "actuals[2].unit") + ": currency EUR has no exchange rate in fx.yaml (known: CNY, " \
+                                                      "USD)\n"
+    assert expected in invoke("backtest", "base").stderr
 
 
 def test_analyst_judgement_is_not_a_report(actuals):
@@ -247,8 +248,9 @@ def test_unknown_fields_and_bad_values_are_schema_errors(actuals):
     stderr = check(actuals, "basis: plan", "basis: guidance\n    confidance: low")
     assert stderr == (
         at(ACTUALS_PATH, "actuals[1].basis") + ": 'guidance' is not one of 'outturn', 'plan' or 'estimate'\n"
-        + at(ACTUALS_PATH, "actuals[1].confidance") + ": unknown field; did you mean 'confidence'? valid fields: company, "
-        "metric, value, unit, period, basis, confidence, as_of, sources, notes\n2 errors; nothing was written\n")
+        + at(ACTUALS_PATH, "actuals[1].confidance") + ": unknown field; did you mean 'confidence'? valid fields: "
+        "company, metric, value, unit, period, basis, confidence, as_of, sources, notes\n2 errors; nothing was "
+        "written\n")
     actuals.write(ACTUALS_PATH, ACTUALS.replace("value: 16\n", "value: -16\n"))
     assert at(ACTUALS_PATH, "actuals[0].value") + ": a reported figure must be positive, not -16\n" in \
         invoke("backtest", "base").stderr
@@ -267,8 +269,8 @@ def test_a_figure_outside_the_horizon_is_left_out_with_a_warning(actuals):
     result = invoke("backtest", "base", "--format", "csv")
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith(
-        at(ACTUALS_PATH, "actuals[2].period") + ": warning: 2028 lies outside the horizon 2025-2027 of scenario 'base'; "
-        "not compared\n")
+        at(ACTUALS_PATH, "actuals[2].period") + ": warning: 2028 lies outside the horizon 2025-2027 of scenario "
+        "'base'; not compared\n")
     assert len(backtest_csv(result)) == 3
 
 
@@ -276,7 +278,8 @@ def test_a_figure_dated_before_its_source_warns(actuals):
     actuals.edit(ACTUALS_PATH, "as_of: 2026-01-20", "as_of: 2025-01-20")
     result = invoke("backtest", "base", "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith(at(ACTUALS_PATH, "actuals[0].as_of") + ": warning: 2025-01-20 is before its earliest "
+    assert result.stderr.startswith(
+        at(ACTUALS_PATH, "actuals[0].as_of") + ": warning: 2025-01-20 is before its earliest "
                                     "source 'later-news' (2026-01-15) was published\n")
 
 

@@ -62,8 +62,8 @@ def test_a_failed_run_names_the_problem_and_leaves_earlier_outputs(small):
     result = invoke("run", "base")
     assert result.exit_code == 1
     assert result.stderr == (
-        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'certain' is not one of 'high', 'medium' or 'low'\n"
-        "1 error; nothing was written\n"
+        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'certain' is not one of 'high', 'medium' or "
+        "'low'\n1 error; nothing was written\n"
     )
     assert "Traceback" not in result.output
     assert small.path("outputs/base/projection.csv").read_bytes() == before

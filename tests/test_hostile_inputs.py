@@ -42,38 +42,44 @@ def validate(*args: str) -> tuple[int, list[str]]:
 ])
 def test_a_value_must_be_a_finite_number(small, written, shown):
     small.edit("assumptions/alpha.yaml", PLAN_VALUE, f"    value: {written}\n")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "capex.plan_total.value") + f": value must be a finite number"
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_total.value") + f": value must be a finite number"
                                f"{shown}"]
 
 
 def test_a_value_that_overflows_after_its_scale_is_outside_the_interval(small):
     small.edit("assumptions/alpha.yaml", PLAN_VALUE, "    value: 1e308\n")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "capex.plan_total.value") + ": 1e+308 is outside the valid "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_total.value") + ": 1e+308 is outside the valid "
                                "interval (0, 1e+06]"]
 
 
 def test_nan_inside_a_series_names_its_year(small):
     small.edit("assumptions/alpha.yaml", "    value: 0.5\n", "    value: {2025: 0.5, 2026: .nan}\n")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "ai_chips.growth.value") + ": the value for 2026 must be a "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "ai_chips.growth.value") + ": the value for 2026 must be a "
                                "finite number, not nan"]
 
 
 def test_inf_in_a_range(small):
     small.edit("assumptions/alpha.yaml", "range: [6, 10]", "range: [6, .inf]")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "ai_chips.budget_base.range") + ": each end of the range must "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.range") + ": each end of the range must "
                                "be a finite number, not inf (a number this large overflows)"]
 
 
 def test_a_range_must_lie_inside_the_keys_interval(small):
     small.edit("assumptions/alpha.yaml", "    value: 0.5\n", "    value: 0.5\n    range: [0.1, 12]\n")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "ai_chips.growth.value") + ": 12 is outside the valid "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "ai_chips.growth.value") + ": 12 is outside the valid "
                                "interval (-1, 10]"]
 
 
 def test_a_correlation_rank_must_be_finite(small):
     small.edit("scenarios/base.yaml", "as_of: 2025-05-31\n", "as_of: 2025-05-31\ncorrelations:\n  - keys: "
                "[alpha.cloud.growth, beta.cloud.growth]\n    rank: .nan\n    rationale: same market\n")
-    assert problems(small) == [at("scenarios/base.yaml", "correlations[0].rank") + ": rank must be a finite number, not nan"]
+    assert problems(small) == [
+        at("scenarios/base.yaml", "correlations[0].rank") + ": rank must be a finite number, not nan"]
 
 
 @pytest.mark.parametrize(("written", "message"), [
@@ -83,7 +89,8 @@ def test_a_correlation_rank_must_be_finite(small):
 ])
 def test_a_fiscal_year_end_is_a_month(small, written, message):
     small.edit("assumptions/alpha.yaml", "name: Alpha\n", f"name: Alpha\nfiscal_year_end: {written}\n")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "fiscal_year_end") + f": {message}"]
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "fiscal_year_end") + f": {message}"]
 
 
 @pytest.mark.parametrize(("key", "written", "message"), [
@@ -121,7 +128,8 @@ def test_plan_phasing_weights_are_not_all_zero(small):
         rationale: even
 
   capex.post_plan_growth:""")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "capex.plan_phasing.value") + ": capex.plan_phasing needs at "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_phasing.value") + ": capex.plan_phasing needs at "
                                "least one weight above zero"]
 
 
@@ -135,20 +143,22 @@ def test_periods_series_and_horizons_lie_in_the_year_window(small, year):
     range_text = f"{year}-2026" if year < 2026 else f"2025-{year}"
     assert sorted(problems(small)) == [
         at("assumptions/alpha.yaml", "ai_chips.growth.value") + f": series key {year} lies outside the years 1990-2100",
-        at("assumptions/alpha.yaml", "capex.plan_total.period") + f": period '{range_text}': year {year} lies outside the "
-        "years 1990-2100",
+        at("assumptions/alpha.yaml", "capex.plan_total.period") + f": period '{range_text}': year {year} lies outside "
+        f"the years 1990-2100",
         at("scenarios/base.yaml", "horizon") + f": horizon year {year} lies outside the years 1990-2100",
     ]
 
 
 def test_a_date_that_does_not_exist_is_located(small):
     small.edit("assumptions/alpha.yaml", "    as_of: 2025-03-01\n", "    as_of: 2025-02-30\n")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": 2025-02-30 is not a real date"]
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": 2025-02-30 is not a real date"]
 
 
 def test_a_date_outside_the_window(small):
     small.edit("assumptions/alpha.yaml", "    as_of: 2025-03-01\n", "    as_of: 1850-03-01\n")
-    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": date 1850-03-01 lies outside "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": date 1850-03-01 lies outside "
                                "the years 1990-2100"]
 
 
@@ -192,8 +202,8 @@ def test_deep_block_nesting_is_refused(small):
 @pytest.mark.parametrize("parent", ["../../etc/x", "/etc/passwd", "sub/base"])
 def test_extends_is_a_scenario_name_not_a_path(small, parent):
     small.edit("scenarios/high.yaml", "extends: base", f"extends: {parent}")
-    assert at("scenarios/high.yaml", "extends") + f": '{parent}' is not a scenario name; extends names a scenario in the " \
-           "same folder, such as base" in problems(small)
+    assert at("scenarios/high.yaml", "extends") + f": '{parent}' is not a scenario name; extends names a scenario " \
+           "in the same folder, such as base" in problems(small)
 
 
 def test_extends_accepts_a_yaml_suffix(small):
@@ -343,7 +353,8 @@ def test_a_reported_figure_must_be_finite_and_dated(small):
     small.edit("assumptions/actuals/reported.yaml", "2025-02-30", "2025-03-30")
     result = runner.invoke(app, ["backtest", "base"])
     assert result.exit_code == 1
-    assert result.output.splitlines()[0] == (at("assumptions/actuals/reported.yaml", "actuals[0].value") + ": value must be a "
+    assert result.output.splitlines()[0] == (
+        at("assumptions/actuals/reported.yaml", "actuals[0].value") + ": value must be a "
                                              "finite number, not inf (a number this large overflows)")
 
 
@@ -361,12 +372,13 @@ def test_a_committed_symlink_out_of_the_project_is_refused_at_its_revision(tmp_p
 def test_a_date_with_a_time_of_day_is_refused(small):
     small.edit("assumptions/alpha.yaml", "    as_of: 2025-03-01\n", "    as_of: 2025-03-01 10:00:00\n")
     assert problems(small, "assumptions/alpha.yaml") == [
-        at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": a date is written 2025-02-24, without a time of day, "
-        "not 2025-03-01T10:00:00"]
+        at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": a date is written 2025-02-24, without a time of "
+        "day, not 2025-03-01T10:00:00"]
 
 
 def test_validate_reports_a_value_too_large_for_the_source_audit_without_a_traceback(small):
     small.edit("assumptions/alpha.yaml", PLAN_VALUE, "    value: 1e308\n")
     code, lines = validate()
     assert code == 1
-    assert lines[0] == at("assumptions/alpha.yaml", "capex.plan_total.value") + ": 1e+308 is outside the valid interval (0, 1e+06]"
+    assert lines[0] == at("assumptions/alpha.yaml", "capex.plan_total.value") + ": 1e+308 is outside the valid " \
+                       "interval (0, 1e+06]"

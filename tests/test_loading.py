@@ -45,7 +45,8 @@ def test_an_assumption_needs_a_source(small):
       - ref: beta-press
         excerpt: "US$1bn cloud revenue"
 """, "")
-    assert problems_of(small) == [at("assumptions/beta.yaml", "cloud.revenue_base.sources") + ": required field is missing"]
+    assert problems_of(small) == [
+        at("assumptions/beta.yaml", "cloud.revenue_base.sources") + ": required field is missing"]
 
 
 def test_a_citation_needs_an_excerpt(small):
@@ -66,7 +67,8 @@ def test_an_excerpt_is_a_phrase_not_a_paragraph(small):
 def test_analyst_judgement_needs_a_rationale(small):
     small.edit("assumptions/beta.yaml", "        rationale: half of it\n", "")
     assert problems_of(small) == [
-        at("assumptions/beta.yaml", "cloud.ai_share.sources[0]") + ": analyst-judgement needs a rationale: why this figure"
+        at("assumptions/beta.yaml", "cloud.ai_share.sources[0]") + ": analyst-judgement needs a rationale: why this "
+        "figure"
     ]
 
 
@@ -79,7 +81,8 @@ def test_source_ids_are_unique(small):
 def test_confidence_is_high_medium_or_low(small):
     small.edit("assumptions/alpha.yaml", "confidence: medium\n    range", "confidence: sure\n    range")
     assert problems_of(small) == [
-        at("assumptions/alpha.yaml", "ai_chips.budget_base.confidence") + ": 'sure' is not one of 'high', 'medium' or 'low'"
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.confidence") + ": 'sure' is not one of 'high', 'medium' or "
+        "'low'"
     ]
 
 
@@ -100,7 +103,8 @@ def test_a_range_runs_low_to_high(small):
 def test_units_must_be_known(small):
     small.edit("assumptions/alpha.yaml", "unit: CNY bn\n    period: 2025-2026", "unit: RMB billions\n    period: 2025-2026")
     assert problems_of(small)[0].startswith(
-        at("assumptions/alpha.yaml", "capex.plan_total.unit") + ": unknown unit 'RMB billions'; valid units: ratio, years"
+        at("assumptions/alpha.yaml", "capex.plan_total.unit") + ": unknown unit 'RMB billions'; valid units: ratio, "
+        "years"
     )
 
 
@@ -115,8 +119,8 @@ def test_a_currency_needs_an_exchange_rate(small):
 def test_a_unit_must_suit_its_key(small):
     small.edit("assumptions/beta.yaml", "value: 1.5\n    unit: years", "value: 1.5\n    unit: USD")
     assert problems_of(small) == [
-        at("assumptions/beta.yaml", "accelerators.service_life.unit") + ": accelerators.service_life needs a years unit, "
-        "not 'USD'"
+        at("assumptions/beta.yaml", "accelerators.service_life.unit") + ": accelerators.service_life needs a years "
+        "unit, not 'USD'"
     ]
 
 
@@ -142,15 +146,16 @@ def test_unknown_fields_are_errors_with_the_valid_ones(small):
                "    confidance: high\n    as_of: 2025-03-01\n    sources:\n      - ref: alpha-filing\n        excerpt: \"RMB 30")
     assert problems_of(small) == [
         at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": required field is missing",
-        at("assumptions/alpha.yaml", "capex.plan_total.confidance") + ": unknown field; did you mean 'confidence'? valid "
-        "fields: value, unit, period, confidence, range, as_of, sources, notes, history",
+        at("assumptions/alpha.yaml", "capex.plan_total.confidance") + ": unknown field; did you mean 'confidence'? "
+        "valid fields: value, unit, period, confidence, range, as_of, sources, notes, history",
     ]
 
 
 def test_a_base_figure_is_anchored_in_one_year(small):
     small.edit("assumptions/beta.yaml", "period: FY2025", "period: 2024-2025")
     assert problems_of(small) == [
-        at("assumptions/beta.yaml", "capex.base.period") + ": capex.base is anchored in one year; '2024-2025' is a range"
+        at("assumptions/beta.yaml", "capex.base.period") + ": capex.base is anchored in one year; '2024-2025' is a "
+        "range"
     ]
 
 
@@ -170,7 +175,8 @@ def test_a_company_needs_what_its_horizon_uses(small):
 # -------------------------------------------------------------------------------------------------------- scenarios
 def test_an_override_needs_a_rationale(small):
     small.edit("scenarios/high.yaml", "    rationale: the later report doubles the plan\n", "")
-    assert problems_of(small, "high") == [at("scenarios/high.yaml", "alpha.capex.plan_total.rationale") + ": required field is missing"]
+    assert problems_of(small, "high") == [
+        at("scenarios/high.yaml", "alpha.capex.plan_total.rationale") + ": required field is missing"]
 
 
 def test_an_override_needs_a_source(small):
@@ -178,13 +184,15 @@ def test_an_override_needs_a_source(small):
       - ref: later-news
         excerpt: "RMB 60 billion"
 """, "")
-    assert problems_of(small, "high") == [at("scenarios/high.yaml", "alpha.capex.plan_total.sources") + ": required field is missing"]
+    assert problems_of(small, "high") == [
+        at("scenarios/high.yaml", "alpha.capex.plan_total.sources") + ": required field is missing"]
 
 
 def test_an_override_key_must_exist(small):
     small.edit("scenarios/high.yaml", "alpha.capex.plan_total:", "alpha.capex.plan_totl:")
     assert problems_of(small, "high") == [
-        at("scenarios/high.yaml", "alpha.capex.plan_totl") + ": no such assumption; did you mean 'alpha.capex.plan_total'? "
+        at("scenarios/high.yaml", "alpha.capex.plan_totl") + ": no such assumption; did you mean "
+        "'alpha.capex.plan_total'? "
         "valid: alpha.accelerators.price_change, alpha.accelerators.service_life, alpha.accelerators.unit_price, "
         "alpha.ai_chips.budget_base, alpha.ai_chips.growth, alpha.capex.plan_total, alpha.capex.post_plan_growth, "
         "alpha.cloud.ai_share, alpha.cloud.growth, alpha.cloud.revenue_base, beta.accelerators.price_change, "
@@ -274,7 +282,8 @@ def test_duplicate_keys_are_refused(small):
 def test_aliases_are_refused(small):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
     small.write("assumptions/bomb.yaml", bomb)
-    assert at("assumptions/bomb.yaml", "b[0]") + ": YAML aliases (*name) are not allowed in input files" in problems_of(small)
+    aliases = at("assumptions/bomb.yaml", "b[0]") + ": YAML aliases (*name) are not allowed in input files"
+    assert aliases in problems_of(small)
 
 
 def test_python_tags_cannot_run_code(small, tmp_path):
@@ -328,9 +337,10 @@ def test_a_bad_entry_does_not_hide_the_other_entries_checks(small):
     small.edit("assumptions/alpha.yaml", "confidence: high", "confidence: hihg")  # capex.plan_total, line 9
     small.edit("assumptions/alpha.yaml", "ref: alpha-filing\n        excerpt: \"8 billion", "ref: alpha-filin\n        excerpt: \"8 billion")
     assert all_problems(small) == [
-        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'hihg' is not one of 'high', 'medium' or 'low'",
-        at("assumptions/alpha.yaml", "ai_chips.budget_base.sources[0].ref") + ": unknown source 'alpha-filin'; did you mean "
-        "'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
+        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'hihg' is not one of 'high', 'medium' or "
+        "'low'",
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.sources[0].ref") + ": unknown source 'alpha-filin'; did you "
+        "mean 'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
     ]
 
 
@@ -341,8 +351,8 @@ def test_a_company_file_with_a_bad_own_field_still_has_its_entries_checked(small
     small.edit("assumptions/alpha.yaml", "ref: alpha-filing\n        excerpt: \"8 billion", "ref: alpha-filin\n        excerpt: \"8 billion")
     assert all_problems(small) == [
         at("assumptions/alpha.yaml", "name") + ": required field is missing",
-        at("assumptions/alpha.yaml", "ai_chips.budget_base.sources[0].ref") + ": unknown source 'alpha-filin'; did you mean "
-        "'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.sources[0].ref") + ": unknown source 'alpha-filin'; did you "
+        "mean 'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
     ]
 
 
@@ -370,15 +380,15 @@ def test_a_bad_correlation_drops_alone_and_the_next_keeps_its_line(small):
     small.write("scenarios/base.yaml", small.path("scenarios/base.yaml").read_text() + (
         "correlations:\n"
         "  - keys: [alpha.cloud.growth, beta.cloud.growth]\n"
-        "    rank: 2\n"
-        "    rationale: too strong\n"
+        "    rank: 2\n    rationale: too strong\n"
         "  - keys: [alpha.cloud.growth, beta.cloud.grwth]\n"
         "    rank: 0.5\n"
         "    rationale: a typo in a key\n"
     ))
     found = all_problems(small)
     assert found[0] == at("scenarios/base.yaml", "correlations[0].rank") + ": rank 2 lies outside [-1, 1]"
-    assert found[1].startswith(at("scenarios/base.yaml", "correlations[1].keys") + ": no such assumption 'beta.cloud.grwth'; "
+    assert found[1].startswith(
+        at("scenarios/base.yaml", "correlations[1].keys") + ": no such assumption 'beta.cloud.grwth'; "
                                "did you mean 'beta.cloud.growth'?")
     assert len(found) == 2, found
 

@@ -499,16 +499,16 @@ def test_diff_names_the_side_of_an_invalid_file(repo):
     result = runner.invoke(app, ["diff"])
     assert result.exit_code == 1
     assert result.stderr == (
-        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'certain' is not one of 'high', 'medium' or 'low'\n"
-        "1 error; nothing was written\n"
+        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'certain' is not one of 'high', 'medium' or "
+        "'low'\n1 error; nothing was written\n"
     )
     git(repo, "commit", "-q", "-am", "broken")
     change(repo, "assumptions/alpha.yaml", "confidence: certain", "confidence: high")
     result = runner.invoke(app, ["diff"])
     assert result.exit_code == 1
     assert result.stderr == (
-        "HEAD:" + at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'certain' is not one of 'high', 'medium' or "
-        "'low'\n1 error; nothing was written\n"
+        "HEAD:" + at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'certain' is not one of 'high', "
+        "'medium' or 'low'\n1 error; nothing was written\n"
     )
     assert not (repo / "outputs" / "diff").exists()
 
