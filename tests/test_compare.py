@@ -256,5 +256,5 @@ def test_a_warning_on_shared_files_is_printed_once(small):
     small.edit("assumptions/beta.yaml", "    confidence: low\n    as_of: 2025-04-01", "    confidence: high\n    as_of: 2025-04-01")
     result = invoke("compare", "base", "high")
     assert result.exit_code == 0, result.output
-    assert result.stderr == (at("assumptions/beta.yaml", "ai_chips.share_of_capex.confidence") + ": warning: high confidence "
-                             "rests only on unconfirmed sources\n")
+    assert result.stderr == (at("assumptions/beta.yaml", "ai_chips.share_of_capex.confidence")
+                             + ": warning: high confidence rests only on unconfirmed sources\n")
