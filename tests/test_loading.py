@@ -10,7 +10,7 @@ from conftest import REPO, Project
 
 from model.errors import InputError, UsageError
 from model.io.loading import find_scenario, load_inputs, validate_project
-from tests.conftest import at
+from tests.conftest import at, line_of
 
 
 def problems_of(project, scenario: str = "base") -> list[str]:
@@ -74,7 +74,8 @@ def test_analyst_judgement_needs_a_rationale(small):
 
 def test_source_ids_are_unique(small):
     small.edit("assumptions/sources.yaml", "id: rumour", "id: beta-press")
-    assert problems_of(small) == ["assumptions/sources.yaml:2: source id 'beta-press' appears twice"]
+    registry = line_of(small.path("assumptions/sources.yaml").read_text(), "sources")
+    assert problems_of(small) == [f"assumptions/sources.yaml:{registry}: source id 'beta-press' appears twice"]
 
 
 # --------------------------------------------------------------------------------------------- values and units
@@ -275,7 +276,8 @@ def test_yaml_syntax_errors_name_the_line(small):
 def test_duplicate_keys_are_refused(small):
     small.edit("assumptions/beta.yaml", "name: Beta\n", "name: Beta\nname: Beta2\n")
     (problem,) = problems_of(small)
-    assert problem.startswith("assumptions/beta.yaml:4: invalid YAML: while constructing a mapping")
+    repeated = small.path("assumptions/beta.yaml").read_text().splitlines().index("name: Beta2") + 1
+    assert problem.startswith(f"assumptions/beta.yaml:{repeated}: invalid YAML: while constructing a mapping")
     assert 'found duplicate key "name"' in problem
 
 
