@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.projection import draw_settings, run
-from model.core.engine import BILLION, METRICS, THOUSAND
+from model.catalogue import METRICS
 from model.core.parameters import exchange_rates
 from model.domain import Company, Inputs, Scenario
 from model.errors import Problem
@@ -27,8 +27,6 @@ from model.io.schema import Actual
 from model.io.validation import Problems
 from model.units import parse_period, parse_unit, to_whole
 
-# The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.
-DISPLAY_SCALES: dict[str, float] = {"{cur} bn": BILLION, "{cur}": 1.0, "thousand units": THOUSAND}
 TABLE_COLUMNS = ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported", "actual",
                  "projected", "error", "error_pct", "published", "out_of_sample", "sources"]
 INTERVAL_COLUMNS = ["p5", "p95", "within_90"]
@@ -77,9 +75,9 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
     """A checked actual in the scenario's terms: its calendar year and its value in the metric's display unit."""
     company: Company = next(c for c in inputs.companies if c.slug == actual.company)
     year = parse_period(actual.period).calendar_years(company.fiscal_year_end)[0]
-    template = METRICS[actual.metric].unit
+    metric = METRICS[actual.metric]
     value = to_whole(actual.value, parse_unit(actual.unit), into=inputs.scenario.reporting_currency,
-                     rates=exchange_rates(inputs), display_scale=DISPLAY_SCALES[template])
+                     rates=exchange_rates(inputs), display_scale=metric.scale.factor)
     return ReportedFigure(
         company=company.name,
         metric=actual.metric,
@@ -87,7 +85,7 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
         period=actual.period,
         reported=f"{_plain(actual.value)} {actual.unit}",
         value=value,
-        unit=template.format(cur=inputs.scenario.reporting_currency),
+        unit=metric.unit(inputs.scenario.reporting_currency),
         basis=actual.basis,
         confidence=actual.confidence,
         published=actual.as_of,

@@ -15,7 +15,8 @@ import pandas as pd
 from model.analysis import methods
 from model.analysis.methods import declared
 from model.analysis.projection import check_finite
-from model.core.engine import METRICS, project
+from model.catalogue import METRICS
+from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.domain import Inputs
 from model.errors import UsageError
@@ -77,7 +78,7 @@ def labels(inputs: Inputs, metric: str, year: int, chosen: Sequence[int], keys: 
     return pd.DataFrame({
         "scenario": inputs.scenario.name,
         "metric": metric,
-        "unit": METRICS[metric].unit.format(cur=inputs.scenario.reporting_currency),
+        "unit": METRICS[metric].unit(inputs.scenario.reporting_currency),
         "company": np.repeat(names, len(keys)),
         "year": year,
         "key": np.tile(np.array(keys, dtype=object), len(names)),
@@ -124,7 +125,7 @@ def sensitivity_result(inputs: Inputs, method: str, *, metric: str, year: int, c
     """A method's result, with the settings every method records before its own `settings`."""
     recorded = {"method": method, "metric": metric, "year": year, "companies": list(companies or [])}
     return SensitivityResult(method, inputs.scenario.name, metric, year,
-                             METRICS[metric].unit.format(cur=inputs.scenario.reporting_currency), dict(tables),
+                             METRICS[metric].unit(inputs.scenario.reporting_currency), dict(tables),
                              tuple(notes), tuple(warnings), {**recorded, **(settings or {})})
 
 

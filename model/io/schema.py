@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from model.catalogue import MAX_MONEY
+from model.catalogue import CONFIDENCE_LEVELS, MAX_MONEY
 from model.domain.assumptions import EXCERPT_MAX_CHARS
 from model.units import (
     CURRENCY,
@@ -36,8 +36,8 @@ from model.units import (
     parse_unit,
 )
 
-Confidence = Literal["high", "medium", "low"]
-CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+Confidence = Literal[CONFIDENCE_LEVELS]  # type: ignore[valid-type]
+CONFIDENCES: tuple[str, ...] = CONFIDENCE_LEVELS
 SourceKind = Literal["filing", "company-statement", "press", "analyst", "unconfirmed", "analyst-judgement"]
 
 
@@ -435,7 +435,7 @@ class ScenarioFile(Strict):
 # A count of accelerators bought or installed: a trillion is far above every chip ever made.
 MAX_COUNT = 1e12
 BASES = ("outturn", "plan", "estimate")
-Basis = Literal["outturn", "plan", "estimate"]
+Basis = Literal[BASES]  # type: ignore[valid-type]
 
 
 def _positive(value: object) -> float:
@@ -455,8 +455,7 @@ class Actual(Strict):
     company: Slug
     """The company's slug, as its file is named (bytedance)."""
     metric: NonEmpty
-    """A metric the model projects year by year: capex, ai_chip_spend, cloud_revenue, ai_revenue,
-    accelerator_unit_price, accelerators_bought or accelerators_installed."""
+    """A metric the model projects year by year that companies report (the catalogue's backtest view)."""
     value: PositiveNumber
     """The figure as reported, in `unit`."""
     unit: UnitText

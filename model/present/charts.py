@@ -11,6 +11,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from model.catalogue import METRICS, View, metrics_in, metrics_in_chart
+
 # Fixed sizes keep the rendered SVG/PNG identical from run to run and readable side by side in the report.
 WIDTH = 560
 HEIGHT = 320
@@ -18,24 +20,13 @@ FACET_WIDTH = 180
 # one band per assumption in the tornado and Sobol panels, so a panel grows with its company's assumptions
 ASSUMPTION_STEP = 22
 
-# Readable names of the metrics charts title; any other metric is named after its key.
-METRIC_NAMES: dict[str, str] = {
-    "capex": "Capex",
-    "capex_cumulative": "Cumulative capex",
-    "ai_chip_spend": "AI-chip spend",
-    "ai_chip_spend_cumulative": "Cumulative AI-chip spend",
-    "accelerators_installed": "Accelerators installed",
-    "cloud_revenue": "Cloud revenue",
-    "ai_revenue": "AI revenue",
-}
+# The metrics of the charts that draw several, with their names there (a share is named after what it shares).
 RACE_SHARE_METRICS: dict[str, str] = {
-    "capex_share": "Capex",
-    "ai_chip_spend_share": "AI-chip spend",
-    "accelerators_installed_share": "Accelerators installed",
+    key: METRICS[str(METRICS[key].derived_from)].label for key in metrics_in_chart("race_shares")
 }
-CLOUD_REVENUE_METRICS: dict[str, str] = {"cloud_revenue": "Cloud revenue", "ai_revenue": "AI revenue"}
+CLOUD_REVENUE_METRICS: dict[str, str] = {key: METRICS[key].label for key in metrics_in_chart("cloud_revenue")}
 # The race metrics of lead and overtake probabilities, in panel order.
-RACE_METRICS = ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed")
+RACE_METRICS = metrics_in(View.race)
 
 # A projection frame of a run with draws has these summaries of each value over the draws, titled as in tooltips.
 DRAW_SUMMARIES: dict[str, str] = {"mean": "Mean", "p5": "5th percentile", "p50": "Median", "p95": "95th percentile"}
@@ -72,7 +63,10 @@ def _year_axis() -> alt.X:
 
 
 def _metric_name(metric: str) -> str:
-    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+    """The catalogue's label of a metric; one the catalogue lacks (a projection of another version) is named after
+    its key."""
+    known = METRICS.get(metric)
+    return known.label if known is not None else metric.replace("_", " ").capitalize()
 
 
 def _panel_order(metrics: pd.Series) -> list[str]:
