@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from model.analysis.compare import comparison, load_sides, side_by_side
+from model.analysis.compare import comparison, side_by_side
 from model.analysis.projection import headline, run, tidy_headline
 from model.catalogue import HEADLINE
 from model.cli import app
+from model.cli.sides import load_sides
 from model.io.loading import load_inputs
 from model.present.compare import to_records
 from tests.conftest import SMALL, at

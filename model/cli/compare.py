@@ -33,7 +33,7 @@ def compare(
     and in percent); writes the table (CSV, JSON), a chart per metric with a line per scenario, and a manifest to
     outputs/compare-<names>/. Scenarios run with every assumption at its value; a run folder gives its 'value'
     column."""
-    from model.analysis.compare import compare as comparing
+    from model.cli.sides import compare as comparing
     from model.io.outputs import destination, write_run
     from model.present import compare as rendering
     from model.present.artifacts import files_of
