@@ -11,9 +11,9 @@ from model.analysis.register import (
     markdown,
     register,
     rests_on_judgement,
-    significant,
 )
 from model.io.loading import load_inputs
+from model.present.format import significant
 from tests.conftest import SMALL
 
 

@@ -15,6 +15,7 @@ from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 from model.errors import InputError, Problem, display_path
 from model.io.loading import Inputs, plan_window
+from model.present.format import input_value
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
 # Columns a run with draws adds: the mean and the percentiles of each value over the draws.
@@ -153,15 +154,9 @@ def check_finite(inputs: Inputs, metrics: dict[str, np.ndarray], where: str) -> 
         problems = [Problem(display_path(company.located.file), None, "",
                             f"{company.slug} {name} {year} is not finite {where}; it overflows or divides by zero. "
                             f"The assumptions of {company.slug} that feed it:")]
-        problems += [Problem(display_path(r.file), r.line, r.key, f"{_shown(r.assumption.value)} {r.assumption.unit}")
+        problems += [Problem(display_path(r.file), r.line, r.key, f"{input_value(r.assumption.value)} {r.assumption.unit}")
                      for r in feeding]
         raise InputError(problems)
-
-
-def _shown(value: float | dict[int, float]) -> str:
-    if isinstance(value, dict):
-        return ", ".join(f"{year}: {number:g}" for year, number in value.items())
-    return f"{value:g}"
 
 
 def _headline_cells(projection: Projection) -> list[tuple[str, str, int]]:

@@ -12,13 +12,14 @@ import pandas as pd
 from scipy.stats import qmc
 
 from model.analysis.projection import check_finite
-from model.analysis.register import rests_on_judgement, significant
+from model.analysis.register import rests_on_judgement
 from model.core.engine import METRICS, project
 from model.core.parameters import engine_inputs
 from model.core.uncertainty import distributions, resolve_seed, values_at
 from model.errors import UsageError
 from model.io.loading import Inputs, ResolvedAssumption
 from model.io.schema import Source
+from model.present.format import sensitivity_index, series, significant
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
 # A tornado moves each assumption to the ends of its 90% interval.
@@ -105,12 +106,10 @@ def _sorted(inputs: Inputs, frame: pd.DataFrame, by: str) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------------------- tornado
 def format_value(values: np.ndarray, years: Sequence[int] | None = None) -> str:
-    """An assumption's value(s) (K,) as text to 4 significant figures (`register.significant`): "0.15", or
+    """An assumption's value(s) (K,) as text to 4 significant figures (`format.significant`): "0.15", or
     "2025: 0.1, 2027: 0.3" for a series given in `years`."""
     texts = significant(np.asarray(values, dtype=float))
-    if years is None:
-        return texts[0]
-    return ", ".join(f"{year}: {text}" for year, text in zip(years, texts, strict=True))
+    return texts[0] if years is None else series(years, texts)
 
 
 def _series_years(item: ResolvedAssumption) -> list[int] | None:
@@ -425,7 +424,7 @@ def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.Da
     """The research priorities with each index as text, "estimate [low, high]", and "dig here" where to dig:
     columns company, rank, key, first_order, total_order, confidence, flags, dig."""
     def interval(estimate: float, low: float, high: float) -> str:
-        return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
+        return sensitivity_index(estimate, low, high)
 
     intervals = sobol_frame.assign(**{
         index: [interval(*row) for row in sobol_frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]

@@ -55,7 +55,8 @@ def sensitivity(
     from model.io.outputs import destination, to_csv, write_run
     from model.present.charts import sobol as sobol_chart
     from model.present.charts import tornado as tornado_chart
-    from model.present.report import readable_number, render_chart
+    from model.present.format import approximate
+    from model.present.report import render_chart
 
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
@@ -78,7 +79,7 @@ def sensitivity(
         chart = render_chart(tornado_chart(analysis.moving(frame)))
         shown = frame.loc[frame["swing"] > 0, ["company", "key", "input_low", "input_high", "output_low",
                                                "output_high", "swing"]]
-        shown = shown.assign(**{column: shown[column].map(readable_number)
+        shown = shown.assign(**{column: shown[column].map(approximate)
                                 for column in ("output_low", "output_high", "swing")})
         notes: tuple[str, ...] = ()
     else:

@@ -1,0 +1,153 @@
+"""One formatter by kind of figure: every terminal table, markdown block, report and chart label writes its numbers
+through these functions, so a figure reads the same everywhere; the kind comes from the catalogue, never a label."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from model.catalogue import Kind
+
+MISSING = "n/a"
+# Decimals a figure of each kind shows by default: money in its display scale to one decimal (12.3 USD bn), counts
+# whole (3,017 thousand units), shares and probabilities to one decimal of a percent, plain ratios to two decimals.
+DECIMALS: dict[Kind, int] = {
+    Kind.money: 1,
+    Kind.count: 0,
+    Kind.share: 1,
+    Kind.ratio: 2,
+    Kind.rank: 0,
+    Kind.years: 1,
+    Kind.probability: 1,
+}
+PERCENT_KINDS = frozenset({Kind.share, Kind.probability})
+BYTE_UNITS = ("bytes", "KB", "MB", "GB", "TB", "PB")
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
+
+
+def _fixed(value: float, decimals: int, *, sign: bool = False) -> str:
+    """`value` to `decimals` with thousands separators; a value that rounds to zero is "0.0", never "-0.0" or
+    "+0.0", so a change that rounds away reads as none."""
+    rounded = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+    if rounded == 0:
+        return f"{0:.{decimals}f}"
+    return f"{rounded:{'+' if sign else ''},.{decimals}f}"
+
+
+def figure(value: float | None, kind: Kind, *, decimals: int | None = None, missing: str = MISSING) -> str:
+    """A figure of `kind` in its display scale: money "12.3", counts "3,017", shares and probabilities "30.9%",
+    ratios "0.45", ranks "2"; `missing` for None or NaN. A probability too small to show but not zero reads "<0.1%",
+    so that a rare event is not mistaken for an impossible one."""
+    if _missing(value):
+        return missing
+    places = DECIMALS[kind] if decimals is None else decimals
+    if kind in PERCENT_KINDS:
+        smallest = 0.5 * 10.0 ** -(places + 2)
+        if kind is Kind.probability and 0 < value < smallest:
+            return f"<{10.0 ** -places:.{places}f}%"
+        return _fixed(100 * value, places) + "%"
+    return _fixed(value, places)
+
+
+def change(value: float | None, kind: Kind, *, decimals: int | None = None, missing: str = MISSING) -> str:
+    """The difference of two figures of `kind`: signed, at the figure's precision, in percentage points for a share
+    or probability ("+2.1 pp"); a difference that rounds to zero is unsigned ("0.0", "0.0 pp")."""
+    if _missing(value):
+        return missing
+    places = DECIMALS[kind] if decimals is None else decimals
+    if kind in PERCENT_KINDS:
+        return _fixed(100 * value, places, sign=True) + " pp"
+    return _fixed(value, places, sign=True)
+
+
+def relative(fraction: float | None, *, decimals: int = 1, missing: str = MISSING) -> str:
+    """A relative change or error, given as a fraction of the reference (0.053), in signed percent: "+5.3%",
+    "-16.0%", "0.0%" when it rounds to zero; `missing` for None or NaN (no reference to divide by)."""
+    if _missing(fraction):
+        return missing
+    return _fixed(100 * fraction, decimals, sign=True) + "%"
+
+
+def interval(low: float, high: float, kind: Kind, *, decimals: int | None = None) -> str:
+    """A figure's interval, "10.1-14.8", each bound as `figure` shows it."""
+    return f"{figure(low, kind, decimals=decimals)}-{figure(high, kind, decimals=decimals)}"
+
+
+def byte_size(size: float) -> str:
+    """A size in bytes for reading, in powers of 1024: "512 bytes", "1.5 GB"."""
+    for unit in BYTE_UNITS:
+        if size < 1024 or unit == BYTE_UNITS[-1]:
+            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def input_number(value: float) -> str:
+    """A number as an input file would write it: shortest form, no separators ("380", "0.05", "1e+15")."""
+    return f"{value + 0.0:g}"
+
+
+def input_value(value: float | Mapping[int, float]) -> str:
+    """An assumption's value as the files write it: "380", or a per-year series "2025: 0.17, 2027: 0.1"."""
+    if isinstance(value, Mapping):
+        return series(value.keys(), [input_number(item) for item in value.values()])
+    return input_number(value)
+
+
+def input_range(low: float, high: float) -> str:
+    """An interval as the files write a range: "[350, 420]"."""
+    return f"[{input_number(low)}, {input_number(high)}]"
+
+
+def series(years: Iterable[int], texts: Iterable[str]) -> str:
+    """A per-year series of texts as the files and `scenario set` write it: "2025: 0.17, 2027: 0.1"."""
+    return ", ".join(f"{year}: {text}" for year, text in zip(years, texts, strict=True))
+
+
+def significant(values: Sequence[float] | np.ndarray, digits: int = 4) -> list[str]:
+    """Numbers to `digits` significant figures of the largest of them, without exponents or separators (14000, not
+    1.4e+04), so that a rounding residue such as 4e-17 beside 0.1 reads as 0."""
+    values = np.asarray(values, dtype=float)
+    scale = float(np.max(np.abs(values), initial=0.0))
+    decimals = digits - 1 - int(np.floor(np.log10(scale))) if scale > 0 else 0
+    texts = []
+    for value in values:
+        rounded = round(float(value), decimals) + 0.0
+        texts.append(f"{rounded:.{decimals}f}".rstrip("0").rstrip(".") if decimals > 0 else f"{rounded:.0f}")
+    return texts
+
+
+def approximate(value: float) -> str:
+    """A number of no declared kind for reading: three significant figures, large totals with their digits (1,234,
+    not 1.23e+03)."""
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def sensitivity_index(estimate: float, low: float | None = None, high: float | None = None) -> str:
+    """A sensitivity index (a share of variance, 0-1, estimated) to three decimals, with its interval when given:
+    "0.709 [0.651, 0.767]"."""
+    if low is None or high is None:
+        return f"{estimate:.3f}"
+    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
+
+
+# Charts format numbers in the browser: d3-format specifiers that give the texts above.
+def d3_format(kind: Kind, *, decimals: int | None = None) -> str:
+    """The d3-format specifier of a figure of `kind` in a chart's tooltip or label: ",.1f", ".1%"."""
+    places = DECIMALS[kind] if decimals is None else decimals
+    return f".{places}%" if kind in PERCENT_KINDS else f",.{places}f"
+
+
+def d3_relative(*, decimals: int = 1) -> str:
+    """The d3-format specifier of a relative change or error held as a fraction: "+.1%"."""
+    return f"+.{decimals}%"
+
+
+def axis_format(kind: Kind) -> str | None:
+    """The d3-format of a chart axis of `kind`: percent ticks for shares and probabilities, else Vega-Lite's own."""
+    return "%" if kind in PERCENT_KINDS else None
