@@ -1,4 +1,5 @@
-"""The assumption keys the model understands: their unit kind, valid values and what their period means."""
+"""What the model takes and gives: each assumption key (unit kind, valid values, what its period means) and each
+metric (label, unit kind, display scale, the views it appears in); code reads these rather than keeping lists."""
 
 from __future__ import annotations
 
@@ -110,4 +111,161 @@ ALWAYS_NEEDED = (
     "cloud.revenue_base",
     "cloud.growth",
     "cloud.ai_share",
+)
+
+# What a sampled run may draw its uniform numbers from (`model.core.uncertainty.UniformStream`), and how sure an
+# assumption's sources make it; the file schema, the CLI's choices and the default widths all read these.
+SAMPLERS = ("sobol", "lhs", "random")
+CONFIDENCE_LEVELS = ("high", "medium", "low")
+
+
+def parameters_in_role(*roles: Role) -> tuple[str, ...]:
+    """The keys of the parameters with one of `roles`, in catalogue order."""
+    return tuple(key for key, parameter in PARAMETERS.items() if parameter.role in roles)
+
+
+# --------------------------------------------------------------------------------------------------------- metrics
+@dataclass(frozen=True)
+class Scale:
+    """A display scale: how many whole units one displayed unit holds, and how the unit is written."""
+
+    factor: float
+    abbreviation: str  # after a currency ("USD bn") and in a headline's brackets ("(k)")
+    count_unit: str  # the unit of a count in this scale ("thousand units")
+
+
+ONE = Scale(1.0, "", "units")
+THOUSAND = Scale(1e3, "k", "thousand units")
+BILLION = Scale(1e9, "bn", "billion units")
+
+
+class View(StrEnum):
+    """Where a metric appears besides the projection's tidy table (which holds every metric)."""
+
+    race = "race"  # who leads and who overtakes whom, in a run with draws
+    compare = "compare"  # an overlay chart, a line per scenario, in `scenario compare`
+    backtest = "backtest"  # a figure companies report, so an actuals file may hold it
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One output of the engine, per company and year of the horizon, in its display unit."""
+
+    key: str
+    label: str  # its name in charts, race tables and compare charts ("AI-chip spend")
+    kind: Kind
+    description: str
+    scale: Scale = ONE  # of money and counts
+    views: frozenset[View] = frozenset()
+    chart: str | None = None  # the run chart it is drawn in (the chart's file stem), if any
+    derived_from: str | None = None  # the metric a share or rank is taken of
+
+    def unit(self, currency: str) -> str:
+        """Its unit as the tidy table's unit column writes it: "USD bn", "USD", "thousand units", "ratio", "rank"."""
+        if self.kind is Kind.money:
+            return f"{currency} {self.scale.abbreviation}" if self.scale.abbreviation else currency
+        if self.kind is Kind.count:
+            return self.scale.count_unit
+        return "rank" if self.kind is Kind.rank else "ratio"
+
+    def short_unit(self, currency: str) -> str:
+        """Its unit as a headline column's brackets give it ("USD bn", "k"); empty for a share or ratio."""
+        if self.kind is Kind.money:
+            return self.unit(currency)
+        return self.scale.abbreviation if self.kind is Kind.count else ""
+
+
+def _money(key: str, label: str, description: str, **fields: object) -> Metric:
+    return Metric(key, label, Kind.money, description, scale=fields.pop("scale", BILLION), **fields)
+
+
+def _share(of: str, label: str, description: str, **fields: object) -> Metric:
+    return Metric(f"{of}_share", label, Kind.share, description, derived_from=of, **fields)
+
+
+def _rank(of: str, label: str, description: str) -> Metric:
+    return Metric(f"{of}_rank", label, Kind.rank, description, derived_from=of)
+
+
+_RACE, _COMPARE, _BACKTEST = View.race, View.compare, View.backtest
+
+# The engine's outputs, in the order of its tables (projection.csv lists them so).
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        _money("capex", "Capex", "capital expenditure", views=frozenset({_COMPARE, _BACKTEST}), chart="capex"),
+        _money("capex_cumulative", "Cumulative capex", "capex summed from the horizon's first year",
+               views=frozenset({_RACE}), chart="capex_cumulative_vs_plan"),
+        _money("ai_chip_spend", "AI-chip spend", "spending on AI accelerators", views=frozenset({_COMPARE, _BACKTEST}),
+               chart="ai_chip_spend"),
+        _money("ai_chip_spend_cumulative", "Cumulative AI-chip spend",
+               "AI-chip spend summed from the horizon's first year", views=frozenset({_RACE})),
+        _money("accelerator_unit_price", "Accelerator unit price", "price of one accelerator", scale=ONE,
+               views=frozenset({_BACKTEST})),
+        Metric("accelerators_bought", "Accelerators bought", Kind.count, "accelerators bought in the year",
+               scale=THOUSAND, views=frozenset({_BACKTEST})),
+        Metric("accelerators_installed", "Accelerators installed", Kind.count,
+               "accelerators in service, bought within the horizon", scale=THOUSAND,
+               views=frozenset({_RACE, _COMPARE, _BACKTEST}), chart="accelerators_installed"),
+        _money("cloud_revenue", "Cloud revenue", "cloud revenue", views=frozenset({_COMPARE, _BACKTEST}),
+               chart="cloud_revenue"),
+        _money("ai_revenue", "AI revenue", "AI-related cloud revenue", views=frozenset({_BACKTEST}),
+               chart="cloud_revenue"),
+        Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / cloud revenue"),
+        _share("capex", "Capex share", "share of the modelled companies' capex", chart="race_shares"),
+        _share("capex_cumulative", "Capex cumulative share",
+               "share of the modelled companies' capex since the horizon's start"),
+        _share("ai_chip_spend", "AI-chip spend share", "share of the modelled companies' AI-chip spend",
+               chart="race_shares"),
+        _share("accelerators_installed", "Accelerators installed share",
+               "share of the modelled companies' installed accelerators", chart="race_shares"),
+        _rank("capex", "Capex rank", "rank by capex (1 = largest)"),
+        _rank("ai_chip_spend", "AI-chip spend rank", "rank by AI-chip spend (1 = largest)"),
+        _rank("accelerators_installed", "Accelerators installed rank", "rank by installed accelerators (1 = largest)"),
+    )
+}
+
+
+def metrics_in(view: View) -> tuple[str, ...]:
+    """The keys of the metrics that appear in `view`, in catalogue order."""
+    return tuple(key for key, metric in METRICS.items() if view in metric.views)
+
+
+def metrics_in_chart(chart: str) -> tuple[str, ...]:
+    """The keys of the metrics drawn in the run chart `chart`, in catalogue order."""
+    return tuple(key for key, metric in METRICS.items() if metric.chart == chart)
+
+
+@dataclass(frozen=True)
+class HeadlineCell:
+    """A column of the headline table: one metric in one year, the horizon's first or last; `span` writes the
+    years as "first-last", for a figure summed over the horizon."""
+
+    metric: str
+    title: str
+    year: Literal["first", "last"]
+    span: bool = False
+
+    @property
+    def index(self) -> int:
+        """The year's index in the horizon: 0 the first, -1 the last."""
+        return 0 if self.year == "first" else -1
+
+    def label(self, first: int, last: int, currency: str) -> str:
+        """"Capex 2025-2030 (USD bn)": the title, the year(s) and the metric's unit in brackets (none for a share)."""
+        years = f"{first}-{last}" if self.span else str(first if self.year == "first" else last)
+        unit = METRICS[self.metric].short_unit(currency)
+        return f"{self.title} {years} ({unit})" if unit else f"{self.title} {years}"
+
+
+# The figures an analyst reads first, one column each, in the table's order (compare and diff show the same).
+HEADLINE: tuple[HeadlineCell, ...] = (
+    HeadlineCell("capex", "Capex", "first"),
+    HeadlineCell("capex", "Capex", "last"),
+    HeadlineCell("capex_cumulative", "Capex", "last", span=True),
+    HeadlineCell("capex_cumulative_share", "Share of capex", "last", span=True),
+    HeadlineCell("ai_chip_spend_cumulative", "AI chips", "last", span=True),
+    HeadlineCell("accelerators_installed", "Accelerators in service", "last"),
+    HeadlineCell("cloud_revenue", "Cloud revenue", "last"),
+    HeadlineCell("ai_revenue", "AI revenue", "last"),
 )
