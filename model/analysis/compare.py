@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model import catalogue
 from model.analysis.audit import audit_inputs
 from model.analysis.projection import (
     TIDY_COLUMNS,
-    format_headline_value,
     headline_cells,
     reporting_currency,
     run,
@@ -24,11 +24,12 @@ from model.analysis.projection import (
 from model.errors import InputError, Problem, UsageError, display_path
 from model.io.loading import find_project_root, find_scenario, load_inputs, scenario_names
 from model.io.outputs import read_json_object
+from model.present import format
 
 # The metrics drawn as overlay charts, one chart each, in this order.
 COMPARE_METRICS = ("capex", "ai_chip_spend", "accelerators_installed", "cloud_revenue")
 RUN_FILES = ("projection.csv", "manifest.json")
-LONG_COLUMNS = ["company", "measure", "metric", "year", "unit", "scenario", "value", "change", "change_pct"]
+LONG_COLUMNS = ["company", "measure", "metric", "year", "unit", "scenario", "value", "change", "relative_change"]
 SCENARIO, RUN_FOLDER = "scenario", "run folder"
 
 
@@ -171,8 +172,8 @@ def comparison(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
     Returns a long frame with columns company, measure (the headline's label, such as "Capex 2030 (USD bn)"),
     metric, year (of the figure; the last for a cumulative one), unit, scenario (the label), value, change (value
-    minus the reference's) and change_pct (change in percent of the reference's absolute value; NaN where the
-    reference is zero or lacks the figure). Rows come by company, then measure, in the order the frames first name
+    minus the reference's) and relative_change (change as a fraction of the reference's absolute value, 0.05 for
+    5%; NaN where the reference is zero or lacks the figure). Rows come by company, then measure, in the order the frames first name
     them, then scenario in the order given. A measure one side lacks (another horizon, another company) has no row
     for that side.
     """
@@ -194,7 +195,7 @@ def comparison(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     long = long.merge(base, on=["company", "measure"], how="left")
     long["change"] = long["value"] - long["ref"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        long["change_pct"] = np.where(long["ref"].abs() > 0, 100 * long["change"] / long["ref"].abs(), np.nan)
+        long["relative_change"] = np.where(long["ref"].abs() > 0, long["change"] / long["ref"].abs(), np.nan)
     order = {
         column: {key: position for position, key in enumerate(long[column].drop_duplicates())}
         for column in ("company", "measure", "scenario")
@@ -212,19 +213,20 @@ def _labels(long: pd.DataFrame) -> tuple[str, list[str]]:
 
 def side_by_side(long: pd.DataFrame) -> pd.DataFrame:
     """The comparison as one row per company and measure: each side's value, then for each side after the first its
-    change from the first ('<side> - <first>') and that change in percent ('<side> - <first> (%)')."""
+    change from the first ('<side> - <first>') and that change relative to the first, a fraction ('<side> - <first>
+    (relative)')."""
     reference, others = _labels(long)
     keys = ["company", "measure", "metric", "year", "unit"]
     rows = long[keys].drop_duplicates().reset_index(drop=True)
     for column, labels, suffix in (("value", [reference, *others], ""), ("change", others, f" - {reference}"),
-                                   ("change_pct", others, f" - {reference} (%)")):
+                                   ("relative_change", others, f" - {reference} (relative)")):
         for label in labels:
             values = long.loc[long["scenario"] == label, [*keys[:2], column]].rename(columns={column: label + suffix})
             rows = rows.merge(values, on=keys[:2], how="left")
     # each side's change beside its value: a, b, b - a, b - a (%), c, c - a, ...
     ordered = [*keys, reference]
     for label in others:
-        ordered += [label, f"{label} - {reference}", f"{label} - {reference} (%)"]
+        ordered += [label, f"{label} - {reference}", f"{label} - {reference} (relative)"]
     return rows[ordered]
 
 
@@ -233,13 +235,14 @@ def formatted(long: pd.DataFrame) -> pd.DataFrame:
     (shares in percentage points), 'n/a' where a side lacks a figure or a percentage has no base."""
     wide = side_by_side(long)
     reference, others = _labels(long)
+    kinds = [catalogue.METRICS[metric].kind for metric in wide["metric"]]
     text = pd.DataFrame({"Company": wide["company"], "Measure": wide["measure"]})
     for label in [reference, *others]:
-        text[label] = [_figure(m, v) for m, v in zip(wide["measure"], wide[label], strict=True)]
+        text[label] = [format.figure(v, kind) for kind, v in zip(kinds, wide[label], strict=True)]
         if label != reference:
             change = f"{label} - {reference}"
-            text[change] = [_change(m, v) for m, v in zip(wide["measure"], wide[change], strict=True)]
-            text[f"{change} (%)"] = [_percent(v) for v in wide[f"{change} (%)"]]
+            text[change] = [format.change(v, kind) for kind, v in zip(kinds, wide[change], strict=True)]
+            text[f"{change} (%)"] = [format.relative(v) for v in wide[f"{change} (relative)"]]
     return text
 
 
@@ -247,32 +250,9 @@ def _missing(value: float) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _figure(measure: str, value: float) -> str:
-    return "n/a" if _missing(value) else format_headline_value(measure, value)
-
-
-def _signed(value: float, decimals: int, suffix: str = "") -> str:
-    rounded = round(value, decimals)
-    if rounded == 0:  # no "-0.0" for a change that rounds away
-        return f"{0:.{decimals}f}{suffix}"
-    return f"{rounded:+,.{decimals}f}{suffix}"
-
-
-def _change(measure: str, value: float) -> str:
-    if _missing(value):
-        return "n/a"
-    if measure.startswith("Share"):
-        return _signed(100 * value, 1, " pp")
-    return _signed(value, 0 if measure.endswith("(k)") else 1)
-
-
-def _percent(value: float) -> str:
-    return "n/a" if _missing(value) else _signed(value, 1, "%")
-
-
 def to_records(long: pd.DataFrame) -> dict[str, Any]:
     """The comparison as JSON-ready data: the reference, the sides, and per company and measure each side's value,
-    change and change in percent (null where missing)."""
+    change and relative change, a fraction (null where missing)."""
     reference, others = _labels(long)
 
     def number(value: Any) -> float | int | None:
@@ -289,8 +269,8 @@ def to_records(long: pd.DataFrame) -> dict[str, Any]:
                        for label in [reference, *others]},
             "change": {label: number(float(by_side.at[label, "change"])) if label in by_side.index else None
                        for label in others},
-            "change_pct": {label: number(float(by_side.at[label, "change_pct"])) if label in by_side.index else None
-                           for label in others},
+            "relative_change": {label: number(float(by_side.at[label, "relative_change"]))
+                                if label in by_side.index else None for label in others},
         })
     return {"reference": reference, "scenarios": [reference, *others], "rows": rows}
 

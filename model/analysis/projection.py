@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from model import catalogue
+from model.catalogue import Kind
 from model.core.engine import BILLION, METRICS, project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
@@ -233,34 +235,9 @@ def reporting_currency(frame: pd.DataFrame) -> str:
     return str(units[0]).removesuffix(suffix)
 
 
-def format_headline_value(column: str, value: float) -> str:
-    """One headline figure as text, as `formatted_headline` shows it in `column` (shares in percent, thousands of
-    units whole, money to one decimal)."""
-    if column.startswith("Share"):
-        return f"{value:.1%}"
-    if column.endswith("(k)"):
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def formatted_headline(table: pd.DataFrame, low: pd.DataFrame | None = None,
-                       high: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The headline table as text: shares in percent, thousands of units whole, money to one decimal; with `low`
-    and `high` (tables of the same shape, e.g. the 5th and 95th percentiles), each figure is followed by its
-    interval in brackets: "12.3 [10.1-14.8]"."""
-    def cell(column: str, row: int) -> str:
-        text = format_headline_value(column, table[column].iloc[row])
-        if low is None or high is None:
-            return text
-        bottom, top = (format_headline_value(column, bound[column].iloc[row]) for bound in (low, high))
-        return f"{text} [{bottom}-{top}]"
-
-    return pd.DataFrame({c: [cell(c, row) for row in range(len(table))] for c in table.columns}, index=table.index)
-
-
-def interval_headline(projection: Projection) -> pd.DataFrame:
-    """The formatted headline of a run with draws: each value with its 5th-95th percentile interval."""
-    return formatted_headline(headline(projection), headline(projection, "p5"), headline(projection, "p95"))
+def headline_kinds(projection: Projection) -> dict[str, Kind]:
+    """The kind of figure of each headline column (its label): how the column reads as text."""
+    return {label: catalogue.METRICS[metric].kind for label, metric, _ in _headline_cells(projection)}
 
 
 def percentile_error(projection: Projection) -> tuple[float, str]:
@@ -305,45 +282,3 @@ def convergence_warnings(projection: Projection) -> list[str]:
     suggest = next(step * power for step in (1, 2, 5, 10) if step * power >= needed)
     return [f"with {simulation.draws:,} draws the 5th and 95th percentiles carry standard errors up to "
             f"{worst:.1%} of their interval's width ({where}); use --draws {suggest:,} or more"]
-
-
-def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
-    """Readable tables of the race for a run with draws: who leads in the horizon's last year, and who overtakes
-    whom (with what probability within the horizon, and when: the likeliest year and the median year of those
-    draws in which it happens)."""
-    last = int(projection.years[-1])
-    leads = projection.leads()
-    leading = (
-        leads[leads["year"] == last]
-        .assign(measure=lambda f: f["metric"].map(RACE_LABELS))
-        .pivot(index="company", columns="measure", values="probability")
-        .reindex(index=list(projection.companies), columns=list(RACE_LABELS.values()))
-        .map(_percent)
-        .rename_axis(index="Company", columns=None)
-        .reset_index()
-    )
-    rows = []
-    for (metric, company, rival), years in projection.overtakes().groupby(["metric", "company", "rival"], sort=False):
-        probability = years["probability"].to_numpy()
-        cumulative = np.cumsum(probability) / probability.sum()
-        rows.append({
-            "Measure": RACE_LABELS[metric],
-            "Overtake": f"{company} overtakes {rival}",
-            "probability": probability.sum(),
-            "Likeliest year": int(years["year"].iloc[int(probability.argmax())]),
-            "Median year": int(years["year"].iloc[int(np.searchsorted(cumulative, 0.5))]),
-        })
-    overtakes = pd.DataFrame(rows, columns=["Measure", "Overtake", "probability", "Likeliest year", "Median year"])
-    # by measure in race order, the likeliest overtakes first
-    overtakes = overtakes.sort_values(["Measure", "probability"], ascending=[True, False], kind="stable",
-                                      key=lambda c: c.map(list(RACE_LABELS.values()).index) if c.name == "Measure" else c)
-    overtakes.insert(2, f"Probability by {last}", overtakes.pop("probability").map(_percent))
-    return {
-        f"Probability of leading in {last}": leading,
-        "Overtakes within the horizon": overtakes.reset_index(drop=True),
-    }
-
-
-def _percent(probability: float) -> str:
-    """A probability to one decimal of a percent; one too small to show as 0.1% but not zero reads "<0.1%"."""
-    return "<0.1%" if 0 < probability < 0.0005 else f"{probability:.1%}"

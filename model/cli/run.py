@@ -53,16 +53,10 @@ def run(
                          named=out_dir is not None)
     # Only checked inputs and a writable target are worth the charting and statistics libraries' import time: a
     # bad file is refused about as fast as `scenario --help` answers.
-    from model.analysis.projection import (
-        convergence_report,
-        convergence_warnings,
-        formatted_headline,
-        headline,
-        interval_headline,
-        race_tables,
-    )
+    from model.analysis.projection import convergence_report, convergence_warnings
     from model.analysis.projection import run as project
     from model.present.artifacts import run_files
+    from model.present.tables import headline_text, interval_headline, race_tables
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)
@@ -83,7 +77,7 @@ def run(
     title = (f"{scenario_info.name}: {scenario_info.horizon[0]}-{scenario_info.horizon[1]}, "
              f"{scenario_info.reporting_currency}, as of {scenario_info.as_of}")
     if simulation is None:
-        table = formatted_headline(headline(projection))
+        table = headline_text(projection)
     else:
         table = interval_headline(projection)
         title += f"; {draws:,} draws, value [5th-95th percentile]"

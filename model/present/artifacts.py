@@ -5,20 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from model.analysis.projection import (
-    Projection,
-    convergence_report,
-    formatted_headline,
-    headline,
-    interval_headline,
-    race_tables,
-)
+from model.analysis.projection import Projection, convergence_report
 from model.analysis.register import register, source_table, without_empty_history
 from model.errors import Problem
 from model.io.loading import Inputs
 from model.io.outputs import to_csv
 from model.present.charts import build_charts, lead_probability, overtake_years
 from model.present.report import render_chart, render_report
+from model.present.tables import headline_text, interval_headline, race_tables
 
 # How the report names each sampler of model.core.uncertainty.
 SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
@@ -40,7 +34,7 @@ def run_files(inputs: Inputs, projection: Projection, problems: Sequence[Problem
         "Companies": ", ".join(projection.companies),
     }
     if simulation is None:
-        table, caption, race = formatted_headline(headline(projection)), "", {}
+        table, caption, race = headline_text(projection), "", {}
     else:
         leads, overtakes = projection.leads(), projection.overtakes()
         files["leads.csv"] = to_csv(leads)

@@ -30,13 +30,14 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
 
 
-def _fixed(value: float, decimals: int, *, sign: bool = False) -> str:
-    """`value` to `decimals` with thousands separators; a value that rounds to zero is "0.0", never "-0.0" or
-    "+0.0", so a change that rounds away reads as none."""
-    rounded = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-    if rounded == 0:
-        return f"{0:.{decimals}f}"
-    return f"{rounded:{'+' if sign else ''},.{decimals}f}"
+def _fixed(value: float, decimals: int, *, sign: bool = False, percent: bool = False) -> str:
+    """`value` to `decimals` with thousands separators (x100 with a % sign when `percent`); a value that rounds to
+    zero is "0.0", never "-0.0" or "+0.0", so a change that rounds away reads as none."""
+    spec = f",.{decimals}{'%' if percent else 'f'}"
+    text = format(value, spec)
+    if float(text.replace(",", "").rstrip("%")) == 0:
+        return format(0.0, spec)
+    return format(value, "+" + spec) if sign else text
 
 
 def figure(value: float | None, kind: Kind, *, decimals: int | None = None, missing: str = MISSING) -> str:
@@ -49,8 +50,8 @@ def figure(value: float | None, kind: Kind, *, decimals: int | None = None, miss
     if kind in PERCENT_KINDS:
         smallest = 0.5 * 10.0 ** -(places + 2)
         if kind is Kind.probability and 0 < value < smallest:
-            return f"<{10.0 ** -places:.{places}f}%"
-        return _fixed(100 * value, places) + "%"
+            return f"<{smallest * 2:.{places}%}"
+        return _fixed(value, places, percent=True)
     return _fixed(value, places)
 
 
@@ -61,7 +62,7 @@ def change(value: float | None, kind: Kind, *, decimals: int | None = None, miss
         return missing
     places = DECIMALS[kind] if decimals is None else decimals
     if kind in PERCENT_KINDS:
-        return _fixed(100 * value, places, sign=True) + " pp"
+        return _fixed(value, places, sign=True, percent=True).removesuffix("%") + " pp"
     return _fixed(value, places, sign=True)
 
 
@@ -70,7 +71,7 @@ def relative(fraction: float | None, *, decimals: int = 1, missing: str = MISSIN
     "-16.0%", "0.0%" when it rounds to zero; `missing` for None or NaN (no reference to divide by)."""
     if _missing(fraction):
         return missing
-    return _fixed(100 * fraction, decimals, sign=True) + "%"
+    return _fixed(fraction, decimals, sign=True, percent=True)
 
 
 def interval(low: float, high: float, kind: Kind, *, decimals: int | None = None) -> str:
