@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from model.analysis.compare import comparison, load_sides, side_by_side, to_records
+from model.analysis.compare import comparison, load_sides, side_by_side
 from model.analysis.projection import headline, run, tidy_headline
 from model.cli import app
 from model.io.loading import load_inputs
+from model.present.compare import to_records
 from tests.conftest import SMALL
 
 runner = CliRunner()

@@ -19,7 +19,7 @@ from model.analysis.projection import (
 )
 from model.core.engine import METRICS
 from model.io.loading import load_inputs
-from model.present.tables import formatted_headline, interval_headline, race_tables
+from model.present.run import formatted_headline, interval_headline, race_tables
 from tests.conftest import SMALL
 
 

@@ -17,7 +17,6 @@ from model.analysis.sensitivity import (
     SOBOL_COLUMNS,
     SOBOL_MAX_INTERVAL_WIDTH,
     TORNADO_COLUMNS,
-    priority_table,
     research_priorities,
     sobol,
     sobol_indices,
@@ -26,6 +25,7 @@ from model.analysis.sensitivity import (
 from model.core.uncertainty import Z95
 from model.errors import UsageError
 from model.io.loading import load_inputs
+from model.present.sensitivity import priority_table
 from tests.conftest import REPO, SMALL
 
 A, B = 7.0, 0.1  # the Ishigami function's usual constants

@@ -26,11 +26,12 @@ from model.io.loading import (
     Problems,
 )
 from model.io.schema import Actual, parse_period, parse_unit
+from model.present.format import written_number
 
 # The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.
 DISPLAY_SCALES: dict[str, float] = {"{cur} bn": BILLION, "{cur}": 1.0, "thousand units": THOUSAND}
 TABLE_COLUMNS = ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported", "actual",
-                 "projected", "error", "error_pct", "published", "out_of_sample", "sources"]
+                 "projected", "error", "relative_error", "published", "out_of_sample", "sources"]
 INTERVAL_COLUMNS = ["p5", "p95", "within_90"]
 
 
@@ -101,7 +102,7 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
         metric=actual.metric,
         year=year,
         period=actual.period,
-        reported=f"{_plain(actual.value)} {actual.unit}",
+        reported=f"{written_number(actual.value)} {actual.unit}",
         value=whole / DISPLAY_SCALES[template],
         unit=template.format(cur=inputs.scenario.reporting_currency),
         basis=actual.basis,
@@ -111,11 +112,6 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
     )
 
 
-def _plain(value: float) -> str:
-    """A number as written, with thousands separators: 160, 2.5, 1,250, 250,000 (never 2.5e+05)."""
-    return f"{int(value):,}" if value.is_integer() else f"{value:,}"
-
-
 # ------------------------------------------------------------------------------------------------ the backtest
 def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Each reported figure against the projection for its company, metric and year.
@@ -123,7 +119,7 @@ def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, 
     `projection` is the scenario's tidy projection frame (company, year, metric, value, and p5, p95 in a run with
     draws). Returns one row per figure with columns TABLE_COLUMNS: `actual` is the reported figure and `projected`
     the projection (every assumption at its value), both in `unit`; `error` = projected - actual (positive: the
-    projection was too high), `error_pct` = 100 x error / actual; `out_of_sample` is whether the figure was
+    projection was too high), `relative_error` = error / actual (a fraction: 0.05 for 5%); `out_of_sample` is whether the figure was
     published after `as_of`, the scenario's information cut-off. With draws, INTERVAL_COLUMNS follow: the
     projection's 5th and 95th percentiles and whether the actual lies between them.
     """
@@ -146,51 +142,9 @@ def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, 
     merged = rows.merge(projection[keep], on=["company", "year", "metric"], how="left", validate="many_to_one")
     merged = merged.rename(columns={"value": "projected"})
     merged["error"] = merged["projected"] - merged["actual"]
-    merged["error_pct"] = 100 * merged["error"] / merged["actual"]
+    merged["relative_error"] = merged["error"] / merged["actual"]
     columns = list(TABLE_COLUMNS)
     if draws:
         merged["within_90"] = (merged["p5"] <= merged["actual"]) & (merged["actual"] <= merged["p95"])
-        columns[columns.index("error_pct") + 1:columns.index("error_pct") + 1] = INTERVAL_COLUMNS
+        columns[columns.index("relative_error") + 1:columns.index("relative_error") + 1] = INTERVAL_COLUMNS
     return merged[columns]
-
-
-def summary(table: pd.DataFrame, as_of: dt.date) -> str:
-    """One line on the backtest: how many figures, how many out of sample, and the mean absolute error in percent
-    over all and over the out-of-sample ones."""
-    count, outside = len(table), int(table["out_of_sample"].sum())
-    text = (f"{count} reported figure{'s' * (count != 1)}, {outside} published after as_of {as_of} (out of sample); "
-            f"mean absolute error {table['error_pct'].abs().mean():.1f}%")
-    if 0 < outside < count:
-        text += f", out of sample {table.loc[table['out_of_sample'], 'error_pct'].abs().mean():.1f}%"
-    if "within_90" in table.columns:
-        text += f"; {int(table['within_90'].sum())} of {count} within the projection's 90% interval"
-    return text
-
-
-def formatted(table: pd.DataFrame) -> pd.DataFrame:
-    """The backtest table as text for a terminal or markdown."""
-    def number(value: float) -> str:
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
-
-    text = pd.DataFrame({
-        "Company": table["company"],
-        "Metric": table["metric"],
-        "Year": table["year"].astype(str),
-        "Basis": table["basis"],
-        "Reported": table["reported"],
-        "Actual": [f"{number(v)} {u}" for v, u in zip(table["actual"], table["unit"], strict=True)],
-        "Projected": [number(v) for v in table["projected"]],
-        "Error": [_signed_percent(v) for v in table["error_pct"]],
-    })
-    if "within_90" in table.columns:
-        text["90% interval"] = [f"{number(lo)}-{number(hi)}{'' if inside else ' (outside)'}"
-                                for lo, hi, inside in zip(table["p5"], table["p95"], table["within_90"], strict=True)]
-    text["Published"] = table["published"].astype(str)
-    text["Out of sample"] = np.where(table["out_of_sample"], "yes", "no")
-    text["Sources"] = table["sources"]
-    return text
-
-
-def _signed_percent(value: float) -> str:
-    rounded = round(value, 1)
-    return "0.0%" if rounded == 0 else f"{rounded:+.1f}%"  # no "-0.0%" for an error that rounds away

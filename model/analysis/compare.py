@@ -1,18 +1,15 @@
 """Several scenarios or saved runs side by side: their headline figures with each one's difference from the first
-(a pure function of tidy projection frames), the renderings of that comparison, and finding what a name means."""
+(a pure function of tidy projection frames), and finding what a name means; `model.present.compare` renders it."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from model import catalogue
 from model.analysis.audit import audit_inputs
 from model.analysis.projection import (
     TIDY_COLUMNS,
@@ -24,7 +21,6 @@ from model.analysis.projection import (
 from model.errors import InputError, Problem, UsageError, display_path
 from model.io.loading import find_project_root, find_scenario, load_inputs, scenario_names
 from model.io.outputs import read_json_object
-from model.present import format
 
 # The metrics drawn as overlay charts, one chart each, in this order.
 COMPARE_METRICS = ("capex", "ai_chip_spend", "accelerators_installed", "cloud_revenue")
@@ -206,7 +202,7 @@ def comparison(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return long[LONG_COLUMNS].reset_index(drop=True)
 
 
-def _labels(long: pd.DataFrame) -> tuple[str, list[str]]:
+def reference_and_others(long: pd.DataFrame) -> tuple[str, list[str]]:
     labels = long["scenario"].drop_duplicates().tolist()
     return labels[0], labels[1:]
 
@@ -215,7 +211,7 @@ def side_by_side(long: pd.DataFrame) -> pd.DataFrame:
     """The comparison as one row per company and measure: each side's value, then for each side after the first its
     change from the first ('<side> - <first>') and that change relative to the first, a fraction ('<side> - <first>
     (relative)')."""
-    reference, others = _labels(long)
+    reference, others = reference_and_others(long)
     keys = ["company", "measure", "metric", "year", "unit"]
     rows = long[keys].drop_duplicates().reset_index(drop=True)
     for column, labels, suffix in (("value", [reference, *others], ""), ("change", others, f" - {reference}"),
@@ -228,51 +224,6 @@ def side_by_side(long: pd.DataFrame) -> pd.DataFrame:
     for label in others:
         ordered += [label, f"{label} - {reference}", f"{label} - {reference} (relative)"]
     return rows[ordered]
-
-
-def formatted(long: pd.DataFrame) -> pd.DataFrame:
-    """The side-by-side table as text for a terminal or markdown: figures as in the headline table, changes signed
-    (shares in percentage points), 'n/a' where a side lacks a figure or a percentage has no base."""
-    wide = side_by_side(long)
-    reference, others = _labels(long)
-    kinds = [catalogue.METRICS[metric].kind for metric in wide["metric"]]
-    text = pd.DataFrame({"Company": wide["company"], "Measure": wide["measure"]})
-    for label in [reference, *others]:
-        text[label] = [format.figure(v, kind) for kind, v in zip(kinds, wide[label], strict=True)]
-        if label != reference:
-            change = f"{label} - {reference}"
-            text[change] = [format.change(v, kind) for kind, v in zip(kinds, wide[change], strict=True)]
-            text[f"{change} (%)"] = [format.relative(v) for v in wide[f"{change} (relative)"]]
-    return text
-
-
-def _missing(value: float) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def to_records(long: pd.DataFrame) -> dict[str, Any]:
-    """The comparison as JSON-ready data: the reference, the sides, and per company and measure each side's value,
-    change and relative change, a fraction (null where missing)."""
-    reference, others = _labels(long)
-
-    def number(value: Any) -> float | int | None:
-        return None if _missing(value) else value
-
-    rows = []
-    for (company, measure), group in long.groupby(["company", "measure"], sort=False):
-        first = group.iloc[0]
-        by_side = group.set_index("scenario")
-        rows.append({
-            "company": company, "measure": measure, "metric": first["metric"], "year": int(first["year"]),
-            "unit": first["unit"],
-            "values": {label: number(float(by_side.at[label, "value"])) if label in by_side.index else None
-                       for label in [reference, *others]},
-            "change": {label: number(float(by_side.at[label, "change"])) if label in by_side.index else None
-                       for label in others},
-            "relative_change": {label: number(float(by_side.at[label, "relative_change"]))
-                                if label in by_side.index else None for label in others},
-        })
-    return {"reference": reference, "scenarios": [reference, *others], "rows": rows}
 
 
 def overlay_frame(sides: Sequence[Side], metrics: Sequence[str] = COMPARE_METRICS) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from model.core.uncertainty import distributions, resolve_seed, values_at
 from model.errors import UsageError
 from model.io.loading import Inputs, ResolvedAssumption
 from model.io.schema import Source
-from model.present.format import sensitivity_index, series, significant
+from model.present.format import significant_value
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
 # A tornado moves each assumption to the ends of its 90% interval.
@@ -105,13 +105,6 @@ def _sorted(inputs: Inputs, frame: pd.DataFrame, by: str) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------------- tornado
-def format_value(values: np.ndarray, years: Sequence[int] | None = None) -> str:
-    """An assumption's value(s) (K,) as text to 4 significant figures (`format.significant`): "0.15", or
-    "2025: 0.1, 2027: 0.3" for a series given in `years`."""
-    texts = significant(np.asarray(values, dtype=float))
-    return texts[0] if years is None else series(years, texts)
-
-
 def _series_years(item: ResolvedAssumption) -> list[int] | None:
     value = item.assumption.value
     return sorted(value) if isinstance(value, dict) else None
@@ -153,8 +146,8 @@ def tornado(
     ends = [dists[key].ppf(np.array([TORNADO_LOW, TORNADO_HIGH])) for key in keys]  # K x (2, knots)
     years = [_series_years(inputs.resolved[key]) for key in keys]
     frame = _labels(inputs, metric, year, chosen, keys).assign(
-        input_low=np.tile([format_value(e[0], y) for e, y in zip(ends, years, strict=True)], len(chosen)),
-        input_high=np.tile([format_value(e[1], y) for e, y in zip(ends, years, strict=True)], len(chosen)),
+        input_low=np.tile([significant_value(e[0], y) for e, y in zip(ends, years, strict=True)], len(chosen)),
+        input_high=np.tile([significant_value(e[1], y) for e, y in zip(ends, years, strict=True)], len(chosen)),
         output_low=low.ravel(),
         output_high=high.ravel(),
         base=np.repeat(base, len(keys)),
@@ -418,18 +411,3 @@ def moving(tornado_frame: pd.DataFrame) -> pd.DataFrame:
     needs, where the CSV keeps each company's every assumption."""
     rows = tornado_frame[tornado_frame["swing"] > 0]
     return rows if len(rows) else tornado_frame
-
-
-def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame:
-    """The research priorities with each index as text, "estimate [low, high]", and "dig here" where to dig:
-    columns company, rank, key, first_order, total_order, confidence, flags, dig."""
-    def interval(estimate: float, low: float, high: float) -> str:
-        return sensitivity_index(estimate, low, high)
-
-    intervals = sobol_frame.assign(**{
-        index: [interval(*row) for row in sobol_frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
-        for index in ("first_order", "total_order")
-    })[["company", "key", "first_order", "total_order"]]
-    table = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")
-    table = table.assign(dig=table["dig"].map({True: "dig here", False: ""}))
-    return table[["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]]

@@ -52,6 +52,7 @@ def backtest(
     from model.io.actuals import default_actuals
     from model.io.loading import assumptions_for
     from model.io.outputs import destination, to_csv, write_run
+    from model.present import backtest as rendering
     from model.present.charts import backtest_chart
     from model.present.report import render_chart
 
@@ -84,6 +85,6 @@ def backtest(
     scenario_info = inputs.scenario
     title = (f"{scenario_info.name} ({first}-{last}, {scenario_info.reporting_currency}, as of {scenario_info.as_of}) "
              f"against {display_path(actuals_path)}; error = projected - actual")
-    print_frame(table if fmt is TableFormat.csv else testing.formatted(table), fmt, title=title)
-    print_note(testing.summary(table, scenario_info.as_of), fmt)
+    print_frame(table if fmt is TableFormat.csv else rendering.formatted(table), fmt, title=title)
+    print_note(rendering.summary(table, scenario_info.as_of), fmt)
     print_wrote(target, fmt)

@@ -35,6 +35,7 @@ def compare(
     column."""
     from model.analysis import compare as comparing
     from model.io.outputs import destination, to_csv, to_json, write_run
+    from model.present import compare as rendering
     from model.present.charts import scenario_overlay
     from model.present.report import render_chart
 
@@ -51,7 +52,7 @@ def compare(
     long = comparing.comparison({side.label: side.frame for side in sides})
     files: dict[str, str | bytes] = {
         "compare.csv": to_csv(comparing.side_by_side(long)),
-        "compare.json": to_json(comparing.to_records(long)),
+        "compare.json": to_json(rendering.to_records(long)),
     }
     overlay = comparing.overlay_frame(sides)
     for metric in comparing.COMPARE_METRICS:
@@ -65,5 +66,5 @@ def compare(
         sys.stdout.write(str(files["compare.csv"]))
     else:
         title = f"Headline results ({sides[0].currency}); changes from {labels[0]}"
-        print_frame(comparing.formatted(long), TableFormat(fmt.value), title=title)
+        print_frame(rendering.formatted(long), TableFormat(fmt.value), title=title)
     print_wrote(target, fmt)

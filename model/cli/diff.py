@@ -42,9 +42,11 @@ def diff_command(
 ) -> None:
     """Review a change to the inputs: changed assumptions and overrides with their evidence, the effect on each
     affected scenario's headline results, and each change's share of it (Shapley values); writes outputs/diff/."""
+    from model.analysis import attribution
     from model.analysis import review as reviewing
     from model.io.outputs import destination, to_json, write_run
     from model.io.revisions import input_files, sides
+    from model.present import review as rendering
     from model.present.charts import waterfall
     from model.present.report import render_chart
 
@@ -62,16 +64,16 @@ def diff_command(
     inputs = [file for side in (old, new) for file in input_files(side) if file.is_file()]  # not exported copies
     result = reviewing.review(old, new, include_unchanged=show_all)
     problems = reviewing.audit_side(new)
-    text = reviewing.review_markdown(result)
-    files: dict[str, str | bytes] = {"review.md": text, "review.json": to_json(reviewing.review_json(result))}
+    text = rendering.review_markdown(result)
+    files: dict[str, str | bytes] = {"review.md": text, "review.json": to_json(rendering.review_json(result))}
     for effect in result.effects:
-        chosen = reviewing.pick_figure(effect, figure)
+        chosen = attribution.pick_figure(effect, figure)
         if chosen is None:
             continue
         # the chart's own subtitle speaks of Shapley values alone; otherwise say what these steps are, a line each
-        notes = (reviewing.attribution_notes(effect, result.shapley_limit)
+        notes = (rendering.attribution_notes(effect, result.shapley_limit)
                  if effect.method != "shapley" or effect.structural else None)
-        chart = waterfall(reviewing.waterfall_frame(effect, chosen), subtitle=notes)
+        chart = waterfall(attribution.waterfall_frame(effect, chosen), kind=effect.kinds[chosen], subtitle=notes)
         files |= render_chart(chart).files(f"waterfall-{effect.scenario}")
     print_warnings(problems)  # once --figure is known good: a refused command says only why
     target = write_run(target, files, command="diff", scenario=None, chain=[], inputs=dict.fromkeys(inputs),
@@ -82,18 +84,18 @@ def diff_command(
     elif fmt is ReviewFormat.json:
         sys.stdout.write(files["review.json"])  # type: ignore[arg-type]
     else:
-        out.print(reviewing.summary(result), markup=False)
+        out.print(rendering.summary(result), markup=False)
         if result.changes:
-            print_frame(reviewing.changes_frame(result.changes, evidence=False), TableFormat.table,
+            print_frame(rendering.changes_frame(result.changes, evidence=False), TableFormat.table,
                         title="Assumption changes")
         for effect in result.effects:
-            print_frame(reviewing.effect_frame(effect), TableFormat.table,
+            print_frame(rendering.effect_frame(effect), TableFormat.table,
                         title=f"Effect on results: {effect.scenario}")
-            attribution = reviewing.attribution_frame(effect)
+            attribution = rendering.attribution_frame(effect)
             if len(attribution):
                 print_frame(attribution, TableFormat.table, title=f"Attribution: {effect.scenario}")
-            for note in reviewing.attribution_notes(effect, result.shapley_limit):
+            for note in rendering.attribution_notes(effect, result.shapley_limit):
                 out.print(note, markup=False)
-        if unaffected := reviewing.unaffected_text(result):
+        if unaffected := rendering.unaffected_text(result):
             out.print(unaffected, markup=False)
     print_wrote(target, fmt)

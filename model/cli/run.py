@@ -56,7 +56,7 @@ def run(
     from model.analysis.projection import convergence_report, convergence_warnings
     from model.analysis.projection import run as project
     from model.present.artifacts import run_files
-    from model.present.tables import headline_text, interval_headline, race_tables
+    from model.present.run import headline_text, interval_headline, race_tables
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)

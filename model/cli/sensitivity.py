@@ -57,6 +57,7 @@ def sensitivity(
     from model.present.charts import tornado as tornado_chart
     from model.present.format import approximate
     from model.present.report import render_chart
+    from model.present.sensitivity import priority_table
 
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
@@ -94,7 +95,7 @@ def sensitivity(
         chart = render_chart(sobol_chart(frame))
         settings |= {"samples": samples, "seed": result.seed, "bootstrap": result.bootstrap,
                      "confidence": result.confidence, "evaluations": result.evaluations}
-        shown = analysis.priority_table(frame, priorities)
+        shown = priority_table(frame, priorities)
         notes = (*result.notes, *result.warnings)
         widest = max(result.max_interval_width.items(), key=lambda item: item[1], default=None)
     files |= chart.files(method.value)

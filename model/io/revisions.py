@@ -11,9 +11,16 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from model.analysis.review import ProjectInputs
 from model.errors import InputError, Problem, UsageError, display_path
-from model.io.loading import Problems, load_assumptions, load_scenario, resolve_scenario
+from model.io.loading import (
+    AssumptionSet,
+    Inputs,
+    Located,
+    Problems,
+    load_assumptions,
+    load_scenario,
+    resolve_scenario,
+)
 from model.io.schema import ScenarioFile
 
 WORKING_TREE = "working tree"
@@ -21,6 +28,16 @@ INPUT_FOLDERS = ("assumptions", "scenarios")
 GIT_TIMEOUT_SECONDS = 60
 NOT_A_REPOSITORY = ("not inside a git repository: there is no HEAD to compare with; to compare two project folders, "
                     "run scenario diff A_DIR B_DIR")
+
+
+@dataclasses.dataclass(frozen=True)
+class ProjectInputs:
+    """One side of a review: a project's assumption set and every scenario, loaded, checked and resolved."""
+
+    label: str  # "HEAD", "working tree", a revision as given, or a folder
+    assumptions: AssumptionSet
+    scenario_files: dict[str, tuple[ScenarioFile, Located]]  # each scenario file as written, by name
+    scenarios: dict[str, Inputs]  # each scenario resolved (its `extends` chain and overrides applied), by name
 
 
 def _git(folder: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

@@ -12,7 +12,7 @@ from model.io.loading import Inputs
 from model.io.outputs import to_csv
 from model.present.charts import build_charts, lead_probability, overtake_years
 from model.present.report import render_chart, render_report
-from model.present.tables import headline_text, interval_headline, race_tables
+from model.present.run import headline_text, interval_headline, race_tables
 
 # How the report names each sampler of model.core.uncertainty.
 SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}

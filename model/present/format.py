@@ -22,6 +22,7 @@ DECIMALS: dict[Kind, int] = {
     Kind.years: 1,
     Kind.probability: 1,
 }
+INDEX_DECIMALS = 3  # a sensitivity index, a share of variance estimated to about a thousandth
 PERCENT_KINDS = frozenset({Kind.share, Kind.probability})
 BYTE_UNITS = ("bytes", "KB", "MB", "GB", "TB", "PB")
 
@@ -66,12 +67,13 @@ def change(value: float | None, kind: Kind, *, decimals: int | None = None, miss
     return _fixed(value, places, sign=True)
 
 
-def relative(fraction: float | None, *, decimals: int = 1, missing: str = MISSING) -> str:
+def relative(fraction: float | None, *, decimals: int = 1, sign: bool = True, missing: str = MISSING) -> str:
     """A relative change or error, given as a fraction of the reference (0.053), in signed percent: "+5.3%",
-    "-16.0%", "0.0%" when it rounds to zero; `missing` for None or NaN (no reference to divide by)."""
+    "-16.0%", "0.0%" when it rounds to zero (unsigned with `sign=False`, for a mean absolute error); `missing` for
+    None or NaN (no reference to divide by)."""
     if _missing(fraction):
         return missing
-    return _fixed(fraction, decimals, sign=True, percent=True)
+    return _fixed(fraction, decimals, sign=sign, percent=True)
 
 
 def interval(low: float, high: float, kind: Kind, *, decimals: int | None = None) -> str:
@@ -100,6 +102,12 @@ def input_value(value: float | Mapping[int, float]) -> str:
     return input_number(value)
 
 
+def written_number(value: float) -> str:
+    """A reported figure as a source writes it, with thousands separators: 160, 2.5, 1,250, 250,000 (never
+    2.5e+05)."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
 def input_range(low: float, high: float) -> str:
     """An interval as the files write a range: "[350, 420]"."""
     return f"[{input_number(low)}, {input_number(high)}]"
@@ -123,6 +131,13 @@ def significant(values: Sequence[float] | np.ndarray, digits: int = 4) -> list[s
     return texts
 
 
+def significant_value(values: Sequence[float] | np.ndarray, years: Sequence[int] | None = None) -> str:
+    """An assumption's value(s) (K,) to 4 significant figures: "0.15", or "2025: 0.1, 2027: 0.3" for a series
+    given in `years`."""
+    texts = significant(values)
+    return texts[0] if years is None else series(years, texts)
+
+
 def approximate(value: float) -> str:
     """A number of no declared kind for reading: three significant figures, large totals with their digits (1,234,
     not 1.23e+03)."""
@@ -133,11 +148,14 @@ def sensitivity_index(estimate: float, low: float | None = None, high: float | N
     """A sensitivity index (a share of variance, 0-1, estimated) to three decimals, with its interval when given:
     "0.709 [0.651, 0.767]"."""
     if low is None or high is None:
-        return f"{estimate:.3f}"
-    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
+        return f"{estimate:.{INDEX_DECIMALS}f}"
+    return f"{estimate:.{INDEX_DECIMALS}f} [{low:.{INDEX_DECIMALS}f}, {high:.{INDEX_DECIMALS}f}]"
 
 
 # Charts format numbers in the browser: d3-format specifiers that give the texts above.
+D3_SENSITIVITY_INDEX = f".{INDEX_DECIMALS}f"
+
+
 def d3_format(kind: Kind, *, decimals: int | None = None) -> str:
     """The d3-format specifier of a figure of `kind` in a chart's tooltip or label: ",.1f", ".1%"."""
     places = DECIMALS[kind] if decimals is None else decimals

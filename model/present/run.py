@@ -1,5 +1,6 @@
-"""A run's tables as text, for the terminal and the report: the headline (with intervals for a run with draws) and
-the race between the companies; every number through `model.present.format`."""
+"""Renderings of a run's results as text: the headline table (with its intervals for a run with draws) and the
+tables of the race; what the terminal and the report show, every number through `model.present.format`.
+"""
 
 from __future__ import annotations
 
