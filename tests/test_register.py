@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from model.analysis.register import (
@@ -13,7 +12,6 @@ from model.analysis.register import (
     rests_on_judgement,
 )
 from model.io.loading import load_inputs
-from model.present.format import significant
 from tests.conftest import SMALL
 
 
@@ -44,12 +42,6 @@ def test_markdown_escapes_pipes():
     frame = pd.DataFrame({"key": ["a|b"], "note": ["line\nbreak"]})
     assert markdown(frame) == "| key | note |\n|---|---|\n| a\\|b | line break |\n"
 
-
-def test_significant_figures_read_without_exponents_or_residues():
-    assert significant(np.array([8000.0, 14000.0, 25000.0])) == ["8000", "14000", "25000"]
-    assert significant(np.array([0.05, -4.163e-17, 0.25])) == ["0.05", "0", "0.25"]
-    assert significant(np.array([28.8563, 31.742, 34.9162])) == ["28.86", "31.74", "34.92"]
-    assert significant(np.array([0.0, 0.0])) == ["0", "0"]
 
 
 def test_distribution_table_gives_each_assumptions_percentiles():

@@ -17,6 +17,7 @@ from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 from model.errors import InputError, Problem, display_path
 from model.io.loading import Inputs, plan_window
+from model.present import format
 from model.present.format import input_value
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
@@ -263,7 +264,8 @@ def convergence_report(projection: Projection) -> str:
     worst, where = percentile_error(projection)
     if math.isinf(worst):
         return "the percentiles' Monte Carlo standard errors cannot be estimated from so few draws"
-    return f"the percentiles' Monte Carlo standard errors are at most {worst:.1%} of their interval's width ({where})"
+    return (f"the percentiles' Monte Carlo standard errors are at most {format.figure(worst, Kind.share)} of their "
+            f"interval's width ({where})")
 
 
 def convergence_warnings(projection: Projection) -> list[str]:
@@ -274,11 +276,12 @@ def convergence_warnings(projection: Projection) -> list[str]:
     if worst <= MAX_INTERVAL_ERROR:
         return []
     if math.isinf(worst):
-        return [f"{simulation.draws:,} draws are too few to estimate the percentiles' standard errors; "
+        return [f"{format.count(simulation.draws)} draws are too few to estimate the percentiles' standard errors; "
                 "use --draws 1,000 or more"]
     # the standard error falls as 1/sqrt(draws); suggest the next round number (1, 2 or 5 times a power of ten)
     needed = simulation.draws * (worst / MAX_INTERVAL_ERROR) ** 2
     power = 10 ** math.floor(math.log10(needed))
     suggest = next(step * power for step in (1, 2, 5, 10) if step * power >= needed)
-    return [f"with {simulation.draws:,} draws the 5th and 95th percentiles carry standard errors up to "
-            f"{worst:.1%} of their interval's width ({where}); use --draws {suggest:,} or more"]
+    return [f"with {format.count(simulation.draws)} draws the 5th and 95th percentiles carry standard errors up to "
+            f"{format.figure(worst, Kind.share)} of their interval's width ({where}); use --draws {format.count(suggest)} "
+            "or more"]

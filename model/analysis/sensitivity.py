@@ -13,12 +13,14 @@ from scipy.stats import qmc
 
 from model.analysis.projection import check_finite
 from model.analysis.register import rests_on_judgement
+from model.catalogue import Kind
 from model.core.engine import METRICS, project
 from model.core.parameters import engine_inputs
 from model.core.uncertainty import distributions, resolve_seed, values_at
 from model.errors import UsageError
 from model.io.loading import Inputs, ResolvedAssumption
 from model.io.schema import Source
+from model.present import format
 from model.present.format import significant_value
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
@@ -366,7 +368,7 @@ def _sobol_notes(inputs: Inputs, metric: str, year: int, chosen: Sequence[int], 
 def _sobol_warnings(inputs: Inputs, metric: str, year: int, samples: int,
                     widths: dict[str, tuple[float, str]]) -> list[str]:
     slugs = {c.name: c.slug for c in inputs.companies}
-    return [f"{slugs[company]} {metric} {year}: the widest Sobol interval is {width:.2f} wide ({key}); "
+    return [f"{slugs[company]} {metric} {year}: the widest Sobol interval is {format.figure(width, Kind.ratio)} wide ({key}); "
             f"rerun with --samples {4 * samples} or more"
             for company, (width, key) in widths.items() if width > SOBOL_MAX_INTERVAL_WIDTH]
 

@@ -28,6 +28,7 @@ from model.io.loading import (
     find_scenario,
     load_inputs,
 )
+from model.present import format
 
 
 @app.command()
@@ -73,7 +74,7 @@ def backtest(
     if not figures:
         raise UsageError(f"no reported figure in {display_path(actuals_path)} falls within the horizon {first}-{last} "
                          f"of scenario '{inputs.scenario.name}'")
-    with ProgressBar(f"{draws:,} draws", draws) as bar:
+    with ProgressBar(f"{format.count(draws)} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
     tidy = projection.tidy()
     table = testing.backtest_table(figures, tidy, inputs.scenario.as_of)

@@ -30,6 +30,7 @@ from model.io.loading import (
     find_scenario,
     load_inputs,
 )
+from model.present import format
 
 
 @app.command()
@@ -61,7 +62,7 @@ def run(
     print_warnings(inputs.warnings)
     problems = audited(inputs)
     started = time.perf_counter()
-    with ProgressBar(f"{draws:,} draws", draws) as bar:
+    with ProgressBar(f"{format.count(draws)} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
     modelled = time.perf_counter()
     simulation = projection.simulation
@@ -80,7 +81,7 @@ def run(
         table = headline_text(projection)
     else:
         table = interval_headline(projection)
-        title += f"; {draws:,} draws, value [5th-95th percentile]"
+        title += f"; {format.count(draws)} draws, value [5th-95th percentile]"
     print_frame(table.T.reset_index(names=""), TableFormat.table, title=title)
     if simulation is not None:
         for name, race in race_tables(projection).items():
@@ -88,5 +89,5 @@ def run(
                 print_frame(race, TableFormat.table, title=name)
         report = convergence_report(projection)
         out.print(f"{report[0].upper()}{report[1:]}.", markup=False)
-    out.print(f"wrote {display_path(target)}/ (model {modelled - started:.2f} s, charts and report "
-              f"{rendered - modelled:.2f} s)", markup=False)
+    out.print(f"wrote {display_path(target)}/ (model {format.seconds(modelled - started)}, charts and report "
+              f"{format.seconds(rendered - modelled)})", markup=False)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from model.catalogue import Kind
 from model.cli.common import (
     SEED_HELP,
     ProgressBar,
@@ -25,6 +26,7 @@ from model.io.loading import (
     find_scenario,
     load_inputs,
 )
+from model.present import format
 
 
 class Method(StrEnum):
@@ -55,7 +57,6 @@ def sensitivity(
     from model.io.outputs import destination, to_csv, write_run
     from model.present.charts import sobol as sobol_chart
     from model.present.charts import tornado as tornado_chart
-    from model.present.format import approximate
     from model.present.report import render_chart
     from model.present.sensitivity import priority_table
 
@@ -80,12 +81,12 @@ def sensitivity(
         chart = render_chart(tornado_chart(analysis.moving(frame)))
         shown = frame.loc[frame["swing"] > 0, ["company", "key", "input_low", "input_high", "output_low",
                                                "output_high", "swing"]]
-        shown = shown.assign(**{column: shown[column].map(approximate)
+        shown = shown.assign(**{column: shown[column].map(format.approximate)
                                 for column in ("output_low", "output_high", "swing")})
         notes: tuple[str, ...] = ()
     else:
         keys = len(inputs.resolved)
-        with ProgressBar(f"Sobol' indices, {samples:,} x {keys + 2} runs", samples * (keys + 2)) as bar:
+        with ProgressBar(f"Sobol' indices, {format.count(samples)} x {keys + 2} runs", samples * (keys + 2)) as bar:
             result = analysis.sobol(inputs, metric=metric, year=year, companies=company, samples=samples, rng=seed,
                                     on_progress=bar.advance)
         frame = result.frame
@@ -108,6 +109,7 @@ def sensitivity(
         title = f"{name}: {metric} in {settings['year']} ({unit})"
         print_frame(rows.drop(columns="company").head(SHOWN_PER_COMPANY), TableFormat.table, title=title)
     if method is Method.sobol and widest is not None:
-        out.print(f"Widest {result.confidence:.0%} bootstrap interval of an index: {widest[1]:.3f} ({widest[0]}); "
-                  f"{result.samples:,} samples, {result.evaluations:,} runs of the model", markup=False)
+        out.print(f"Widest {format.figure(result.confidence, Kind.probability, decimals=0)} bootstrap interval of an "
+                  f"index: {format.sensitivity_index(widest[1])} ({widest[0]}); {format.count(result.samples)} samples, "
+                  f"{format.count(result.evaluations)} runs of the model", markup=False)
     print_wrote(target)

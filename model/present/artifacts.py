@@ -10,6 +10,7 @@ from model.analysis.register import register, source_table, without_empty_histor
 from model.errors import Problem
 from model.io.loading import Inputs
 from model.io.outputs import to_csv
+from model.present import format
 from model.present.charts import build_charts, lead_probability, overtake_years
 from model.present.report import render_chart, render_report
 from model.present.run import headline_text, interval_headline, race_tables
@@ -41,11 +42,11 @@ def run_files(inputs: Inputs, projection: Projection, problems: Sequence[Problem
         files["overtakes.csv"] = to_csv(overtakes)
         charts["lead_probability"] = lead_probability(leads)
         charts["overtake_years"] = overtake_years(overtakes, companies=list(projection.companies))
-        meta["Draws"] = (f"{simulation.draws:,} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
+        meta["Draws"] = (f"{format.count(simulation.draws)} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
                          "each assumption drawn from its 90% range or its confidence's default width")
         table, race = interval_headline(projection), race_tables(projection)
         caption = (f"Each figure with every assumption at its value, and in brackets the 5th to 95th percentile "
-                   f"over {simulation.draws:,} draws; {convergence_report(projection)}.")
+                   f"over {format.count(simulation.draws)} draws; {convergence_report(projection)}.")
     rendered = {name: render_chart(chart) for name, chart in charts.items()}
     for name, chart in rendered.items():
         files |= chart.files(name)

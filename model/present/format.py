@@ -4,9 +4,8 @@ through these functions, so a figure reads the same everywhere; the kind comes f
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
-
-import numpy as np
 
 from model.catalogue import Kind
 
@@ -28,7 +27,7 @@ BYTE_UNITS = ("bytes", "KB", "MB", "GB", "TB", "PB")
 
 
 def _missing(value: float | None) -> bool:
-    return value is None or (isinstance(value, (float, np.floating)) and math.isnan(value))
+    return value is None or (isinstance(value, numbers.Real) and math.isnan(value))
 
 
 def _fixed(value: float, decimals: int, *, sign: bool = False, percent: bool = False) -> str:
@@ -76,6 +75,16 @@ def relative(fraction: float | None, *, decimals: int = 1, sign: bool = True, mi
     return _fixed(fraction, decimals, sign=sign, percent=True)
 
 
+def count(number: int) -> str:
+    """A number of things a command counts (draws, samples, runs of the model), whole with separators: "20,000"."""
+    return figure(number, Kind.count)
+
+
+def seconds(duration: float) -> str:
+    """A duration for a progress line: "1.25 s"."""
+    return f"{duration:.2f} s"
+
+
 def interval(low: float, high: float, kind: Kind, *, decimals: int | None = None) -> str:
     """A figure's interval, "10.1-14.8", each bound as `figure` shows it."""
     return f"{figure(low, kind, decimals=decimals)}-{figure(high, kind, decimals=decimals)}"
@@ -118,12 +127,12 @@ def series(years: Iterable[int], texts: Iterable[str]) -> str:
     return ", ".join(f"{year}: {text}" for year, text in zip(years, texts, strict=True))
 
 
-def significant(values: Sequence[float] | np.ndarray, digits: int = 4) -> list[str]:
+def significant(values: Iterable[float], digits: int = 4) -> list[str]:
     """Numbers to `digits` significant figures of the largest of them, without exponents or separators (14000, not
     1.4e+04), so that a rounding residue such as 4e-17 beside 0.1 reads as 0."""
-    values = np.asarray(values, dtype=float)
-    scale = float(np.max(np.abs(values), initial=0.0))
-    decimals = digits - 1 - int(np.floor(np.log10(scale))) if scale > 0 else 0
+    values = [float(value) for value in values]
+    scale = max((abs(value) for value in values), default=0.0)
+    decimals = digits - 1 - math.floor(math.log10(scale)) if scale > 0 else 0
     texts = []
     for value in values:
         rounded = round(float(value), decimals) + 0.0
@@ -131,7 +140,7 @@ def significant(values: Sequence[float] | np.ndarray, digits: int = 4) -> list[s
     return texts
 
 
-def significant_value(values: Sequence[float] | np.ndarray, years: Sequence[int] | None = None) -> str:
+def significant_value(values: Iterable[float], years: Sequence[int] | None = None) -> str:
     """An assumption's value(s) (K,) to 4 significant figures: "0.15", or "2025: 0.1, 2027: 0.3" for a series
     given in `years`."""
     texts = significant(values)

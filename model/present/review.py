@@ -155,17 +155,17 @@ def attribution_notes(effect: ScenarioEffect, shapley_limit: int = SHAPLEY_LIMIT
     changed = len(effect.steps) - (STRUCTURE_STEP in effect.steps)
     notes = []
     if changed == 1 and not effect.structural:
-        notes.append(f"One changed assumption: the whole change is its effect ({effect.runs:,} runs of the model).")
+        notes.append(f"One changed assumption: the whole change is its effect ({format.count(effect.runs)} runs of the model).")
     elif changed == 1:
         notes.append(f"One changed assumption: its effect is what changing it alone does, with the new files' "
-                     f"structure ({effect.runs:,} runs of the model).")
+                     f"structure ({format.count(effect.runs)} runs of the model).")
     elif changed and effect.method == "shapley":
         notes.append(f"Shapley values over the {changed} changed assumption{'s' * (changed != 1)}: each one's effect "
-                     f"averaged over every order of making the changes ({effect.runs:,} runs of the model).")
+                     f"averaged over every order of making the changes ({format.count(effect.runs)} runs of the model).")
     elif changed:
         notes.append(f"{changed} assumptions changed, more than the {shapley_limit} for which exact Shapley values "
                      f"are computed: a sequential waterfall instead, each assumption's effect when changed after "
-                     f"those above it, in file order ({effect.runs:,} runs of the model).")
+                     f"those above it, in file order ({format.count(effect.runs)} runs of the model).")
     if effect.structural:
         notes.append(f"{STRUCTURE_STEP}: the total change minus the attributions, from changes that cannot be "
                      f"swapped value for value ({'; '.join(effect.structural)}).")
