@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.core.engine import BILLION, METRICS, THOUSAND
+from model.catalogue import METRICS
 from model.errors import Problem
 from model.io.actuals import read_actuals
 from model.io.loading import (
@@ -28,8 +28,6 @@ from model.io.loading import (
 from model.io.schema import Actual, parse_period, parse_unit
 from model.present.format import written_number
 
-# The display units of METRICS in whole units: "{cur} bn" is 1e9 of the currency, "thousand units" 1e3 units.
-DISPLAY_SCALES: dict[str, float] = {"{cur} bn": BILLION, "{cur}": 1.0, "thousand units": THOUSAND}
 TABLE_COLUMNS = ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported", "actual",
                  "projected", "error", "relative_error", "published", "out_of_sample", "sources"]
 INTERVAL_COLUMNS = ["p5", "p95", "within_90"]
@@ -96,15 +94,15 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
     whole = actual.value * unit.scale
     if unit.kind == "money":
         whole *= to_reporting(inputs, unit.currency or "", year)
-    template = METRICS[actual.metric].unit
+    metric = METRICS[actual.metric]
     return ReportedFigure(
         company=company.name,
         metric=actual.metric,
         year=year,
         period=actual.period,
         reported=f"{written_number(actual.value)} {actual.unit}",
-        value=whole / DISPLAY_SCALES[template],
-        unit=template.format(cur=inputs.scenario.reporting_currency),
+        value=whole / metric.scale.factor,
+        unit=metric.unit(inputs.scenario.reporting_currency),
         basis=actual.basis,
         confidence=actual.confidence,
         published=actual.as_of,

@@ -18,12 +18,13 @@ from model.analysis.projection import (
     run,
     tidy_headline,
 )
+from model.catalogue import View, metrics_in
 from model.errors import InputError, Problem, UsageError, display_path
 from model.io.loading import find_project_root, find_scenario, load_inputs, scenario_names
 from model.io.outputs import read_json_object
 
 # The metrics drawn as overlay charts, one chart each, in this order.
-COMPARE_METRICS = ("capex", "ai_chip_spend", "accelerators_installed", "cloud_revenue")
+COMPARE_METRICS = metrics_in(View.compare)
 RUN_FILES = ("projection.csv", "manifest.json")
 LONG_COLUMNS = ["company", "measure", "metric", "year", "unit", "scenario", "value", "change", "relative_change"]
 SCENARIO, RUN_FOLDER = "scenario", "run folder"

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model import catalogue
-from model.catalogue import Kind
-from model.core.engine import BILLION, METRICS, project
+from model.catalogue import HEADLINE, METRICS, Kind
+from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 from model.errors import InputError, Problem, display_path
@@ -26,11 +25,7 @@ SUMMARY_COLUMNS = ["mean", *(f"p{p:g}" for p in PERCENTILES)]
 # A headline interval is trusted when the Monte Carlo standard error of its 5th and 95th percentiles is at most
 # this share of its width (p95 - p5); above it the run says to draw more.
 MAX_INTERVAL_ERROR = 0.02
-RACE_LABELS = {
-    "capex_cumulative": "Cumulative capex",
-    "ai_chip_spend_cumulative": "Cumulative AI-chip spend",
-    "accelerators_installed": "Accelerators installed",
-}
+RACE_LABELS = {metric: METRICS[metric].label for metric in RACE_METRICS}
 
 
 @dataclass(frozen=True)
@@ -46,7 +41,7 @@ class Projection:
     simulation: Simulation | None = None  # summaries of the draws, for a run with draws
 
     def unit(self, metric: str) -> str:
-        return METRICS[metric].unit.format(cur=self.reporting_currency)
+        return METRICS[metric].unit(self.reporting_currency)
 
     def tidy(self) -> pd.DataFrame:
         """The long table `scenario, company, year, metric, unit, value`: `value` with every assumption at its
@@ -122,8 +117,10 @@ def run(
     for index, company in enumerate(inputs.companies):
         if (plan := inputs.of(company).get("capex.plan_total")) is not None:
             start, end = plan_window(plan)
-            plan_rows.append({"company": company.name, "plan_total": float(engine.plan_total[0, index, 0]) / BILLION,
-                              "unit": METRICS["capex"].unit.format(cur=currency), "start": start, "end": end})
+            capex = METRICS["capex"]
+            plan_rows.append({"company": company.name,
+                              "plan_total": float(engine.plan_total[0, index, 0]) / capex.scale.factor,
+                              "unit": capex.unit(currency), "start": start, "end": end})
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # check_finite reports it, with its cause
         metrics = project(engine)
     check_finite(inputs, metrics, "with every assumption at its value")
@@ -170,16 +167,7 @@ def _headline_cells(projection: Projection) -> list[tuple[str, str, int]]:
 def headline_cells(first: int, last: int, cur: str) -> list[tuple[str, str, int]]:
     """The headline table's columns for a horizon `first`-`last` reported in `cur`: (label, metric, index of the
     year: 0 the first, -1 the last) each."""
-    return [
-        (f"Capex {first} ({cur} bn)", "capex", 0),
-        (f"Capex {last} ({cur} bn)", "capex", -1),
-        (f"Capex {first}-{last} ({cur} bn)", "capex_cumulative", -1),
-        (f"Share of capex {first}-{last}", "capex_cumulative_share", -1),
-        (f"AI chips {first}-{last} ({cur} bn)", "ai_chip_spend_cumulative", -1),
-        (f"Accelerators in service {last} (k)", "accelerators_installed", -1),
-        (f"Cloud revenue {last} ({cur} bn)", "cloud_revenue", -1),
-        (f"AI revenue {last} ({cur} bn)", "ai_revenue", -1),
-    ]
+    return [(cell.label(first, last, cur), cell.metric, cell.index) for cell in HEADLINE]
 
 
 def headline(projection: Projection, statistic: str = "value") -> pd.DataFrame:
@@ -230,7 +218,7 @@ def tidy_headline(frame: pd.DataFrame, statistic: str = "value") -> pd.DataFrame
 def reporting_currency(frame: pd.DataFrame) -> str:
     """The reporting currency of a tidy projection frame, read from the unit of its capex rows ("USD bn" -> "USD")."""
     units = frame.loc[frame["metric"] == "capex", "unit"].drop_duplicates().tolist()
-    suffix = METRICS["capex"].unit.format(cur="")  # " bn"
+    suffix = METRICS["capex"].unit("")  # " bn"
     if len(units) != 1 or not str(units[0]).endswith(suffix):
         raise ValueError(f"cannot tell the reporting currency from the capex unit(s) {units}")
     return str(units[0]).removesuffix(suffix)
@@ -238,7 +226,7 @@ def reporting_currency(frame: pd.DataFrame) -> str:
 
 def headline_kinds(projection: Projection) -> dict[str, Kind]:
     """The kind of figure of each headline column (its label): how the column reads as text."""
-    return {label: catalogue.METRICS[metric].kind for label, metric, _ in _headline_cells(projection)}
+    return {label: METRICS[metric].kind for label, metric, _ in _headline_cells(projection)}
 
 
 def percentile_error(projection: Projection) -> tuple[float, str]:

@@ -46,7 +46,7 @@ def _shape(inputs: Inputs) -> tuple[int, int, int]:
 def draws_bytes(draws: int, companies: int, years: int) -> int:
     """An upper bound of what `simulation.simulate` holds for `draws` draws: the chunks in flight (two per worker,
     each a block of float32 rows) and, per chunk, its percentiles and its batches' (kept to combine them)."""
-    from model.core.engine import METRICS
+    from model.catalogue import METRICS
     from model.core.simulation import DEFAULT_CHUNK, PERCENTILES, SE_BATCHES, default_workers
 
     cells = len(METRICS) * companies * years
@@ -93,7 +93,7 @@ def sobol_bytes(samples: int, assumptions: int, companies: int, years: int) -> i
     f_AB, their centred copy, the first- and total-order terms with their temporaries, and the bootstrap's
     columns in float64 and float32), plus the bootstrap's fixed working set."""
     from model.analysis.sensitivity import BOOTSTRAP_CHUNK_WEIGHTS
-    from model.core.engine import METRICS
+    from model.catalogue import METRICS
 
     k, s = assumptions, companies
     kept = 2 * k * FLOAT64 + 2 * k * years * FLOAT64  # design (n, 2k), values of A and B (a series per year)

@@ -13,8 +13,8 @@ from scipy.stats import qmc
 
 from model.analysis.projection import check_finite
 from model.analysis.register import rests_on_judgement
-from model.catalogue import Kind
-from model.core.engine import METRICS, project
+from model.catalogue import METRICS, Kind
+from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.core.uncertainty import distributions, resolve_seed, values_at
 from model.errors import UsageError
@@ -91,7 +91,7 @@ def _labels(inputs: Inputs, metric: str, year: int, chosen: Sequence[int], keys:
     return pd.DataFrame({
         "scenario": inputs.scenario.name,
         "metric": metric,
-        "unit": METRICS[metric].unit.format(cur=inputs.scenario.reporting_currency),
+        "unit": METRICS[metric].unit(inputs.scenario.reporting_currency),
         "company": np.repeat(names, len(keys)),
         "year": year,
         "key": np.tile(np.array(keys, dtype=object), len(names)),

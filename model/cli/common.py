@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from model.catalogue import CONFIDENCE_LEVELS, SAMPLERS
 from model.errors import InputError, Problem, ScenarioError, display_path
 from model.io.loading import (
     Inputs,
@@ -177,16 +178,9 @@ class ProgressBar:
             self.progress.stop()
 
 
-class Confidence(StrEnum):
-    high = "high"
-    medium = "medium"
-    low = "low"
-
-
-class Sampler(StrEnum):
-    sobol = "sobol"
-    lhs = "lhs"
-    random = "random"
+# The choices of --confidence and --sampler, as the catalogue lists them.
+Confidence = StrEnum("Confidence", {level: level for level in CONFIDENCE_LEVELS})
+Sampler = StrEnum("Sampler", {name: name for name in SAMPLERS})
 
 
 DRAWS_HELP = "Draws of the assumptions' distributions; above 1, the outputs gain percentiles and race odds."

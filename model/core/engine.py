@@ -4,7 +4,8 @@ Arrays are indexed (D, C, T), but the work runs "draws last", on (C, T, D) views
 `parameters.engine_inputs` gives, every operation sweeps contiguous rows of draws (any layout gives the same
 numbers). Nothing here reads files, prints or draws. `EngineInputs` arrives with every money figure already in the
 reporting currency (whole units) on the model's timeline, which may start before the reported horizon so that base
-years anchor correctly; `project` returns the metrics over the horizon in their display units (`METRICS`).
+years anchor correctly; `project` returns the catalogue's metrics over the horizon in their display units
+(`model.catalogue.METRICS`).
 """
 
 from __future__ import annotations
@@ -13,39 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-BILLION = 1e9
-THOUSAND = 1e3
-
-
-@dataclass(frozen=True)
-class Metric:
-    name: str
-    unit: str  # "{cur}" stands for the reporting currency
-    description: str
-
-
-METRICS: dict[str, Metric] = {
-    m.name: m
-    for m in (
-        Metric("capex", "{cur} bn", "capital expenditure"),
-        Metric("capex_cumulative", "{cur} bn", "capex summed from the horizon's first year"),
-        Metric("ai_chip_spend", "{cur} bn", "spending on AI accelerators"),
-        Metric("ai_chip_spend_cumulative", "{cur} bn", "AI-chip spend summed from the horizon's first year"),
-        Metric("accelerator_unit_price", "{cur}", "price of one accelerator"),
-        Metric("accelerators_bought", "thousand units", "accelerators bought in the year"),
-        Metric("accelerators_installed", "thousand units", "accelerators in service, bought within the horizon"),
-        Metric("cloud_revenue", "{cur} bn", "cloud revenue"),
-        Metric("ai_revenue", "{cur} bn", "AI-related cloud revenue"),
-        Metric("capex_intensity", "ratio", "capex / cloud revenue"),
-        Metric("capex_share", "ratio", "share of the modelled companies' capex"),
-        Metric("capex_cumulative_share", "ratio", "share of the modelled companies' capex since the horizon's start"),
-        Metric("ai_chip_spend_share", "ratio", "share of the modelled companies' AI-chip spend"),
-        Metric("accelerators_installed_share", "ratio", "share of the modelled companies' installed accelerators"),
-        Metric("capex_rank", "rank", "rank by capex (1 = largest)"),
-        Metric("ai_chip_spend_rank", "rank", "rank by AI-chip spend (1 = largest)"),
-        Metric("accelerators_installed_rank", "rank", "rank by installed accelerators (1 = largest)"),
-    )
-}
+from model.catalogue import METRICS, Kind
 
 
 @dataclass(frozen=True)
@@ -257,8 +226,18 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
     h = slice(inputs.horizon_start, inputs.horizon_stop)
     capex, chips, price, bought, installed = capex[:, h], chips[:, h], price[:, h], bought[:, h], installed[:, h]
     revenue, ai_revenue = revenue[:, h], ai_revenue[:, h]
-    capex_cumulative = _cumsum_rows(capex)
-    chips_cumulative = _cumsum_rows(chips)
+    # the equations in whole units, shown in each metric's display scale; a share or rank is of the metric the
+    # catalogue derives it from
+    whole = {
+        "capex": capex,
+        "capex_cumulative": _cumsum_rows(capex),
+        "ai_chip_spend": chips,
+        "ai_chip_spend_cumulative": _cumsum_rows(chips),
+        "accelerators_bought": bought,
+        "accelerators_installed": installed,
+        "cloud_revenue": revenue,
+        "ai_revenue": ai_revenue,
+    }
 
     def to(name: str) -> np.ndarray | None:
         return None if out is None else out[name]
@@ -268,22 +247,14 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
         unit_price = np.array(np.broadcast_to(price, capex.shape))
     else:
         np.copyto(unit_price, price)
-    return {
-        "capex": np.divide(capex, BILLION, out=to("capex")),
-        "capex_cumulative": np.divide(capex_cumulative, BILLION, out=to("capex_cumulative")),
-        "ai_chip_spend": np.divide(chips, BILLION, out=to("ai_chip_spend")),
-        "ai_chip_spend_cumulative": np.divide(chips_cumulative, BILLION, out=to("ai_chip_spend_cumulative")),
+    metrics = {  # the equations whose results need no display scale
         "accelerator_unit_price": unit_price,
-        "accelerators_bought": np.divide(bought, THOUSAND, out=to("accelerators_bought")),
-        "accelerators_installed": np.divide(installed, THOUSAND, out=to("accelerators_installed")),
-        "cloud_revenue": np.divide(revenue, BILLION, out=to("cloud_revenue")),
-        "ai_revenue": np.divide(ai_revenue, BILLION, out=to("ai_revenue")),
         "capex_intensity": np.divide(capex, revenue, out=to("capex_intensity")),
-        "capex_share": _share_rows(capex, to("capex_share")),
-        "capex_cumulative_share": _share_rows(capex_cumulative, to("capex_cumulative_share")),
-        "ai_chip_spend_share": _share_rows(chips, to("ai_chip_spend_share")),
-        "accelerators_installed_share": _share_rows(installed, to("accelerators_installed_share")),
-        "capex_rank": _rank_rows(capex, to("capex_rank")),
-        "ai_chip_spend_rank": _rank_rows(chips, to("ai_chip_spend_rank")),
-        "accelerators_installed_rank": _rank_rows(installed, to("accelerators_installed_rank")),
     }
+    for name, metric in METRICS.items():
+        if metric.derived_from is not None:
+            of = whole[metric.derived_from]
+            metrics[name] = _rank_rows(of, to(name)) if metric.kind is Kind.rank else _share_rows(of, to(name))
+        elif name in whole:
+            metrics[name] = np.divide(whole[name], metric.scale.factor, out=to(name))
+    return {name: metrics[name] for name in METRICS}  # a catalogued metric without an equation is a KeyError here

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.catalogue import PARAMETERS
+from model.catalogue import PARAMETERS, parameters_in_role
 from model.core.engine import EngineInputs, draws_first
 from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
 from model.io.schema import parse_period, parse_unit
@@ -180,11 +180,9 @@ class Layout:
         return {currency: reporting / rate for currency, rate in per_base.items()}
 
 
-SERIES_PARAMETERS = ("capex.plan_phasing", "capex.growth", "capex.post_plan_growth", "ai_chips.growth",
-                     "ai_chips.share_of_capex", "accelerators.price_change", "accelerators.service_life",
-                     "cloud.growth", "cloud.ai_share")
-BASE_PARAMETERS = ("capex.base", "capex.plan_total", "ai_chips.budget_base", "accelerators.unit_price",
-                   "cloud.revenue_base")
+# A rate applies year by year (a per-year array); a flow, plan or level is one base value anchored in a year.
+SERIES_PARAMETERS = parameters_in_role("rate")
+BASE_PARAMETERS = parameters_in_role("flow", "plan", "level")
 
 
 def layout(inputs: Inputs) -> Layout:

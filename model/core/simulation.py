@@ -18,14 +18,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.core.engine import METRICS, draws_first, project
+from model.catalogue import METRICS, Kind, View, metrics_in
+from model.core.engine import draws_first, project
 from model.core.parameters import Layout, layout
 from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
 from model.io.loading import Inputs
 
 PERCENTILES = (5.0, 50.0, 95.0)
 # Metrics on which "who leads" and "who overtakes whom" are asked.
-RACE_METRICS = ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed")
+RACE_METRICS = metrics_in(View.race)
 # A chunk is the unit of the percentiles: the mean of the chunks' percentiles has a bias of order 1/chunk, which at
 # 2^15 draws is under a tenth of the Monte Carlo standard error at 10^6 draws (about a quarter at 10^7), for 40 MB
 # of float32 rows per running chunk; larger chunks sort more slowly (their rows leave the caches). A power of two
@@ -170,7 +171,7 @@ class _Chunks:
         self.stream, self.score_map, self.structure, self.batches = stream, score_map, structure, batches
         self.chunk_size = chunk_size
         self.cells = (len(structure.in_plan), structure.horizon_stop - structure.horizon_start)  # (C, H)
-        ranked = [name for name, metric in METRICS.items() if metric.unit == "rank"]
+        ranked = [name for name, metric in METRICS.items() if metric.kind is Kind.rank]
         order = [name for name in METRICS if name not in ranked] + ranked
         size = math.prod(self.cells)
         self.rows = {name: slice(i * size, (i + 1) * size) for i, name in enumerate(order)}

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 from scipy.stats import qmc
 
-from model.catalogue import PARAMETERS
+from model.catalogue import PARAMETERS, SAMPLERS
 from model.core.correlation import gaussian_copula_matrix
 from model.errors import UsageError
 from model.io.loading import FX_PREFIX, Inputs, ResolvedAssumption
@@ -39,7 +39,6 @@ DEFAULT_WIDTHS: dict[str, Width] = {
     "medium": Width(relative=0.25, absolute=0.05),
     "low": Width(relative=0.50, absolute=0.10),
 }
-SAMPLERS = ("sobol", "lhs", "random")
 
 
 @dataclass(frozen=True)

@@ -7,22 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from model.core.engine import METRICS
+from model.catalogue import METRICS, Kind, View, metrics_in
 from model.errors import Problem
 from model.io.loading import FX_FILE, AssumptionSet, Located, Problems, check_citations, kept_positions, suggest
 from model.io.schema import Actual, ActualsFile, parse_period, parse_unit
 
-# The metrics a company reports and the model projects year by year, with the kind of unit a reported figure
-# takes; shares, ranks, cumulative sums and intensities are the model's own constructs, never reported as such.
-REPORTED_METRICS: dict[str, str] = {
-    "capex": "money",
-    "ai_chip_spend": "money",
-    "cloud_revenue": "money",
-    "ai_revenue": "money",
-    "accelerator_unit_price": "money",
-    "accelerators_bought": "count",
-    "accelerators_installed": "count",
-}
+# The metrics a company reports and the model projects year by year (the catalogue's backtest view); shares,
+# ranks, cumulative sums and intensities are the model's own constructs, never reported as such.
+REPORTED_METRICS = metrics_in(View.backtest)
 # Where an assumptions folder keeps its reported figures: a subfolder, so that the loader (which reads
 # assumptions/*.yaml as company files) never takes it for a company.
 ACTUALS_FILE = Path("actuals") / "reported.yaml"
@@ -67,11 +59,11 @@ def check_actual(actual: Actual, loc: tuple[Any, ...], located: Located,
         yield located.problem((*loc, "metric"), f"unknown metric '{actual.metric}'{derived}; "
                                                 f"{suggest(actual.metric, REPORTED_METRICS)}")
     else:
-        unit, kind = parse_unit(actual.unit), REPORTED_METRICS[actual.metric]
-        if kind == "count" and unit.kind != "count":
+        unit, kind = parse_unit(actual.unit), METRICS[actual.metric].kind
+        if kind is Kind.count and unit.kind != "count":
             yield located.problem((*loc, "unit"), f"{actual.metric} is counted in units: its unit is 'count', "
                                                   f"not '{actual.unit}'")
-        elif kind == "money" and unit.kind != "money":
+        elif kind is Kind.money and unit.kind != "money":
             yield located.problem((*loc, "unit"), f"{actual.metric} needs a money unit such as 'CNY bn', "
                                                   f"not '{actual.unit}'")
         elif unit.kind == "money" and unit.currency not in assumption_set.currencies:

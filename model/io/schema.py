@@ -23,10 +23,10 @@ from pydantic import (
     model_validator,
 )
 
-from model.catalogue import MAX_MONEY
+from model.catalogue import CONFIDENCE_LEVELS, MAX_MONEY
 
-Confidence = Literal["high", "medium", "low"]
-CONFIDENCES: tuple[str, ...] = ("high", "medium", "low")
+Confidence = Literal[CONFIDENCE_LEVELS]  # type: ignore[valid-type]
+CONFIDENCES: tuple[str, ...] = CONFIDENCE_LEVELS
 SourceKind = Literal["filing", "company-statement", "press", "analyst", "unconfirmed", "analyst-judgement"]
 
 # An excerpt quotes the phrase that states a figure; anything longer is a sentence, which the sources' terms
@@ -534,7 +534,7 @@ class ScenarioFile(Strict):
 # A count of accelerators bought or installed: a trillion is far above every chip ever made.
 MAX_COUNT = 1e12
 BASES = ("outturn", "plan", "estimate")
-Basis = Literal["outturn", "plan", "estimate"]
+Basis = Literal[BASES]  # type: ignore[valid-type]
 
 
 def _positive(value: object) -> float:

@@ -11,8 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from model import catalogue
-from model.catalogue import Kind
+from model.catalogue import METRICS, Kind, View, metrics_in, metrics_in_chart
 from model.present import format
 
 # Fixed sizes keep the rendered SVG/PNG identical from run to run and readable side by side in the report.
@@ -22,24 +21,13 @@ FACET_WIDTH = 180
 # one band per assumption in the tornado and Sobol panels, so a panel grows with its company's assumptions
 ASSUMPTION_STEP = 22
 
-# Readable names of the metrics charts title; any other metric is named after its key.
-METRIC_NAMES: dict[str, str] = {
-    "capex": "Capex",
-    "capex_cumulative": "Cumulative capex",
-    "ai_chip_spend": "AI-chip spend",
-    "ai_chip_spend_cumulative": "Cumulative AI-chip spend",
-    "accelerators_installed": "Accelerators installed",
-    "cloud_revenue": "Cloud revenue",
-    "ai_revenue": "AI revenue",
-}
+# The metrics of the charts that draw several, with their names there (a share is named after what it shares).
 RACE_SHARE_METRICS: dict[str, str] = {
-    "capex_share": "Capex",
-    "ai_chip_spend_share": "AI-chip spend",
-    "accelerators_installed_share": "Accelerators installed",
+    key: METRICS[str(METRICS[key].derived_from)].label for key in metrics_in_chart("race_shares")
 }
-CLOUD_REVENUE_METRICS: dict[str, str] = {"cloud_revenue": "Cloud revenue", "ai_revenue": "AI revenue"}
+CLOUD_REVENUE_METRICS: dict[str, str] = {key: METRICS[key].label for key in metrics_in_chart("cloud_revenue")}
 # The race metrics of lead and overtake probabilities, in panel order.
-RACE_METRICS = ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed")
+RACE_METRICS = metrics_in(View.race)
 
 # A projection frame of a run with draws has these summaries of each value over the draws, titled as in tooltips.
 DRAW_SUMMARIES: dict[str, str] = {"mean": "Mean", "p5": "5th percentile", "p50": "Median", "p95": "95th percentile"}
@@ -76,7 +64,10 @@ def _year_axis() -> alt.X:
 
 
 def _metric_name(metric: str) -> str:
-    return METRIC_NAMES.get(metric, metric.replace("_", " ").capitalize())
+    """The catalogue's label of a metric; one the catalogue lacks (a projection of another version) is named after
+    its key."""
+    known = METRICS.get(metric)
+    return known.label if known is not None else metric.replace("_", " ").capitalize()
 
 
 def _panel_order(metrics: pd.Series) -> list[str]:
@@ -174,7 +165,7 @@ def _lines_by_company(frame: pd.DataFrame, *, metric: str, subject: str = "by co
             tooltip=[
                 alt.Tooltip("company:N", title="Company"),
                 alt.Tooltip("year:O", title="Year"),
-                *_value_tooltips(rows, y_title, unit, catalogue.METRICS[metric].kind),
+                *_value_tooltips(rows, y_title, unit, METRICS[metric].kind),
             ],
         )
     )
@@ -365,7 +356,7 @@ def tornado(frame: pd.DataFrame) -> alt.FacetChart:
     """
     _only(frame, "scenario")
     metric, year, unit = str(_only(frame, "metric")), _only(frame, "year"), _only(frame, "unit")
-    name, number = _metric_name(metric), format.d3_format(catalogue.METRICS[metric].kind)
+    name, number = _metric_name(metric), format.d3_format(METRICS[metric].kind)
     effect = np.sign(frame["output_high"] - frame["output_low"]).map(EFFECTS)
     rows = frame[["company", "key", "input_low", "input_high", "output_low", "output_high", "base", "swing"]].assign(
         assumption=_assumption_labels(frame), effect=effect
@@ -676,7 +667,7 @@ def scenario_overlay(frame: pd.DataFrame, *, metric: str) -> alt.FacetChart:
     scenarios = rows["scenario"].drop_duplicates().tolist()
     dashes = [SCENARIO_DASHES[position % len(SCENARIO_DASHES)] for position in range(len(scenarios))]
     y_title = f"{_metric_name(metric)} ({unit})"
-    number = format.d3_format(catalogue.METRICS[metric].kind)
+    number = format.d3_format(METRICS[metric].kind)
     # colour and dash on the same field with the same title merge into one legend
     colour = alt.Color("scenario:N", title="Scenario", scale=alt.Scale(domain=scenarios, scheme="dark2"))
     base = alt.Chart().encode(
