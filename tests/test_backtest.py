@@ -117,6 +117,9 @@ def test_the_table_and_the_folder(actuals):
     assert [cell.strip() for cell in row.split("│")[1:-1]] == [
         "Beta", "cloud_revenue", "2026", "estimate", "1,250 USD mn", "1.25 USD bn", "1.00", "-20.0%", "2026-01-15",
         "yes", "later-news"]
+    # a count reads whole, as in every table: 250,000 accelerators bought are 250 thousand units, projected 300
+    row = next(line for line in result.stdout.splitlines() if "accelerators_bought" in line)
+    assert [cell.strip() for cell in row.split("│")[1:-1]][5:8] == ["250 thousand units", "300", "+20.0%"]
     assert "wrote outputs/backtest-base/" in result.stdout
     folder = actuals.path("outputs/backtest-base")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
