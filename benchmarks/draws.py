@@ -51,7 +51,7 @@ report(seconds=time.perf_counter() - start, workers=getattr(run, "workers", 1), 
 
 SOBOL = COMMON + r"""
 try:
-    from model.analysis.sensitivity import sobol
+    from model.analysis.methods.sobol import sobol
 except ImportError as error:
     report(error=f"not available ({error})")
     raise SystemExit

@@ -25,7 +25,7 @@ inputs = load_inputs(find_scenario(sys.argv[1]))
 t2 = time.perf_counter()
 projection = model.analysis.projection.run(inputs)
 t3 = time.perf_counter()
-files = model.present.artifacts.run_files(inputs, projection)
+files = model.present.artifacts.files_of(model.analysis.projection.run_result(inputs, projection))
 t4 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "load and check files": t2 - t1, "model": t3 - t2,
                   "charts and report": t4 - t3}))

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from model.analysis.register import (
     DISTRIBUTION_COLUMNS,
     distribution_table,
-    markdown,
     register,
     rests_on_judgement,
 )
@@ -37,10 +34,6 @@ def test_judgement_only_assumptions():
         "beta.cloud.ai_share", "beta.cloud.growth",
     ]
 
-
-def test_markdown_escapes_pipes():
-    frame = pd.DataFrame({"key": ["a|b"], "note": ["line\nbreak"]})
-    assert markdown(frame) == "| key | note |\n|---|---|\n| a\\|b | line break |\n"
 
 
 

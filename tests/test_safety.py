@@ -400,14 +400,14 @@ def test_sobol_samples_beyond_the_machine_are_refused_with_the_largest_it_can_do
 
 
 def test_the_sobol_memory_estimate_bounds_what_the_analysis_allocates(small):
-    from model.analysis import sensitivity
+    from model.analysis.methods.sobol import sobol
     from model.io.loading import load_inputs
 
     inputs = load_inputs(small.path("scenarios/base.yaml"))
     samples = 2**13
     tracemalloc.start()
     try:
-        sensitivity.sobol(inputs, samples=samples)
+        sobol(inputs, samples=samples)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

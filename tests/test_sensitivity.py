@@ -11,21 +11,23 @@ import pytest
 from scipy import stats
 from scipy.stats import qmc
 
-from model.analysis.projection import run
-from model.analysis.sensitivity import (
+from model.analysis import methods as methods_package
+from model.analysis.methods.sobol import (
     PRIORITY_COLUMNS,
     SOBOL_COLUMNS,
     SOBOL_MAX_INTERVAL_WIDTH,
-    TORNADO_COLUMNS,
     research_priorities,
     sobol,
     sobol_indices,
-    tornado,
 )
+from model.analysis.methods.tornado import TORNADO_COLUMNS, tornado
+from model.analysis.projection import run
+from model.analysis.sensitivity import SensitivityResult, analyse, find_method
+from model.cli import sensitivity as cli_sensitivity
 from model.core.uncertainty import Z95
 from model.errors import UsageError
 from model.io.loading import load_inputs
-from model.present.sensitivity import priority_table
+from model.present.methods.sobol import priority_table
 from tests.conftest import REPO, SMALL
 
 A, B = 7.0, 0.1  # the Ishigami function's usual constants
@@ -361,3 +363,45 @@ def test_research_priorities_from_a_sobol_run(small_inputs):
     assert table.variance_share.sum() == pytest.approx(1.0)
     assert (table.scenario.iloc[0], table.metric.iloc[0], table.year.iloc[0]) == ("base", "ai_chip_spend_cumulative",
                                                                                   2027)
+
+
+# ---------------------------------------------------------------------------------- methods, one module each
+def test_the_methods_are_the_modules_of_their_package_default_first(tmp_path, monkeypatch):
+    declared = methods_package.declared()
+    assert list(declared)[:2] == ["tornado", "sobol"]
+    assert (declared["tornado"].description, declared["sobol"].description) == (
+        "one assumption at a time", "variance shares")
+    assert [m.value for m in cli_sensitivity.Method] == list(declared)
+    # a new method is a module: listed from its source, in its ORDER, without importing it
+    (tmp_path / "tornado.py").write_text('DESCRIPTION = "one at a time"\nORDER = 0\n')
+    (tmp_path / "morris.py").write_text('"""Elementary effects."""\nimport no_such_module\n\n'
+                                        'DESCRIPTION = "elementary effects"\nORDER = 2\n')
+    (tmp_path / "sobol.py").write_text('DESCRIPTION = "variance shares"\nORDER = 1\n')
+    monkeypatch.setattr(methods_package, "__path__", [str(tmp_path)])
+    assert [(m.name, m.description) for m in methods_package.declared().values()] == [
+        ("tornado", "one at a time"), ("sobol", "variance shares"), ("morris", "elementary effects")]
+
+
+def test_an_unknown_method_lists_the_valid_ones(small_inputs):
+    with pytest.raises(UsageError, match=r"^unknown sensitivity method 'morris'; valid: tornado, sobol"):
+        analyse(small_inputs, method="morris")
+
+
+def test_every_method_gives_one_result_type(small_inputs):
+    """Alpha's 2025 capex again (see the tornado above): the method's own frame, and the manifest's settings."""
+    swings = analyse(small_inputs, method="tornado", metric="capex", year=2025, companies=["alpha"])
+    assert isinstance(swings, SensitivityResult) and list(swings.tables) == ["tornado"]
+    pd.testing.assert_frame_equal(swings.frame, tornado(small_inputs, metric="capex", year=2025, companies=["alpha"]))
+    assert (swings.scenario, swings.metric, swings.year, swings.unit) == ("base", "capex", 2025, "USD bn")
+    assert swings.settings == {"method": "tornado", "metric": "capex", "year": 2025, "companies": ["alpha"]}
+    steps = []
+    shares = analyse(small_inputs, method="sobol", samples=64, seed=5, on_progress=steps.append)
+    assert list(shares.tables) == ["sobol", "priorities"] and shares.year == 2027  # the horizon's last
+    k = len(small_inputs.resolved)
+    assert shares.settings == {"method": "sobol", "metric": "ai_chip_spend_cumulative", "year": 2027,
+                               "companies": [], "samples": 64, "seed": 5, "bootstrap": 1000, "confidence": 0.95,
+                               "evaluations": 64 * (k + 2)}
+    assert sum(steps) == find_method("sobol").work(small_inputs, 64)[1] == 64 * (k + 2)
+    pd.testing.assert_frame_equal(shares.frame, sobol(small_inputs, samples=64, rng=5).frame)
+    with pytest.raises(UsageError, match=r"^samples must be a power of two, at least 64 \(such as 4096\), not 100$"):
+        analyse(small_inputs, method="sobol", samples=100)

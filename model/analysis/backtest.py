@@ -9,13 +9,15 @@ months, as for assumptions): the model projects calendar years, and a quarter of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from model.analysis.projection import draw_settings, run
 from model.catalogue import METRICS
 from model.errors import Problem
 from model.io.actuals import read_actuals
@@ -24,6 +26,7 @@ from model.io.loading import (
     Company,
     Inputs,
     Problems,
+    Scenario,
 )
 from model.io.schema import Actual, parse_period, parse_unit
 from model.present.format import written_number
@@ -146,3 +149,28 @@ def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, 
         merged["within_90"] = (merged["p5"] <= merged["actual"]) & (merged["actual"] <= merged["p95"])
         columns[columns.index("relative_error") + 1:columns.index("relative_error") + 1] = INTERVAL_COLUMNS
     return merged[columns]
+
+
+# ------------------------------------------------------------------------------------------------- the result
+@dataclass(frozen=True, eq=False)
+class Backtest:
+    """What `scenario backtest` found: `table` (see `backtest_table`) and the tidy projection it compares with."""
+
+    scenario: Scenario
+    actuals: Path  # the file of reported figures
+    table: pd.DataFrame
+    projection: pd.DataFrame  # the scenario's tidy projection (with percentiles for a run with draws)
+    files: tuple[Path, ...]  # the inputs read, the actuals file last
+    settings: dict[str, Any]  # of the draws
+    problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the inputs, as warnings
+
+
+def backtest(inputs: Inputs, figures: Sequence[ReportedFigure], actuals: Path, *, draws: int = 1,
+             sampler: str = "sobol", rng: np.random.Generator | int | None = None,
+             on_chunk: Callable[[int], None] | None = None, problems: Sequence[Problem] = ()) -> Backtest:
+    """Project the scenario (`draws` > 1: with percentiles) and set each of `figures` (from `load_actuals` of the
+    file `actuals`) against it."""
+    projection = run(inputs, draws=draws, sampler=sampler, rng=rng, on_chunk=on_chunk)
+    tidy = projection.tidy()
+    return Backtest(inputs.scenario, actuals, backtest_table(figures, tidy, inputs.scenario.as_of), tidy,
+                    (*inputs.files, actuals), draw_settings(projection), tuple(problems))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -251,3 +252,50 @@ def described(sides: Sequence[Side], root: Path) -> list[dict[str, str]]:
     from model.io.outputs import project_path
 
     return [{"label": side.label, "kind": side.kind, "path": project_path(side.path, root)} for side in sides]
+
+
+# ------------------------------------------------------------------------------------------------- the result
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """What `scenario compare` found: the sides in the order given (the first the reference) and `long`, their
+    headline figures with each one's change from the reference (see `comparison`)."""
+
+    name: str  # the folder under outputs/: compare-<labels>
+    sides: tuple[Side, ...]
+    long: pd.DataFrame
+    root: Path  # the project (or working directory) the manifest's paths are relative to
+
+    @property
+    def labels(self) -> list[str]:
+        return [side.label for side in self.sides]
+
+    @property
+    def currency(self) -> str:
+        return self.sides[0].currency
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file the sides were made from, once each."""
+        return list(dict.fromkeys(f for side in self.sides for f in side.files))
+
+    @property
+    def problems(self) -> list[Problem]:
+        """What validation's source audit rejects in the sides' inputs (or their manifests say), as warnings."""
+        return [problem for side in self.sides for problem in side.problems]
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"reference": self.labels[0], "compared": described(self.sides, self.root)}
+
+    def side_by_side(self) -> pd.DataFrame:
+        return side_by_side(self.long)
+
+    def overlay(self) -> pd.DataFrame:
+        return overlay_frame(self.sides)
+
+
+def compare(names: Sequence[str], assumptions: Path | None = None) -> Comparison:
+    """Compare the scenarios or run folders `names` (see `load_sides`), the first the reference."""
+    sides = load_sides(names, assumptions)
+    return Comparison(folder_name([side.label for side in sides]), tuple(sides),
+                      comparison({side.label: side.frame for side in sides}), project_root_or_cwd())

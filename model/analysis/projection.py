@@ -4,18 +4,21 @@ a run with draws the summaries of the draws and the race between the companies).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from model.analysis.register import register, source_table, without_empty_history
 from model.catalogue import HEADLINE, METRICS, Kind
 from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 from model.errors import InputError, Problem, display_path
-from model.io.loading import Inputs, plan_window
+from model.io.loading import Inputs, Scenario, plan_window
 from model.present import format
 from model.present.format import input_value
 
@@ -273,3 +276,45 @@ def convergence_warnings(projection: Projection) -> list[str]:
     return [f"with {format.count(simulation.draws)} draws the 5th and 95th percentiles carry standard errors up to "
             f"{format.figure(worst, Kind.share)} of their interval's width ({where}); use --draws {format.count(suggest)} "
             "or more"]
+
+
+# ---------------------------------------------------------------------------------------------------- a whole run
+def draw_settings(projection: Projection) -> dict[str, Any]:
+    """The manifest's settings of a run's draws: seed and sampler mean nothing without a simulation."""
+    simulation = projection.simulation
+    if simulation is None:
+        return {"draws": 1, "seed": None, "sampler": None}
+    return {"draws": simulation.draws, "seed": simulation.seed, "sampler": simulation.sampler}
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """What `scenario run` makes of a scenario: the projection, the register of the assumptions it rests on and the
+    sources they cite (as the report lists them), and what the source audit and the draws warn of."""
+
+    scenario: Scenario  # name, description, horizon, reporting currency, as_of, `extends` chain
+    projection: Projection
+    register: pd.DataFrame  # one row per assumption used (`register.register`, empty history column dropped)
+    sources: pd.DataFrame  # the sources those assumptions cite (`register.source_table`)
+    files: tuple[Path, ...]  # the input files read
+    problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the inputs, as warnings
+    warnings: tuple[str, ...] = ()  # too few draws for the headline intervals (`convergence_warnings`)
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return draw_settings(self.projection)
+
+
+def run_result(inputs: Inputs, projection: Projection, problems: Sequence[Problem] = ()) -> RunResult:
+    """A run of `inputs` (`run`'s `projection` of them) with what its folder shows beside the projection;
+    `problems` are the source audit's findings."""
+    cited = {c.ref for item in inputs.resolved.values() for c in item.assumption.sources}
+    return RunResult(
+        scenario=inputs.scenario,
+        projection=projection,
+        register=without_empty_history(register(inputs.resolved.values(), inputs.assumptions.sources)),
+        sources=source_table(s for s in inputs.assumptions.sources.values() if s.id in cited),
+        files=inputs.files,
+        problems=tuple(problems),
+        warnings=tuple(convergence_warnings(projection)) if projection.simulation is not None else (),
+    )

@@ -1,4 +1,4 @@
-"""The assumption register and the source list as tables, and the plain-text renderings they share."""
+"""The assumption register and the source list as tables, and the plain-text renderings of their values."""
 
 from __future__ import annotations
 
@@ -142,13 +142,3 @@ def source_table(sources: Iterable[Source]) -> pd.DataFrame:
     rows = [{"id": s.id, "title": s.title, "publisher": s.publisher, "date": s.date.isoformat(), "kind": s.kind,
              "url": s.url or ""} for s in sources]
     return pd.DataFrame(rows, columns=["id", "title", "publisher", "date", "kind", "url"])
-
-
-def markdown(frame: pd.DataFrame) -> str:
-    """A GitHub-flavoured markdown table (pipes in cells escaped)."""
-    def cell(value: object) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(cell(c) for c in frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join(lines) + "\n"

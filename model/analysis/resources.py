@@ -88,11 +88,11 @@ def check_draws(draws: int, inputs: Inputs, option: str = "--draws") -> None:
 
 # --------------------------------------------------------------------------------------------------- Sobol' samples
 def sobol_bytes(samples: int, assumptions: int, companies: int, years: int) -> int:
-    """An upper bound of what `sensitivity.sobol` holds for `samples` rows: the design and the drawn values (kept
+    """An upper bound of what `methods.sobol.sobol` holds for `samples` rows: the design and the drawn values (kept
     throughout), then the larger of one projection of `samples` draws and the estimator's arrays (the outputs
     f_AB, their centred copy, the first- and total-order terms with their temporaries, and the bootstrap's
     columns in float64 and float32), plus the bootstrap's fixed working set."""
-    from model.analysis.sensitivity import BOOTSTRAP_CHUNK_WEIGHTS
+    from model.analysis.methods.sobol import BOOTSTRAP_CHUNK_WEIGHTS
     from model.catalogue import METRICS
 
     k, s = assumptions, companies

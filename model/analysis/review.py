@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from model.analysis.attribution import SHAPLEY_LIMIT, InputChanges, ScenarioEffect, label, scenario_effect
+from model.analysis.attribution import (
+    SHAPLEY_LIMIT,
+    InputChanges,
+    ScenarioEffect,
+    label,
+    pick_figure,
+    scenario_effect,
+)
 from model.analysis.audit import audit_loaded
 from model.catalogue import PARAMETERS
 from model.errors import Problem
@@ -390,11 +397,18 @@ class Review:
     effects: tuple[ScenarioEffect, ...]  # the affected scenarios, by name
     unaffected: tuple[str, ...]  # scenarios on both sides whose headline figures do not move
     shapley_limit: int = SHAPLEY_LIMIT
+    figures: tuple[str | None, ...] = ()  # per effect, the figure its waterfall shows; None: it has none
+    problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the head's evidence
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        return {"base": self.base, "head": self.head}
 
 
 def review(base: ProjectInputs, head: ProjectInputs, *, include_unchanged: bool = False,
-           shapley_limit: int = SHAPLEY_LIMIT) -> Review:
-    """Diff two sides' files, run every scenario whose resolved inputs differ on both sides, and attribute."""
+           shapley_limit: int = SHAPLEY_LIMIT, figure: str | None = None) -> Review:
+    """Diff two sides' files, run every scenario whose resolved inputs differ on both sides, and attribute; each
+    waterfall shows `figure` (see `attribution.pick_figure`), and the head's evidence is audited."""
     changes = diff_projects(base, head, include_unchanged=include_unchanged)
     effects, unaffected = [], []
     for name in sorted(set(base.scenarios) & set(head.scenarios)):
@@ -408,4 +422,5 @@ def review(base: ProjectInputs, head: ProjectInputs, *, include_unchanged: bool 
             unaffected.append(name)
         else:
             effects.append(effect)
-    return Review(base.label, head.label, changes, tuple(effects), tuple(unaffected), shapley_limit)
+    return Review(base.label, head.label, changes, tuple(effects), tuple(unaffected), shapley_limit,
+                  tuple(pick_figure(effect, figure) for effect in effects), audit_side(head))

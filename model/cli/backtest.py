@@ -16,7 +16,6 @@ from model.cli.common import (
     TableFormat,
     app,
     audited,
-    draw_settings,
     print_frame,
     print_note,
     print_warnings,
@@ -49,13 +48,11 @@ def backtest(
     for its company, metric and year, in the reporting currency, with the error in percent and whether it was
     published after the scenario's as_of; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
     from model.analysis import backtest as testing
-    from model.analysis.projection import run as project
     from model.io.actuals import default_actuals
     from model.io.loading import assumptions_for
-    from model.io.outputs import destination, to_csv, write_run
+    from model.io.outputs import destination, write_run
     from model.present import backtest as rendering
-    from model.present.charts import backtest_chart
-    from model.present.report import render_chart
+    from model.present.artifacts import files_of
 
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
@@ -75,17 +72,12 @@ def backtest(
         raise UsageError(f"no reported figure in {display_path(actuals_path)} falls within the horizon {first}-{last} "
                          f"of scenario '{inputs.scenario.name}'")
     with ProgressBar(f"{format.count(draws)} draws", draws) as bar:
-        projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
-    tidy = projection.tidy()
-    table = testing.backtest_table(figures, tidy, inputs.scenario.as_of)
-    files = {"backtest.csv": to_csv(table), **render_chart(backtest_chart(tidy, table)).files("backtest")}
-    write_run(target, files, command="backtest", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
-              inputs=[*inputs.files, actuals_path], root=root,
-              settings=draw_settings(draws, seed, sampler, projection.simulation is not None),
+        result = testing.backtest(inputs, figures, actuals_path, draws=draws, sampler=sampler.value, rng=seed,
+                                  on_chunk=bar.advance, problems=problems)
+    write_run(target, files_of(result), command="backtest", scenario=inputs.scenario.name,
+              chain=inputs.scenario.chain, inputs=result.files, root=root, settings=result.settings,
               named=out_dir is not None, problems=problems)
-    scenario_info = inputs.scenario
-    title = (f"{scenario_info.name} ({first}-{last}, {scenario_info.reporting_currency}, as of {scenario_info.as_of}) "
-             f"against {display_path(actuals_path)}; error = projected - actual")
-    print_frame(table if fmt is TableFormat.csv else rendering.formatted(table), fmt, title=title)
-    print_note(rendering.summary(table, scenario_info.as_of), fmt)
+    table = result.table
+    print_frame(table if fmt is TableFormat.csv else rendering.formatted(table), fmt, title=rendering.title(result))
+    print_note(rendering.summary(table, inputs.scenario.as_of), fmt)
     print_wrote(target, fmt)

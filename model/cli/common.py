@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -26,6 +26,8 @@ from model.io.loading import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from model.present.tables import Shown
 
 app = typer.Typer(
     name="scenario",
@@ -109,11 +111,11 @@ class TableFormat(StrEnum):
 
 def print_frame(frame: pd.DataFrame, fmt: TableFormat, title: str | None = None) -> None:
     if fmt is TableFormat.csv:
-        from model.io.outputs import to_csv
+        from model.present.tables import to_csv
 
         sys.stdout.write(to_csv(frame))
     elif fmt is TableFormat.markdown:
-        from model.analysis.register import markdown
+        from model.present.tables import markdown
 
         sys.stdout.write(markdown(frame))
     else:
@@ -123,6 +125,15 @@ def print_frame(frame: pd.DataFrame, fmt: TableFormat, title: str | None = None)
         for row in frame.itertuples(index=False):
             table.add_row(*(str(v) for v in row))
         out.print(table)
+
+
+def print_shown(shown: Iterable[Shown]) -> None:
+    """A command's terminal output, as its renderer lays it out: lines and titled tables."""
+    for item in shown:
+        if isinstance(item, str):
+            out.print(item, markup=False)
+        else:
+            print_frame(item[1], TableFormat.table, title=item[0])
 
 
 def print_warnings(warnings: tuple[Problem, ...] | list[Problem]) -> None:
@@ -186,8 +197,3 @@ Sampler = StrEnum("Sampler", {name: name for name in SAMPLERS})
 DRAWS_HELP = "Draws of the assumptions' distributions; above 1, the outputs gain percentiles and race odds."
 SEED_HELP = "Seed of the draws: the same seed gives the same numbers."
 SAMPLER_HELP = "Uniform draws: scrambled Sobol' sequence, Latin hypercube or plain random."
-
-
-def draw_settings(draws: int, seed: int, sampler: Sampler, simulated: bool) -> dict[str, Any]:
-    """The manifest's settings of the draws: seed and sampler mean nothing without a simulation."""
-    return {"draws": draws, "seed": seed if simulated else None, "sampler": sampler.value if simulated else None}

@@ -33,38 +33,24 @@ def compare(
     and in percent); writes the table (CSV, JSON), a chart per metric with a line per scenario, and a manifest to
     outputs/compare-<names>/. Scenarios run with every assumption at its value; a run folder gives its 'value'
     column."""
-    from model.analysis import compare as comparing
-    from model.io.outputs import destination, to_csv, to_json, write_run
+    from model.analysis.compare import compare as comparing
+    from model.io.outputs import destination, write_run
     from model.present import compare as rendering
-    from model.present.charts import scenario_overlay
-    from model.present.report import render_chart
+    from model.present.artifacts import files_of
 
-    sides = comparing.load_sides(names, assumptions)
-    root = comparing.project_root_or_cwd()
-    name = comparing.folder_name([side.label for side in sides])
-    inputs = list(dict.fromkeys(f for side in sides for f in side.files))
-    target = destination(out_dir or root / "outputs" / name, root=root, inputs=inputs, named=out_dir is not None)
-    for side in sides:
+    result = comparing(names, assumptions)
+    target = destination(out_dir or result.root / "outputs" / result.name, root=result.root, inputs=result.files,
+                         named=out_dir is not None)
+    for side in result.sides:
         print_warnings(side.warnings)
-    problems = [problem for side in sides for problem in side.problems]
-    print_warnings(problems)
-    labels = [side.label for side in sides]
-    long = comparing.comparison({side.label: side.frame for side in sides})
-    files: dict[str, str | bytes] = {
-        "compare.csv": to_csv(comparing.side_by_side(long)),
-        "compare.json": to_json(rendering.to_records(long)),
-    }
-    overlay = comparing.overlay_frame(sides)
-    for metric in comparing.COMPARE_METRICS:
-        files |= render_chart(scenario_overlay(overlay, metric=metric)).files(metric)
-    write_run(target, files, command="compare", scenario=name, chain=[name], root=root, inputs=inputs,
-              settings={"reference": labels[0], "compared": comparing.described(sides, root)},
-              named=out_dir is not None, problems=problems)
+    print_warnings(result.problems)
+    files = files_of(result)
+    write_run(target, files, command="compare", scenario=result.name, chain=[result.name], root=result.root,
+              inputs=result.files, settings=result.settings, named=out_dir is not None, problems=result.problems)
     if fmt is CompareFormat.json:
         sys.stdout.write(str(files["compare.json"]))
     elif fmt is CompareFormat.csv:
         sys.stdout.write(str(files["compare.csv"]))
     else:
-        title = f"Headline results ({sides[0].currency}); changes from {labels[0]}"
-        print_frame(rendering.formatted(long), TableFormat(fmt.value), title=title)
+        print_frame(rendering.formatted(result.long), TableFormat(fmt.value), title=rendering.title(result))
     print_wrote(target, fmt)

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import TableFormat, app, out, print_frame, print_warnings, print_wrote, reports_errors
+from model.cli.common import app, print_shown, print_warnings, print_wrote, reports_errors
 from model.errors import UsageError
 from model.io.loading import (
     find_project_root,
@@ -42,13 +42,11 @@ def diff_command(
 ) -> None:
     """Review a change to the inputs: changed assumptions and overrides with their evidence, the effect on each
     affected scenario's headline results, and each change's share of it (Shapley values); writes outputs/diff/."""
-    from model.analysis import attribution
-    from model.analysis import review as reviewing
-    from model.io.outputs import destination, to_json, write_run
+    from model.analysis.review import review
+    from model.io.outputs import destination, write_run
     from model.io.revisions import input_files, sides
     from model.present import review as rendering
-    from model.present.charts import waterfall
-    from model.present.report import render_chart
+    from model.present.artifacts import files_of
 
     if markdown_flag and fmt is not ReviewFormat.table and fmt is not ReviewFormat.markdown:
         raise UsageError(f"--markdown and --format {fmt.value} ask for two formats; give one")
@@ -62,40 +60,15 @@ def diff_command(
     destination(target, root=project, inputs=folders or [], named=out_dir is not None)
     old, new = sides(project, base=base, head=head, folders=folders)
     inputs = [file for side in (old, new) for file in input_files(side) if file.is_file()]  # not exported copies
-    result = reviewing.review(old, new, include_unchanged=show_all)
-    problems = reviewing.audit_side(new)
-    text = rendering.review_markdown(result)
-    files: dict[str, str | bytes] = {"review.md": text, "review.json": to_json(rendering.review_json(result))}
-    for effect in result.effects:
-        chosen = attribution.pick_figure(effect, figure)
-        if chosen is None:
-            continue
-        # the chart's own subtitle speaks of Shapley values alone; otherwise say what these steps are, a line each
-        notes = (rendering.attribution_notes(effect, result.shapley_limit)
-                 if effect.method != "shapley" or effect.structural else None)
-        chart = waterfall(attribution.waterfall_frame(effect, chosen), kind=effect.kinds[chosen], subtitle=notes)
-        files |= render_chart(chart).files(f"waterfall-{effect.scenario}")
-    print_warnings(problems)  # once --figure is known good: a refused command says only why
+    result = review(old, new, include_unchanged=show_all, figure=figure)
+    files = files_of(result)
+    print_warnings(result.problems)  # once --figure is known good: a refused command says only why
     target = write_run(target, files, command="diff", scenario=None, chain=[], inputs=dict.fromkeys(inputs),
-                       root=home, settings={"base": old.label, "head": new.label}, named=out_dir is not None,
-                       problems=problems)
+                       root=home, settings=result.settings, named=out_dir is not None, problems=result.problems)
     if fmt is ReviewFormat.markdown:
-        sys.stdout.write(text)
+        sys.stdout.write(str(files["review.md"]))
     elif fmt is ReviewFormat.json:
-        sys.stdout.write(files["review.json"])  # type: ignore[arg-type]
+        sys.stdout.write(str(files["review.json"]))
     else:
-        out.print(rendering.summary(result), markup=False)
-        if result.changes:
-            print_frame(rendering.changes_frame(result.changes, evidence=False), TableFormat.table,
-                        title="Assumption changes")
-        for effect in result.effects:
-            print_frame(rendering.effect_frame(effect), TableFormat.table,
-                        title=f"Effect on results: {effect.scenario}")
-            attribution = rendering.attribution_frame(effect)
-            if len(attribution):
-                print_frame(attribution, TableFormat.table, title=f"Attribution: {effect.scenario}")
-            for note in rendering.attribution_notes(effect, result.shapley_limit):
-                out.print(note, markup=False)
-        if unaffected := rendering.unaffected_text(result):
-            out.print(unaffected, markup=False)
+        print_shown(rendering.terminal(result))
     print_wrote(target, fmt)

@@ -15,13 +15,11 @@ from model.cli.common import (
     SEED_HELP,
     ProgressBar,
     Sampler,
-    TableFormat,
     app,
     audited,
-    draw_settings,
     err,
     out,
-    print_frame,
+    print_shown,
     print_warnings,
     reports_errors,
 )
@@ -54,10 +52,10 @@ def run(
                          named=out_dir is not None)
     # Only checked inputs and a writable target are worth the charting and statistics libraries' import time: a
     # bad file is refused about as fast as `scenario --help` answers.
-    from model.analysis.projection import convergence_report, convergence_warnings
     from model.analysis.projection import run as project
-    from model.present.artifacts import run_files
-    from model.present.run import headline_text, interval_headline, race_tables
+    from model.analysis.projection import run_result
+    from model.present import run as rendering
+    from model.present.artifacts import files_of
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)
@@ -65,29 +63,13 @@ def run(
     with ProgressBar(f"{format.count(draws)} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
     modelled = time.perf_counter()
-    simulation = projection.simulation
-    if simulation is not None:  # (a repaired correlation matrix was reported with the files' warnings)
-        for note in convergence_warnings(projection):
-            err.print(f"warning: {note}", markup=False)
-    files = run_files(inputs, projection, problems)
+    result = run_result(inputs, projection, problems)
+    for note in result.warnings:  # (a repaired correlation matrix was reported with the files' warnings)
+        err.print(f"warning: {note}", markup=False)
+    files = files_of(result)
     rendered = time.perf_counter()
     write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
-              inputs=inputs.files, root=root, settings=draw_settings(draws, seed, sampler, simulation is not None),
-              named=out_dir is not None, problems=problems)
-    scenario_info = inputs.scenario
-    title = (f"{scenario_info.name}: {scenario_info.horizon[0]}-{scenario_info.horizon[1]}, "
-             f"{scenario_info.reporting_currency}, as of {scenario_info.as_of}")
-    if simulation is None:
-        table = headline_text(projection)
-    else:
-        table = interval_headline(projection)
-        title += f"; {format.count(draws)} draws, value [5th-95th percentile]"
-    print_frame(table.T.reset_index(names=""), TableFormat.table, title=title)
-    if simulation is not None:
-        for name, race in race_tables(projection).items():
-            if not race.empty:
-                print_frame(race, TableFormat.table, title=name)
-        report = convergence_report(projection)
-        out.print(f"{report[0].upper()}{report[1:]}.", markup=False)
+              inputs=result.files, root=root, settings=result.settings, named=out_dir is not None, problems=problems)
+    print_shown(rendering.terminal(result))
     out.print(f"wrote {display_path(target)}/ (model {format.seconds(modelled - started)}, charts and report "
               f"{format.seconds(rendered - modelled)})", markup=False)

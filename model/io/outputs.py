@@ -16,12 +16,9 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from model.errors import Problem, ScenarioError, UsageError, display_path
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 PACKAGES = ("scenario", "numpy", "pandas", "pydantic", "typer", "altair", "scipy", "ruamel.yaml",
             "vl-convert-python", "rich")
@@ -95,11 +92,6 @@ def manifest(*, scenario: str | None, chain: Iterable[str], files: Iterable[Path
 
 def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def to_csv(frame: pd.DataFrame) -> str:
-    # Shortest round-trip float repr: the same numbers always give the same bytes.
-    return frame.to_csv(index=False, lineterminator="\n")
 
 
 # ------------------------------------------------------------------------------------------- where a write may go

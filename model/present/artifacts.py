@@ -1,66 +1,70 @@
-"""The files of a run folder, made in memory: the tidy CSV, each chart in three formats, and the HTML report; a run
-with draws adds the race tables (who leads, who overtakes whom) and their charts."""
+"""The registry of output artefacts: each declares the result type it renders, its name, its format and the function
+that makes its files' contents; a run folder is every registered artefact of its result. A format is one module of
+`model.present.formats`, found and imported when the registry is first read, that registers its artefacts.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import importlib
+import pkgutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
-from model.analysis.projection import Projection, convergence_report
-from model.analysis.register import register, source_table, without_empty_history
-from model.errors import Problem
-from model.io.loading import Inputs
-from model.io.outputs import to_csv
-from model.present import format
-from model.present.charts import build_charts, lead_probability, overtake_years
-from model.present.report import render_chart, render_report
-from model.present.run import headline_text, interval_headline, race_tables
-
-# How the report names each sampler of model.core.uncertainty.
-SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
+Contents = Mapping[str, str | bytes]  # relative path in the run folder -> text or bytes
+R = TypeVar("R")
 
 
-def run_files(inputs: Inputs, projection: Projection, problems: Sequence[Problem] = ()) -> dict[str, str | bytes]:
-    """Relative path -> content for everything in a run folder except the manifest; `problems`, what the source
-    audit rejects in the inputs, make the report's banner."""
-    scenario = inputs.scenario
-    simulation = projection.simulation
-    tidy = projection.tidy()
-    files: dict[str, str | bytes] = {"projection.csv": to_csv(tidy)}
-    charts = build_charts(tidy, projection.plans)
-    meta = {
-        "Horizon": f"{scenario.horizon[0]}-{scenario.horizon[1]}",
-        "Reporting currency": scenario.reporting_currency,
-        "Information as of": scenario.as_of.isoformat(),
-        "Extends": " -> ".join(scenario.chain[1:]) or "nothing",
-        "Companies": ", ".join(projection.companies),
-    }
-    if simulation is None:
-        table, caption, race = headline_text(projection), "", {}
-    else:
-        leads, overtakes = projection.leads(), projection.overtakes()
-        files["leads.csv"] = to_csv(leads)
-        files["overtakes.csv"] = to_csv(overtakes)
-        charts["lead_probability"] = lead_probability(leads)
-        charts["overtake_years"] = overtake_years(overtakes, companies=list(projection.companies))
-        meta["Draws"] = (f"{format.count(simulation.draws)} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
-                         "each assumption drawn from its 90% range or its confidence's default width")
-        table, race = interval_headline(projection), race_tables(projection)
-        caption = (f"Each figure with every assumption at its value, and in brackets the 5th to 95th percentile "
-                   f"over {format.count(simulation.draws)} draws; {convergence_report(projection)}.")
-    rendered = {name: render_chart(chart) for name, chart in charts.items()}
-    for name, chart in rendered.items():
-        files |= chart.files(name)
-    cited = {c.ref for item in inputs.resolved.values() for c in item.assumption.sources}
-    files["report.html"] = render_report(
-        title=f"Scenario '{scenario.name}'",
-        description=scenario.description,
-        scenario_meta=meta,
-        headline=table.reset_index(),
-        headline_caption=caption,
-        charts=rendered,
-        race=race,
-        register=without_empty_history(register(inputs.resolved.values(), inputs.assumptions.sources)),
-        sources=source_table(s for s in inputs.assumptions.sources.values() if s.id in cited),
-        problems=[str(p) for p in problems],
-    )
+@dataclass
+class Rendering:
+    """One result being rendered: what several artefacts need (a run's charts are files and the report's figures)
+    is made once, by `shared`."""
+
+    result: Any
+    _made: dict[str, Any] = field(default_factory=dict)
+
+    def shared(self, name: str, make: Callable[[Any], R]) -> R:
+        if name not in self._made:
+            self._made[name] = make(self.result)
+        return self._made[name]
+
+
+@dataclass(frozen=True)
+class Artefact:
+    """An output of a command: `render` makes its files (one, or a chart's three, or one per scenario...) from a
+    result of type `result`."""
+
+    result: type
+    name: str  # the file, or the files' pattern: "projection.csv", "charts/<metric>.*"
+    format: str  # csv, json, chart, html, markdown...
+    render: Callable[[Rendering], Contents]
+
+
+_ARTEFACTS: list[Artefact] = []
+
+
+def artefact(result: type, name: str, format: str) -> Callable[[Callable[[Rendering], Contents]], Callable[..., Contents]]:
+    """Register the decorated function as the renderer of artefact `name` of every `result`."""
+    def register(render: Callable[[Rendering], Contents]) -> Callable[[Rendering], Contents]:
+        _ARTEFACTS.append(Artefact(result, name, format, render))
+        return render
+
+    return register
+
+
+def artefacts(result_type: type | None = None) -> tuple[Artefact, ...]:
+    """The registered artefacts (of `result_type`, or all), each format module imported first."""
+    from model.present import formats
+
+    for module in pkgutil.iter_modules(formats.__path__):
+        importlib.import_module(f"{formats.__name__}.{module.name}")
+    return tuple(a for a in _ARTEFACTS if result_type is None or issubclass(result_type, a.result))
+
+
+def files_of(result: object) -> dict[str, str | bytes]:
+    """Relative path -> content of every artefact of `result`: a run folder but its manifest."""
+    rendering = Rendering(result)
+    files: dict[str, str | bytes] = {}
+    for item in artefacts(type(result)):
+        files |= item.render(rendering)
     return files

@@ -1,5 +1,5 @@
-"""Renderings of a backtest (`model.analysis.backtest.backtest_table`): the table as text for a terminal or
-markdown, and its one-line summary."""
+"""Renderings of a backtest (`model.analysis.backtest.Backtest`): the table as text for a terminal or markdown, its
+title and one-line summary, and its chart."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ import numpy as np
 import pandas as pd
 
 from model import catalogue
+from model.analysis.backtest import Backtest
 from model.catalogue import Kind
+from model.errors import display_path
 from model.present import format
+from model.present.charts import ChartLike, backtest_chart
 
 MONEY_DECIMALS = 2
 
@@ -54,3 +57,13 @@ def formatted(table: pd.DataFrame) -> pd.DataFrame:
     text["Out of sample"] = np.where(table["out_of_sample"], "yes", "no")
     text["Sources"] = table["sources"]
     return text
+
+
+def chart(result: Backtest) -> ChartLike:
+    return backtest_chart(result.projection, result.table)
+
+
+def title(result: Backtest) -> str:
+    scenario = result.scenario
+    return (f"{scenario.name} ({scenario.horizon[0]}-{scenario.horizon[1]}, {scenario.reporting_currency}, as of "
+            f"{scenario.as_of}) against {display_path(result.actuals)}; error = projected - actual")

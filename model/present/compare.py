@@ -1,5 +1,5 @@
-"""Renderings of a comparison (`model.analysis.compare.comparison`'s long frame): the side-by-side table as text
-for a terminal or markdown, and the JSON records."""
+"""Renderings of a comparison (`model.analysis.compare.Comparison`): the side-by-side table as text for a terminal
+or markdown, the JSON records, and a chart per metric with a line per side."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 import pandas as pd
 
 from model import catalogue
-from model.analysis.compare import reference_and_others, side_by_side
+from model.analysis.compare import COMPARE_METRICS, Comparison, reference_and_others, side_by_side
 from model.present import format
+from model.present.charts import ChartLike, scenario_overlay
 
 
 def formatted(long: pd.DataFrame) -> pd.DataFrame:
@@ -56,3 +57,13 @@ def to_records(long: pd.DataFrame) -> dict[str, Any]:
                                 if label in by_side.index else None for label in others},
         })
     return {"reference": reference, "scenarios": [reference, *others], "rows": rows}
+
+
+def charts(result: Comparison) -> dict[str, ChartLike]:
+    """A chart per metric of COMPARE_METRICS, by file stem (the metric), each with a line per side."""
+    overlay = result.overlay()
+    return {metric: scenario_overlay(overlay, metric=metric) for metric in COMPARE_METRICS}
+
+
+def title(result: Comparison) -> str:
+    return f"Headline results ({result.currency}); changes from {result.labels[0]}"

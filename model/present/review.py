@@ -12,11 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from model.analysis.attribution import SHAPLEY_LIMIT, STRUCTURE_STEP, ScenarioEffect
-from model.analysis.register import markdown
+from model.analysis.attribution import SHAPLEY_LIMIT, STRUCTURE_STEP, ScenarioEffect, waterfall_frame
 from model.analysis.review import Change, FieldChange, Review, relative
 from model.io.schema import EXCERPT_MAX_CHARS
 from model.present import format
+from model.present.charts import ChartLike, waterfall
+from model.present.tables import Shown, markdown
 
 EVIDENCE_UNCHANGED = "value changed, evidence unchanged"
 
@@ -249,3 +250,33 @@ def review_json(review: Review) -> dict[str, Any]:
         ],
         "unaffected": list(review.unaffected),
     }
+
+
+def waterfalls(review: Review) -> dict[str, ChartLike]:
+    """The waterfall of each affected scenario's chosen figure (`Review.figures`), by file stem."""
+    found = {}
+    for effect, figure in zip(review.effects, review.figures, strict=True):
+        if figure is None:
+            continue
+        # the chart's own subtitle speaks of Shapley values alone; otherwise say what these steps are, a line each
+        notes = (attribution_notes(effect, review.shapley_limit)
+                 if effect.method != "shapley" or effect.structural else None)
+        found[f"waterfall-{effect.scenario}"] = waterfall(waterfall_frame(effect, figure), kind=effect.kinds[figure],
+                                                             subtitle=notes)
+    return found
+
+
+def terminal(review: Review) -> list[Shown]:
+    """What `scenario diff` prints on the terminal."""
+    shown: list[Shown] = [summary(review)]
+    if review.changes:
+        shown.append(("Assumption changes", changes_frame(review.changes, evidence=False)))
+    for effect in review.effects:
+        shown.append((f"Effect on results: {effect.scenario}", effect_frame(effect)))
+        attribution = attribution_frame(effect)
+        if len(attribution):
+            shown.append((f"Attribution: {effect.scenario}", attribution))
+        shown += attribution_notes(effect, review.shapley_limit)
+    if unaffected := unaffected_text(review):
+        shown.append(unaffected)
+    return shown

@@ -1,5 +1,5 @@
-"""Renderings of a run's results as text: the headline table (with its intervals for a run with draws) and the
-tables of the race; what the terminal and the report show, every number through `model.present.format`.
+"""Renderings of a run (`model.analysis.projection.RunResult`): the headline table (with its intervals for a run
+with draws), the tables of the race, the charts and the HTML report; what the terminal and the run folder show.
 """
 
 from __future__ import annotations
@@ -9,9 +9,15 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from model.analysis.projection import RACE_LABELS, Projection, headline, headline_kinds
+from model.analysis.projection import RACE_LABELS, Projection, RunResult, convergence_report, headline, headline_kinds
 from model.catalogue import Kind
 from model.present import format
+from model.present.charts import ChartLike, build_charts, lead_probability, overtake_years
+from model.present.report import RenderedChart, render_chart, render_report
+from model.present.tables import Shown
+
+# How the report names each sampler of model.core.uncertainty.
+SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
 
 
 def formatted_headline(table: pd.DataFrame, kinds: Mapping[str, Kind], low: pd.DataFrame | None = None,
@@ -26,11 +32,6 @@ def formatted_headline(table: pd.DataFrame, kinds: Mapping[str, Kind], low: pd.D
         return f"{text} [{format.interval(low[column].iloc[row], high[column].iloc[row], kinds[column])}]"
 
     return pd.DataFrame({c: [cell(c, row) for row in range(len(table))] for c in table.columns}, index=table.index)
-
-
-def headline_text(projection: Projection) -> pd.DataFrame:
-    """The formatted headline of a run: every assumption at its value."""
-    return formatted_headline(headline(projection), headline_kinds(projection))
 
 
 def interval_headline(projection: Projection) -> pd.DataFrame:
@@ -78,3 +79,73 @@ def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
         f"Probability of leading in {last}": leading,
         "Overtakes within the horizon": overtakes.reset_index(drop=True),
     }
+
+
+# ------------------------------------------------------------------------------------------------------ a run
+def charts(result: RunResult) -> dict[str, ChartLike]:
+    """Every chart of a run, in report order, by file stem; a run with draws adds who leads and who overtakes."""
+    projection = result.projection
+    found = build_charts(projection.tidy(), projection.plans)
+    if projection.simulation is not None:
+        found["lead_probability"] = lead_probability(projection.leads())
+        found["overtake_years"] = overtake_years(projection.overtakes(), companies=list(projection.companies))
+    return found
+
+
+def rendered_charts(result: RunResult) -> dict[str, RenderedChart]:
+    return {name: render_chart(chart) for name, chart in charts(result).items()}
+
+
+def headline_text(result: RunResult) -> pd.DataFrame:
+    """The headline table as text; with draws, each figure followed by its 5th-95th percentile interval."""
+    projection = result.projection
+    if projection.simulation is None:
+        return formatted_headline(headline(projection), headline_kinds(projection))
+    return interval_headline(projection)
+
+
+def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
+    """The run's HTML report, with the `rendered` charts in their order."""
+    scenario, projection = result.scenario, result.projection
+    simulation = projection.simulation
+    meta = {
+        "Horizon": f"{scenario.horizon[0]}-{scenario.horizon[1]}",
+        "Reporting currency": scenario.reporting_currency,
+        "Information as of": scenario.as_of.isoformat(),
+        "Extends": " -> ".join(scenario.chain[1:]) or "nothing",
+        "Companies": ", ".join(projection.companies),
+    }
+    caption, race = "", {}
+    if simulation is not None:
+        meta["Draws"] = (f"{format.count(simulation.draws)} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
+                         "each assumption drawn from its 90% range or its confidence's default width")
+        race = race_tables(projection)
+        caption = (f"Each figure with every assumption at its value, and in brackets the 5th to 95th percentile "
+                   f"over {format.count(simulation.draws)} draws; {convergence_report(projection)}.")
+    return render_report(
+        title=f"Scenario '{scenario.name}'",
+        description=scenario.description,
+        scenario_meta=meta,
+        headline=headline_text(result).reset_index(),
+        headline_caption=caption,
+        charts=rendered,
+        race=race,
+        register=result.register,
+        sources=result.sources,
+        problems=[str(p) for p in result.problems],
+    )
+
+
+def terminal(result: RunResult) -> list[Shown]:
+    """What `scenario run` prints: the headline, and with draws the race and how precise its intervals are."""
+    scenario, projection = result.scenario, result.projection
+    title = (f"{scenario.name}: {scenario.horizon[0]}-{scenario.horizon[1]}, {scenario.reporting_currency}, "
+             f"as of {scenario.as_of}")
+    if projection.simulation is not None:
+        title += f"; {format.count(projection.simulation.draws)} draws, value [5th-95th percentile]"
+    shown: list[Shown] = [(title, headline_text(result).T.reset_index(names=""))]
+    if projection.simulation is not None:
+        shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
+        precision = convergence_report(projection)
+        shown.append(f"{precision[0].upper()}{precision[1:]}.")
+    return shown

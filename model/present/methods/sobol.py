@@ -1,0 +1,44 @@
+"""How Sobol' indices are shown: their chart, the research priorities in the terminal, and how wide the widest
+interval is."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from model.analysis.methods.sobol import interval_widths
+from model.analysis.sensitivity import SensitivityResult
+from model.catalogue import Kind
+from model.present import charts, format
+from model.present.charts import ChartLike
+
+
+def chart(result: SensitivityResult) -> ChartLike:
+    return charts.sobol(result.frame)
+
+
+def table(result: SensitivityResult) -> pd.DataFrame:
+    return priority_table(result.frame, result.tables["priorities"])
+
+
+def footer(result: SensitivityResult) -> str | None:
+    """The widest bootstrap interval of an index, and what the estimate cost; None when no index has one."""
+    widths = {company: width for company, (width, _) in interval_widths(result.frame).items()}
+    widest = max(widths.items(), key=lambda item: item[1], default=None)
+    if widest is None:
+        return None
+    settings = result.settings
+    return (f"Widest {format.figure(settings['confidence'], Kind.probability, decimals=0)} bootstrap interval of an "
+            f"index: {format.sensitivity_index(widest[1])} ({widest[0]}); {format.count(settings['samples'])} samples, "
+            f"{format.count(settings['evaluations'])} runs of the model")
+
+
+def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame:
+    """The research priorities with each index as text, "estimate [low, high]", and "dig here" where to dig:
+    columns company, rank, key, first_order, total_order, confidence, flags, dig."""
+    intervals = sobol_frame.assign(**{
+        index: [format.sensitivity_index(*row) for row in sobol_frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
+        for index in ("first_order", "total_order")
+    })[["company", "key", "first_order", "total_order"]]
+    table = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")
+    table = table.assign(dig=table["dig"].map({True: "dig here", False: ""}))
+    return table[["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]]

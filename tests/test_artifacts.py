@@ -1,0 +1,87 @@
+"""The writer registry (model.present.artifacts): a run folder is every artefact registered for its result, so a new
+output format is one module that registers its artefacts, with no call site to add."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from model.analysis.backtest import Backtest
+from model.analysis.compare import Comparison
+from model.analysis.projection import RunResult, run, run_result
+from model.analysis.review import Review
+from model.analysis.sensitivity import SensitivityResult
+from model.cli import app
+from model.io.loading import load_inputs
+from model.present import artifacts
+from model.present import run as run_rendering
+from model.present.artifacts import Rendering, artefact, artefacts, files_of
+from tests.conftest import SMALL
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def registry(monkeypatch: pytest.MonkeyPatch) -> list[artifacts.Artefact]:
+    """The registry as it is, restored after the test: what a test registers is gone for the next."""
+    artefacts()  # every format module imported, so that the copy holds their artefacts
+    copy = list(artifacts._ARTEFACTS)
+    monkeypatch.setattr(artifacts, "_ARTEFACTS", copy)
+    return copy
+
+
+def test_each_result_has_its_commands_artefacts():
+    declared = {result: {(a.name, a.format) for a in artefacts(result)}
+                for result in (RunResult, SensitivityResult, Comparison, Backtest, Review)}
+    assert {("projection.csv", "csv"), ("report.html", "html"), ("charts/<chart>.*", "chart")} <= declared[RunResult]
+    assert {("<table>.csv", "csv"), ("charts/<method>.*", "chart")} <= declared[SensitivityResult]
+    assert {("compare.csv", "csv"), ("compare.json", "json")} <= declared[Comparison]
+    assert ("backtest.csv", "csv") in declared[Backtest]
+    assert {("review.md", "markdown"), ("review.json", "json")} <= declared[Review]
+
+
+def test_a_format_registered_once_is_written_by_its_command(small, registry):
+    @artefact(RunResult, "companies.txt", "text")
+    def companies(rendering: Rendering) -> dict[str, str]:
+        return {"companies.txt": "\n".join(rendering.result.projection.companies) + "\n"}
+
+    result = runner.invoke(app, ["run", "base"])
+    assert result.exit_code == 0, result.output
+    folder = small.path("outputs/base")
+    assert (folder / "companies.txt").read_text() == "Alpha\nBeta\n"
+    assert "companies.txt" in json.loads((folder / "manifest.json").read_text())["outputs"]
+
+
+def test_an_artefact_of_another_result_is_not_written(small, registry):
+    @artefact(Comparison, "never.txt", "text")
+    def never(rendering: Rendering) -> dict[str, str]:
+        raise AssertionError("a run rendered a comparison's artefact")
+
+    assert runner.invoke(app, ["run", "base"]).exit_code == 0
+    assert not small.path("outputs/base/never.txt").exists()
+
+
+def test_a_runs_charts_are_rendered_once_for_their_files_and_the_report(monkeypatch):
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    result = run_result(inputs, run(inputs))
+    rendered = []
+    render = run_rendering.render_chart
+    monkeypatch.setattr(run_rendering, "render_chart", lambda chart: rendered.append(chart) or render(chart))
+    files = files_of(result)
+    stems = list(run_rendering.charts(result))
+    assert len(rendered) == len(stems)
+    for stem in stems:
+        assert f'<figure id="chart-{stem}">\n{files[f"charts/{stem}.svg"]}\n</figure>' in files["report.html"]
+
+
+def test_results_are_frozen():
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    result = run_result(inputs, run(inputs))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.register = pd.DataFrame()  # type: ignore[misc]
+    for kind in (SensitivityResult, Comparison, Backtest, Review):
+        assert kind.__dataclass_params__.frozen, kind  # type: ignore[attr-defined]
