@@ -39,7 +39,7 @@ QUARTERS_PER_YEAR = 4
 
 Value = float | Sequence[float]
 
-# The metrics in model.core.engine.METRICS, in its order (checked by the tests, not imported by the model).
+# The metrics the reference computes, in the catalogue's order (checked by the tests, not imported by the model).
 METRIC_NAMES = (
     "capex",
     "capex_cumulative",

@@ -24,7 +24,7 @@ from model.analysis.audit import (
 from model.cli import app
 from model.errors import UsageError
 from model.io.loading import validate_project
-from tests.conftest import REPO
+from tests.conftest import REPO, at
 
 runner = CliRunner()
 RATES = {"USD": 1.0, "CNY": 7.1717}
@@ -184,10 +184,10 @@ def test_an_assumption_none_of_whose_excerpts_states_its_value(small):
     small.edit("assumptions/alpha.yaml", '"RMB 30 billion over two years"', '"RMB 35 billion (US$4.4bn) over two years"')
     small.edit("assumptions/beta.yaml", '"50% more"', '"40% more in 2025"')
     assert audit(small) == [
-        'assumptions/alpha.yaml:11: capex.plan_total.sources: no excerpt states the value 30 CNY bn (as "30 billion" '
-        'or "CNY 30bn"); the excerpts give "RMB 35 billion", "US$4.4bn"',
-        'assumptions/beta.yaml:22: capex.growth.sources: no excerpt states any of its values 0.5, 0.1 (ratio); the '
-        'excerpts give "40%"',
+        at("assumptions/alpha.yaml", "capex.plan_total.sources") + ': no excerpt states the value 30 CNY bn (as '
+        '"30 billion" or "CNY 30bn"); the excerpts give "RMB 35 billion", "US$4.4bn"',
+        at("assumptions/beta.yaml", "capex.growth.sources") + ': no excerpt states any of its values 0.5, 0.1 '
+        '(ratio); the excerpts give "40%"',
     ]
     result = invoke("validate")
     assert result.exit_code == 1
@@ -239,8 +239,8 @@ def test_every_excerpt_is_found_in_its_source_text(small, tmp_path):
 def test_an_excerpt_missing_from_its_source_text(small, tmp_path):
     texts = with_texts(small, tmp_path, ALPHA_TEXT.replace("up 10%", "up 9%"))
     assert audit(small, sources_dir=texts) == [
-        "assumptions/alpha.yaml:94: cloud.growth.sources[0].excerpt: not found in filings/alpha.txt, the text of "
-        "'alpha-filing' (compared ignoring case, spacing, quote marks and dashes)",
+        at("assumptions/alpha.yaml", "cloud.growth.sources[0].excerpt") + ": not found in filings/alpha.txt, the text "
+        "of 'alpha-filing' (compared ignoring case, spacing, quote marks and dashes)",
     ]
 
 
@@ -248,8 +248,8 @@ def test_a_source_text_that_does_not_exist(small, tmp_path):
     texts = with_texts(small, tmp_path, ALPHA_TEXT)
     (texts / "filings" / "alpha.txt").unlink()
     assert audit(small, sources_dir=texts) == [
-        f"assumptions/sources.yaml:8: sources[0].file: no such file {texts}/filings/alpha.txt (the folder given to "
-        f"--sources)",
+        at("assumptions/sources.yaml", "sources[0].file") + f": no such file {texts}/filings/alpha.txt (the folder "
+        f"given to --sources)",
     ]
     with pytest.raises(UsageError, match=r"^--sources: no such folder: nowhere$"):
         audit(small, sources_dir=Path("nowhere"))
@@ -274,7 +274,7 @@ def test_a_conversion_beside_the_excerpt_in_the_source_text(small, tmp_path):
     small.edit("assumptions/alpha.yaml", '"RMB 30 billion over two years"', '"more than 380 billion"')
     found = audit(small, sources_dir=texts)
     assert found[0] == (
-        "assumptions/alpha.yaml:13: capex.plan_total.sources[0].excerpt: warning: 'alpha-filing' converts 380 "
+        at("assumptions/alpha.yaml", "capex.plan_total.sources[0].excerpt") + ": warning: 'alpha-filing' converts 380 "
         "billion RMB to $54.5 billion in its text filings/alpha.txt, beside the excerpt: 6.9725 CNY per USD against "
         "our 7.1717 (fx.CNY), which gives USD 52.99 billion; $54.5 billion is 2.86% above it (tolerance 2%)"
     )
@@ -287,25 +287,25 @@ def test_assumptions_older_than_the_maximum_age_are_warned_about(small):
     # 2025-06-01; the rumour of 2025-04-01 (61 days) and the judgements of 2025-05-31 are younger than 90 days
     found = audit(small, max_age_days=90, today=dt.date(2025, 6, 1))
     assert found == [
-        "assumptions/fx.yaml:8: CNY.as_of: warning: as_of 2025-03-01 is 92 days before 2025-06-01, older than the "
-        "90 days of --max-age",
-        "assumptions/alpha.yaml:10: capex.plan_total.as_of: warning: as_of 2025-03-01 is 92 days before 2025-06-01, "
-        "older than the 90 days of --max-age",
-        "assumptions/alpha.yaml:31: ai_chips.budget_base.as_of: warning: as_of 2025-03-01 is 92 days before "
+        at("assumptions/fx.yaml", "CNY.as_of") + ": warning: as_of 2025-03-01 is 92 days before 2025-06-01, older than "
+        "the 90 days of --max-age",
+        at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": warning: as_of 2025-03-01 is 92 days before "
         "2025-06-01, older than the 90 days of --max-age",
-        "assumptions/alpha.yaml:81: cloud.revenue_base.as_of: warning: as_of 2025-03-01 is 92 days before "
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.as_of") + ": warning: as_of 2025-03-01 is 92 days before "
         "2025-06-01, older than the 90 days of --max-age",
-        "assumptions/alpha.yaml:91: cloud.growth.as_of: warning: as_of 2025-03-01 is 92 days before 2025-06-01, "
+        at("assumptions/alpha.yaml", "cloud.revenue_base.as_of") + ": warning: as_of 2025-03-01 is 92 days before "
+        "2025-06-01, older than the 90 days of --max-age",
+        at("assumptions/alpha.yaml", "cloud.growth.as_of") + ": warning: as_of 2025-03-01 is 92 days before "
+        "2025-06-01, older than the 90 days of --max-age",
+        at("assumptions/beta.yaml", "capex.base.as_of") + ": warning: as_of 2025-02-01 is 120 days before 2025-06-01, "
         "older than the 90 days of --max-age",
-        "assumptions/beta.yaml:11: capex.base.as_of: warning: as_of 2025-02-01 is 120 days before 2025-06-01, "
-        "older than the 90 days of --max-age",
-        "assumptions/beta.yaml:21: capex.growth.as_of: warning: as_of 2025-02-01 is 120 days before 2025-06-01, "
-        "older than the 90 days of --max-age",
-        "assumptions/beta.yaml:71: cloud.revenue_base.as_of: warning: as_of 2025-02-01 is 120 days before "
+        at("assumptions/beta.yaml", "capex.growth.as_of") + ": warning: as_of 2025-02-01 is 120 days before "
+        "2025-06-01, older than the 90 days of --max-age",
+        at("assumptions/beta.yaml", "cloud.revenue_base.as_of") + ": warning: as_of 2025-02-01 is 120 days before "
         "2025-06-01, older than the 90 days of --max-age",
     ]
     assert audit(small, max_age_days=92, today=dt.date(2025, 6, 1))[0].startswith(
-        "assumptions/beta.yaml:11: capex.base.as_of:")  # 92 days is not older than 92
+        at("assumptions/beta.yaml", "capex.base.as_of") + ":")  # 92 days is not older than 92
     assert audit(small) == []  # no --max-age, no age check
 
 
@@ -324,14 +324,14 @@ def test_the_age_options_on_the_command_line(small):
 
 # ---------------------------------------------------------------------------------------------- the shipped files
 SHIPPED_WARNINGS = [
-    "assumptions/alibaba.yaml:35: capex.plan_total.sources[3].excerpt: warning: 'seed-001-alibaba-38bn-blog' "
-    "converts 380 billion RMB to $54.5 billion: 6.9725 CNY per USD against our 7.1717 (fx.CNY), which gives USD "
-    "52.99 billion; $54.5 billion is 2.86% above it (tolerance 2%)",
-    "scenarios/bull.yaml:96: bytedance.capex.growth.sources[0].excerpt: warning: 'edgen-2026-05-10' converts 200 "
-    "billion yuan to $29.4 billion: 6.8027 CNY per USD against our 7.1717 (fx.CNY), which gives USD 27.89 "
+    at("assumptions/alibaba.yaml", "capex.plan_total.sources[3].excerpt", REPO) + ": warning: "
+    "'seed-001-alibaba-38bn-blog' converts 380 billion RMB to $54.5 billion: 6.9725 CNY per USD against our 7.1717 "
+    "(fx.CNY), which gives USD 52.99 billion; $54.5 billion is 2.86% above it (tolerance 2%)",
+    at("scenarios/bull.yaml", "bytedance.capex.growth.sources[0].excerpt", REPO) + ": warning: 'edgen-2026-05-10' "
+    "converts 200 billion yuan to $29.4 billion: 6.8027 CNY per USD against our 7.1717 (fx.CNY), which gives USD 27.89 "
     "billion; $29.4 billion is 5.42% above it (tolerance 2%)",
-    "scenarios/bull.yaml:131: bytedance.cloud.growth.sources[0].excerpt: warning: 'edgen-2026-05-10' converts 200 "
-    "billion yuan to $29.4 billion: 6.8027 CNY per USD against our 7.1717 (fx.CNY), which gives USD 27.89 "
+    at("scenarios/bull.yaml", "bytedance.cloud.growth.sources[0].excerpt", REPO) + ": warning: 'edgen-2026-05-10' "
+    "converts 200 billion yuan to $29.4 billion: 6.8027 CNY per USD against our 7.1717 (fx.CNY), which gives USD 27.89 "
     "billion; $29.4 billion is 5.42% above it (tolerance 2%)",
 ]
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from model.cli import app
 from model.io.actuals import ACTUALS_FILE
 from model.io.loading import load_assumption_set
-from tests.conftest import REPO
+from tests.conftest import REPO, at
 
 runner = CliRunner()
 
@@ -192,19 +192,19 @@ def check(actuals, old: str, new: str) -> str:
 
 def test_an_unknown_source(actuals):
     assert check(actuals, "ref: rumour", "ref: rumor") == (
-        f"{ACTUALS_PATH}:22: actuals[1].sources[0].ref: unknown source 'rumor'; did you mean 'rumour'? valid: "
+        at(ACTUALS_PATH, "actuals[1].sources[0].ref") + ": unknown source 'rumor'; did you mean 'rumour'? valid: "
         "alpha-filing, analyst-judgement, beta-press, later-news, rumour\n1 error; nothing was written\n")
 
 
 def test_a_missing_excerpt(actuals):
     assert check(actuals, '        excerpt: "US$2.5bn"\n', "") == (
-        f"{ACTUALS_PATH}:22: actuals[1].sources[0]: 'rumour' needs an excerpt: the short phrase that states the "
+        at(ACTUALS_PATH, "actuals[1].sources[0]") + ": 'rumour' needs an excerpt: the short phrase that states the "
         "figure\n1 error; nothing was written\n")
 
 
 def test_an_unknown_metric(actuals):
     assert check(actuals, "metric: cloud_revenue", "metric: cloud_revnue") == (
-        f"{ACTUALS_PATH}:25: actuals[2].metric: unknown metric 'cloud_revnue'; did you mean 'cloud_revenue'? valid: "
+        at(ACTUALS_PATH, "actuals[2].metric") + ": unknown metric 'cloud_revnue'; did you mean 'cloud_revenue'? valid: "
         "accelerator_unit_price, accelerators_bought, accelerators_installed, ai_chip_spend, ai_revenue, capex, "
         "cloud_revenue\n1 error; nothing was written\n")
 
@@ -216,44 +216,46 @@ def test_a_metric_the_model_derives(actuals):
 
 def test_an_unknown_company(actuals):
     assert check(actuals, "company: beta\n    metric: capex", "company: gamma\n    metric: capex") == (
-        f"{ACTUALS_PATH}:13: actuals[1].company: unknown company 'gamma'; valid: alpha, beta\n"
+        at(ACTUALS_PATH, "actuals[1].company") + ": unknown company 'gamma'; valid: alpha, beta\n"
         "1 error; nothing was written\n")
 
 
 def test_a_quarter_is_not_compared(actuals):
     assert check(actuals, "period: FY2026", "period: 2025Q4") == (
-        f"{ACTUALS_PATH}:17: actuals[1].period: '2025Q4' is a quarter; only annual figures (2025, FY2026) are "
+        at(ACTUALS_PATH, "actuals[1].period") + ": '2025Q4' is a quarter; only annual figures (2025, FY2026) are "
         "compared, since the model projects whole years\n1 error; nothing was written\n")
 
 
 def test_a_range_of_years_is_not_one_figure(actuals):
-    assert f"{ACTUALS_PATH}:17: actuals[1].period: '2025-2026' spans several years; give one year's figure\n" in \
+    assert at(ACTUALS_PATH, "actuals[1].period") + ": '2025-2026' spans several years; give one year's figure\n" in \
         check(actuals, "period: FY2026", "period: 2025-2026")
 
 
 def test_a_unit_must_suit_the_metric(actuals):
     assert check(actuals, "unit: count", "unit: USD") == (
-        f"{ACTUALS_PATH}:38: actuals[3].unit: accelerators_bought is counted in units: its unit is 'count', not "
+        at(ACTUALS_PATH, "actuals[3].unit") + ": accelerators_bought is counted in units: its unit is 'count', not "
         "'USD'\n1 error; nothing was written\n")
     actuals.edit(ACTUALS_PATH, "unit: USD mn", "unit: EUR mn")
-    assert f"{ACTUALS_PATH}:27: actuals[2].unit: currency EUR has no exchange rate in fx.yaml (known: CNY, USD)\n" in \
-        invoke("backtest", "base").stderr
+    expected = at(ACTUALS_PATH, "actuals[2].unit") + ": currency EUR has no exchange rate in fx.yaml (known: CNY, " \
+                                                      "USD)\n"
+    assert expected in invoke("backtest", "base").stderr
 
 
 def test_analyst_judgement_is_not_a_report(actuals):
     assert check(actuals, 'ref: rumour\n        excerpt: "US$2.5bn"', "ref: analyst-judgement\n        rationale: x") == (
-        f"{ACTUALS_PATH}:22: actuals[1].sources[0].ref: a reported figure cites what reported it; analyst-judgement "
+        at(ACTUALS_PATH, "actuals[1].sources[0].ref") + ": a reported figure cites what reported it; analyst-judgement "
         "is not a report\n1 error; nothing was written\n")
 
 
 def test_unknown_fields_and_bad_values_are_schema_errors(actuals):
     stderr = check(actuals, "basis: plan", "basis: guidance\n    confidance: low")
     assert stderr == (
-        f"{ACTUALS_PATH}:18: actuals[1].basis: 'guidance' is not one of 'outturn', 'plan' or 'estimate'\n"
-        f"{ACTUALS_PATH}:19: actuals[1].confidance: unknown field; did you mean 'confidence'? valid fields: company, "
-        "metric, value, unit, period, basis, confidence, as_of, sources, notes\n2 errors; nothing was written\n")
+        at(ACTUALS_PATH, "actuals[1].basis") + ": 'guidance' is not one of 'outturn', 'plan' or 'estimate'\n"
+        + at(ACTUALS_PATH, "actuals[1].confidance") + ": unknown field; did you mean 'confidence'? valid fields: "
+        "company, metric, value, unit, period, basis, confidence, as_of, sources, notes\n2 errors; nothing was "
+        "written\n")
     actuals.write(ACTUALS_PATH, ACTUALS.replace("value: 16\n", "value: -16\n"))
-    assert f"{ACTUALS_PATH}:4: actuals[0].value: a reported figure must be positive, not -16\n" in \
+    assert at(ACTUALS_PATH, "actuals[0].value") + ": a reported figure must be positive, not -16\n" in \
         invoke("backtest", "base").stderr
 
 
@@ -261,7 +263,8 @@ def test_every_error_is_listed_at_once(actuals):
     actuals.edit(ACTUALS_PATH, "company: alpha\n    metric: capex", "company: alfa\n    metric: capex")
     stderr = check(actuals, "ref: rumour", "ref: rumor")
     assert stderr.splitlines()[-1] == "2 errors; nothing was written"
-    assert [line.split(": ")[0] for line in stderr.splitlines()[:2]] == [f"{ACTUALS_PATH}:2", f"{ACTUALS_PATH}:22"]
+    assert [": ".join(line.split(": ")[:2]) for line in stderr.splitlines()[:2]] == [
+        at(ACTUALS_PATH, "actuals[0].company"), at(ACTUALS_PATH, "actuals[1].sources[0].ref")]
 
 
 def test_a_figure_outside_the_horizon_is_left_out_with_a_warning(actuals):
@@ -269,8 +272,8 @@ def test_a_figure_outside_the_horizon_is_left_out_with_a_warning(actuals):
     result = invoke("backtest", "base", "--format", "csv")
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith(
-        f"{ACTUALS_PATH}:28: actuals[2].period: warning: 2028 lies outside the horizon 2025-2027 of scenario 'base'; "
-        "not compared\n")
+        at(ACTUALS_PATH, "actuals[2].period") + ": warning: 2028 lies outside the horizon 2025-2027 of scenario "
+        "'base'; not compared\n")
     assert len(backtest_csv(result)) == 3
 
 
@@ -278,7 +281,8 @@ def test_a_figure_dated_before_its_source_warns(actuals):
     actuals.edit(ACTUALS_PATH, "as_of: 2026-01-20", "as_of: 2025-01-20")
     result = invoke("backtest", "base", "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith(f"{ACTUALS_PATH}:9: actuals[0].as_of: warning: 2025-01-20 is before its earliest "
+    assert result.stderr.startswith(
+        at(ACTUALS_PATH, "actuals[0].as_of") + ": warning: 2025-01-20 is before its earliest "
                                     "source 'later-news' (2026-01-15) was published\n")
 
 

@@ -8,24 +8,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.catalogue import Kind
+from model.catalogue import METRICS, Kind
 from model.present import charts
 from model.present.report import render_chart
 
 YEARS = (2025, 2026, 2027)
-MONEY_METRICS = ("capex", "capex_cumulative", "ai_chip_spend", "cloud_revenue", "ai_revenue")
-SHARE_METRICS = ("capex_share", "ai_chip_spend_share", "accelerators_installed_share")
+CHARTED = [metric for metric in METRICS.values() if metric.chart is not None]
 
 
 def tidy_frame(companies: list[str]) -> pd.DataFrame:
-    """A projection with every charted metric: company i (from 1) has value i * 10 + year offset for money,
-    i * 100 for accelerators, and an equal share of each total."""
+    """A projection with every metric the catalogue charts: company i (from 1) has value i * 10 + year offset for
+    money, i * 100 for counts (accelerators), and an equal share of each total."""
     rows = []
     for position, company in enumerate(companies, start=1):
         for offset, year in enumerate(YEARS):
-            rows += [("test", company, year, metric, "USD bn", position * 10.0 + offset) for metric in MONEY_METRICS]
-            rows.append(("test", company, year, "accelerators_installed", "thousand units", position * 100.0))
-            rows += [("test", company, year, metric, "ratio", 1 / len(companies)) for metric in SHARE_METRICS]
+            for metric in CHARTED:
+                value = {Kind.money: position * 10.0 + offset, Kind.count: position * 100.0}.get(
+                    metric.kind, 1 / len(companies))
+                rows.append(("test", company, year, metric.key, metric.unit("USD"), value))
     return pd.DataFrame(rows, columns=["scenario", "company", "year", "metric", "unit", "value"])
 
 

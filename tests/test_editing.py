@@ -17,6 +17,7 @@ from model.cli import app
 from model.errors import UsageError
 from model.io import editing
 from model.io.loading import load_inputs
+from tests.conftest import at
 
 runner = CliRunner()
 SHIPPED = sorted([*(REPO / "assumptions").glob("*.yaml"), *(REPO / "scenarios").glob("*.yaml"),
@@ -105,15 +106,15 @@ def test_set_changes_only_the_value_confidence_as_of_and_sources_of_a_file_with_
                     "RMB 35 billion over two years", "--locator", "p. 4", "--confidence", "medium",
                     "--as-of", "2025-04-02")
     assert result.exit_code == 0, result.output
-    assert result.stdout == f"assumptions/alpha.yaml:5: capex.plan_total: 30 -> 35 (source alpha-filing; {KEPT})\n"
+    assert result.stdout == at("assumptions/alpha.yaml", "capex.plan_total") + f": 30 -> 35 (source alpha-filing; " \
+                            f"{KEPT})\n"
     # the comment after the sources stays on its line, after the new history
     expected = (before
                 .replace("    value: 30   # the plan, in total\n", "    value: 35   # the plan, in total\n")
                 .replace("    confidence: high\n    as_of: 2025-03-01\n", "    confidence: medium\n    as_of: 2025-04-02\n", 1)
                 .replace('        excerpt: "RMB 30 billion over two years"\n',
                          '        excerpt: "RMB 35 billion over two years"\n        locator: p. 4\n'
-                         "    history:\n"
-                         "      - value: 30\n"
+                         "    history:\n      - value: 30\n"
                          "        confidence: high\n"
                          "        as_of: 2025-03-01\n"
                          "        replaced: 2026-06-01\n"
@@ -134,7 +135,8 @@ def test_as_of_defaults_to_the_source_date_and_confidence_stays(small):
 def test_a_series_value_keeps_the_file_style_of_series(small):
     result = invoke("set", "beta.capex.growth", "2025:0.4,2027:0.2", "--source", "beta-press", "--excerpt", "40% more")
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("assumptions/beta.yaml:16: capex.growth: 2025: 0.5, 2027: 0.1 -> 2025: 0.4, 2027: 0.2 "
+    assert result.stdout == (
+        at("assumptions/beta.yaml", "capex.growth") + ": 2025: 0.5, 2027: 0.1 -> 2025: 0.4, 2027: 0.2 "
                              f"(source beta-press; {KEPT})\n")
     text = small.path("assumptions/beta.yaml").read_text()
     assert "    value: {2025: 0.4, 2027: 0.2}\n" in text  # the file writes series in flow style
@@ -161,43 +163,37 @@ def test_an_override_is_created_then_edited(small):
     result = invoke("set", "beta.capex.growth", "{2025: 0.4, 2026: 0.2}", "--scenario", "base", "--source", "rumour",
                     "--excerpt", "growth of 40%", "--rationale", "a rumour of faster growth")
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("scenarios/base.yaml:7: beta.capex.growth: 2025: 0.5, 2027: 0.1 -> 2025: 0.4, 2026: 0.2 "
+    assert result.stdout == (
+        at("scenarios/base.yaml", "beta.capex.growth") + ": 2025: 0.5, 2027: 0.1 -> 2025: 0.4, 2026: 0.2 "
                              "(new override; source rumour)\n")
     assert small.path("scenarios/base.yaml").read_text() == (
-        "name: base\n"
-        "description: Two made-up companies over three years, for hand-checked tests.\n"
+        "name: base\ndescription: Two made-up companies over three years, for hand-checked tests.\n"
         "horizon: [2025, 2027]\n"
         "reporting_currency: USD\n"
         "as_of: 2025-05-31\n"
-        "overrides:\n"
-        "  beta.capex.growth:\n"
-        "    value:\n"
-        "      2025: 0.4\n"
+        "overrides:\n  beta.capex.growth:\n"
+        "    value:\n      2025: 0.4\n"
         "      2026: 0.2\n"
         "    rationale: a rumour of faster growth\n"
         "    confidence: medium\n"  # the assumption's, as none was given
         "    as_of: 2025-04-01\n"
-        "    sources:\n"
-        "      - ref: rumour\n"
+        "    sources:\n      - ref: rumour\n"
         '        excerpt: "growth of 40%"\n'
     )
     result = invoke("set", "beta.capex.growth", "0.3", "--scenario", "base", "--source", "beta-press",
                     "--excerpt", "30% more", "--rationale", "the press puts it lower", "--confidence", "low")
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("scenarios/base.yaml:7: beta.capex.growth: 2025: 0.4, 2026: 0.2 -> 0.3 "
+    assert result.stdout == (at("scenarios/base.yaml", "beta.capex.growth") + ": 2025: 0.4, 2026: 0.2 -> 0.3 "
                              f"(source beta-press; {KEPT})\n")
     assert small.path("scenarios/base.yaml").read_text().endswith(
-        "overrides:\n"
-        "  beta.capex.growth:\n"
+        "overrides:\n  beta.capex.growth:\n"
         "    value: 0.3\n"
         "    rationale: the press puts it lower\n"
         "    confidence: low\n"
         "    as_of: 2025-02-01\n"
-        "    sources:\n"
-        "      - ref: beta-press\n"
+        "    sources:\n      - ref: beta-press\n"
         '        excerpt: "30% more"\n'
-        "    history:\n"
-        "      - value:\n"
+        "    history:\n      - value:\n"
         "          2025: 0.4\n"
         "          2026: 0.2\n"
         "        rationale: a rumour of faster growth\n"
@@ -240,9 +236,10 @@ def test_an_exchange_rate_override_joins_the_others_and_warns_of_a_late_source(s
     result = invoke("set", "fx.CNY", "7.5", "--scenario", "base", "--source", "later-news", "--excerpt", "7.5 yuan",
                     "--rationale", "a weaker yuan")
     assert result.exit_code == 0, result.output
-    assert result.stderr == ("scenarios/base.yaml:7: fx.CNY: warning: source 'later-news' is dated 2026-01-15, after "
+    assert result.stderr == (
+        at("scenarios/base.yaml", "fx.CNY") + ": warning: source 'later-news' is dated 2026-01-15, after "
                              "as_of 2025-05-31 of scenario 'base'\n")
-    assert result.stdout == "scenarios/base.yaml:7: fx.CNY: 8 -> 7.5 (new override; source later-news)\n"
+    assert result.stdout == at("scenarios/base.yaml", "fx.CNY") + ": 8 -> 7.5 (new override; source later-news)\n"
 
 
 # ------------------------------------------------------------------------------------------ nothing is written
@@ -251,7 +248,8 @@ def test_a_value_outside_the_keys_valid_interval_writes_nothing(small):
     result = invoke("set", "alpha.cloud.ai_share", "2025:1.2,2027:0.5", "--source", "rumour", "--excerpt",
                     "120% in 2025")
     assert result.exit_code == 1
-    assert result.stderr == ("assumptions/alpha.yaml:97: cloud.ai_share.value: 1.2 is outside the valid interval "
+    assert result.stderr == (
+        at("assumptions/alpha.yaml", "cloud.ai_share.value") + ": 1.2 is outside the valid interval "
                              "[0, 1]\n1 error; nothing was written\n")
     assert small.path("assumptions/alpha.yaml").read_bytes() == before
 
@@ -262,7 +260,7 @@ def test_a_value_outside_its_explicit_range_writes_nothing(small):
     assert result.exit_code == 1
     # one error, said once: the scenario that overrides another of alpha's keys is not told alpha is unknown
     assert result.stderr == (
-        "assumptions/alpha.yaml:25: ai_chips.budget_base: value 12 lies outside its range [6, 10]\n"
+        at("assumptions/alpha.yaml", "ai_chips.budget_base") + ": value 12 lies outside its range [6, 10]\n"
         "1 error; nothing was written\n"
     )
     assert small.path("assumptions/alpha.yaml").read_bytes() == before
@@ -275,8 +273,8 @@ def test_an_excerpt_that_does_not_state_the_figure_fails_the_source_audit_and_wr
     result = invoke("set", "alpha.capex.plan_total", "35", "--source", "alpha-filing", "--excerpt", "RMB 30 billion")
     assert result.exit_code == 1
     assert result.stderr == (
-        "assumptions/alpha.yaml:11: capex.plan_total.sources: no excerpt states the value 35 CNY bn (as \"35 billion\" "
-        "or \"CNY 35bn\"); the excerpts give \"RMB 30 billion\"\n"
+        at("assumptions/alpha.yaml", "capex.plan_total.sources") + ": no excerpt states the value 35 CNY bn (as \"35 "
+        "billion\" or \"CNY 35bn\"); the excerpts give \"RMB 30 billion\"\n"
         "1 error; nothing was written\n"
     )
     assert small.path("assumptions/alpha.yaml").read_bytes() == before
@@ -418,12 +416,10 @@ def test_a_new_override_in_a_shipped_scenario_follows_the_others(shipped):
     after = shipped.path("scenarios/bull.yaml").read_text()
     added = ("\n"
              "  tencent.accelerators.service_life:\n"
-             "    value: 6\n"
-             "    rationale: lives lengthen as export controls keep supply scarce\n"
+             "    value: 6\n    rationale: lives lengthen as export controls keep supply scarce\n"
              "    confidence: low\n"
              "    as_of: 2026-06-01\n"  # analyst judgement is dated the day it is made
-             "    sources:\n"
-             "      - ref: analyst-judgement\n"
+             "    sources:\n      - ref: analyst-judgement\n"
              "        rationale: lives lengthen as export controls keep supply scarce\n")
     assert added in after
     assert after.replace(added, "", 1) == before
@@ -444,8 +440,8 @@ def test_the_readmes_example_keeps_the_four_excerpts_and_the_rationale_in_histor
     assert result.exit_code == 0, result.output
     # the console wraps the line at its width; the text is the README's
     assert " ".join(result.stdout.split()) == (
-        "assumptions/tencent.yaml:36: capex.growth: 2025: 0.15, 2026: 0.1, 2028: 0.07, 2030: 0.05 -> 2025: 0.15, "
-        f"2026: 0.2, 2028: 0.07, 2030: 0.05 (source analyst-judgement; {KEPT})")
+        at("assumptions/tencent.yaml", "capex.growth") + ": 2025: 0.15, 2026: 0.1, 2028: 0.07, 2030: 0.05 -> 2025: "
+        f"0.15, 2026: 0.2, 2028: 0.07, 2030: 0.05 (source analyst-judgement; {KEPT})")
     after_text = path.read_text()
     after = safe_load(after_text)["assumptions"]["capex.growth"]
     assert after["history"] == [{"value": before["value"], "confidence": "low", "as_of": dt.date(2025, 5, 31),
@@ -475,7 +471,7 @@ def test_add_source_keeps_the_old_sources_and_adds_the_new_one(small):
     result = invoke("set", "alpha.capex.plan_total", "30", "--source", "beta-press", "--excerpt", "RMB 30 billion",
                     "--add-source")
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("assumptions/alpha.yaml:5: capex.plan_total: 30 -> 30 (source beta-press added; "
+    assert result.stdout == (at("assumptions/alpha.yaml", "capex.plan_total") + ": 30 -> 30 (source beta-press added; "
                              f"{KEPT})\n")
     entry = safe_load(small.path("assumptions/alpha.yaml").read_text())["assumptions"]["capex.plan_total"]
     assert entry["sources"] == [{"ref": "alpha-filing", "excerpt": "RMB 30 billion over two years"},

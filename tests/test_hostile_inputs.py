@@ -13,6 +13,7 @@ from model.analysis.projection import check_finite
 from model.cli import app
 from model.errors import InputError, UsageError
 from model.io.loading import find_scenario, load_inputs, read_yaml, validate_project
+from tests.conftest import at
 
 runner = CliRunner()
 PLAN_VALUE = "    value: 30\n"  # alpha.yaml line 6: capex.plan_total.value
@@ -41,38 +42,44 @@ def validate(*args: str) -> tuple[int, list[str]]:
 ])
 def test_a_value_must_be_a_finite_number(small, written, shown):
     small.edit("assumptions/alpha.yaml", PLAN_VALUE, f"    value: {written}\n")
-    assert problems(small, "assumptions/alpha.yaml") == [f"assumptions/alpha.yaml:6: capex.plan_total.value: value must be a finite number"
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_total.value") + f": value must be a finite number"
                                f"{shown}"]
 
 
 def test_a_value_that_overflows_after_its_scale_is_outside_the_interval(small):
     small.edit("assumptions/alpha.yaml", PLAN_VALUE, "    value: 1e308\n")
-    assert problems(small, "assumptions/alpha.yaml") == ["assumptions/alpha.yaml:6: capex.plan_total.value: 1e+308 is outside the valid "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_total.value") + ": 1e+308 is outside the valid "
                                "interval (0, 1e+06]"]
 
 
 def test_nan_inside_a_series_names_its_year(small):
     small.edit("assumptions/alpha.yaml", "    value: 0.5\n", "    value: {2025: 0.5, 2026: .nan}\n")
-    assert problems(small, "assumptions/alpha.yaml") == ["assumptions/alpha.yaml:37: ai_chips.growth.value: the value for 2026 must be a "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "ai_chips.growth.value") + ": the value for 2026 must be a "
                                "finite number, not nan"]
 
 
 def test_inf_in_a_range(small):
     small.edit("assumptions/alpha.yaml", "range: [6, 10]", "range: [6, .inf]")
-    assert problems(small, "assumptions/alpha.yaml") == ["assumptions/alpha.yaml:30: ai_chips.budget_base.range: each end of the range must "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.range") + ": each end of the range must "
                                "be a finite number, not inf (a number this large overflows)"]
 
 
 def test_a_range_must_lie_inside_the_keys_interval(small):
     small.edit("assumptions/alpha.yaml", "    value: 0.5\n", "    value: 0.5\n    range: [0.1, 12]\n")
-    assert problems(small, "assumptions/alpha.yaml") == ["assumptions/alpha.yaml:37: ai_chips.growth.value: 12 is outside the valid "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "ai_chips.growth.value") + ": 12 is outside the valid "
                                "interval (-1, 10]"]
 
 
 def test_a_correlation_rank_must_be_finite(small):
     small.edit("scenarios/base.yaml", "as_of: 2025-05-31\n", "as_of: 2025-05-31\ncorrelations:\n  - keys: "
                "[alpha.cloud.growth, beta.cloud.growth]\n    rank: .nan\n    rationale: same market\n")
-    assert problems(small) == ["scenarios/base.yaml:8: correlations[0].rank: rank must be a finite number, not nan"]
+    assert problems(small) == [
+        at("scenarios/base.yaml", "correlations[0].rank") + ": rank must be a finite number, not nan"]
 
 
 @pytest.mark.parametrize(("written", "message"), [
@@ -82,7 +89,8 @@ def test_a_correlation_rank_must_be_finite(small):
 ])
 def test_a_fiscal_year_end_is_a_month(small, written, message):
     small.edit("assumptions/alpha.yaml", "name: Alpha\n", f"name: Alpha\nfiscal_year_end: {written}\n")
-    assert problems(small, "assumptions/alpha.yaml") == [f"assumptions/alpha.yaml:4: fiscal_year_end: {message}"]
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "fiscal_year_end") + f": {message}"]
 
 
 @pytest.mark.parametrize(("key", "written", "message"), [
@@ -120,7 +128,8 @@ def test_plan_phasing_weights_are_not_all_zero(small):
         rationale: even
 
   capex.post_plan_growth:""")
-    assert problems(small, "assumptions/alpha.yaml") == ["assumptions/alpha.yaml:16: capex.plan_phasing.value: capex.plan_phasing needs at "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_phasing.value") + ": capex.plan_phasing needs at "
                                "least one weight above zero"]
 
 
@@ -133,21 +142,23 @@ def test_periods_series_and_horizons_lie_in_the_year_window(small, year):
     small.edit("scenarios/base.yaml", "horizon: [2025, 2027]", f"horizon: [2025, {year}]")
     range_text = f"{year}-2026" if year < 2026 else f"2025-{year}"
     assert sorted(problems(small)) == [
-        f"assumptions/alpha.yaml:37: ai_chips.growth.value: series key {year} lies outside the years 1990-2100",
-        f"assumptions/alpha.yaml:8: capex.plan_total.period: period '{range_text}': year {year} lies outside the "
-        "years 1990-2100",
-        f"scenarios/base.yaml:3: horizon: horizon year {year} lies outside the years 1990-2100",
+        at("assumptions/alpha.yaml", "ai_chips.growth.value") + f": series key {year} lies outside the years 1990-2100",
+        at("assumptions/alpha.yaml", "capex.plan_total.period") + f": period '{range_text}': year {year} lies outside "
+        f"the years 1990-2100",
+        at("scenarios/base.yaml", "horizon") + f": horizon year {year} lies outside the years 1990-2100",
     ]
 
 
 def test_a_date_that_does_not_exist_is_located(small):
     small.edit("assumptions/alpha.yaml", "    as_of: 2025-03-01\n", "    as_of: 2025-02-30\n")
-    assert problems(small, "assumptions/alpha.yaml") == ["assumptions/alpha.yaml:10: capex.plan_total.as_of: 2025-02-30 is not a real date"]
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": 2025-02-30 is not a real date"]
 
 
 def test_a_date_outside_the_window(small):
     small.edit("assumptions/alpha.yaml", "    as_of: 2025-03-01\n", "    as_of: 1850-03-01\n")
-    assert problems(small, "assumptions/alpha.yaml") == ["assumptions/alpha.yaml:10: capex.plan_total.as_of: date 1850-03-01 lies outside "
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": date 1850-03-01 lies outside "
                                "the years 1990-2100"]
 
 
@@ -191,8 +202,8 @@ def test_deep_block_nesting_is_refused(small):
 @pytest.mark.parametrize("parent", ["../../etc/x", "/etc/passwd", "sub/base"])
 def test_extends_is_a_scenario_name_not_a_path(small, parent):
     small.edit("scenarios/high.yaml", "extends: base", f"extends: {parent}")
-    assert f"scenarios/high.yaml:3: extends: '{parent}' is not a scenario name; extends names a scenario in the " \
-           "same folder, such as base" in problems(small)
+    assert at("scenarios/high.yaml", "extends") + f": '{parent}' is not a scenario name; extends names a scenario " \
+           "in the same folder, such as base" in problems(small)
 
 
 def test_extends_accepts_a_yaml_suffix(small):
@@ -280,7 +291,7 @@ def test_an_overflow_in_the_float32_draws_fails_the_run_naming_its_cause(small):
     assert lines[0].startswith("assumptions/alpha.yaml: alpha capex ")
     assert lines[0].endswith(" is not finite in the draws, which are computed in float32 (largest about 3.4e38); "
                              "it overflows or divides by zero. The assumptions of alpha that feed it:")
-    assert "assumptions/alpha.yaml:15: alpha.capex.post_plan_growth: 9 ratio" in lines
+    assert at("assumptions/alpha.yaml", "alpha.capex.post_plan_growth") + ": 9 ratio" in lines
 
 
 def test_a_price_that_underflows_to_zero_fails_the_deterministic_run(small):
@@ -338,11 +349,12 @@ def test_a_reported_figure_must_be_finite_and_dated(small):
     with pytest.raises(InputError) as caught:
         read_yaml(small.path("assumptions/actuals/reported.yaml"))
     assert [str(p) for p in caught.value.problems] == [
-        "assumptions/actuals/reported.yaml:9: actuals[0].as_of: 2025-02-30 is not a real date"]
+        at("assumptions/actuals/reported.yaml", "actuals[0].as_of") + ": 2025-02-30 is not a real date"]
     small.edit("assumptions/actuals/reported.yaml", "2025-02-30", "2025-03-30")
     result = runner.invoke(app, ["backtest", "base"])
     assert result.exit_code == 1
-    assert result.output.splitlines()[0] == ("assumptions/actuals/reported.yaml:4: actuals[0].value: value must be a "
+    assert result.output.splitlines()[0] == (
+        at("assumptions/actuals/reported.yaml", "actuals[0].value") + ": value must be a "
                                              "finite number, not inf (a number this large overflows)")
 
 
@@ -360,12 +372,13 @@ def test_a_committed_symlink_out_of_the_project_is_refused_at_its_revision(tmp_p
 def test_a_date_with_a_time_of_day_is_refused(small):
     small.edit("assumptions/alpha.yaml", "    as_of: 2025-03-01\n", "    as_of: 2025-03-01 10:00:00\n")
     assert problems(small, "assumptions/alpha.yaml") == [
-        "assumptions/alpha.yaml:10: capex.plan_total.as_of: a date is written 2025-02-24, without a time of day, "
-        "not 2025-03-01T10:00:00"]
+        at("assumptions/alpha.yaml", "capex.plan_total.as_of") + ": a date is written 2025-02-24, without a time of "
+        "day, not 2025-03-01T10:00:00"]
 
 
 def test_validate_reports_a_value_too_large_for_the_source_audit_without_a_traceback(small):
     small.edit("assumptions/alpha.yaml", PLAN_VALUE, "    value: 1e308\n")
     code, lines = validate()
     assert code == 1
-    assert lines[0] == "assumptions/alpha.yaml:6: capex.plan_total.value: 1e+308 is outside the valid interval (0, 1e+06]"
+    assert lines[0] == at("assumptions/alpha.yaml", "capex.plan_total.value") + ": 1e+308 is outside the valid " \
+                       "interval (0, 1e+06]"

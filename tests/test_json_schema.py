@@ -153,6 +153,16 @@ def test_a_scenario_with_mistakes_is_rejected_where_the_loader_rejects_it():
         "correlations/0/keys/1", "correlations/0/rank", "horizon", "overrides", "overrides/fx.CNY/value"]
 
 
+def test_an_actuals_file_names_a_metric_companies_report_as_the_loader_requires():
+    document = load(REPO / "assumptions" / "actuals" / "reported.yaml")
+    assert errors("actuals", document) == []
+    broken = copy.deepcopy(document)
+    broken["actuals"][0]["metric"] = "capex_share"  # the model's own construct, never reported
+    assert [path for path, _ in errors("actuals", broken)] == ["actuals/0/metric"]
+    metric = json_schema.build("actuals")["$defs"]["Actual"]["properties"]["metric"]
+    assert "capex" in metric["enum"] and "ai_chip_spend_cumulative" not in metric["enum"]
+
+
 def accepts(parse, text: str) -> bool:
     try:
         parse(text)

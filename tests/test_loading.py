@@ -10,6 +10,7 @@ from conftest import REPO, Project
 
 from model.errors import InputError, UsageError
 from model.io.loading import find_scenario, load_inputs, validate_project
+from tests.conftest import at, line_of
 
 
 def problems_of(project, scenario: str = "base") -> list[str]:
@@ -34,7 +35,7 @@ def test_the_fixture_is_clean(small):
 def test_a_cited_source_must_exist(small):
     small.edit("assumptions/alpha.yaml", "ref: alpha-filing\n        excerpt: \"8 billion", "ref: alpha-filling\n        excerpt: \"8 billion")
     assert problems_of(small) == [
-        "assumptions/alpha.yaml:33: ai_chips.budget_base.sources[0].ref: unknown source 'alpha-filling'; "
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.sources[0].ref") + ": unknown source 'alpha-filling'; "
         "did you mean 'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour"
     ]
 
@@ -44,13 +45,14 @@ def test_an_assumption_needs_a_source(small):
       - ref: beta-press
         excerpt: "US$1bn cloud revenue"
 """, "")
-    assert problems_of(small) == ["assumptions/beta.yaml:66: cloud.revenue_base.sources: required field is missing"]
+    assert problems_of(small) == [
+        at("assumptions/beta.yaml", "cloud.revenue_base.sources") + ": required field is missing"]
 
 
 def test_a_citation_needs_an_excerpt(small):
     small.edit("assumptions/beta.yaml", '        excerpt: "US$2bn in fiscal 2025"\n', "")
     assert problems_of(small) == [
-        "assumptions/beta.yaml:13: capex.base.sources[0]: 'beta-press' needs an excerpt: the short phrase that "
+        at("assumptions/beta.yaml", "capex.base.sources[0]") + ": 'beta-press' needs an excerpt: the short phrase that "
         "states the figure"
     ]
 
@@ -58,55 +60,59 @@ def test_a_citation_needs_an_excerpt(small):
 def test_an_excerpt_is_a_phrase_not_a_paragraph(small):
     small.edit("assumptions/beta.yaml", "US$2bn in fiscal 2025", "US$2bn " * 20)
     assert problems_of(small) == [
-        "assumptions/beta.yaml:14: capex.base.sources[0].excerpt: String should have at most 120 characters"
+        at("assumptions/beta.yaml", "capex.base.sources[0].excerpt") + ": String should have at most 120 characters"
     ]
 
 
 def test_analyst_judgement_needs_a_rationale(small):
     small.edit("assumptions/beta.yaml", "        rationale: half of it\n", "")
     assert problems_of(small) == [
-        "assumptions/beta.yaml:93: cloud.ai_share.sources[0]: analyst-judgement needs a rationale: why this figure"
+        at("assumptions/beta.yaml", "cloud.ai_share.sources[0]") + ": analyst-judgement needs a rationale: why this "
+        "figure"
     ]
 
 
 def test_source_ids_are_unique(small):
     small.edit("assumptions/sources.yaml", "id: rumour", "id: beta-press")
-    assert problems_of(small) == ["assumptions/sources.yaml:2: source id 'beta-press' appears twice"]
+    registry = line_of(small.path("assumptions/sources.yaml").read_text(), "sources")
+    assert problems_of(small) == [f"assumptions/sources.yaml:{registry}: source id 'beta-press' appears twice"]
 
 
 # --------------------------------------------------------------------------------------------- values and units
 def test_confidence_is_high_medium_or_low(small):
     small.edit("assumptions/alpha.yaml", "confidence: medium\n    range", "confidence: sure\n    range")
     assert problems_of(small) == [
-        "assumptions/alpha.yaml:29: ai_chips.budget_base.confidence: 'sure' is not one of 'high', 'medium' or 'low'"
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.confidence") + ": 'sure' is not one of 'high', 'medium' or "
+        "'low'"
     ]
 
 
 def test_a_range_holds_its_value(small):
     small.edit("assumptions/alpha.yaml", "range: [6, 10]", "range: [9, 10]")
     assert problems_of(small) == [
-        "assumptions/alpha.yaml:25: ai_chips.budget_base: value 8 lies outside its range [9, 10]"
+        at("assumptions/alpha.yaml", "ai_chips.budget_base") + ": value 8 lies outside its range [9, 10]"
     ]
 
 
 def test_a_range_runs_low_to_high(small):
     small.edit("assumptions/alpha.yaml", "range: [6, 10]", "range: [10, 6]")
     assert problems_of(small) == [
-        "assumptions/alpha.yaml:30: ai_chips.budget_base.range: range low 10 is above high 6"
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.range") + ": range low 10 is above high 6"
     ]
 
 
 def test_units_must_be_known(small):
     small.edit("assumptions/alpha.yaml", "unit: CNY bn\n    period: 2025-2026", "unit: RMB billions\n    period: 2025-2026")
     assert problems_of(small)[0].startswith(
-        "assumptions/alpha.yaml:7: capex.plan_total.unit: unknown unit 'RMB billions'; valid units: ratio, years"
+        at("assumptions/alpha.yaml", "capex.plan_total.unit") + ": unknown unit 'RMB billions'; valid units: ratio, "
+        "years"
     )
 
 
 def test_a_currency_needs_an_exchange_rate(small):
     small.edit("assumptions/alpha.yaml", "unit: CNY bn\n    period: 2025-2026", "unit: RMB bn\n    period: 2025-2026")
     assert problems_of(small) == [
-        "assumptions/alpha.yaml:7: capex.plan_total.unit: currency RMB has no exchange rate in fx.yaml "
+        at("assumptions/alpha.yaml", "capex.plan_total.unit") + ": currency RMB has no exchange rate in fx.yaml "
         "(known: CNY, USD)"
     ]
 
@@ -114,8 +120,8 @@ def test_a_currency_needs_an_exchange_rate(small):
 def test_a_unit_must_suit_its_key(small):
     small.edit("assumptions/beta.yaml", "value: 1.5\n    unit: years", "value: 1.5\n    unit: USD")
     assert problems_of(small) == [
-        "assumptions/beta.yaml:58: accelerators.service_life.unit: accelerators.service_life needs a years unit, "
-        "not 'USD'"
+        at("assumptions/beta.yaml", "accelerators.service_life.unit") + ": accelerators.service_life needs a years "
+        "unit, not 'USD'"
     ]
 
 
@@ -123,7 +129,7 @@ def test_values_must_be_in_their_valid_interval(small):
     small.edit("assumptions/beta.yaml", "value: 0.5\n    unit: ratio\n    period: 2025\n    confidence: low\n    as_of: 2025-04-01",
                "value: 1.5\n    unit: ratio\n    period: 2025\n    confidence: low\n    as_of: 2025-04-01")
     assert problems_of(small) == [
-        "assumptions/beta.yaml:27: ai_chips.share_of_capex.value: 1.5 is outside the valid interval [0, 1]"
+        at("assumptions/beta.yaml", "ai_chips.share_of_capex.value") + ": 1.5 is outside the valid interval [0, 1]"
     ]
 
 
@@ -131,7 +137,7 @@ def test_unknown_keys_are_errors_with_a_suggestion(small):
     small.edit("assumptions/alpha.yaml", "  cloud.growth:", "  cloud.grwoth:")
     problems = problems_of(small)
     assert problems[0].startswith(
-        "assumptions/alpha.yaml:86: cloud.grwoth: unknown assumption key; did you mean 'cloud.growth'? valid: "
+        at("assumptions/alpha.yaml", "cloud.grwoth") + ": unknown assumption key; did you mean 'cloud.growth'? valid: "
         "accelerators.price_change,"
     )
 
@@ -140,28 +146,29 @@ def test_unknown_fields_are_errors_with_the_valid_ones(small):
     small.edit("assumptions/alpha.yaml", "    confidence: high\n    as_of: 2025-03-01\n    sources:\n      - ref: alpha-filing\n        excerpt: \"RMB 30",
                "    confidance: high\n    as_of: 2025-03-01\n    sources:\n      - ref: alpha-filing\n        excerpt: \"RMB 30")
     assert problems_of(small) == [
-        "assumptions/alpha.yaml:5: capex.plan_total.confidence: required field is missing",
-        "assumptions/alpha.yaml:9: capex.plan_total.confidance: unknown field; did you mean 'confidence'? valid "
-        "fields: value, unit, period, confidence, range, as_of, sources, notes, history",
+        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": required field is missing",
+        at("assumptions/alpha.yaml", "capex.plan_total.confidance") + ": unknown field; did you mean 'confidence'? "
+        "valid fields: value, unit, period, confidence, range, as_of, sources, notes, history",
     ]
 
 
 def test_a_base_figure_is_anchored_in_one_year(small):
     small.edit("assumptions/beta.yaml", "period: FY2025", "period: 2024-2025")
     assert problems_of(small) == [
-        "assumptions/beta.yaml:9: capex.base.period: capex.base is anchored in one year; '2024-2025' is a range"
+        at("assumptions/beta.yaml", "capex.base.period") + ": capex.base is anchored in one year; '2024-2025' is a "
+        "range"
     ]
 
 
 def test_company_must_match_its_file_name(small):
     small.edit("assumptions/beta.yaml", "company: beta", "company: gamma")
-    assert problems_of(small) == ["assumptions/beta.yaml:2: company: 'gamma' must equal the file name 'beta'"]
+    assert problems_of(small) == [at("assumptions/beta.yaml", "company") + ": 'gamma' must equal the file name 'beta'"]
 
 
 def test_a_company_needs_what_its_horizon_uses(small):
     small.edit("assumptions/alpha.yaml", "  capex.post_plan_growth:", "  capex.growth:")
     assert problems_of(small) == [
-        "assumptions/alpha.yaml:4: assumptions: needs capex.post_plan_growth for capex after its plan window "
+        at("assumptions/alpha.yaml", "assumptions") + ": needs capex.post_plan_growth for capex after its plan window "
         "2025-2026 (scenario base, horizon 2025-2027)"
     ]
 
@@ -169,7 +176,8 @@ def test_a_company_needs_what_its_horizon_uses(small):
 # -------------------------------------------------------------------------------------------------------- scenarios
 def test_an_override_needs_a_rationale(small):
     small.edit("scenarios/high.yaml", "    rationale: the later report doubles the plan\n", "")
-    assert problems_of(small, "high") == ["scenarios/high.yaml:6: alpha.capex.plan_total.rationale: required field is missing"]
+    assert problems_of(small, "high") == [
+        at("scenarios/high.yaml", "alpha.capex.plan_total.rationale") + ": required field is missing"]
 
 
 def test_an_override_needs_a_source(small):
@@ -177,13 +185,15 @@ def test_an_override_needs_a_source(small):
       - ref: later-news
         excerpt: "RMB 60 billion"
 """, "")
-    assert problems_of(small, "high") == ["scenarios/high.yaml:6: alpha.capex.plan_total.sources: required field is missing"]
+    assert problems_of(small, "high") == [
+        at("scenarios/high.yaml", "alpha.capex.plan_total.sources") + ": required field is missing"]
 
 
 def test_an_override_key_must_exist(small):
     small.edit("scenarios/high.yaml", "alpha.capex.plan_total:", "alpha.capex.plan_totl:")
     assert problems_of(small, "high") == [
-        "scenarios/high.yaml:6: alpha.capex.plan_totl: no such assumption; did you mean 'alpha.capex.plan_total'? "
+        at("scenarios/high.yaml", "alpha.capex.plan_totl") + ": no such assumption; did you mean "
+        "'alpha.capex.plan_total'? "
         "valid: alpha.accelerators.price_change, alpha.accelerators.service_life, alpha.accelerators.unit_price, "
         "alpha.ai_chips.budget_base, alpha.ai_chips.growth, alpha.capex.plan_total, alpha.capex.post_plan_growth, "
         "alpha.cloud.ai_share, alpha.cloud.growth, alpha.cloud.revenue_base, beta.accelerators.price_change, "
@@ -195,7 +205,7 @@ def test_an_override_key_must_exist(small):
 def test_an_override_of_an_unknown_company(small):
     small.edit("scenarios/high.yaml", "alpha.capex.plan_total:", "alhpa.capex.plan_total:")
     assert problems_of(small, "high") == [
-        "scenarios/high.yaml:6: alhpa.capex.plan_total: unknown company 'alhpa'; did you mean 'alpha'? "
+        at("scenarios/high.yaml", "alhpa.capex.plan_total") + ": unknown company 'alhpa'; did you mean 'alpha'? "
         "valid: alpha, beta, fx"
     ]
 
@@ -203,7 +213,7 @@ def test_an_override_of_an_unknown_company(small):
 def test_an_override_is_checked_like_an_assumption(small):
     small.edit("scenarios/high.yaml", "value: 60", "value: -60")
     assert problems_of(small, "high") == [
-        "scenarios/high.yaml:7: alpha.capex.plan_total.value: -60 is outside the valid interval (0, 1e+06]"
+        at("scenarios/high.yaml", "alpha.capex.plan_total.value") + ": -60 is outside the valid interval (0, 1e+06]"
     ]
 
 
@@ -220,20 +230,20 @@ def test_an_override_applies_with_the_assumptions_unit(small):
 def test_extends_has_no_cycle(small):
     small.edit("scenarios/base.yaml", "name: base\n", "name: base\nextends: high\n")
     assert problems_of(small, "high") == [
-        "scenarios/base.yaml:2: extends: extends makes a cycle: high -> base -> high"
+        at("scenarios/base.yaml", "extends") + ": extends makes a cycle: high -> base -> high"
     ]
 
 
 def test_extends_names_an_existing_scenario(small):
     small.edit("scenarios/high.yaml", "extends: base", "extends: bsae")
     assert problems_of(small, "high") == [
-        "scenarios/high.yaml:3: extends: unknown scenario 'bsae'; did you mean 'base'? valid: base, high"
+        at("scenarios/high.yaml", "extends") + ": unknown scenario 'bsae'; did you mean 'base'? valid: base, high"
     ]
 
 
 def test_a_root_scenario_sets_its_horizon(small):
     small.edit("scenarios/base.yaml", "horizon: [2025, 2027]\n", "")
-    assert problems_of(small) == ["scenarios/base.yaml:1: horizon: the root scenario 'base' must set horizon"]
+    assert problems_of(small) == [at("scenarios/base.yaml", "horizon") + ": the root scenario 'base' must set horizon"]
 
 
 # --------------------------------------------------------------------------------------------------------- warnings
@@ -241,7 +251,7 @@ def test_high_confidence_on_unconfirmed_sources_warns(small):
     small.edit("assumptions/beta.yaml", "confidence: low\n    as_of: 2025-04-01", "confidence: high\n    as_of: 2025-04-01")
     inputs = load_inputs(small.path("scenarios/base.yaml"))
     assert [str(w) for w in inputs.warnings] == [
-        "assumptions/beta.yaml:30: ai_chips.share_of_capex.confidence: warning: high confidence rests only on "
+        at("assumptions/beta.yaml", "ai_chips.share_of_capex.confidence") + ": warning: high confidence rests only on "
         "unconfirmed sources"
     ]
 
@@ -250,7 +260,7 @@ def test_a_source_after_the_scenarios_cut_off_warns(small):
     small.edit("scenarios/high.yaml", "as_of: 2026-01-31", "as_of: 2025-12-31")
     inputs = load_inputs(small.path("scenarios/high.yaml"))
     assert [str(w) for w in inputs.warnings] == [
-        "scenarios/high.yaml:6: alpha.capex.plan_total: warning: source 'later-news' is dated 2026-01-15, "
+        at("scenarios/high.yaml", "alpha.capex.plan_total") + ": warning: source 'later-news' is dated 2026-01-15, "
         "after as_of 2025-12-31 of scenario 'high'"
     ]
 
@@ -266,14 +276,16 @@ def test_yaml_syntax_errors_name_the_line(small):
 def test_duplicate_keys_are_refused(small):
     small.edit("assumptions/beta.yaml", "name: Beta\n", "name: Beta\nname: Beta2\n")
     (problem,) = problems_of(small)
-    assert problem.startswith("assumptions/beta.yaml:4: invalid YAML: while constructing a mapping")
+    repeated = small.path("assumptions/beta.yaml").read_text().splitlines().index("name: Beta2") + 1
+    assert problem.startswith(f"assumptions/beta.yaml:{repeated}: invalid YAML: while constructing a mapping")
     assert 'found duplicate key "name"' in problem
 
 
 def test_aliases_are_refused(small):
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
     small.write("assumptions/bomb.yaml", bomb)
-    assert "assumptions/bomb.yaml:2: b[0]: YAML aliases (*name) are not allowed in input files" in problems_of(small)
+    aliases = at("assumptions/bomb.yaml", "b[0]") + ": YAML aliases (*name) are not allowed in input files"
+    assert aliases in problems_of(small)
 
 
 def test_python_tags_cannot_run_code(small, tmp_path):
@@ -327,9 +339,10 @@ def test_a_bad_entry_does_not_hide_the_other_entries_checks(small):
     small.edit("assumptions/alpha.yaml", "confidence: high", "confidence: hihg")  # capex.plan_total, line 9
     small.edit("assumptions/alpha.yaml", "ref: alpha-filing\n        excerpt: \"8 billion", "ref: alpha-filin\n        excerpt: \"8 billion")
     assert all_problems(small) == [
-        "assumptions/alpha.yaml:9: capex.plan_total.confidence: 'hihg' is not one of 'high', 'medium' or 'low'",
-        "assumptions/alpha.yaml:33: ai_chips.budget_base.sources[0].ref: unknown source 'alpha-filin'; did you mean "
-        "'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
+        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'hihg' is not one of 'high', 'medium' or "
+        "'low'",
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.sources[0].ref") + ": unknown source 'alpha-filin'; did you "
+        "mean 'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
     ]
 
 
@@ -339,16 +352,16 @@ def test_a_company_file_with_a_bad_own_field_still_has_its_entries_checked(small
     small.edit("assumptions/alpha.yaml", "name: Alpha\n", "")
     small.edit("assumptions/alpha.yaml", "ref: alpha-filing\n        excerpt: \"8 billion", "ref: alpha-filin\n        excerpt: \"8 billion")
     assert all_problems(small) == [
-        "assumptions/alpha.yaml:2: name: required field is missing",
-        "assumptions/alpha.yaml:32: ai_chips.budget_base.sources[0].ref: unknown source 'alpha-filin'; did you mean "
-        "'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
+        at("assumptions/alpha.yaml", "name") + ": required field is missing",
+        at("assumptions/alpha.yaml", "ai_chips.budget_base.sources[0].ref") + ": unknown source 'alpha-filin'; did you "
+        "mean 'alpha-filing'? valid: alpha-filing, analyst-judgement, beta-press, later-news, rumour",
     ]
 
 
 def test_a_bad_source_entry_is_reported_once_not_at_every_citation(small):
     small.edit("assumptions/sources.yaml", "    date: 2025-03-01\n    kind: filing", "    date: 2025-03-01\n    kind: filling")
     found = all_problems(small)
-    assert found == ["assumptions/sources.yaml:7: sources[0].kind: 'filling' is not one of 'filing', "
+    assert found == [at("assumptions/sources.yaml", "sources[0].kind") + ": 'filling' is not one of 'filing', "
                      "'company-statement', 'press', 'analyst', 'unconfirmed' or 'analyst-judgement'"]
 
 
@@ -361,7 +374,7 @@ def test_a_sources_file_that_does_not_load_hides_no_other_file_and_adds_no_false
 def test_a_bad_exchange_rate_gives_no_false_currency_errors(small):
     small.edit("assumptions/fx.yaml", "value: 8.0", "value: eight")
     assert all_problems(small) == [
-        "assumptions/fx.yaml:4: CNY.value: value must be a number, not str 'eight'",
+        at("assumptions/fx.yaml", "CNY.value") + ": value must be a number, not str 'eight'",
     ]
 
 
@@ -369,15 +382,15 @@ def test_a_bad_correlation_drops_alone_and_the_next_keeps_its_line(small):
     small.write("scenarios/base.yaml", small.path("scenarios/base.yaml").read_text() + (
         "correlations:\n"
         "  - keys: [alpha.cloud.growth, beta.cloud.growth]\n"
-        "    rank: 2\n"
-        "    rationale: too strong\n"
+        "    rank: 2\n    rationale: too strong\n"
         "  - keys: [alpha.cloud.growth, beta.cloud.grwth]\n"
         "    rank: 0.5\n"
         "    rationale: a typo in a key\n"
     ))
     found = all_problems(small)
-    assert found[0] == "scenarios/base.yaml:8: correlations[0].rank: rank 2 lies outside [-1, 1]"
-    assert found[1].startswith("scenarios/base.yaml:10: correlations[1].keys: no such assumption 'beta.cloud.grwth'; "
+    assert found[0] == at("scenarios/base.yaml", "correlations[0].rank") + ": rank 2 lies outside [-1, 1]"
+    assert found[1].startswith(
+        at("scenarios/base.yaml", "correlations[1].keys") + ": no such assumption 'beta.cloud.grwth'; "
                                "did you mean 'beta.cloud.growth'?")
     assert len(found) == 2, found
 

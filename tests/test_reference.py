@@ -56,7 +56,7 @@ def assert_engine_equals_reference(inputs: Inputs, values: dict[str, np.ndarray]
     engine = project(engine_inputs(inputs, values))
     names = [c.name for c in inputs.companies]
     horizon = len(inputs.scenario.years)
-    assert set(engine) == set(METRIC_NAMES)
+    assert set(METRIC_NAMES) <= set(engine)
     for d in range(draws):
         reference = project_one(inputs, values_from_draw(values, d))
         for metric in METRIC_NAMES:
@@ -72,14 +72,17 @@ def assert_engine_equals_reference(inputs: Inputs, values: dict[str, np.ndarray]
 def test_reference_reproduces_the_hand_computed_values():
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
     reference = project_one(inputs, values_from_draw(assumption_values(inputs), 0))
-    assert set(reference) == set(EXPECTED)
-    for metric, expected in EXPECTED.items():
+    assert set(reference) <= set(EXPECTED)
+    for metric in reference:
+        expected = EXPECTED[metric]
         got = [reference[metric]["Alpha"], reference[metric]["Beta"]]
         np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=metric)
 
 
-def test_reference_covers_the_engine_metrics_in_order():
-    assert tuple(METRICS) == METRIC_NAMES
+def test_reference_covers_engine_metrics_in_catalogue_order():
+    # a new metric may come with its hand-computed values (test_engine) before a second implementation here
+    assert METRIC_NAMES == tuple(name for name in METRICS if name in METRIC_NAMES)
+    assert set(METRIC_NAMES) <= set(METRICS)
 
 
 def test_values_from_draw_picks_one_draw_and_broadcasts_single_draws():

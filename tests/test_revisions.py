@@ -9,7 +9,7 @@ import pytest
 
 from model.errors import InputError, UsageError
 from model.io.revisions import WORKING_TREE, at_revision, from_folder, load_side, repository, sides, working_tree
-from tests.conftest import SMALL, Project, committed, git
+from tests.conftest import SMALL, Project, at, committed, git
 
 
 @pytest.fixture(autouse=True)
@@ -60,8 +60,8 @@ def test_an_invalid_file_at_a_revision_is_named_with_the_revision(tmp_path):
     with pytest.raises(InputError) as caught:
         at_revision(root, "HEAD")
     assert [str(p) for p in caught.value.problems] == [
-        "HEAD:assumptions/alpha.yaml:9: capex.plan_total.confidence: 'certain' is not one of 'high', 'medium' or "
-        "'low'",
+        "HEAD:" + at("assumptions/alpha.yaml", "capex.plan_total.confidence", root) + ": 'certain' is not one of "
+        "'high', 'medium' or 'low'",
     ]
 
 
@@ -126,5 +126,6 @@ def test_an_invalid_company_file_is_not_reported_again_through_every_override(sm
     with pytest.raises(InputError) as caught:
         load_side("here", small.path("assumptions"), small.path("scenarios"))
     assert [str(p) for p in caught.value.problems] == [
-        "assumptions/alpha.yaml:9: capex.plan_total.confidence: 'certain' is not one of 'high', 'medium' or 'low'",
+        at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": 'certain' is not one of 'high', 'medium' or "
+        "'low'",
     ]

@@ -13,13 +13,14 @@ from conftest import SMALL
 from typer.testing import CliRunner
 
 from model.cli import app
+from tests.conftest import at
 from tests.test_backtest import ACTUALS as REPORTED
 
 runner = CliRunner()
 
 # alpha's capex plan moves from 30 to 31 while its excerpt still reads "RMB 30 billion over two years"
-STALE = ('assumptions/alpha.yaml:11: capex.plan_total.sources: warning: no excerpt states the value 31 CNY bn '
-         '(as "31 billion" or "CNY 31bn"); the excerpts give "RMB 30 billion"')
+STALE = (at("assumptions/alpha.yaml", "capex.plan_total.sources", SMALL) + ': warning: no excerpt states the value '
+         '31 CNY bn (as "31 billion" or "CNY 31bn"); the excerpts give "RMB 30 billion"')
 BANNER = "These results rest on inputs that fail validation"
 # the first reported figure of the backtest's tests: Alpha's 2025 capex, RMB 16bn
 ACTUALS = REPORTED[:REPORTED.index("  - company: beta")]
@@ -80,9 +81,9 @@ def test_the_report_shows_a_banner_with_the_problems_escaped(small):
     assert invoke("run", "base").exit_code == 0
     html = Path("outputs/base/report.html").read_text()
     assert html.index(BANNER) < html.index("<h1>")
-    assert ("<li>assumptions/alpha.yaml:11: capex.plan_total.sources: warning: no excerpt states the value 31 CNY bn "
-            "(as &quot;31 billion&quot; or &quot;CNY 31bn&quot;); the excerpts give &quot;RMB 30 billion&quot;</li>"
-            ) in html
+    assert ("<li>" + at("assumptions/alpha.yaml", "capex.plan_total.sources") + ": warning: no excerpt states the "
+            "value 31 CNY bn (as &quot;31 billion&quot; or &quot;CNY 31bn&quot;); the excerpts give &quot;RMB 30 "
+            "billion&quot;</li>") in html
 
 
 def test_clean_inputs_give_no_banner(small):

@@ -15,7 +15,7 @@ from model.core.parameters import engine_inputs, layout
 from model.core.simulation import PERCENTILES, RACE_METRICS, SAMPLED_DTYPE, row_percentiles, simulate
 from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, values_at
 from model.io.loading import load_inputs
-from tests.conftest import SMALL
+from tests.conftest import SMALL, at
 
 P = np.array([0.05, 0.5, 0.95])
 
@@ -112,7 +112,7 @@ def test_a_correlation_must_name_existing_assumptions(small):
     with pytest.raises(InputError) as caught:
         load_inputs(small.path("scenarios/base.yaml"))
     assert str(caught.value.problems[0]).startswith(
-        "scenarios/base.yaml:7: correlations[0].keys: no such assumption 'beta.accelerators.unit_prize'; "
+        at("scenarios/base.yaml", "correlations[0].keys") + ": no such assumption 'beta.accelerators.unit_prize'; "
         "did you mean 'beta.accelerators.unit_price'?")
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter
+from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter, View, metrics_in
 from model.io.actuals import ACTUALS_FOLDER
 from model.io.loading import RESERVED_FILES
 from model.io.schema import (
@@ -145,6 +145,12 @@ def build(kind: str) -> dict[str, Any]:
         overrides |= _assumptions("Override", rf"^{_COMPANY}\.{{}}$")
         keys = schema["$defs"]["Correlation"]["properties"]["keys"]
         keys["items"] = {"type": "string", "pattern": ASSUMPTION_KEY_PATTERN}
+    elif kind == "actuals":
+        reported = metrics_in(View.backtest)
+        schema["$defs"]["Actual"]["properties"]["metric"] |= {
+            "enum": list(reported),
+            "description": f"A metric the model projects year by year: {', '.join(reported[:-1])} or {reported[-1]}.",
+        }
     return _dialect(schema, kind)
 
 

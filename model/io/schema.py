@@ -554,8 +554,7 @@ class Actual(Strict):
     company: Slug
     """The company's slug, as its file is named (bytedance)."""
     metric: NonEmpty
-    """A metric the model projects year by year: capex, ai_chip_spend, cloud_revenue, ai_revenue,
-    accelerator_unit_price, accelerators_bought or accelerators_installed."""
+    """A metric the model projects year by year that companies report (the catalogue's backtest view)."""
     value: PositiveNumber
     """The figure as reported, in `unit`."""
     unit: UnitText
