@@ -175,42 +175,42 @@ class Metric:
         return self.scale.abbreviation if self.kind is Kind.count else ""
 
 
-def _money(key: str, label: str, description: str, **fields: object) -> Metric:
-    return Metric(key, label, Kind.money, description, scale=fields.pop("scale", BILLION), **fields)
+def _money(key: str, label: str, description: str, *views: View, scale: Scale = BILLION,
+           chart: str | None = None) -> Metric:
+    return Metric(key, label, Kind.money, description, scale, frozenset(views), chart)
 
 
-def _share(of: str, label: str, description: str, **fields: object) -> Metric:
-    return Metric(f"{of}_share", label, Kind.share, description, derived_from=of, **fields)
+def _count(key: str, label: str, description: str, *views: View, chart: str | None = None) -> Metric:
+    return Metric(key, label, Kind.count, description, THOUSAND, frozenset(views), chart)
+
+
+def _share(of: str, label: str, description: str, chart: str | None = None) -> Metric:
+    return Metric(f"{of}_share", label, Kind.share, description, chart=chart, derived_from=of)
 
 
 def _rank(of: str, label: str, description: str) -> Metric:
     return Metric(f"{of}_rank", label, Kind.rank, description, derived_from=of)
 
 
-_RACE, _COMPARE, _BACKTEST = View.race, View.compare, View.backtest
+RACE, COMPARE, BACKTEST = View.race, View.compare, View.backtest
 
 # The engine's outputs, in the order of its tables (projection.csv lists them so).
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
-        _money("capex", "Capex", "capital expenditure", views=frozenset({_COMPARE, _BACKTEST}), chart="capex"),
-        _money("capex_cumulative", "Cumulative capex", "capex summed from the horizon's first year",
-               views=frozenset({_RACE}), chart="capex_cumulative_vs_plan"),
-        _money("ai_chip_spend", "AI-chip spend", "spending on AI accelerators", views=frozenset({_COMPARE, _BACKTEST}),
+        _money("capex", "Capex", "capital expenditure", COMPARE, BACKTEST, chart="capex"),
+        _money("capex_cumulative", "Cumulative capex", "capex summed from the horizon's first year", RACE,
+               chart="capex_cumulative_vs_plan"),
+        _money("ai_chip_spend", "AI-chip spend", "spending on AI accelerators", COMPARE, BACKTEST,
                chart="ai_chip_spend"),
         _money("ai_chip_spend_cumulative", "Cumulative AI-chip spend",
-               "AI-chip spend summed from the horizon's first year", views=frozenset({_RACE})),
-        _money("accelerator_unit_price", "Accelerator unit price", "price of one accelerator", scale=ONE,
-               views=frozenset({_BACKTEST})),
-        Metric("accelerators_bought", "Accelerators bought", Kind.count, "accelerators bought in the year",
-               scale=THOUSAND, views=frozenset({_BACKTEST})),
-        Metric("accelerators_installed", "Accelerators installed", Kind.count,
-               "accelerators in service, bought within the horizon", scale=THOUSAND,
-               views=frozenset({_RACE, _COMPARE, _BACKTEST}), chart="accelerators_installed"),
-        _money("cloud_revenue", "Cloud revenue", "cloud revenue", views=frozenset({_COMPARE, _BACKTEST}),
-               chart="cloud_revenue"),
-        _money("ai_revenue", "AI revenue", "AI-related cloud revenue", views=frozenset({_BACKTEST}),
-               chart="cloud_revenue"),
+               "AI-chip spend summed from the horizon's first year", RACE),
+        _money("accelerator_unit_price", "Accelerator unit price", "price of one accelerator", BACKTEST, scale=ONE),
+        _count("accelerators_bought", "Accelerators bought", "accelerators bought in the year", BACKTEST),
+        _count("accelerators_installed", "Accelerators installed", "accelerators in service, bought within the horizon",
+               RACE, COMPARE, BACKTEST, chart="accelerators_installed"),
+        _money("cloud_revenue", "Cloud revenue", "cloud revenue", COMPARE, BACKTEST, chart="cloud_revenue"),
+        _money("ai_revenue", "AI revenue", "AI-related cloud revenue", BACKTEST, chart="cloud_revenue"),
         Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / cloud revenue"),
         _share("capex", "Capex share", "share of the modelled companies' capex", chart="race_shares"),
         _share("capex_cumulative", "Capex cumulative share",
