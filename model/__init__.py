@@ -90,8 +90,8 @@ def compare(scenarios: Sequence[LoadedScenario | PathLike]) -> ComparisonResult:
     `scenario compare` shows them; the first is the reference.
 
     `.frame` is long: company, measure (the headline's label, such as "Capex 2030 (USD bn)"), metric, year, unit,
-    scenario, value, change (value minus the reference's) and change_pct (in percent of the reference's absolute
-    value, NaN where it is zero). Scenarios in different reporting currencies are refused rather than converted.
+    scenario, value, change (value minus the reference's) and relative_change (that change as a fraction of the
+    reference's absolute value, NaN where it is zero). Scenarios in different reporting currencies are refused rather than converted.
     """
     loaded = [_loaded(scenario) for scenario in scenarios]
     with scenario_errors():

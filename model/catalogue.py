@@ -12,7 +12,7 @@ Role = Literal["flow", "plan", "level", "rate"]
 
 
 class Kind(StrEnum):
-    """What kind of figure a number is: how it is shown (`model.present.format`) and converted (`model.units`)."""
+    """What kind of figure a number is: how it is shown (`model.format`) and converted (`model.units`)."""
 
     money = "money"  # an amount of a currency, shown in its display scale ("USD bn")
     count = "count"  # a number of things, shown in its display scale ("thousand units")

@@ -202,9 +202,9 @@ def test_a_comparison_gives_each_change_from_the_first(outside):
     assert comparison.scenarios == ("base", "high")
     rows = comparison.frame.set_index(["company", "measure", "scenario"])
     high = rows.loc[("Alpha", "Capex 2025 (USD bn)", "high")]
-    assert (high["value"], high["change"], high["change_pct"]) == pytest.approx((3.75, 1.875, 100.0))
+    assert (high["value"], high["change"], high["relative_change"]) == pytest.approx((3.75, 1.875, 1.0))
     assert rows.loc[("Alpha", "Capex 2025-2027 (USD bn)", "high"), "change"] == pytest.approx(6.0)
-    assert list(comparison.side_by_side().columns[5:]) == ["base", "high", "high - base", "high - base (%)"]
+    assert list(comparison.side_by_side().columns[5:]) == ["base", "high", "high - base", "high - base (relative)"]
     assert isinstance(comparison.chart("capex"), alt.TopLevelMixin)
     with pytest.raises(UsageError) as error:
         comparison.chart("capex_share")

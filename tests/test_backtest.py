@@ -92,7 +92,7 @@ def test_errors_by_hand(actuals):
     assert result.exit_code == 0, result.output
     table = backtest_csv(result)
     assert list(table.columns) == ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported",
-                                   "actual", "projected", "error", "error_pct", "published", "out_of_sample",
+                                   "actual", "projected", "error", "relative_error", "published", "out_of_sample",
                                    "sources"]
     assert table[["company", "metric", "year", "unit"]].values.tolist() == [
         ["Alpha", "capex", 2025, "USD bn"], ["Beta", "capex", 2025, "USD bn"],
@@ -100,7 +100,7 @@ def test_errors_by_hand(actuals):
     assert table["actual"].tolist() == pytest.approx([2.0, 2.5, 1.25, 250])
     assert table["projected"].tolist() == pytest.approx([1.875, 3.0, 1.0, 300])
     assert table["error"].tolist() == pytest.approx([-0.125, 0.5, -0.25, 50])
-    assert table["error_pct"].tolist() == pytest.approx([-6.25, 20, -20, 20])
+    assert table["relative_error"].tolist() == pytest.approx([-0.0625, 0.2, -0.2, 0.2])
     assert table["out_of_sample"].tolist() == [True, False, True, True]
     assert table["reported"].tolist() == ["16 CNY bn", "2.5 USD bn", "1,250 USD mn", "250,000 count"]
     assert table["published"].tolist() == ["2026-01-20", "2025-04-01", "2026-01-15", "2026-01-15"]
@@ -117,6 +117,9 @@ def test_the_table_and_the_folder(actuals):
     assert [cell.strip() for cell in row.split("│")[1:-1]] == [
         "Beta", "cloud_revenue", "2026", "estimate", "1,250 USD mn", "1.25 USD bn", "1.00", "-20.0%", "2026-01-15",
         "yes", "later-news"]
+    # a count reads whole, as in every table: 250,000 accelerators bought are 250 thousand units, projected 300
+    row = next(line for line in result.stdout.splitlines() if "accelerators_bought" in line)
+    assert [cell.strip() for cell in row.split("│")[1:-1]][5:8] == ["250 thousand units", "300", "+20.0%"]
     assert "wrote outputs/backtest-base/" in result.stdout
     folder = actuals.path("outputs/backtest-base")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
@@ -144,7 +147,7 @@ def test_a_later_scenario_sees_its_figures_in_sample(actuals):
     result = invoke("backtest", "high", "--format", "csv")
     assert result.exit_code == 0, result.output
     table = backtest_csv(result)
-    assert table.loc[0, "error_pct"] == pytest.approx(87.5)
+    assert table.loc[0, "relative_error"] == pytest.approx(0.875)
     assert not table["out_of_sample"].any()
 
 
@@ -164,7 +167,7 @@ overrides:
 """)
     table = backtest_csv(invoke("backtest", "weak", "--format", "csv"))
     # RMB 16bn at 10 per USD is 1.6; the plan at 10 gives 30 / 2 / 10 = 1.5: -6.25% again, as both convert alike
-    assert table.loc[0, ["actual", "projected", "error_pct"]].tolist() == pytest.approx([1.6, 1.5, -6.25])
+    assert table.loc[0, ["actual", "projected", "relative_error"]].tolist() == pytest.approx([1.6, 1.5, -0.0625])
 
 
 def test_with_draws_each_projection_has_its_interval(actuals):
@@ -294,7 +297,7 @@ def test_an_actuals_file_elsewhere(actuals, tmp_path):
     other.write_text(ACTUALS.split("  - company: beta")[0])
     result = invoke("backtest", "base", "--actuals", str(other), "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert backtest_csv(result)["error_pct"].tolist() == pytest.approx([-6.25])
+    assert backtest_csv(result)["relative_error"].tolist() == pytest.approx([-0.0625])
 
 
 # ----------------------------------------------------------------------------------------------- shipped project
@@ -309,10 +312,10 @@ def test_the_shipped_base_case_backtests(tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     table = backtest_csv(result).set_index(["metric", "year", "reported"])
     # base: ByteDance's RMB 150bn of 2025 capex grows 12% in 2026 to RMB 168bn; the exchange rate cancels out
-    assert table.loc[("capex", 2025, "150 CNY bn"), "error_pct"] == pytest.approx(0.0, abs=1e-9)
-    assert table.loc[("capex", 2026, "160 CNY bn"), "error_pct"] == pytest.approx(100 * (168 / 160 - 1))
-    assert table.loc[("capex", 2026, "200 CNY bn"), "error_pct"] == pytest.approx(100 * (168 / 200 - 1))
+    assert table.loc[("capex", 2025, "150 CNY bn"), "relative_error"] == pytest.approx(0.0, abs=1e-9)
+    assert table.loc[("capex", 2026, "160 CNY bn"), "relative_error"] == pytest.approx(168 / 160 - 1)
+    assert table.loc[("capex", 2026, "200 CNY bn"), "relative_error"] == pytest.approx(168 / 200 - 1)
     # chips: US$9.5bn grown 20% = US$11.4bn against RMB 85bn at 7.1717 per USD
-    assert table.loc[("ai_chip_spend", 2026, "85 CNY bn"), "error_pct"] == pytest.approx(100 * (11.4 * 7.1717 / 85 - 1))
+    assert table.loc[("ai_chip_spend", 2026, "85 CNY bn"), "relative_error"] == pytest.approx(11.4 * 7.1717 / 85 - 1)
     assert table["out_of_sample"].all()
     assert (tmp_path / "backtest" / "charts" / "backtest.svg").is_file()

@@ -560,13 +560,23 @@ def waterfall_frame() -> pd.DataFrame:
 
 
 def test_the_waterfall_speaks_of_shapley_values_unless_told_what_its_steps_are():
-    spec = charts.waterfall(waterfall_frame()).to_dict()
+    spec = charts.waterfall(waterfall_frame(), kind=Kind.money).to_dict()
     assert spec["title"] == {"text": "Capex 2025 (USD bn), scenario base: what each change did",
                              "subtitle": charts.WATERFALL_SUBTITLE}
     assert spec["facet"]["row"]["sort"] == ["Alpha"] and spec["resolve"]["scale"] == {"x": "independent"}
     assert [row["label"] for row in data_values(spec, spec)] == ["10.0", "+4.0", "-1.0", "13.0"]
     notes = ["Two changed assumptions, one after the other.", "Another line."]
-    assert charts.waterfall(waterfall_frame(), subtitle=notes).to_dict()["title"]["subtitle"] == notes
+    assert charts.waterfall(waterfall_frame(), kind=Kind.money, subtitle=notes).to_dict()["title"]["subtitle"] == notes
+
+
+def test_a_share_waterfall_reads_in_percent_its_steps_in_points():
+    # a share 0.309 -> 0.32: one change of +0.0115, another of -0.0004 that rounds away
+    share = waterfall_frame().assign(figure="Share of capex 2025-2030", bottom=[0.0, 0.309, 0.3200, 0.0],
+                                     top=[0.309, 0.3205, 0.3205, 0.32], amount=[0.309, 0.0115, -0.0004, 0.32])
+    spec = charts.waterfall(share, kind=Kind.share).to_dict()
+    assert [row["label"] for row in data_values(spec, spec)] == ["30.9%", "+1.1 pp", "0.0 pp", "32.0%"]
+    bars = spec["spec"]["layer"][0]["encoding"]
+    assert bars["x"]["axis"]["format"] == "%" and bars["tooltip"][1]["format"] == ".1%"
 
 
 # ------------------------------------------------------------------------------------------------------ rendering

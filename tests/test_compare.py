@@ -47,19 +47,19 @@ def test_the_comparison_by_hand(small):
     long = comparison({side.label: side.frame for side in load_sides(["base", "high"])})
     rows = long.set_index(["company", "measure", "scenario"]).sort_index()
     capex = rows.loc[("Alpha", "Capex 2025 (USD bn)")]
-    assert capex.loc["base", ["value", "change", "change_pct"]].tolist() == pytest.approx([1.875, 0.0, 0.0])
-    assert capex.loc["high", ["value", "change", "change_pct"]].tolist() == pytest.approx([3.75, 1.875, 100.0])
+    assert capex.loc["base", ["value", "change", "relative_change"]].tolist() == pytest.approx([1.875, 0.0, 0.0])
+    assert capex.loc["high", ["value", "change", "relative_change"]].tolist() == pytest.approx([3.75, 1.875, 1.0])
     assert rows.loc[("Alpha", "Capex 2025-2027 (USD bn)", "high"), "change"] == pytest.approx(12.0 - 6.0)
     share = rows.loc[("Alpha", "Share of capex 2025-2027", "high")]
     assert share["value"] == pytest.approx(ALPHA_SHARE_HIGH)
     assert share["change"] == pytest.approx(ALPHA_SHARE_HIGH - ALPHA_SHARE_BASE)
-    assert share["change_pct"] == pytest.approx(100 * (ALPHA_SHARE_HIGH / ALPHA_SHARE_BASE - 1))
+    assert share["relative_change"] == pytest.approx(ALPHA_SHARE_HIGH / ALPHA_SHARE_BASE - 1)
     # Beta spends the same, but its share falls: 11.19 / 23.19 against 11.19 / 17.19
     beta = rows.loc[("Beta", "Share of capex 2025-2027", "high")]
-    assert beta["change_pct"] == pytest.approx(100 * (17.19 / 23.19 - 1))
+    assert beta["relative_change"] == pytest.approx(17.19 / 23.19 - 1)
     assert rows.loc[("Beta", "Capex 2027 (USD bn)", "high"), "change"] == 0
     assert list(long.columns) == ["company", "measure", "metric", "year", "unit", "scenario", "value", "change",
-                                  "change_pct"]
+                                  "relative_change"]
     assert long["company"].drop_duplicates().tolist() == ["Alpha", "Beta"]
     assert long.loc[long["measure"] == "Capex 2025-2027 (USD bn)", ["metric", "year", "unit"]].iloc[0].tolist() == [
         "capex_cumulative", 2027, "USD bn"]
@@ -71,7 +71,7 @@ def test_a_reference_of_zero_has_no_percentage():
     long = comparison({"zero": zero, "base": frame})
     row = long[(long["scenario"] == "base") & (long["measure"] == "AI revenue 2027 (USD bn)")].iloc[0]
     assert row["change"] == pytest.approx(0.5 if row["company"] == "Beta" else 0.3993)
-    assert pd.isna(row["change_pct"])
+    assert pd.isna(row["relative_change"])
 
 
 def test_the_table_format_shows_values_and_signed_changes(small):
@@ -101,9 +101,10 @@ def test_the_csv_format_is_the_side_by_side_table(small):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(io.StringIO(result.stdout))
     assert list(table.columns) == ["company", "measure", "metric", "year", "unit", "base", "high", "high - base",
-                                   "high - base (%)"]
+                                   "high - base (relative)"]
     row = table[(table["company"] == "Alpha") & (table["measure"] == "Capex 2025 (USD bn)")].iloc[0]
-    assert row[["base", "high", "high - base", "high - base (%)"]].tolist() == pytest.approx([1.875, 3.75, 1.875, 100])
+    assert row[["base", "high", "high - base", "high - base (relative)"]].tolist() == pytest.approx(
+        [1.875, 3.75, 1.875, 1.0])
     # a row per company and headline figure
     figures = [cell.label(2025, 2027, "USD") for cell in HEADLINE]
     assert list(zip(table["company"], table["measure"])) == [(c, f) for c in ("Alpha", "Beta") for f in figures]
@@ -118,7 +119,7 @@ def test_the_json_format(small):
     row = next(r for r in data["rows"] if r["company"] == "Alpha" and r["measure"] == "Capex 2025-2027 (USD bn)")
     assert row == {"company": "Alpha", "measure": "Capex 2025-2027 (USD bn)", "metric": "capex_cumulative",
                    "year": 2027, "unit": "USD bn", "values": {"base": 6.0, "high": 12.0}, "change": {"high": 6.0},
-                   "change_pct": {"high": 100.0}}
+                   "relative_change": {"high": 1.0}}
     assert json.loads(small.path("outputs/compare-base-high/compare.json").read_text()) == data
 
 
@@ -153,8 +154,8 @@ def test_a_run_folder_compares_with_a_fresh_run(small):
     table = pd.read_csv(io.StringIO(result.stdout)).set_index(["company", "measure"])
     # the fresh scenario keeps its name; the run folder of the same name is told apart
     assert table.loc[("Alpha", "Capex 2025 (USD bn)"), ["base", "base-run", "base-run - base",
-                                                        "base-run - base (%)"]].tolist() == pytest.approx(
-        [2.8125, 1.875, -0.9375, -100 / 3])
+                                                        "base-run - base (relative)"]].tolist() == pytest.approx(
+        [2.8125, 1.875, -0.9375, -1 / 3])
     manifest = json.loads(small.path("outputs/compare-base-base-run/manifest.json").read_text())
     assert manifest["settings"]["compared"][1] == {"label": "base-run", "kind": "run folder", "path": "outputs/base"}
     assert "outputs/base/projection.csv" in [i["path"] for i in manifest["inputs"]]

@@ -13,6 +13,7 @@ from model.analysis.projection import (
     convergence_report,
     convergence_warnings,
     headline,
+    headline_kinds,
     percentile_error,
     run,
 )
@@ -50,7 +51,7 @@ def test_headline_figures(projection):
     assert list(table.index) == ["Alpha", "Beta"]
     assert table.loc["Beta", "Capex 2025-2027 (USD bn)"] == pytest.approx(11.19)
     assert table.loc["Alpha", "Share of capex 2025-2027"] == pytest.approx(6.0 / 17.19)
-    text = formatted_headline(table)
+    text = formatted_headline(table, headline_kinds(projection))
     assert text.loc["Alpha", "Share of capex 2025-2027"] == "34.9%"
     assert text.loc["Alpha", "Accelerators in service 2027 (k)"] == "1,200"
     assert text.loc["Beta", "Capex 2027 (USD bn)"] == "4.3"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from model.analysis.register import (
     DISTRIBUTION_COLUMNS,
     distribution_table,
     register,
     rests_on_judgement,
-    significant,
 )
 from model.io.loading import load_inputs
 from tests.conftest import SMALL
@@ -38,11 +35,6 @@ def test_judgement_only_assumptions():
     ]
 
 
-def test_significant_figures_read_without_exponents_or_residues():
-    assert significant(np.array([8000.0, 14000.0, 25000.0])) == ["8000", "14000", "25000"]
-    assert significant(np.array([0.05, -4.163e-17, 0.25])) == ["0.05", "0", "0.25"]
-    assert significant(np.array([28.8563, 31.742, 34.9162])) == ["28.86", "31.74", "34.92"]
-    assert significant(np.array([0.0, 0.0])) == ["0", "0"]
 
 
 def test_distribution_table_gives_each_assumptions_percentiles():

@@ -197,7 +197,7 @@ def test_sources_excerpts_and_confidence_are_listed_and_move_nothing(sides):
     growth = result.changes[0]
     assert [(f.field, f.old, f.new) for f in growth.fields] == [
         ("confidence", "medium", "high"), ("excerpt (alpha-filing)", "up 10%", "up ten percent")]
-    assert not growth.value_changed and growth.percent is None
+    assert not growth.value_changed and growth.relative_change is None
     assert (result.effects, result.unaffected) == ((), ("base", "high"))
     assert review_markdown(result) == """\
 ## Assumption changes
@@ -250,9 +250,9 @@ def test_settings_series_units_scenarios_and_sources(sides):
     assert list(rows) == ["alpha.cloud.revenue_base", "beta.capex.growth", "scenario base: horizon", "scenario higher",
                           "source new-source"]
     revenue = rows["alpha.cloud.revenue_base"]
-    assert (revenue.old_unit, revenue.new_unit, revenue.percent) == ("CNY bn", "USD bn", None)
+    assert (revenue.old_unit, revenue.new_unit, revenue.relative_change) == ("CNY bn", "USD bn", None)
     assert [(f.field, f.old, f.new) for f in revenue.fields] == [("unit", "CNY bn", "USD bn")]
-    assert rows["beta.capex.growth"].percent == {2025: 0.0, 2027: 0.0}
+    assert rows["beta.capex.growth"].relative_change == {2025: 0.0, 2027: 0.0}
     assert (rows["scenario base: horizon"].old, rows["scenario base: horizon"].new) == ("2025-2027", "2025-2028")
     assert (rows["scenario higher"].status, rows["scenario higher"].new) == ("added", "extends base, 1 override")
     assert rows["source new-source"].status == "added"
@@ -299,7 +299,7 @@ def test_the_json_has_every_number_unrounded(sides):
     assert data["changes"][0] | {"evidence": None} == {
         "key": "alpha.cloud.growth", "kind": "assumption", "status": "changed", "old": 0.1, "new": 0.2,
         "old_unit": "ratio", "new_unit": "ratio", "fields": [], "evidence": None, "file": "assumptions/alpha.yaml",
-        "line": 86, "percent": pytest.approx(1.0), "evidence_unchanged": True,
+        "line": 86, "relative_change": pytest.approx(1.0), "evidence_unchanged": True,
     }
     base = data["scenarios"][0]
     assert (base["scenario"], base["method"], base["runs"], base["steps"]) == ("base", "shapley", 2,
@@ -394,13 +394,13 @@ Shapley values over the 2 changed assumptions: each one's effect averaged over e
 
 | company | figure | scenario high: alpha.capex.plan_total | alpha.cloud.growth | total |
 |---|---|---|---|---|
-| Alpha | Capex 2025 (USD bn) | +0.6 | 0 | +0.6 |
-| Alpha | Capex 2027 (USD bn) | +0.8 | 0 | +0.8 |
-| Alpha | Capex 2025-2027 (USD bn) | +2.0 | 0 | +2.0 |
-| Alpha | Share of capex 2025-2027 | +3.8 pp | 0 | +3.8 pp |
-| Alpha | Cloud revenue 2027 (USD bn) | 0 | +0.4 | +0.4 |
-| Alpha | AI revenue 2027 (USD bn) | 0 | +0.1 | +0.1 |
-| Beta | Share of capex 2025-2027 | -3.8 pp | 0 | -3.8 pp |
+| Alpha | Capex 2025 (USD bn) | +0.6 | 0.0 | +0.6 |
+| Alpha | Capex 2027 (USD bn) | +0.8 | 0.0 | +0.8 |
+| Alpha | Capex 2025-2027 (USD bn) | +2.0 | 0.0 | +2.0 |
+| Alpha | Share of capex 2025-2027 | +3.8 pp | 0.0 pp | +3.8 pp |
+| Alpha | Cloud revenue 2027 (USD bn) | 0.0 | +0.4 | +0.4 |
+| Alpha | AI revenue 2027 (USD bn) | 0.0 | +0.1 | +0.1 |
+| Beta | Share of capex 2025-2027 | -3.8 pp | 0.0 pp | -3.8 pp |
 """
 
 

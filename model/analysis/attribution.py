@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from model.analysis.projection import Projection, headline, run
+from model.analysis.projection import Projection, headline, headline_kinds, run
+from model.catalogue import Kind
 from model.core.engine import project
 from model.core.parameters import assumption_values, engine_inputs
 from model.domain import Inputs, ResolvedAssumption
@@ -117,8 +119,8 @@ def attribution_runs(old: Inputs, new: Inputs, keys: tuple[str, ...], template: 
 class ScenarioEffect:
     """A scenario run on both sides: its headline figures and each figure's change split among the changes.
 
-    `effect`: company, slug, figure, old, new, change, percent (NaN where a side lacks the figure; percent NaN where
-    the old figure is zero). `attribution`: company, slug, figure, step, contribution, in the order of `steps`, for
+    `effect`: company, slug, figure, old, new, change, relative_change (a fraction; NaN where a side lacks the
+    figure, relative_change NaN where the old figure is zero). `kinds`: each figure's kind, how it reads as text. `attribution`: company, slug, figure, step, contribution, in the order of `steps`, for
     every figure both sides have that moved (or whose steps cancel out); per figure they add up to its change.
     """
 
@@ -130,9 +132,10 @@ class ScenarioEffect:
     runs: int  # draws of the model the attribution took
     structural: tuple[str, ...]
     figures: tuple[str, ...] = ()  # every headline figure of the new side, moved or not
+    kinds: Mapping[str, Kind] = dataclasses.field(default_factory=dict)  # figure -> its kind, of either side
 
 
-EFFECT_COLUMNS = ["company", "slug", "figure", "old", "new", "change", "percent"]
+EFFECT_COLUMNS = ["company", "slug", "figure", "old", "new", "change", "relative_change"]
 ATTRIBUTION_COLUMNS = ["company", "slug", "figure", "step", "contribution"]
 
 
@@ -167,7 +170,7 @@ def scenario_effect(old: Inputs, new: Inputs, changes: InputChanges, *, include_
     effect = pd.DataFrame(rows, columns=EFFECT_COLUMNS[:5])
     effect["change"] = effect["new"] - effect["old"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        effect["percent"] = np.where(effect["old"] != 0, effect["change"] / effect["old"].abs(), np.nan)
+        effect["relative_change"] = np.where(effect["old"] != 0, effect["change"] / effect["old"].abs(), np.nan)
 
     keys = changes.values
     method = "shapley" if len(keys) <= shapley_limit else "sequential"
@@ -207,7 +210,7 @@ def scenario_effect(old: Inputs, new: Inputs, changes: InputChanges, *, include_
         moved |= pd.MultiIndex.from_frame(effect[["slug", "figure"]]).isin(attributed)
         effect = effect[moved].reset_index(drop=True)
     return ScenarioEffect(new.scenario.name, effect, attribution_frame, steps, method, runs, changes.structural,
-                          tuple(new_table.columns))
+                          tuple(new_table.columns), {**headline_kinds(old_projection), **headline_kinds(new_projection)})
 
 
 # --------------------------------------------------------------------------------------------------- the waterfall

@@ -22,13 +22,14 @@ from model.catalogue import METRICS
 from model.core.parameters import exchange_rates
 from model.domain import Company, Inputs, Scenario
 from model.errors import Problem
+from model.format import written_number
 from model.io.actuals import read_actuals
 from model.io.schema import Actual
 from model.io.validation import Problems
 from model.units import parse_period, parse_unit, to_whole
 
 TABLE_COLUMNS = ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported", "actual",
-                 "projected", "error", "error_pct", "published", "out_of_sample", "sources"]
+                 "projected", "error", "relative_error", "published", "out_of_sample", "sources"]
 INTERVAL_COLUMNS = ["p5", "p95", "within_90"]
 
 
@@ -83,7 +84,7 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
         metric=actual.metric,
         year=year,
         period=actual.period,
-        reported=f"{_plain(actual.value)} {actual.unit}",
+        reported=f"{written_number(actual.value)} {actual.unit}",
         value=value,
         unit=metric.unit(inputs.scenario.reporting_currency),
         basis=actual.basis,
@@ -93,11 +94,6 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
     )
 
 
-def _plain(value: float) -> str:
-    """A number as written, with thousands separators: 160, 2.5, 1,250, 250,000 (never 2.5e+05)."""
-    return f"{int(value):,}" if value.is_integer() else f"{value:,}"
-
-
 # ------------------------------------------------------------------------------------------------ the backtest
 def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
     """Each reported figure against the projection for its company, metric and year.
@@ -105,7 +101,7 @@ def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, 
     `projection` is the scenario's tidy projection frame (company, year, metric, value, and p5, p95 in a run with
     draws). Returns one row per figure with columns TABLE_COLUMNS: `actual` is the reported figure and `projected`
     the projection (every assumption at its value), both in `unit`; `error` = projected - actual (positive: the
-    projection was too high), `error_pct` = 100 x error / actual; `out_of_sample` is whether the figure was
+    projection was too high), `relative_error` = error / actual (a fraction: 0.05 for 5%); `out_of_sample` is whether the figure was
     published after `as_of`, the scenario's information cut-off. With draws, INTERVAL_COLUMNS follow: the
     projection's 5th and 95th percentiles and whether the actual lies between them.
     """
@@ -128,11 +124,11 @@ def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, 
     merged = rows.merge(projection[keep], on=["company", "year", "metric"], how="left", validate="many_to_one")
     merged = merged.rename(columns={"value": "projected"})
     merged["error"] = merged["projected"] - merged["actual"]
-    merged["error_pct"] = 100 * merged["error"] / merged["actual"]
+    merged["relative_error"] = merged["error"] / merged["actual"]
     columns = list(TABLE_COLUMNS)
     if draws:
         merged["within_90"] = (merged["p5"] <= merged["actual"]) & (merged["actual"] <= merged["p95"])
-        columns[columns.index("error_pct") + 1:columns.index("error_pct") + 1] = INTERVAL_COLUMNS
+        columns[columns.index("relative_error") + 1:columns.index("relative_error") + 1] = INTERVAL_COLUMNS
     return merged[columns]
 
 

@@ -23,7 +23,7 @@ from model.errors import Problem, UsageError
 
 # The metrics drawn as overlay charts, one chart each, in this order.
 COMPARE_METRICS = metrics_in(View.compare)
-LONG_COLUMNS = ["company", "measure", "metric", "year", "unit", "scenario", "value", "change", "change_pct"]
+LONG_COLUMNS = ["company", "measure", "metric", "year", "unit", "scenario", "value", "change", "relative_change"]
 SCENARIO, RUN_FOLDER = "scenario", "run folder"
 
 
@@ -66,8 +66,8 @@ def comparison(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
 
     Returns a long frame with columns company, measure (the headline's label, such as "Capex 2030 (USD bn)"),
     metric, year (of the figure; the last for a cumulative one), unit, scenario (the label), value, change (value
-    minus the reference's) and change_pct (change in percent of the reference's absolute value; NaN where the
-    reference is zero or lacks the figure). Rows come by company, then measure, in the order the frames first name
+    minus the reference's) and relative_change (change as a fraction of the reference's absolute value, 0.05 for
+    5%; NaN where the reference is zero or lacks the figure). Rows come by company, then measure, in the order the frames first name
     them, then scenario in the order given. A measure one side lacks (another horizon, another company) has no row
     for that side.
     """
@@ -89,7 +89,7 @@ def comparison(frames: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     long = long.merge(base, on=["company", "measure"], how="left")
     long["change"] = long["value"] - long["ref"]
     with np.errstate(divide="ignore", invalid="ignore"):
-        long["change_pct"] = np.where(long["ref"].abs() > 0, 100 * long["change"] / long["ref"].abs(), np.nan)
+        long["relative_change"] = np.where(long["ref"].abs() > 0, long["change"] / long["ref"].abs(), np.nan)
     order = {
         column: {key: position for position, key in enumerate(long[column].drop_duplicates())}
         for column in ("company", "measure", "scenario")
@@ -107,19 +107,20 @@ def reference_and_others(long: pd.DataFrame) -> tuple[str, list[str]]:
 
 def side_by_side(long: pd.DataFrame) -> pd.DataFrame:
     """The comparison as one row per company and measure: each side's value, then for each side after the first its
-    change from the first ('<side> - <first>') and that change in percent ('<side> - <first> (%)')."""
+    change from the first ('<side> - <first>') and that change relative to the first, a fraction ('<side> - <first>
+    (relative)')."""
     reference, others = reference_and_others(long)
     keys = ["company", "measure", "metric", "year", "unit"]
     rows = long[keys].drop_duplicates().reset_index(drop=True)
     for column, labels, suffix in (("value", [reference, *others], ""), ("change", others, f" - {reference}"),
-                                   ("change_pct", others, f" - {reference} (%)")):
+                                   ("relative_change", others, f" - {reference} (relative)")):
         for label in labels:
             values = long.loc[long["scenario"] == label, [*keys[:2], column]].rename(columns={column: label + suffix})
             rows = rows.merge(values, on=keys[:2], how="left")
     # each side's change beside its value: a, b, b - a, b - a (%), c, c - a, ...
     ordered = [*keys, reference]
     for label in others:
-        ordered += [label, f"{label} - {reference}", f"{label} - {reference} (%)"]
+        ordered += [label, f"{label} - {reference}", f"{label} - {reference} (relative)"]
     return rows[ordered]
 
 

@@ -12,13 +12,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model import format
 from model.analysis.register import register, source_table, without_empty_history
-from model.catalogue import HEADLINE, METRICS
+from model.catalogue import HEADLINE, METRICS, Kind
 from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
-from model.domain import Inputs, Scenario, Value, plan_window
+from model.domain import Inputs, Scenario, plan_window
 from model.errors import InputError, Problem, display_path
+from model.format import input_value
 
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
 # Columns a run with draws adds: the mean and the percentiles of each value over the draws.
@@ -155,15 +157,9 @@ def check_finite(inputs: Inputs, metrics: dict[str, np.ndarray], where: str) -> 
         problems = [Problem(display_path(company.located.file), None, "",
                             f"{company.slug} {name} {year} is not finite {where}; it overflows or divides by zero. "
                             f"The assumptions of {company.slug} that feed it:")]
-        problems += [Problem(display_path(r.file), r.line, r.key, f"{_shown(r.assumption.value)} {r.assumption.unit}")
+        problems += [Problem(display_path(r.file), r.line, r.key, f"{input_value(r.assumption.value.plain())} {r.assumption.unit}")
                      for r in feeding]
         raise InputError(problems)
-
-
-def _shown(value: Value) -> str:
-    if value.is_series:
-        return ", ".join(f"{year}: {number:g}" for year, number in value.series.items())
-    return f"{value.scalar:g}"
 
 
 def _headline_cells(projection: Projection) -> list[tuple[str, str, int]]:
@@ -231,6 +227,11 @@ def reporting_currency(frame: pd.DataFrame) -> str:
     return str(units[0]).removesuffix(suffix)
 
 
+def headline_kinds(projection: Projection) -> dict[str, Kind]:
+    """The kind of figure of each headline column (its label): how the column reads as text."""
+    return {label: METRICS[metric].kind for label, metric, _ in _headline_cells(projection)}
+
+
 def percentile_error(projection: Projection) -> tuple[float, str]:
     """The largest Monte Carlo standard error of a headline figure's 5th or 95th percentile, as a share of its
     interval's width (p95 - p5), and where it is ("Company, figure"); inf when the draws are too few to estimate it.
@@ -254,7 +255,8 @@ def convergence_report(projection: Projection) -> str:
     worst, where = percentile_error(projection)
     if math.isinf(worst):
         return "the percentiles' Monte Carlo standard errors cannot be estimated from so few draws"
-    return f"the percentiles' Monte Carlo standard errors are at most {worst:.1%} of their interval's width ({where})"
+    return (f"the percentiles' Monte Carlo standard errors are at most {format.figure(worst, Kind.share)} of their "
+            f"interval's width ({where})")
 
 
 def convergence_warnings(projection: Projection) -> list[str]:
@@ -265,14 +267,15 @@ def convergence_warnings(projection: Projection) -> list[str]:
     if worst <= MAX_INTERVAL_ERROR:
         return []
     if math.isinf(worst):
-        return [f"{simulation.draws:,} draws are too few to estimate the percentiles' standard errors; "
+        return [f"{format.count(simulation.draws)} draws are too few to estimate the percentiles' standard errors; "
                 "use --draws 1,000 or more"]
     # the standard error falls as 1/sqrt(draws); suggest the next round number (1, 2 or 5 times a power of ten)
     needed = simulation.draws * (worst / MAX_INTERVAL_ERROR) ** 2
     power = 10 ** math.floor(math.log10(needed))
     suggest = next(step * power for step in (1, 2, 5, 10) if step * power >= needed)
-    return [f"with {simulation.draws:,} draws the 5th and 95th percentiles carry standard errors up to "
-            f"{worst:.1%} of their interval's width ({where}); use --draws {suggest:,} or more"]
+    return [f"with {format.count(simulation.draws)} draws the 5th and 95th percentiles carry standard errors up to "
+            f"{format.figure(worst, Kind.share)} of their interval's width ({where}); use --draws {format.count(suggest)} "
+            "or more"]
 
 
 # ---------------------------------------------------------------------------------------------------- a whole run

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from model.core.uncertainty import DEFAULT_WIDTHS, distribution
-from model.domain import Citation, ResolvedAssumption, Source, Value, Vintage, cites_judgement
+from model.domain import Citation, ResolvedAssumption, Source, Vintage, cites_judgement
 from model.errors import UsageError, suggest
+from model.format import input_number, input_range, input_value, series, significant
 
 REGISTER_COLUMNS = [
     "key", "company", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources", "excerpts",
@@ -21,13 +22,6 @@ HISTORY_COLUMNS = [
 ]
 
 
-def format_value(value: Value | float) -> str:
-    value = Value.of(value)
-    if value.is_series:
-        return ", ".join(f"{year}: {item:g}" for year, item in value.series.items())
-    return f"{value.scalar:g}"
-
-
 def _evidence(citations: Iterable[Citation]) -> str:
     return " | ".join(c.excerpt or f"judgement: {c.rationale}" for c in citations)
 
@@ -37,7 +31,7 @@ def _earlier(vintage: Vintage) -> str:
     replaced = f", replaced {vintage.replaced.isoformat()}" if vintage.replaced else ""
     unit = f" {vintage.unit}" if vintage.unit else ""
     refs = ", ".join(c.ref for c in vintage.sources)
-    return f"{format_value(vintage.value)}{unit} ({vintage.confidence}, as of {vintage.as_of.isoformat()}{replaced}; {refs})"
+    return f"{input_value(vintage.value.plain())}{unit} ({vintage.confidence}, as of {vintage.as_of.isoformat()}{replaced}; {refs})"
 
 
 def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) -> pd.DataFrame:
@@ -52,7 +46,7 @@ def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) ->
         rows.append({
             "key": item.key,
             "company": item.company.name if item.company else "",
-            "value": format_value(a.value),
+            "value": input_value(a.value.plain()),
             "unit": a.unit,
             "period": a.period,
             "confidence": a.confidence,
@@ -86,11 +80,11 @@ def history_table(items: Iterable[ResolvedAssumption], key: str) -> pd.DataFrame
         is_current = vintage is current
         rows.append({
             "vintage": "current" if is_current else str(index),
-            "value": format_value(vintage.value),
+            "value": input_value(vintage.value.plain()),
             "unit": vintage.unit or current.unit,
             "period": vintage.period or current.period,
             "confidence": vintage.confidence,
-            "range": f"[{vintage.range[0]:g}, {vintage.range[1]:g}]" if vintage.range else "",
+            "range": input_range(*vintage.range) if vintage.range else "",
             "as_of": vintage.as_of.isoformat(),
             "replaced": "" if is_current or vintage.replaced is None else vintage.replaced.isoformat(),
             "sources": ", ".join(c.ref for c in vintage.sources),
@@ -101,18 +95,6 @@ def history_table(items: Iterable[ResolvedAssumption], key: str) -> pd.DataFrame
 
 
 DISTRIBUTION_COLUMNS = ["key", "company", "value", "unit", "confidence", "distribution", "p5", "p50", "p95"]
-
-
-def significant(values: np.ndarray, digits: int = 4) -> list[str]:
-    """Numbers to `digits` significant figures of the largest of them, without exponents or separators (14000, not
-    1.4e+04), so that a rounding residue such as 4e-17 beside 0.1 reads as 0."""
-    scale = float(np.max(np.abs(values), initial=0.0))
-    decimals = digits - 1 - int(np.floor(np.log10(scale))) if scale > 0 else 0
-    texts = []
-    for value in values:
-        rounded = round(float(value), decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
-        texts.append(f"{rounded:.{decimals}f}".rstrip("0").rstrip(".") if decimals > 0 else f"{rounded:.0f}")
-    return texts
 
 
 def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
@@ -128,19 +110,18 @@ def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
         if dist.explicit:
             spread = "given 90% range"
         elif dist.family == "lognormal":
-            spread = f"{a.confidence} default, / to x {1 + width.relative:g}"
+            spread = f"{a.confidence} default, / to x {input_number(1 + width.relative)}"
         else:
-            spread = f"{a.confidence} default, +/- {width.absolute:g}"
+            spread = f"{a.confidence} default, +/- {input_number(width.absolute)}"
         if (percentiles[0] <= dist.low).any() or (percentiles[-1] >= dist.high).any():
-            spread += f", clipped to [{dist.low:g}, {dist.high:g}]"
+            spread += f", clipped to {input_range(dist.low, dist.high)}"
         texts = np.array(significant(percentiles.ravel()), dtype=object).reshape(percentiles.shape)
         years = list(a.value.years) if a.value.is_series else None
-        shown = [", ".join(f"{year}: {text}" for year, text in zip(years, row, strict=True)) if years else row[0]
-                 for row in texts]
+        shown = [series(years, row) if years else row[0] for row in texts]
         rows.append({
             "key": item.key,
             "company": item.company.name if item.company else "",
-            "value": format_value(a.value),
+            "value": input_value(a.value.plain()),
             "unit": a.unit,
             "confidence": a.confidence,
             "distribution": f"{dist.family} ({spread})",

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from model.domain import Inputs
 from model.errors import UsageError
+from model.format import byte_size
 
 # Monte Carlo memory is flat in the draws (chunked summaries), so time bounds them: 10^9 draws take about 20 minutes
 # at the ~750,000 draws a second measured on two cores (benchmarks/draws.py), their Monte Carlo error is far below
@@ -34,14 +35,6 @@ def available_memory() -> int:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return 2**34  # no way to know: assume a 16 GB machine
-
-
-def readable_bytes(size: float) -> str:
-    for unit in ("bytes", "KB", "MB", "GB", "TB", "PB"):
-        if size < 1024 or unit == "PB":
-            return f"{size:,.0f} {unit}" if unit == "bytes" else f"{size:,.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
 
 
 def _shape(inputs: Inputs) -> tuple[int, int, int]:
@@ -88,8 +81,8 @@ def check_draws(draws: int, inputs: Inputs, option: str = "--draws") -> None:
         why = (f"above the ceiling of {MAX_DRAWS:,} draws (about 20 minutes at the measured 750,000 draws a "
                f"second, and the most points a Sobol' sequence gives)")
     else:
-        why = (f"more than this machine's memory holds ({readable_bytes(draws_bytes(draws, companies, years))} "
-               f"needed, {readable_bytes(available_memory())} available)")
+        why = (f"more than this machine's memory holds ({byte_size(draws_bytes(draws, companies, years))} "
+               f"needed, {byte_size(available_memory())} available)")
     raise UsageError(f"{option} {draws:,} is {why}; the most this machine can do is {option} {ceiling:,}")
 
 
@@ -132,7 +125,7 @@ def check_sobol_size(samples: int, inputs: Inputs, option: str = "--samples") ->
         why = (f"{evaluations:,} runs of the model ({assumptions} assumptions + 2), above the ceiling of "
                f"{MAX_EVALUATIONS:,} (about 20 minutes)")
     else:
-        why = (f"more than this machine's memory holds ({readable_bytes(sobol_bytes(samples, assumptions, companies, years))}"
+        why = (f"more than this machine's memory holds ({byte_size(sobol_bytes(samples, assumptions, companies, years))}"
                f" needed for {assumptions} assumptions and {companies} companies, "
-               f"{readable_bytes(available_memory())} available)")
+               f"{byte_size(available_memory())} available)")
     raise UsageError(f"{option} {samples:,} is {why}; the most this machine can do is {option} {ceiling:,}")

@@ -21,7 +21,6 @@ from model.analysis.attribution import (
     scenario_effect,
 )
 from model.analysis.audit import audit_loaded
-from model.analysis.register import format_value
 from model.catalogue import PARAMETERS
 from model.domain import (
     FX_PREFIX,
@@ -36,6 +35,7 @@ from model.domain import (
     Vintage,
 )
 from model.errors import Problem
+from model.format import input_value
 
 Status = Literal["added", "removed", "changed", "unchanged"]
 SOURCE_FIELDS = tuple(f.name for f in dataclasses.fields(Source))
@@ -99,8 +99,8 @@ class Change:
         return self.status == "changed" and self.old != self.new
 
     @property
-    def percent(self) -> float | dict[int, float | None] | None:
-        """The value's change in percent of the old value (a fraction): per year present on both sides for a
+    def relative_change(self) -> float | dict[int, float | None] | None:
+        """The value's change as a fraction of the old value (0.05 for 5%): per year present on both sides for a
         series; None where it has no meaning (not a number, a unit changed, the old value is zero, unchanged)."""
         if self.kind not in ("assumption", "override") or not self.value_changed or self.old_unit != self.new_unit:
             return None
@@ -125,9 +125,9 @@ def _text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, tuple):
-        return f"[{', '.join(format_value(v) for v in value)}]"
+        return f"[{', '.join(input_value(v) for v in value)}]"
     if isinstance(value, float):
-        return format_value(value)
+        return input_value(value)
     return str(value).strip()
 
 
@@ -174,7 +174,7 @@ def _history_text(history: Sequence[Vintage]) -> str | None:
     """The earlier values, oldest first, each with when it was known and what it cited (None when there are none)."""
     if not history:
         return None
-    return "; ".join(f"{format_value(v.value)} as of {v.as_of.isoformat()} ({', '.join(c.ref for c in v.sources)})"
+    return "; ".join(f"{input_value(v.value.plain())} as of {v.as_of.isoformat()} ({', '.join(c.ref for c in v.sources)})"
                      for v in history)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from model import format
 from model.analysis.resources import check_draws
 from model.cli.common import (
     SAMPLER_HELP,
@@ -68,7 +69,7 @@ def backtest(
     if not figures:
         raise UsageError(f"no reported figure in {display_path(actuals_path)} falls within the horizon {first}-{last} "
                          f"of scenario '{inputs.scenario.name}'")
-    with ProgressBar(f"{draws:,} draws", draws) as bar:
+    with ProgressBar(f"{format.count(draws)} draws", draws) as bar:
         result = testing.backtest(inputs, figures, actuals_path, draws=draws, sampler=sampler.value, rng=seed,
                                   on_chunk=bar.advance, problems=problems)
     write_run(target, files_of(result), command="backtest", scenario=inputs.scenario.name,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from model import format
 from model.analysis.resources import check_draws
 from model.cli.common import (
     DRAWS_HELP,
@@ -57,7 +58,7 @@ def run(
     print_warnings(inputs.warnings)
     problems = audited(inputs)
     started = time.perf_counter()
-    with ProgressBar(f"{draws:,} draws", draws) as bar:
+    with ProgressBar(f"{format.count(draws)} draws", draws) as bar:
         projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
     modelled = time.perf_counter()
     result = run_result(inputs, projection, problems)
@@ -68,5 +69,5 @@ def run(
     write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
               inputs=result.files, root=root, settings=result.settings, named=out_dir is not None, problems=problems)
     print_shown(rendering.terminal(result))
-    out.print(f"wrote {display_path(target)}/ (model {modelled - started:.2f} s, charts and report "
-              f"{rendered - modelled:.2f} s)", markup=False)
+    out.print(f"wrote {display_path(target)}/ (model {format.seconds(modelled - started)}, charts and report "
+              f"{format.seconds(rendered - modelled)})", markup=False)

@@ -8,9 +8,13 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from model import catalogue, format
 from model.analysis.backtest import Backtest
+from model.catalogue import Kind
 from model.errors import display_path
 from model.present.charts import ChartLike, backtest_chart
+
+MONEY_DECIMALS = 2
 
 
 def summary(table: pd.DataFrame, as_of: dt.date) -> str:
@@ -18,18 +22,22 @@ def summary(table: pd.DataFrame, as_of: dt.date) -> str:
     over all and over the out-of-sample ones."""
     count, outside = len(table), int(table["out_of_sample"].sum())
     text = (f"{count} reported figure{'s' * (count != 1)}, {outside} published after as_of {as_of} (out of sample); "
-            f"mean absolute error {table['error_pct'].abs().mean():.1f}%")
+            f"mean absolute error {format.relative(table['relative_error'].abs().mean(), sign=False)}")
     if 0 < outside < count:
-        text += f", out of sample {table.loc[table['out_of_sample'], 'error_pct'].abs().mean():.1f}%"
+        outside_error = table.loc[table["out_of_sample"], "relative_error"].abs().mean()
+        text += f", out of sample {format.relative(outside_error, sign=False)}"
     if "within_90" in table.columns:
         text += f"; {int(table['within_90'].sum())} of {count} within the projection's 90% interval"
     return text
 
 
 def formatted(table: pd.DataFrame) -> pd.DataFrame:
-    """The backtest table as text for a terminal or markdown."""
-    def number(value: float) -> str:
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.2f}"
+    """The backtest table as text for a terminal or markdown: each figure by its metric's kind, money to two
+    decimals (a reported figure is often known that closely), the error in percent of the actual."""
+    kinds = [catalogue.METRICS[metric].kind for metric in table["metric"]]
+
+    def number(value: float, kind: Kind) -> str:
+        return format.figure(value, kind, decimals=MONEY_DECIMALS if kind is Kind.money else None)
 
     text = pd.DataFrame({
         "Company": table["company"],
@@ -37,22 +45,17 @@ def formatted(table: pd.DataFrame) -> pd.DataFrame:
         "Year": table["year"].astype(str),
         "Basis": table["basis"],
         "Reported": table["reported"],
-        "Actual": [f"{number(v)} {u}" for v, u in zip(table["actual"], table["unit"], strict=True)],
-        "Projected": [number(v) for v in table["projected"]],
-        "Error": [_signed_percent(v) for v in table["error_pct"]],
+        "Actual": [f"{number(v, k)} {u}" for v, k, u in zip(table["actual"], kinds, table["unit"], strict=True)],
+        "Projected": [number(v, k) for v, k in zip(table["projected"], kinds, strict=True)],
+        "Error": [format.relative(v) for v in table["relative_error"]],
     })
     if "within_90" in table.columns:
-        text["90% interval"] = [f"{number(lo)}-{number(hi)}{'' if inside else ' (outside)'}"
-                                for lo, hi, inside in zip(table["p5"], table["p95"], table["within_90"], strict=True)]
+        text["90% interval"] = [f"{number(lo, k)}-{number(hi, k)}{'' if inside else ' (outside)'}" for lo, hi, k, inside
+                                in zip(table["p5"], table["p95"], kinds, table["within_90"], strict=True)]
     text["Published"] = table["published"].astype(str)
     text["Out of sample"] = np.where(table["out_of_sample"], "yes", "no")
     text["Sources"] = table["sources"]
     return text
-
-
-def _signed_percent(value: float) -> str:
-    rounded = round(value, 1)
-    return "0.0%" if rounded == 0 else f"{rounded:+.1f}%"  # no "-0.0%" for an error that rounds away
 
 
 def chart(result: Backtest) -> ChartLike:

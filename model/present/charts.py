@@ -11,7 +11,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from model.catalogue import METRICS, View, metrics_in, metrics_in_chart
+from model import format
+from model.catalogue import METRICS, Kind, View, metrics_in, metrics_in_chart
 
 # Fixed sizes keep the rendered SVG/PNG identical from run to run and readable side by side in the report.
 WIDTH = 560
@@ -119,13 +120,14 @@ def _titled(text: str, rows: pd.DataFrame, fan_subtitle: str = FAN_SUBTITLE) -> 
     return alt.Title(text, subtitle=fan_subtitle) if _has_draws(rows) else text
 
 
-def _value_tooltips(rows: pd.DataFrame, title: str, unit: str) -> list[alt.Tooltip]:
+def _value_tooltips(rows: pd.DataFrame, title: str, unit: str, kind: Kind) -> list[alt.Tooltip]:
     """The value's tooltip, titled `title`; with draws, the projection at the assumptions' values and the summaries
-    of the draws, each in `unit`."""
+    of the draws, each in `unit`, as a figure of `kind` reads."""
+    number = format.d3_format(kind)
     if not _has_draws(rows):
-        return [alt.Tooltip("value:Q", title=title, format=",.1f")]
-    return [alt.Tooltip("value:Q", title=f"At the assumptions' values ({unit})", format=",.1f")] + [
-        alt.Tooltip(f"{column}:Q", title=f"{name} ({unit})", format=",.1f") for column, name in DRAW_SUMMARIES.items()
+        return [alt.Tooltip("value:Q", title=title, format=number)]
+    return [alt.Tooltip("value:Q", title=f"At the assumptions' values ({unit})", format=number)] + [
+        alt.Tooltip(f"{column}:Q", title=f"{name} ({unit})", format=number) for column, name in DRAW_SUMMARIES.items()
     ]
 
 
@@ -163,7 +165,7 @@ def _lines_by_company(frame: pd.DataFrame, *, metric: str, subject: str = "by co
             tooltip=[
                 alt.Tooltip("company:N", title="Company"),
                 alt.Tooltip("year:O", title="Year"),
-                *_value_tooltips(rows, y_title, unit),
+                *_value_tooltips(rows, y_title, unit, METRICS[metric].kind),
             ],
         )
     )
@@ -216,7 +218,7 @@ def cumulative_capex_vs_plan(frame: pd.DataFrame, plans: pd.DataFrame) -> alt.La
     plan_rules = plans[["company", "plan_total", "start", "end"]]
     plan_rules = plan_rules.assign(
         label=[
-            f"{company} plan {start}-{end}: {total:,.0f} {unit}"
+            f"{company} plan {start}-{end}: {format.figure(total, Kind.money, decimals=0)} {unit}"
             for company, total, start, end in plan_rules.itertuples(index=False)
         ]
     )
@@ -225,7 +227,7 @@ def cumulative_capex_vs_plan(frame: pd.DataFrame, plans: pd.DataFrame) -> alt.La
         color=_company_colour(_companies(frame)),
         tooltip=[
             alt.Tooltip("company:N", title="Company"),
-            alt.Tooltip("plan_total:Q", title=f"Plan total ({unit})", format=",.1f"),
+            alt.Tooltip("plan_total:Q", title=f"Plan total ({unit})", format=format.d3_format(Kind.money)),
             alt.Tooltip("start:O", title="First year"),
             alt.Tooltip("end:O", title="Last year"),
         ],
@@ -267,7 +269,7 @@ def cloud_revenue(frame: pd.DataFrame) -> alt.LayerChart:
             alt.Tooltip("company:N", title="Company"),
             alt.Tooltip("series:N", title="Revenue"),
             alt.Tooltip("year:O", title="Year"),
-            *_value_tooltips(rows, unit, unit),
+            *_value_tooltips(rows, unit, unit, Kind.money),
         ],
     )
     lines = revenue.mark_line().encode(
@@ -310,7 +312,7 @@ def race_shares(frame: pd.DataFrame) -> alt.Chart:
             y=alt.Y(
                 "value:Q",
                 title="Share of modelled total (%)",
-                axis=alt.Axis(format="%"),
+                axis=alt.Axis(format=format.axis_format(Kind.share)),
                 # fixed at 100%: rounding (a total of 1.0000000001) would otherwise stretch the axis to 110%
                 scale=alt.Scale(domain=[0, 1]),
                 stack="zero",
@@ -323,7 +325,7 @@ def race_shares(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("company:N", title="Company"),
                 alt.Tooltip("measure:N", title="Measure"),
                 alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("value:Q", title="Share", format=".1%"),
+                alt.Tooltip("value:Q", title="Share", format=format.d3_format(Kind.share)),
             ],
         )
         .properties(width=FACET_WIDTH, height=HEIGHT)
@@ -353,7 +355,8 @@ def tornado(frame: pd.DataFrame) -> alt.FacetChart:
     output_high, base, swing; one metric, year and unit.
     """
     _only(frame, "scenario")
-    name, year, unit = _metric_name(str(_only(frame, "metric"))), _only(frame, "year"), _only(frame, "unit")
+    metric, year, unit = str(_only(frame, "metric")), _only(frame, "year"), _only(frame, "unit")
+    name, number = _metric_name(metric), format.d3_format(METRICS[metric].kind)
     effect = np.sign(frame["output_high"] - frame["output_low"]).map(EFFECTS)
     rows = frame[["company", "key", "input_low", "input_high", "output_low", "output_high", "base", "swing"]].assign(
         assumption=_assumption_labels(frame), effect=effect
@@ -378,9 +381,9 @@ def tornado(frame: pd.DataFrame) -> alt.FacetChart:
                 alt.Tooltip("key:N", title="Assumption"),
                 alt.Tooltip("input_low:N", title="5th percentile"),
                 alt.Tooltip("input_high:N", title="95th percentile"),
-                alt.Tooltip("output_low:Q", title=f"Output at the 5th ({unit})", format=",.1f"),
-                alt.Tooltip("output_high:Q", title=f"Output at the 95th ({unit})", format=",.1f"),
-                alt.Tooltip("swing:Q", title=f"Swing ({unit})", format=",.1f"),
+                alt.Tooltip("output_low:Q", title=f"Output at the 5th ({unit})", format=number),
+                alt.Tooltip("output_high:Q", title=f"Output at the 95th ({unit})", format=number),
+                alt.Tooltip("swing:Q", title=f"Swing ({unit})", format=number),
             ],
         )
     )
@@ -389,7 +392,7 @@ def tornado(frame: pd.DataFrame) -> alt.FacetChart:
         .mark_rule(color="#333333", strokeWidth=1.5)
         .encode(
             x=alt.X("min(base):Q", title=x_title, scale=x_scale),
-            tooltip=[alt.Tooltip("min(base):Q", title=f"Base: every assumption at its value ({unit})", format=",.1f")],
+            tooltip=[alt.Tooltip("min(base):Q", title=f"Base: every assumption at its value ({unit})", format=number)],
         )
     )
     layers = alt.layer(bars, base, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP))
@@ -427,7 +430,7 @@ def sobol(frame: pd.DataFrame) -> alt.FacetChart:
         yOffset=offset,
         tooltip=[alt.Tooltip("key:N", title="Assumption")]
         + [
-            alt.Tooltip(f"{index}{bound}:Q", title=f"{label}{words}", format=".3f")
+            alt.Tooltip(f"{index}{bound}:Q", title=f"{label}{words}", format=format.D3_SENSITIVITY_INDEX)
             for index, label in SOBOL_INDICES.items()
             for bound, words in bounds.items()
         ],
@@ -438,7 +441,8 @@ def sobol(frame: pd.DataFrame) -> alt.FacetChart:
         indexed = base.transform_calculate(index=f"'{label}'")
         layers += [
             indexed.mark_bar().encode(
-                x=alt.X(f"{index}:Q", title="Share of the output's variance", scale=x_scale, axis=alt.Axis(format="%")),
+                x=alt.X(f"{index}:Q", title="Share of the output's variance", scale=x_scale,
+                          axis=alt.Axis(format=format.axis_format(Kind.share))),
                 color=alt.Color(
                     "index:N", title="Sobol index", scale=alt.Scale(domain=index_names, range=["#9ecae1", "#3182bd"])
                 ),
@@ -478,7 +482,7 @@ def lead_probability(frame: pd.DataFrame) -> alt.Chart:
             y=alt.Y(
                 "probability:Q",
                 title="Probability of leading",
-                axis=alt.Axis(format="%"),
+                axis=alt.Axis(format=format.axis_format(Kind.probability)),
                 scale=alt.Scale(domain=[0, 1]),
             ),
             color=_company_colour(_companies(frame)),
@@ -487,7 +491,7 @@ def lead_probability(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("company:N", title="Company"),
                 alt.Tooltip("measure:N", title="Measure"),
                 alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("probability:Q", title="Probability of leading", format=".1%"),
+                alt.Tooltip("probability:Q", title="Probability of leading", format=format.d3_format(Kind.probability)),
             ],
         )
         .properties(width=FACET_WIDTH, height=HEIGHT)
@@ -535,20 +539,20 @@ def overtake_years(frame: pd.DataFrame, *, companies: list[str] | None = None) -
         .mark_bar()
         .encode(
             x=_year_axis(),
-            y=alt.Y("probability:Q", title="Probability", axis=alt.Axis(format="%")),
+            y=alt.Y("probability:Q", title="Probability", axis=alt.Axis(format=format.axis_format(Kind.probability))),
             color=_company_colour(companies),
             tooltip=[
                 alt.Tooltip("pair:N", title="Overtake"),
                 alt.Tooltip("measure:N", title="Measure"),
                 alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("probability:Q", title="Probability", format=".1%"),
+                alt.Tooltip("probability:Q", title="Probability", format=format.d3_format(Kind.probability)),
             ],
         )
     )
     total = (
         alt.Chart()
         .transform_aggregate(total="sum(probability)")
-        .transform_calculate(label="'in all: ' + format(datum.total, '.0%')")
+        .transform_calculate(label=f"'in all: ' + format(datum.total, '{format.d3_format(Kind.probability, decimals=0)}')")
         .mark_text(align="right", baseline="top", fontSize=11, color="#333333")
         .encode(x=alt.value(FACET_WIDTH - 4), y=alt.value(4), text="label:N")
     )
@@ -579,29 +583,28 @@ WATERFALL_SUBTITLE = (
 )
 
 
-def waterfall(frame: pd.DataFrame, *, subtitle: str | list[str] | None = None) -> alt.FacetChart:
+def waterfall(frame: pd.DataFrame, *, kind: Kind, subtitle: str | list[str] | None = None) -> alt.FacetChart:
     """How a reviewed change moved one headline figure: per company, a bar for the old value, a floating bar per
     changed assumption (its attribution, from the running total before it to the total after), and a bar for the
     new value, in that order from the top; each step labelled with its amount.
 
     `frame` is `model.analysis.review.waterfall_frame`: scenario, company, figure, order, step, kind (old, increase,
-    decrease, new), bottom, top, amount; one scenario and figure. `subtitle` (a list: a line each) says what the
-    steps are when they are not Shapley values (default: WATERFALL_SUBTITLE).
+    decrease, new), bottom, top, amount; one scenario and figure, of `kind` (a share's steps read in points).
+    `subtitle` (a list: a line each) says what the steps are when they are not Shapley values (default:
+    WATERFALL_SUBTITLE).
     """
     scenario, figure = _only(frame, "scenario"), str(_only(frame, "figure"))
-    share = figure.startswith("Share")  # a share is a fraction: shown in percent, its steps in points
-    number = ".1%" if share else ",.1f"
+    number = format.d3_format(kind)
     rows = frame.assign(
         label=[
-            ("" if kind in ("old", "new") else "+" if amount > 0 else "") + format(amount * (100 if share else 1),
-                                                                                   ".1f") + (" pp" if share and kind not in ("old", "new") else "%" if share else "")
-            for kind, amount in zip(frame["kind"], frame["amount"], strict=True)
+            format.figure(amount, kind) if bar in ("old", "new") else format.change(amount, kind)
+            for bar, amount in zip(frame["kind"], frame["amount"], strict=True)
         ],
         end=frame[["bottom", "top"]].max(axis=1),
     )
-    kinds = [kind for kind in WATERFALL_COLOURS if kind in set(frame["kind"])]
+    bars_shown = [bar for bar in WATERFALL_COLOURS if bar in set(frame["kind"])]
     y = alt.Y("step:N", title=None, sort=alt.EncodingSortField("order", order="ascending"))
-    x_axis = alt.Axis(format="%") if share else alt.Axis()
+    x_axis = alt.Axis(format=axis) if (axis := format.axis_format(kind)) else alt.Axis()
     bars = (
         alt.Chart()
         .mark_bar()
@@ -612,7 +615,7 @@ def waterfall(frame: pd.DataFrame, *, subtitle: str | list[str] | None = None) -
             color=alt.Color(
                 "kind:N",
                 title=None,
-                scale=alt.Scale(domain=kinds, range=[WATERFALL_COLOURS[kind] for kind in kinds]),
+                scale=alt.Scale(domain=bars_shown, range=[WATERFALL_COLOURS[bar] for bar in bars_shown]),
             ),
             tooltip=[
                 alt.Tooltip("step:N", title="Step"),
@@ -637,6 +640,9 @@ def waterfall(frame: pd.DataFrame, *, subtitle: str | list[str] | None = None) -
 # Dash patterns of the scenarios in a comparison, in the order given (the first, the reference, solid): the lines
 # stay apart in print and for readers who cannot tell the colours apart.
 SCENARIO_DASHES = ([1, 0], [6, 3], [2, 2], [8, 3, 2, 3], [4, 4], [1, 3])
+# A backtest reads money to two decimals (a reported figure is often known that closely); a tooltip has one
+# format for every panel.
+BACKTEST_NUMBER = format.d3_format(Kind.money, decimals=2)
 # How a backtest chart marks a reported figure: published after the scenario's as_of (a true out-of-sample check)
 # or already known by then.
 SAMPLE_SHAPES: dict[str, str] = {"published after as_of": "circle", "known by as_of": "square"}
@@ -661,6 +667,7 @@ def scenario_overlay(frame: pd.DataFrame, *, metric: str) -> alt.FacetChart:
     scenarios = rows["scenario"].drop_duplicates().tolist()
     dashes = [SCENARIO_DASHES[position % len(SCENARIO_DASHES)] for position in range(len(scenarios))]
     y_title = f"{_metric_name(metric)} ({unit})"
+    number = format.d3_format(METRICS[metric].kind)
     # colour and dash on the same field with the same title merge into one legend
     colour = alt.Color("scenario:N", title="Scenario", scale=alt.Scale(domain=scenarios, scheme="dark2"))
     base = alt.Chart().encode(
@@ -671,7 +678,7 @@ def scenario_overlay(frame: pd.DataFrame, *, metric: str) -> alt.FacetChart:
             alt.Tooltip("scenario:N", title="Scenario"),
             alt.Tooltip("company:N", title="Company"),
             alt.Tooltip("year:O", title="Year"),
-            alt.Tooltip("value:Q", title=y_title, format=",.1f"),
+            alt.Tooltip("value:Q", title=y_title, format=number),
         ],
     )
     lines = base.mark_line().encode(
@@ -704,7 +711,7 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
 
     `projected` is the scenario's tidy projection (company, year, metric, unit, value, and p5, p50, p95 with draws);
     only the companies and metrics of `table` are drawn. `table` is the backtest table: company, metric, year, unit,
-    reported, actual, projected, error_pct, basis, published, out_of_sample.
+    reported, actual, projected, relative_error, basis, published, out_of_sample.
     """
     if table.empty:
         raise ValueError("the backtest table is empty: no reported figure to draw")
@@ -722,7 +729,7 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
         value=table["actual"],
         sample=np.where(table["out_of_sample"], *SAMPLE_SHAPES),
         published=table["published"].astype(str),
-    )[["company", "year", "panel", "series", "value", "sample", "reported", "projected", "error_pct", "basis",
+    )[["company", "year", "panel", "series", "value", "sample", "reported", "projected", "relative_error", "basis",
        "published"]]
     rows = pd.concat([lines, points], ignore_index=True)
     # every company of the projection in the colour domain, so each keeps the colour it has in the run's charts
@@ -740,7 +747,7 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
             tooltip=[
                 alt.Tooltip("company:N", title="Company"),
                 alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("value:Q", title="Projected", format=",.2f"),
+                alt.Tooltip("value:Q", title="Projected", format=BACKTEST_NUMBER),
             ],
         )
     )
@@ -759,9 +766,9 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
                 alt.Tooltip("year:O", title="Year"),
                 alt.Tooltip("reported:N", title="Reported"),
                 alt.Tooltip("basis:N", title="Basis"),
-                alt.Tooltip("value:Q", title="Reported, converted", format=",.2f"),
-                alt.Tooltip("projected:Q", title="Projected", format=",.2f"),
-                alt.Tooltip("error_pct:Q", title="Error (%)", format="+.1f"),
+                alt.Tooltip("value:Q", title="Reported, converted", format=BACKTEST_NUMBER),
+                alt.Tooltip("projected:Q", title="Projected", format=BACKTEST_NUMBER),
+                alt.Tooltip("relative_error:Q", title="Error (%)", format=format.d3_relative()),
                 alt.Tooltip("published:N", title="Published"),
             ],
         )

@@ -16,6 +16,8 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from model.format import approximate
+
 # PNGs at twice the CSS size stay sharp on high-density screens and in slides.
 PNG_SCALE = 2
 # Render with the Vega-Lite version Altair writes ("v6.4.1" -> "6.4"), not whatever vl-convert bundles as latest.
@@ -111,14 +113,8 @@ def _text(value: object) -> str:
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         return str(value)  # years and counts: 2025, not 2,025
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return readable_number(value)
+        return approximate(value)
     return str(value)
-
-
-def readable_number(value: float) -> str:
-    """A number for reading: three significant figures read well for ratios and money alike; large totals keep
-    their digits (1,234, not 1.23e+03)."""
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _content(column: str, text: str) -> str:

@@ -12,12 +12,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from model import format
 from model.analysis.attribution import SHAPLEY_LIMIT, STRUCTURE_STEP, ScenarioEffect, waterfall_frame
-from model.analysis.register import format_value
 from model.analysis.review import Change, FieldChange, Review, relative
 from model.domain.assumptions import EXCERPT_MAX_CHARS
 from model.present.charts import ChartLike, waterfall
-from model.present.run import format_headline_value
 from model.present.tables import Shown, markdown
 
 EVIDENCE_UNCHANGED = "value changed, evidence unchanged"
@@ -32,14 +31,10 @@ def value_text(value: float | dict[int, float] | str | None, unit: str | None = 
         return ""
     if isinstance(value, str):
         return value
-    text = format_value(value)
+    text = format.input_value(value)
     if not unit or unit == "ratio":
         return text
     return f"{text} ({unit})" if isinstance(value, dict) else f"{text} {unit}"
-
-
-def _percent(fraction: float | None) -> str:
-    return "n/a" if fraction is None else f"{fraction:+.1%}"
 
 
 def percent_text(change: Change) -> str:
@@ -54,12 +49,12 @@ def percent_text(change: Change) -> str:
         parts = []
         for year in sorted({*old, *new}):  # the years that moved; the old -> new columns show them all
             if year in old and year in new and old[year] != new[year]:
-                parts.append(f"{year}: {_percent(relative(old[year], new[year]))}")
+                parts.append(f"{year}: {format.relative(relative(old[year], new[year]))}")
             elif year not in old or year not in new:
                 parts.append(f"{year}: {'added' if year in new else 'removed'}")
         return ", ".join(parts)
     if isinstance(old, float) and isinstance(new, float):
-        return _percent(relative(old, new))
+        return format.relative(relative(old, new))
     return "n/a"
 
 
@@ -129,33 +124,16 @@ def changes_frame(changes: Iterable[Change], *, evidence: bool = True) -> pd.Dat
     return pd.DataFrame(rows, columns=columns)
 
 
-def figure_text(figure: str, value: float) -> str:
-    """A headline figure as the run's headline table shows it; empty where the side lacks it."""
-    if value is None or math.isnan(value):
-        return ""
-    return format_headline_value(figure, value)
-
-
-def signed_figure_text(figure: str, value: float) -> str:
-    """A change of a headline figure: signed, in the figure's format, and in percentage points for a share."""
-    if value is None or math.isnan(value):
-        return ""
-    if value == 0:
-        return "0"
-    text = figure_text(figure, abs(value))
-    if text.endswith("%"):
-        text = f"{text[:-1]} pp"
-    return f"{'+' if value > 0 else '-' if value < 0 else ''}{text}"
-
-
 def effect_frame(effect: ScenarioEffect) -> pd.DataFrame:
+    """One row per figure: old and new as the run's headline table shows them (empty where a side lacks it), the
+    change signed (in points for a share) and relative."""
     rows = [{
         "company": row.company,
         "figure": row.figure,
-        "old": figure_text(row.figure, row.old),
-        "new": figure_text(row.figure, row.new),
-        "change": signed_figure_text(row.figure, row.change),
-        "%": "" if math.isnan(row.change) else _percent(None if math.isnan(row.percent) else row.percent),
+        "old": format.figure(row.old, effect.kinds[row.figure], missing=""),
+        "new": format.figure(row.new, effect.kinds[row.figure], missing=""),
+        "change": format.change(row.change, effect.kinds[row.figure], missing=""),
+        "%": "" if math.isnan(row.change) else format.relative(row.relative_change),
     } for row in effect.effect.itertuples(index=False)]
     return pd.DataFrame(rows, columns=["company", "figure", "old", "new", "change", "%"])
 
@@ -165,9 +143,10 @@ def attribution_frame(effect: ScenarioEffect) -> pd.DataFrame:
     rows = []
     for (company, figure), group in effect.attribution.groupby(["company", "figure"], sort=False):
         row = {"company": company, "figure": figure}
-        row |= {step: signed_figure_text(figure, amount) for step, amount in zip(group["step"], group["contribution"],
-                                                                                   strict=True)}
-        row["total"] = signed_figure_text(figure, float(group["contribution"].sum()))
+        kind = effect.kinds[figure]
+        row |= {step: format.change(amount, kind) for step, amount in zip(group["step"], group["contribution"],
+                                                                           strict=True)}
+        row["total"] = format.change(float(group["contribution"].sum()), kind)
         rows.append(row)
     return pd.DataFrame(rows, columns=["company", "figure", *effect.steps, "total"])
 
@@ -177,17 +156,17 @@ def attribution_notes(effect: ScenarioEffect, shapley_limit: int = SHAPLEY_LIMIT
     changed = len(effect.steps) - (STRUCTURE_STEP in effect.steps)
     notes = []
     if changed == 1 and not effect.structural:
-        notes.append(f"One changed assumption: the whole change is its effect ({effect.runs:,} runs of the model).")
+        notes.append(f"One changed assumption: the whole change is its effect ({format.count(effect.runs)} runs of the model).")
     elif changed == 1:
         notes.append(f"One changed assumption: its effect is what changing it alone does, with the new files' "
-                     f"structure ({effect.runs:,} runs of the model).")
+                     f"structure ({format.count(effect.runs)} runs of the model).")
     elif changed and effect.method == "shapley":
         notes.append(f"Shapley values over the {changed} changed assumption{'s' * (changed != 1)}: each one's effect "
-                     f"averaged over every order of making the changes ({effect.runs:,} runs of the model).")
+                     f"averaged over every order of making the changes ({format.count(effect.runs)} runs of the model).")
     elif changed:
         notes.append(f"{changed} assumptions changed, more than the {shapley_limit} for which exact Shapley values "
                      f"are computed: a sequential waterfall instead, each assumption's effect when changed after "
-                     f"those above it, in file order ({effect.runs:,} runs of the model).")
+                     f"those above it, in file order ({format.count(effect.runs)} runs of the model).")
     if effect.structural:
         notes.append(f"{STRUCTURE_STEP}: the total change minus the attributions, from changes that cannot be "
                      f"swapped value for value ({'; '.join(effect.structural)}).")
@@ -255,7 +234,7 @@ def review_json(review: Review) -> dict[str, Any]:
         "base": review.base,
         "head": review.head,
         "changes": [
-            {**_plain(dataclasses.asdict(change)), "percent": _plain(change.percent)} for change in review.changes
+            {**_plain(dataclasses.asdict(change)), "relative_change": _plain(change.relative_change)} for change in review.changes
         ],
         "scenarios": [
             {
@@ -282,7 +261,8 @@ def waterfalls(review: Review) -> dict[str, ChartLike]:
         # the chart's own subtitle speaks of Shapley values alone; otherwise say what these steps are, a line each
         notes = (attribution_notes(effect, review.shapley_limit)
                  if effect.method != "shapley" or effect.structural else None)
-        found[f"waterfall-{effect.scenario}"] = waterfall(waterfall_frame(effect, figure), subtitle=notes)
+        found[f"waterfall-{effect.scenario}"] = waterfall(waterfall_frame(effect, figure), kind=effect.kinds[figure],
+                                                             subtitle=notes)
     return found
 
 

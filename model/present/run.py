@@ -4,10 +4,14 @@ with draws), the tables of the race, the charts and the HTML report; what the te
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
-from model.analysis.projection import RACE_LABELS, Projection, RunResult, convergence_report, headline
+from model import format
+from model.analysis.projection import RACE_LABELS, Projection, RunResult, convergence_report, headline, headline_kinds
+from model.catalogue import Kind
 from model.present.charts import ChartLike, build_charts, lead_probability, overtake_years
 from model.present.report import RenderedChart, render_chart, render_report
 from model.present.tables import Shown
@@ -16,34 +20,28 @@ from model.present.tables import Shown
 SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube", "random": "plain random"}
 
 
-def format_headline_value(column: str, value: float) -> str:
-    """One headline figure as text, as `formatted_headline` shows it in `column` (shares in percent, thousands of
-    units whole, money to one decimal)."""
-    if column.startswith("Share"):
-        return f"{value:.1%}"
-    if column.endswith("(k)"):
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
-
-
-def formatted_headline(table: pd.DataFrame, low: pd.DataFrame | None = None,
+def formatted_headline(table: pd.DataFrame, kinds: Mapping[str, Kind], low: pd.DataFrame | None = None,
                        high: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The headline table as text: shares in percent, thousands of units whole, money to one decimal; with `low`
-    and `high` (tables of the same shape, e.g. the 5th and 95th percentiles), each figure is followed by its
-    interval in brackets: "12.3 [10.1-14.8]"."""
+    """The headline table as text, each column by its kind in `kinds` (`headline_kinds`): money to one decimal,
+    thousands of units whole, shares in percent; with `low` and `high` (tables of the same shape, e.g. the 5th and
+    95th percentiles), each figure is followed by its interval in brackets: "12.3 [10.1-14.8]"."""
     def cell(column: str, row: int) -> str:
-        text = format_headline_value(column, table[column].iloc[row])
+        text = format.figure(table[column].iloc[row], kinds[column])
         if low is None or high is None:
             return text
-        bottom, top = (format_headline_value(column, bound[column].iloc[row]) for bound in (low, high))
-        return f"{text} [{bottom}-{top}]"
+        return f"{text} [{format.interval(low[column].iloc[row], high[column].iloc[row], kinds[column])}]"
 
     return pd.DataFrame({c: [cell(c, row) for row in range(len(table))] for c in table.columns}, index=table.index)
 
 
 def interval_headline(projection: Projection) -> pd.DataFrame:
     """The formatted headline of a run with draws: each value with its 5th-95th percentile interval."""
-    return formatted_headline(headline(projection), headline(projection, "p5"), headline(projection, "p95"))
+    return formatted_headline(headline(projection), headline_kinds(projection), headline(projection, "p5"),
+                              headline(projection, "p95"))
+
+
+def _probability(probability: float) -> str:
+    return format.figure(probability, Kind.probability)
 
 
 def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
@@ -57,7 +55,7 @@ def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
         .assign(measure=lambda f: f["metric"].map(RACE_LABELS))
         .pivot(index="company", columns="measure", values="probability")
         .reindex(index=list(projection.companies), columns=list(RACE_LABELS.values()))
-        .map(_percent)
+        .map(_probability)
         .rename_axis(index="Company", columns=None)
         .reset_index()
     )
@@ -76,16 +74,11 @@ def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
     # by measure in race order, the likeliest overtakes first
     overtakes = overtakes.sort_values(["Measure", "probability"], ascending=[True, False], kind="stable",
                                       key=lambda c: c.map(list(RACE_LABELS.values()).index) if c.name == "Measure" else c)
-    overtakes.insert(2, f"Probability by {last}", overtakes.pop("probability").map(_percent))
+    overtakes.insert(2, f"Probability by {last}", overtakes.pop("probability").map(_probability))
     return {
         f"Probability of leading in {last}": leading,
         "Overtakes within the horizon": overtakes.reset_index(drop=True),
     }
-
-
-def _percent(probability: float) -> str:
-    """A probability to one decimal of a percent; one too small to show as 0.1% but not zero reads "<0.1%"."""
-    return "<0.1%" if 0 < probability < 0.0005 else f"{probability:.1%}"
 
 
 # ------------------------------------------------------------------------------------------------------ a run
@@ -107,7 +100,7 @@ def headline_text(result: RunResult) -> pd.DataFrame:
     """The headline table as text; with draws, each figure followed by its 5th-95th percentile interval."""
     projection = result.projection
     if projection.simulation is None:
-        return formatted_headline(headline(projection))
+        return formatted_headline(headline(projection), headline_kinds(projection))
     return interval_headline(projection)
 
 
@@ -124,11 +117,11 @@ def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
     }
     caption, race = "", {}
     if simulation is not None:
-        meta["Draws"] = (f"{simulation.draws:,} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
+        meta["Draws"] = (f"{format.count(simulation.draws)} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
                          "each assumption drawn from its 90% range or its confidence's default width")
         race = race_tables(projection)
         caption = (f"Each figure with every assumption at its value, and in brackets the 5th to 95th percentile "
-                   f"over {simulation.draws:,} draws; {convergence_report(projection)}.")
+                   f"over {format.count(simulation.draws)} draws; {convergence_report(projection)}.")
     return render_report(
         title=f"Scenario '{scenario.name}'",
         description=scenario.description,
@@ -149,7 +142,7 @@ def terminal(result: RunResult) -> list[Shown]:
     title = (f"{scenario.name}: {scenario.horizon[0]}-{scenario.horizon[1]}, {scenario.reporting_currency}, "
              f"as of {scenario.as_of}")
     if projection.simulation is not None:
-        title += f"; {projection.simulation.draws:,} draws, value [5th-95th percentile]"
+        title += f"; {format.count(projection.simulation.draws)} draws, value [5th-95th percentile]"
     shown: list[Shown] = [(title, headline_text(result).T.reset_index(names=""))]
     if projection.simulation is not None:
         shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import qmc
 
+from model import format
 from model.analysis.register import rests_on_judgement
 from model.analysis.resources import check_sobol_size
 from model.analysis.sensitivity import (
@@ -22,6 +23,7 @@ from model.analysis.sensitivity import (
     sensitivity_result,
     sorted_rows,
 )
+from model.catalogue import Kind
 from model.core.uncertainty import distributions, resolve_seed, values_at
 from model.domain import Inputs, ResolvedAssumption, Source
 from model.errors import UsageError
@@ -250,7 +252,7 @@ def _sobol_notes(inputs: Inputs, metric: str, year: int, chosen: Sequence[int], 
 def _sobol_warnings(inputs: Inputs, metric: str, year: int, samples: int,
                     widths: dict[str, tuple[float, str]]) -> list[str]:
     slugs = {c.name: c.slug for c in inputs.companies}
-    return [f"{slugs[company]} {metric} {year}: the widest Sobol interval is {width:.2f} wide ({key}); "
+    return [f"{slugs[company]} {metric} {year}: the widest Sobol interval is {format.figure(width, Kind.ratio)} wide ({key}); "
             f"rerun with --samples {4 * samples} or more"
             for company, (width, key) in widths.items() if width > SOBOL_MAX_INTERVAL_WIDTH]
 
@@ -311,4 +313,4 @@ def check(inputs: Inputs, samples: int, option: str = "--samples") -> None:
 
 def work(inputs: Inputs, samples: int) -> tuple[str, int]:
     keys = len(inputs.resolved)
-    return f"Sobol' indices, {samples:,} x {keys + 2} runs", samples * (keys + 2)
+    return f"Sobol' indices, {format.count(samples)} x {keys + 2} runs", samples * (keys + 2)

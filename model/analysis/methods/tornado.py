@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from model.analysis import sensitivity
-from model.analysis.register import significant
 from model.analysis.sensitivity import OUTPUT_DEFAULT_METRIC, SensitivityResult
 from model.core.uncertainty import distributions, values_at
 from model.domain import Inputs, ResolvedAssumption
+from model.format import significant_value
 
 DESCRIPTION = "one assumption at a time"
 ORDER = 0
@@ -21,15 +21,6 @@ ORDER = 0
 TORNADO_LOW, TORNADO_HIGH = 0.05, 0.95
 TORNADO_COLUMNS = ["scenario", "metric", "unit", "company", "year", "key", "input_low", "input_high", "output_low",
                    "output_high", "base", "swing"]
-
-
-def format_value(values: np.ndarray, years: Sequence[int] | None = None) -> str:
-    """An assumption's value(s) (K,) as text to 4 significant figures (`register.significant`): "0.15", or
-    "2025: 0.1, 2027: 0.3" for a series given in `years`."""
-    texts = significant(np.asarray(values, dtype=float))
-    if years is None:
-        return texts[0]
-    return ", ".join(f"{year}: {text}" for year, text in zip(years, texts, strict=True))
 
 
 def _series_years(item: ResolvedAssumption) -> list[int] | None:
@@ -71,8 +62,8 @@ def tornado(
     ends = [dists[key].ppf(np.array([TORNADO_LOW, TORNADO_HIGH])) for key in keys]  # K x (2, knots)
     years = [_series_years(inputs.resolved[key]) for key in keys]
     frame = sensitivity.labels(inputs, metric, year, chosen, keys).assign(
-        input_low=np.tile([format_value(e[0], y) for e, y in zip(ends, years, strict=True)], len(chosen)),
-        input_high=np.tile([format_value(e[1], y) for e, y in zip(ends, years, strict=True)], len(chosen)),
+        input_low=np.tile([significant_value(e[0], y) for e, y in zip(ends, years, strict=True)], len(chosen)),
+        input_high=np.tile([significant_value(e[1], y) for e, y in zip(ends, years, strict=True)], len(chosen)),
         output_low=low.ravel(),
         output_high=high.ravel(),
         base=np.repeat(base, len(keys)),

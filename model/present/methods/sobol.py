@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from model import format
 from model.analysis.methods.sobol import interval_widths
 from model.analysis.sensitivity import SensitivityResult
+from model.catalogue import Kind
 from model.present import charts
 from model.present.charts import ChartLike
 
@@ -26,18 +28,16 @@ def footer(result: SensitivityResult) -> str | None:
     if widest is None:
         return None
     settings = result.settings
-    return (f"Widest {settings['confidence']:.0%} bootstrap interval of an index: {widest[1]:.3f} ({widest[0]}); "
-            f"{settings['samples']:,} samples, {settings['evaluations']:,} runs of the model")
+    return (f"Widest {format.figure(settings['confidence'], Kind.probability, decimals=0)} bootstrap interval of an "
+            f"index: {format.sensitivity_index(widest[1])} ({widest[0]}); {format.count(settings['samples'])} samples, "
+            f"{format.count(settings['evaluations'])} runs of the model")
 
 
 def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame:
     """The research priorities with each index as text, "estimate [low, high]", and "dig here" where to dig:
     columns company, rank, key, first_order, total_order, confidence, flags, dig."""
-    def interval(estimate: float, low: float, high: float) -> str:
-        return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
-
     intervals = sobol_frame.assign(**{
-        index: [interval(*row) for row in sobol_frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
+        index: [format.sensitivity_index(*row) for row in sobol_frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
         for index in ("first_order", "total_order")
     })[["company", "key", "first_order", "total_order"]]
     table = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from model import format
 from model.analysis.methods.tornado import moving
 from model.analysis.sensitivity import SensitivityResult
 from model.present import charts
 from model.present.charts import ChartLike
-from model.present.report import readable_number
 
 
 def chart(result: SensitivityResult) -> ChartLike:
@@ -20,7 +20,7 @@ def table(result: SensitivityResult) -> pd.DataFrame:
     frame = result.frame
     shown = frame.loc[frame["swing"] > 0, ["company", "key", "input_low", "input_high", "output_low", "output_high",
                                            "swing"]]
-    return shown.assign(**{column: shown[column].map(readable_number)
+    return shown.assign(**{column: shown[column].map(format.approximate)
                            for column in ("output_low", "output_high", "swing")})
 
 
