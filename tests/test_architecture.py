@@ -7,8 +7,6 @@ import ast
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import REPO
 
 PACKAGE = REPO / "model"
@@ -88,16 +86,6 @@ def violations(package: Path = PACKAGE) -> list[str]:
     ]
 
 
-# Today's violations, which the other branches of the architecture issue remove; then this test becomes strict.
-TODAY = (
-    "core.parameters, core.simulation, core.uncertainty -> io.loading, io.schema; analysis.audit, backtest, compare, "
-    "projection, register, resources, review, sensitivity -> io.loading, io.schema, io.actuals, io.outputs; "
-    "present.artifacts -> io.loading, io.outputs; io.actuals -> core.engine; io.loading -> core.correlation; "
-    "io.editing -> analysis.audit; io.revisions -> analysis.review"
-)
-
-
-@pytest.mark.xfail(strict=False, reason=TODAY)
 def test_imports_go_one_way():
     assert violations() == []
 

@@ -18,80 +18,14 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.projection import draw_settings, run
-from model.catalogue import METRICS
-from model.core.parameters import exchange_rates
-from model.domain import Company, Inputs, Scenario
+from model.domain import Inputs, ReportedFigure, Scenario
 from model.errors import Problem
-from model.format import written_number
-from model.io.actuals import read_actuals
-from model.io.schema import Actual
-from model.io.validation import Problems
-from model.units import parse_period, parse_unit, to_whole
 
 TABLE_COLUMNS = ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported", "actual",
                  "projected", "error", "relative_error", "published", "out_of_sample", "sources"]
 INTERVAL_COLUMNS = ["p5", "p95", "within_90"]
 
 
-@dataclass(frozen=True)
-class ReportedFigure:
-    """A reported figure checked against a scenario and converted to its reporting currency and display unit."""
-
-    company: str  # display name, as in projections
-    metric: str
-    year: int  # calendar year (a fiscal year mapped)
-    period: str  # as given: 2025, FY2026
-    reported: str  # as stated: "160 CNY bn"
-    value: float  # in the metric's display unit and the scenario's reporting currency
-    unit: str  # that display unit: "USD bn"
-    basis: str
-    confidence: str
-    published: dt.date
-    sources: tuple[str, ...]
-
-
-# ----------------------------------------------------------------------------------------------------- loading
-def load_actuals(path: Path, inputs: Inputs) -> tuple[list[ReportedFigure], list[Problem]]:
-    """Read and check an actuals file against a resolved scenario: companies, metrics, units and periods it can
-    compare, sources in its registry. Returns the figures within the scenario's horizon and the warnings (figures
-    outside the horizon are left out with one); raises InputError listing every error as file:line: key: message."""
-    problems = Problems()
-    checked, located = read_actuals(path, inputs.assumptions, problems)
-    problems.check()
-    figures = []
-    first, last = inputs.scenario.horizon
-    for index, actual in checked:
-        figure = reported_figure(actual, inputs)
-        if first <= figure.year <= last:
-            figures.append(figure)
-        else:
-            problems.add(located.problem(
-                ("actuals", index, "period"),
-                f"{figure.year} lies outside the horizon {first}-{last} of scenario '{inputs.scenario.name}'; "
-                "not compared", "warning"))
-    return figures, problems.warnings
-
-
-def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
-    """A checked actual in the scenario's terms: its calendar year and its value in the metric's display unit."""
-    company: Company = next(c for c in inputs.companies if c.slug == actual.company)
-    year = parse_period(actual.period).calendar_years(company.fiscal_year_end)[0]
-    metric = METRICS[actual.metric]
-    value = to_whole(actual.value, parse_unit(actual.unit), into=inputs.scenario.reporting_currency,
-                     rates=exchange_rates(inputs), display_scale=metric.scale.factor)
-    return ReportedFigure(
-        company=company.name,
-        metric=actual.metric,
-        year=year,
-        period=actual.period,
-        reported=f"{written_number(actual.value)} {actual.unit}",
-        value=value,
-        unit=metric.unit(inputs.scenario.reporting_currency),
-        basis=actual.basis,
-        confidence=actual.confidence,
-        published=actual.as_of,
-        sources=tuple(c.ref for c in actual.sources),
-    )
 
 
 # ------------------------------------------------------------------------------------------------ the backtest

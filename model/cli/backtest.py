@@ -46,7 +46,7 @@ def backtest(
     for its company, metric and year, in the reporting currency, with the error in percent and whether it was
     published after the scenario's as_of; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
     from model.analysis import backtest as testing
-    from model.io.actuals import default_actuals
+    from model.io.actuals import default_actuals, load_actuals
     from model.io.outputs import destination, write_run
     from model.io.project import assumptions_for
     from model.present import backtest as rendering
@@ -63,7 +63,7 @@ def backtest(
     root = path.resolve().parent.parent
     target = destination(out_dir or root / "outputs" / f"backtest-{inputs.scenario.name}", root=root,
                          inputs=[*inputs.files, actuals_path], named=out_dir is not None)
-    figures, warnings = testing.load_actuals(actuals_path, inputs)
+    figures, warnings = load_actuals(actuals_path, inputs)
     print_warnings(warnings)
     first, last = inputs.scenario.horizon
     if not figures:

@@ -1,5 +1,6 @@
 """The domain: scenarios, companies, assumptions and their values, with provenance as file and line; no files read."""
 
+from model.domain.actuals import ReportedFigure
 from model.domain.assumptions import (
     EVERYTHING,
     FX_PREFIX,
@@ -30,7 +31,7 @@ from model.domain.value import Value
 
 __all__ = [
     "EVERYTHING", "FX_PREFIX", "Assumption", "AssumptionSet", "Citation", "Company", "Correlation",
-    "CorrelationEntry", "Inputs", "Location", "Override", "OverrideEntry", "ProjectInputs", "Registry", "ResolvedAssumption",
+    "CorrelationEntry", "Inputs", "Location", "Override", "OverrideEntry", "ProjectInputs", "Registry", "ReportedFigure", "ResolvedAssumption",
     "Scenario", "ScenarioDefinition", "Source", "Unloaded", "Value", "Vintage", "cites_judgement", "key_path",
     "plan_window",
 ]

@@ -8,13 +8,15 @@ from pathlib import Path
 from typing import Any
 
 from model.catalogue import METRICS, Kind, View, metrics_in
-from model.domain import AssumptionSet, Location
+from model.core.parameters import exchange_rates
+from model.domain import AssumptionSet, Company, Inputs, Location, ReportedFigure
 from model.errors import Problem, suggest
+from model.format import written_number
 from model.io.checks import check_citations
 from model.io.project import FX_FILE
 from model.io.schema import Actual, ActualsFile
 from model.io.validation import Problems, kept_positions
-from model.units import parse_period, parse_unit
+from model.units import parse_period, parse_unit, to_whole
 
 # The metrics a company reports and the model projects year by year (the catalogue's backtest view); shares,
 # ranks, cumulative sums and intensities are the model's own constructs, never reported as such.
@@ -97,3 +99,47 @@ def check_actual(actual: Actual, loc: tuple[Any, ...], located: Location,
         earliest = min(cited, key=lambda s: s.date)
         yield located.problem((*loc, "as_of"), f"{actual.as_of} is before its earliest source '{earliest.id}' "
                                                f"({earliest.date}) was published", "warning")
+
+
+# -------------------------------------------------------------------------------------------------- loading
+def load_actuals(path: Path, inputs: Inputs) -> tuple[list[ReportedFigure], list[Problem]]:
+    """Read and check an actuals file against a resolved scenario: companies, metrics, units and periods it can
+    compare, sources in its registry. Returns the figures within the scenario's horizon and the warnings (figures
+    outside the horizon are left out with one); raises InputError listing every error as file:line: key: message."""
+    problems = Problems()
+    checked, located = read_actuals(path, inputs.assumptions, problems)
+    problems.check()
+    figures = []
+    first, last = inputs.scenario.horizon
+    for index, actual in checked:
+        figure = reported_figure(actual, inputs)
+        if first <= figure.year <= last:
+            figures.append(figure)
+        else:
+            problems.add(located.problem(
+                ("actuals", index, "period"),
+                f"{figure.year} lies outside the horizon {first}-{last} of scenario '{inputs.scenario.name}'; "
+                "not compared", "warning"))
+    return figures, problems.warnings
+
+
+def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
+    """A checked actual in the scenario's terms: its calendar year and its value in the metric's display unit."""
+    company: Company = next(c for c in inputs.companies if c.slug == actual.company)
+    year = parse_period(actual.period).calendar_years(company.fiscal_year_end)[0]
+    metric = METRICS[actual.metric]
+    value = to_whole(actual.value, parse_unit(actual.unit), into=inputs.scenario.reporting_currency,
+                     rates=exchange_rates(inputs), display_scale=metric.scale.factor)
+    return ReportedFigure(
+        company=company.name,
+        metric=actual.metric,
+        year=year,
+        period=actual.period,
+        reported=f"{written_number(actual.value)} {actual.unit}",
+        value=value,
+        unit=metric.unit(inputs.scenario.reporting_currency),
+        basis=actual.basis,
+        confidence=actual.confidence,
+        published=actual.as_of,
+        sources=tuple(c.ref for c in actual.sources),
+    )
