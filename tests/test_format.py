@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from model import format
 from model.catalogue import Kind
 from model.cli import app
-from tests.test_backtest import ACTUALS
+from tests.analysis.test_backtest import ACTUALS
 
 
 @pytest.mark.parametrize(("value", "kind", "text"), [

@@ -18,8 +18,8 @@ from model.errors import ScenarioError
 from model.io import json_schema
 from model.io.loading import load_inputs
 from model.units import ExchangeRates, parse_period, parse_unit, to_whole
+from tests.analysis.test_backtest import ACTUALS  # four reported figures of the small project
 from tests.conftest import REPO, SMALL
-from tests.test_backtest import ACTUALS  # four reported figures of the small project
 
 runner = CliRunner()
 # The small project's rate, and a second currency for conversions between two currencies that are not the base.

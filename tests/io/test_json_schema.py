@@ -10,7 +10,6 @@ import re
 
 import jsonschema  # installed with altair, which validates Vega-Lite specs with it
 import pytest
-from conftest import REPO, SMALL
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
@@ -18,6 +17,7 @@ from model.catalogue import PARAMETERS
 from model.cli import app
 from model.io import json_schema
 from model.io.schema import PERIOD_PATTERN, UNIT_PATTERN, parse_period, parse_unit
+from tests.conftest import REPO, SMALL
 
 runner = CliRunner()
 SHIPPED = sorted([*(REPO / "assumptions").glob("*.yaml"), *(REPO / "assumptions" / "actuals").glob("*.yaml"),

@@ -13,12 +13,12 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-from conftest import REPO, committed
 from typer.testing import CliRunner
 
 from model.analysis import resources
 from model.cli import app
 from model.io.outputs import write_folder
+from tests.conftest import REPO, committed
 
 runner = CliRunner()
 

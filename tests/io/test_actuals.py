@@ -6,7 +6,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from model.cli import app
-from tests.test_backtest import ACTUALS
+from tests.analysis.test_backtest import ACTUALS
 
 runner = CliRunner()
 

@@ -6,12 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, Project
 
 from model.errors import InputError, UsageError
 from model.io.loading import load_inputs, validate_project
 from model.io.project import find_scenario
-from tests.conftest import at, line_of
+from tests.conftest import REPO, Project, at, line_of
 
 
 def problems_of(project, scenario: str = "base") -> list[str]:

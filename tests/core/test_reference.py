@@ -21,8 +21,8 @@ from model.core.parameters import assumption_values, engine_inputs
 from model.domain import FX_PREFIX, Inputs
 from model.io.loading import load_inputs
 from tests.conftest import REPO, SMALL, Project
+from tests.core.test_engine import EXPECTED
 from tests.reference_model import METRIC_NAMES, project_one, values_from_draw
-from tests.test_engine import EXPECTED
 
 DRAWS = 20
 SEED = 12345

@@ -9,12 +9,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import SMALL
 from typer.testing import CliRunner
 
 from model.cli import app
-from tests.conftest import at
-from tests.test_backtest import ACTUALS as REPORTED
+from tests.analysis.test_backtest import ACTUALS as REPORTED
+from tests.conftest import SMALL, at
 
 runner = CliRunner()
 

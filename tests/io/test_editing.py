@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SMALL, Project
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
@@ -17,7 +16,7 @@ from model.cli import app
 from model.errors import UsageError
 from model.io import editing
 from model.io.loading import load_inputs
-from tests.conftest import at
+from tests.conftest import REPO, SMALL, Project, at
 
 runner = CliRunner()
 SHIPPED = sorted([*(REPO / "assumptions").glob("*.yaml"), *(REPO / "scenarios").glob("*.yaml"),

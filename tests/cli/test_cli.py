@@ -9,11 +9,10 @@ import re
 import shutil
 
 import pytest
-from conftest import REPO
 from typer.testing import CliRunner
 
 from model.cli import app
-from tests.conftest import at
+from tests.conftest import REPO, at
 
 runner = CliRunner()
 
