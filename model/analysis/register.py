@@ -22,6 +22,12 @@ HISTORY_COLUMNS = [
 ]
 
 
+def _identity(item: ResolvedAssumption) -> dict[str, str]:
+    """The columns that name an assumption in every register table: key, company, value and unit."""
+    return {"key": item.key, "company": item.company.name if item.company else "",
+            "value": input_value(item.assumption.value.plain()), "unit": item.assumption.unit}
+
+
 def _evidence(citations: Iterable[Citation]) -> str:
     return " | ".join(c.excerpt or f"judgement: {c.rationale}" for c in citations)
 
@@ -31,7 +37,8 @@ def _earlier(vintage: Vintage) -> str:
     replaced = f", replaced {vintage.replaced.isoformat()}" if vintage.replaced else ""
     unit = f" {vintage.unit}" if vintage.unit else ""
     refs = ", ".join(c.ref for c in vintage.sources)
-    return f"{input_value(vintage.value.plain())}{unit} ({vintage.confidence}, as of {vintage.as_of.isoformat()}{replaced}; {refs})"
+    return (f"{input_value(vintage.value.plain())}{unit} ({vintage.confidence}, as of {vintage.as_of.isoformat()}"
+            f"{replaced}; {refs})")
 
 
 def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) -> pd.DataFrame:
@@ -44,10 +51,7 @@ def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) ->
         evidence = _evidence(a.sources)
         notes = " ".join(part.strip() for part in (item.rationale, a.notes) if part)
         rows.append({
-            "key": item.key,
-            "company": item.company.name if item.company else "",
-            "value": input_value(a.value.plain()),
-            "unit": a.unit,
+            **_identity(item),
             "period": a.period,
             "confidence": a.confidence,
             "source_kinds": ", ".join(dict.fromkeys(s.kind for s in cited)),
@@ -119,10 +123,7 @@ def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
         years = list(a.value.years) if a.value.is_series else None
         shown = [series(years, row) if years else row[0] for row in texts]
         rows.append({
-            "key": item.key,
-            "company": item.company.name if item.company else "",
-            "value": input_value(a.value.plain()),
-            "unit": a.unit,
+            **_identity(item),
             "confidence": a.confidence,
             "distribution": f"{dist.family} ({spread})",
             "p5": shown[0],

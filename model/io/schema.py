@@ -252,7 +252,16 @@ class SourceRef(Strict):
     """Why this figure; required when citing analyst judgement."""
 
 
-class Vintage(Strict):
+class _InRange(Strict):
+    """A figure whose value lies within its explicit 90% interval, where it has one (`value` and `range` fields)."""
+
+    @model_validator(mode="after")
+    def _value_within_range(self) -> _InRange:
+        _check_value_in_range(self.value, self.range)  # type: ignore[attr-defined]
+        return self
+
+
+class Vintage(_InRange):
     """An earlier value of an assumption or override, with the evidence it rested on then; the model never uses it."""
 
     value: Value
@@ -274,13 +283,8 @@ class Vintage(Strict):
     """An override's rationale then."""
     notes: str | None = None
 
-    @model_validator(mode="after")
-    def _value_within_range(self) -> Vintage:
-        _check_value_in_range(self.value, self.range)
-        return self
 
-
-class Assumption(Strict):
+class Assumption(_InRange):
     """One sourced figure."""
 
     value: Value
@@ -301,11 +305,6 @@ class Assumption(Strict):
     """Caveats: fiscal year, conflicts between sources and which one the value uses."""
     history: list[Vintage] = Field(default_factory=list)
     """The assumption's earlier values (vintages), oldest first, each with its sources; `scenario set` adds them."""
-
-    @model_validator(mode="after")
-    def _value_within_range(self) -> Assumption:
-        _check_value_in_range(self.value, self.range)
-        return self
 
 
 class CompanyFile(Strict):
@@ -331,7 +330,7 @@ class FxFile(Strict):
     """Keyed by currency; each rate's unit is '<CCY> per <base>'. Scenarios override them as fx.<CCY>."""
 
 
-class Override(Strict):
+class Override(_InRange):
     """A scenario's replacement for one assumption; unit and period default to the assumption's own."""
 
     value: Value
@@ -352,11 +351,6 @@ class Override(Strict):
     notes: str | None = None
     history: list[Vintage] = Field(default_factory=list)
     """The override's earlier values (vintages), oldest first, each with its sources and rationale."""
-
-    @model_validator(mode="after")
-    def _value_within_range(self) -> Override:
-        _check_value_in_range(self.value, self.range)
-        return self
 
 
 def _horizon(value: object) -> tuple[int, int]:

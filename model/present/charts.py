@@ -186,14 +186,17 @@ def _assumption_labels(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _company_panels(layers: alt.LayerChart, frame: pd.DataFrame, title: alt.Title, **scales: str) -> alt.FacetChart:
-    """`layers` in one panel per company of `frame`, one under another, each company's name above its panel, under
-    `title`; `scales` says which scales the panels share (x="independent": each panel its own x)."""
+def _company_panels(layers: alt.LayerChart, frame: pd.DataFrame, title: str, subtitle: str, *, step: int,
+                    **scales: str) -> alt.FacetChart:
+    """`layers` in one panel per company of `frame`, one under another (each `step` pixels a row), each company's
+    name above its panel, under `title` and `subtitle`; `scales` says which scales the panels share
+    (x="independent": each panel its own x)."""
     header = alt.Header(labelAngle=0, labelOrient="top", labelAnchor="start", labelFontWeight="bold", labelFontSize=12)
     return (
-        layers.facet(row=alt.Row("company:N", title=None, sort=_companies(frame), header=header))
+        layers.properties(width=WIDTH, height=alt.Step(step))
+        .facet(row=alt.Row("company:N", title=None, sort=_companies(frame), header=header))
         .resolve_scale(**scales)
-        .properties(title=title)
+        .properties(title=alt.Title(title, subtitle=subtitle))
     )
 
 
@@ -296,6 +299,27 @@ def cloud_revenue(frame: pd.DataFrame) -> alt.LayerChart:
     return alt.layer(*layers, title=title).properties(width=WIDTH, height=HEIGHT)
 
 
+def _zero_to_one(field: str, title: str, kind: Kind, **options: object) -> alt.Y:
+    """A y axis of a share or probability, from 0 to 1, labelled in percent."""
+    return alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format=format.axis_format(kind)),
+                 scale=alt.Scale(domain=[0, 1]), **options)
+
+
+def _bars_between(x: alt.X, x2: str, y: alt.Y, field: str, legend: str | None, colours: dict[str, str],
+                  shown: list[str], tooltip: list[alt.Tooltip]) -> alt.Chart:
+    """Bars from `x` to `x2` on each row of `y`, coloured by `field` with the fixed `colours` of the values
+    `shown`."""
+    colour = alt.Color(f"{field}:N", title=legend,
+                       scale=alt.Scale(domain=shown, range=[colours[value] for value in shown]))
+    return alt.Chart().mark_bar().encode(x=x, x2=x2, y=y, color=colour, tooltip=tooltip)
+
+
+def _panel_tooltips(field: str, title: str, kind: Kind) -> list[alt.Tooltip]:
+    """The tooltip of a company's figure in a panel per measure: company, measure, year and the figure."""
+    return [alt.Tooltip("company:N", title="Company"), alt.Tooltip("measure:N", title="Measure"),
+            alt.Tooltip("year:O", title="Year"), alt.Tooltip(f"{field}:Q", title=title, format=format.d3_format(kind))]
+
+
 def race_shares(frame: pd.DataFrame) -> alt.Chart:
     """Each company's share of the modelled total of capex, AI-chip spend and installed accelerators: one panel
     per measure, a stacked bar per year adding to 100%."""
@@ -309,24 +333,13 @@ def race_shares(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar()
         .encode(
             x=_year_axis(),
-            y=alt.Y(
-                "value:Q",
-                title="Share of modelled total (%)",
-                axis=alt.Axis(format=format.axis_format(Kind.share)),
-                # fixed at 100%: rounding (a total of 1.0000000001) would otherwise stretch the axis to 110%
-                scale=alt.Scale(domain=[0, 1]),
-                stack="zero",
-            ),
+            # fixed at 100%: rounding (a total of 1.0000000001) would otherwise stretch the axis to 110%
+            y=_zero_to_one("value", "Share of modelled total (%)", Kind.share, stack="zero"),
             color=_company_colour(_companies(frame)),
             # stack companies in frame order, the first on the baseline so its share reads straight off the axis
             order=alt.Order("company_order:Q", sort="ascending"),
             column=alt.Column("measure:N", title=None, sort=list(RACE_SHARE_METRICS.values())),
-            tooltip=[
-                alt.Tooltip("company:N", title="Company"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("value:Q", title="Share", format=format.d3_format(Kind.share)),
-            ],
+            tooltip=_panel_tooltips("value", "Share", Kind.share),
         )
         .properties(width=FACET_WIDTH, height=HEIGHT)
     )
@@ -365,27 +378,18 @@ def tornado(frame: pd.DataFrame) -> alt.FacetChart:
     # zero off: the swings are what matter, and a base far from zero would squeeze them into slivers
     x_scale = alt.Scale(zero=False)
     effects = [label for label in EFFECT_COLOURS if label in set(effect)]
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            x=alt.X("output_low:Q", title=x_title, scale=x_scale),
-            x2="output_high:Q",
-            y=alt.Y("assumption:N", title=None, sort=alt.EncodingSortField("swing", order="descending")),
-            color=alt.Color(
-                "effect:N",
-                title="Assumption at its 95th percentile",
-                scale=alt.Scale(domain=effects, range=[EFFECT_COLOURS[label] for label in effects]),
-            ),
-            tooltip=[
-                alt.Tooltip("key:N", title="Assumption"),
-                alt.Tooltip("input_low:N", title="5th percentile"),
-                alt.Tooltip("input_high:N", title="95th percentile"),
-                alt.Tooltip("output_low:Q", title=f"Output at the 5th ({unit})", format=number),
-                alt.Tooltip("output_high:Q", title=f"Output at the 95th ({unit})", format=number),
-                alt.Tooltip("swing:Q", title=f"Swing ({unit})", format=number),
-            ],
-        )
+    bars = _bars_between(
+        alt.X("output_low:Q", title=x_title, scale=x_scale), "output_high:Q",
+        alt.Y("assumption:N", title=None, sort=alt.EncodingSortField("swing", order="descending")),
+        "effect", "Assumption at its 95th percentile", EFFECT_COLOURS, effects,
+        tooltip=[
+            alt.Tooltip("key:N", title="Assumption"),
+            alt.Tooltip("input_low:N", title="5th percentile"),
+            alt.Tooltip("input_high:N", title="95th percentile"),
+            alt.Tooltip("output_low:Q", title=f"Output at the 5th ({unit})", format=number),
+            alt.Tooltip("output_high:Q", title=f"Output at the 95th ({unit})", format=number),
+            alt.Tooltip("swing:Q", title=f"Swing ({unit})", format=number),
+        ],
     )
     base = (
         alt.Chart()
@@ -395,14 +399,11 @@ def tornado(frame: pd.DataFrame) -> alt.FacetChart:
             tooltip=[alt.Tooltip("min(base):Q", title=f"Base: every assumption at its value ({unit})", format=number)],
         )
     )
-    layers = alt.layer(bars, base, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP))
-    title = alt.Title(
-        f"{x_title}: the swing of each assumption",
-        subtitle="Bar: the output with one assumption at its 5th and at its 95th percentile, the others at their "
-        "values; line: every assumption at its value",
-    )
     # each panel lists only its own assumptions, on its own scale
-    return _company_panels(layers, frame, title, y="independent", x="independent")
+    return _company_panels(alt.layer(bars, base, data=rows), frame, f"{x_title}: the swing of each assumption",
+                           "Bar: the output with one assumption at its 5th and at its 95th percentile, the others at "
+                           "their values; line: every assumption at its value",
+                           step=ASSUMPTION_STEP, y="independent", x="independent")
 
 
 def sobol(frame: pd.DataFrame) -> alt.FacetChart:
@@ -454,15 +455,13 @@ def sobol(frame: pd.DataFrame) -> alt.FacetChart:
                 yOffset=offset.bandPosition(0.5),
             ),
         ]
-    # with an offset, the step is each bar's: the pair of bars takes about one assumption's step
-    chart = alt.layer(*layers, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP // 2))
-    title = alt.Title(
-        f"{name} in {year}: where its variance comes from (Sobol indices)",
-        subtitle="Total order: the assumption with all its interactions; first order: the assumption alone; "
-        "whiskers: 95% bootstrap interval",
-    )
-    # each panel lists only its own assumptions, on the shared 0-1 axis
-    return _company_panels(chart, frame, title, y="independent", x="shared")
+    # each panel lists only its own assumptions, on the shared 0-1 axis; with an offset, the step is each bar's, so
+    # the pair of bars takes about one assumption's step
+    return _company_panels(alt.layer(*layers, data=rows), frame,
+                           f"{name} in {year}: where its variance comes from (Sobol indices)",
+                           "Total order: the assumption with all its interactions; first order: the assumption "
+                           "alone; whiskers: 95% bootstrap interval",
+                           step=ASSUMPTION_STEP // 2, y="independent", x="shared")
 
 
 # ----------------------------------------------------------------------------------------------------- the race
@@ -479,20 +478,10 @@ def lead_probability(frame: pd.DataFrame) -> alt.Chart:
         .mark_line(point=True)
         .encode(
             x=_year_axis(),
-            y=alt.Y(
-                "probability:Q",
-                title="Probability of leading",
-                axis=alt.Axis(format=format.axis_format(Kind.probability)),
-                scale=alt.Scale(domain=[0, 1]),
-            ),
+            y=_zero_to_one("probability", "Probability of leading", Kind.probability),
             color=_company_colour(_companies(frame)),
             column=alt.Column("measure:N", title=None, sort=_panel_order(frame["metric"])),
-            tooltip=[
-                alt.Tooltip("company:N", title="Company"),
-                alt.Tooltip("measure:N", title="Measure"),
-                alt.Tooltip("year:O", title="Year"),
-                alt.Tooltip("probability:Q", title="Probability of leading", format=format.d3_format(Kind.probability)),
-            ],
+            tooltip=_panel_tooltips("probability", "Probability of leading", Kind.probability),
         )
         .properties(width=FACET_WIDTH, height=HEIGHT)
     )
@@ -605,35 +594,23 @@ def waterfall(frame: pd.DataFrame, *, kind: Kind, subtitle: str | list[str] | No
     bars_shown = [bar for bar in WATERFALL_COLOURS if bar in set(frame["kind"])]
     y = alt.Y("step:N", title=None, sort=alt.EncodingSortField("order", order="ascending"))
     x_axis = alt.Axis(format=axis) if (axis := format.axis_format(kind)) else alt.Axis()
-    bars = (
-        alt.Chart()
-        .mark_bar()
-        .encode(
-            x=alt.X("bottom:Q", title=figure, axis=x_axis),
-            x2="top:Q",
-            y=y,
-            color=alt.Color(
-                "kind:N",
-                title=None,
-                scale=alt.Scale(domain=bars_shown, range=[WATERFALL_COLOURS[bar] for bar in bars_shown]),
-            ),
-            tooltip=[
-                alt.Tooltip("step:N", title="Step"),
-                alt.Tooltip("amount:Q", title="Amount", format=number),
-                alt.Tooltip("bottom:Q", title="From", format=number),
-                alt.Tooltip("top:Q", title="To", format=number),
-            ],
-        )
+    bars = _bars_between(
+        alt.X("bottom:Q", title=figure, axis=x_axis), "top:Q", y, "kind", None, WATERFALL_COLOURS, bars_shown,
+        tooltip=[
+            alt.Tooltip("step:N", title="Step"),
+            alt.Tooltip("amount:Q", title="Amount", format=number),
+            alt.Tooltip("bottom:Q", title="From", format=number),
+            alt.Tooltip("top:Q", title="To", format=number),
+        ],
     )
     labels = (
         alt.Chart()
         .mark_text(align="left", dx=4, fontSize=11, color="#333333")
         .encode(x=alt.X("end:Q", title=figure, axis=x_axis), y=y, text="label:N")
     )
-    layers = alt.layer(bars, labels, data=rows).properties(width=WIDTH, height=alt.Step(ASSUMPTION_STEP))
-    title = alt.Title(f"{figure}, scenario {scenario}: what each change did",
-                      subtitle=WATERFALL_SUBTITLE if subtitle is None else subtitle)
-    return _company_panels(layers, frame, title, x="independent")
+    return _company_panels(alt.layer(bars, labels, data=rows), frame,
+                           f"{figure}, scenario {scenario}: what each change did",
+                           WATERFALL_SUBTITLE if subtitle is None else subtitle, step=ASSUMPTION_STEP, x="independent")
 
 
 # ------------------------------------------------------------------------------------ scenario comparison, backtest
