@@ -31,9 +31,14 @@ RACE_METRICS = metrics_in(View.race)
 
 # A projection frame of a run with draws has these summaries of each value over the draws, titled as in tooltips.
 DRAW_SUMMARIES: dict[str, str] = {"mean": "Mean", "p5": "5th percentile", "p50": "Median", "p95": "95th percentile"}
-FAN_SUBTITLE = (
-    "Median and 90% interval: the line is the median of the draws, the band spans their 5th to 95th percentile"
-)
+# The table beside a fan chart shows each figure with every assumption at its value, which can differ from the
+# median the line draws: the second line of the subtitle says so.
+FAN_TABLE_NOTE = ("(the headline table gives each figure with every assumption at its value, and its median where "
+                  "they differ)")
+FAN_SUBTITLE = [
+    "Median and 90% interval: the line is the median of the draws, the band spans their 5th to 95th percentile",
+    FAN_TABLE_NOTE,
+]
 
 # Tornado bars coloured by the sign of output_high - output_low.
 EFFECTS: dict[int, str] = {1: "raises the output", -1: "lowers the output", 0: "leaves it unchanged"}
@@ -115,7 +120,7 @@ def _has_draws(rows: pd.DataFrame) -> bool:
     return "p50" in rows.columns
 
 
-def _titled(text: str, rows: pd.DataFrame, fan_subtitle: str = FAN_SUBTITLE) -> str | alt.Title:
+def _titled(text: str, rows: pd.DataFrame, fan_subtitle: str | list[str] = FAN_SUBTITLE) -> str | alt.Title:
     # a plain title without draws keeps the charts of a one-draw run exactly as they were
     return alt.Title(text, subtitle=fan_subtitle) if _has_draws(rows) else text
 
@@ -293,8 +298,8 @@ def cloud_revenue(frame: pd.DataFrame) -> alt.LayerChart:
     title = _titled(
         f"Cloud revenue and AI revenue by company ({unit})",
         rows,
-        "Median and 90% interval: lines are medians of the draws, the band spans cloud revenue's 5th to 95th "
-        "percentile",
+        ["Median and 90% interval: lines are medians of the draws, the band spans cloud revenue's 5th to 95th "
+         "percentile", FAN_TABLE_NOTE],
     )
     return alt.layer(*layers, title=title).properties(width=WIDTH, height=HEIGHT)
 

@@ -21,12 +21,17 @@ SAMPLER_NAMES = {"sobol": "scrambled Sobol' sequence", "lhs": "Latin hypercube",
 
 
 def formatted_headline(table: pd.DataFrame, kinds: Mapping[str, Kind], low: pd.DataFrame | None = None,
-                       high: pd.DataFrame | None = None) -> pd.DataFrame:
+                       high: pd.DataFrame | None = None, median: pd.DataFrame | None = None) -> pd.DataFrame:
     """The headline table as text, each column by its kind in `kinds` (`headline_kinds`): money to one decimal,
     thousands of units whole, shares in percent; with `low` and `high` (tables of the same shape, e.g. the 5th and
-    95th percentiles), each figure is followed by its interval in brackets: "12.3 [10.1-14.8]"."""
+    95th percentiles), each figure is followed by its interval in brackets: "12.3 [10.1-14.8]"; with `median`, the
+    median follows the figure where the two differ as shown, since the charts draw the median: "12.3 (median 11.9)
+    [10.1-14.8]"."""
     def cell(column: str, row: int) -> str:
         text = format.figure(table[column].iloc[row], kinds[column])
+        if median is not None:
+            middle = format.figure(median[column].iloc[row], kinds[column])
+            text += f" (median {middle})" if middle != text else ""
         if low is None or high is None:
             return text
         return f"{text} [{format.interval(low[column].iloc[row], high[column].iloc[row], kinds[column])}]"
@@ -35,9 +40,10 @@ def formatted_headline(table: pd.DataFrame, kinds: Mapping[str, Kind], low: pd.D
 
 
 def interval_headline(projection: Projection) -> pd.DataFrame:
-    """The formatted headline of a run with draws: each value with its 5th-95th percentile interval."""
+    """The formatted headline of a run with draws: each value (every assumption at its value), its median over the
+    draws where the two differ, and its 5th-95th percentile interval."""
     return formatted_headline(headline(projection), headline_kinds(projection), headline(projection, "p5"),
-                              headline(projection, "p95"))
+                              headline(projection, "p95"), headline(projection, "p50"))
 
 
 def _probability(probability: float) -> str:
@@ -120,8 +126,9 @@ def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
         meta["Draws"] = (f"{format.count(simulation.draws)} ({SAMPLER_NAMES[simulation.sampler]}, seed {simulation.seed}); "
                          "each assumption drawn from its 90% range or its confidence's default width")
         race = race_tables(projection)
-        caption = (f"Each figure with every assumption at its value, and in brackets the 5th to 95th percentile "
-                   f"over {format.count(simulation.draws)} draws; {convergence_report(projection)}.")
+        caption = (f"Each figure with every assumption at its value, then its median over "
+                   f"{format.count(simulation.draws)} draws where the two differ (the charts' lines are medians), "
+                   f"and in brackets the 5th to 95th percentile; {convergence_report(projection)}.")
     return render_report(
         title=f"Scenario '{scenario.name}'",
         description=scenario.description,
@@ -142,9 +149,11 @@ def terminal(result: RunResult) -> list[Shown]:
     title = (f"{scenario.name}: {scenario.horizon[0]}-{scenario.horizon[1]}, {scenario.reporting_currency}, "
              f"as of {scenario.as_of}")
     if projection.simulation is not None:
-        title += f"; {format.count(projection.simulation.draws)} draws, value [5th-95th percentile]"
+        title += f"; {format.count(projection.simulation.draws)} draws, value (median) [5th-95th percentile]"
     shown: list[Shown] = [(title, headline_text(result).T.reset_index(names=""))]
     if projection.simulation is not None:
+        shown.append("Each figure is the value with every assumption at its value; where the median of the draws "
+                     "differs, it follows in parentheses (the charts draw medians).")
         shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
         precision = convergence_report(projection)
         shown.append(f"{precision[0].upper()}{precision[1:]}.")

@@ -97,7 +97,9 @@ def test_a_company_file_added_shows_up_in_every_output(small):
 def test_a_run_with_draws_writes_percentiles_race_odds_and_its_seed(small):
     result = invoke("run", "base", "--draws", "4096", "--seed", "3")
     assert result.exit_code == 0, result.output
-    assert "base: 2025-2027, USD, as of 2025-05-31; 4,096 draws, value [5th-95th percentile]" in result.stdout
+    assert "base: 2025-2027, USD, as of 2025-05-31; 4,096 draws, value (median) [5th-95th percentile]" in result.stdout
+    assert ("Each figure is the value with every assumption at its value; where the median of the draws differs, it "
+            "follows in parentheses (the charts draw medians).") in result.stdout
     assert "1.9 [1.6-2.1]" in result.stdout  # Alpha's 2025 capex with its 90% interval
     assert "Probability of leading in 2027" in result.stdout and "Overtakes within the horizon" in result.stdout
     assert result.stderr == ""  # 4,096 draws are enough: no convergence warning

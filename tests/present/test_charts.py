@@ -234,7 +234,8 @@ def test_fan_charts_draw_a_band_behind_the_median(frame, builder, metric):
     assert line["mark"] == {"type": "line", "point": True}
     assert line["encoding"]["y"]["field"] == "p50"
     assert [tooltip["field"] for tooltip in line["encoding"]["tooltip"]] == ["company", *DRAW_COLUMNS[1:]]
-    assert "Median and 90% interval" in spec["title"]["subtitle"]
+    assert spec["title"]["subtitle"][0].startswith("Median and 90% interval")
+    assert spec["title"]["subtitle"][1] == charts.FAN_TABLE_NOTE
     expected = rows_of(with_draws(frame), metric, DRAW_COLUMNS)
     assert data_values(spec, band) == data_values(spec, line) == expected
 
@@ -255,7 +256,8 @@ def test_cloud_revenue_fan_bands_cloud_revenue_only(frame):
     ]
     assert lines["encoding"]["y"]["field"] == points["encoding"]["y"]["field"] == "p50"
     assert [tooltip["field"] for tooltip in points["encoding"]["tooltip"]] == ["company", "series", *DRAW_COLUMNS[1:]]
-    assert "Median and 90% interval" in spec["title"]["subtitle"]
+    assert spec["title"]["subtitle"][0].startswith("Median and 90% interval")
+    assert spec["title"]["subtitle"][1] == charts.FAN_TABLE_NOTE
 
 
 def test_summaries_in_some_rows_only_are_refused(frame):
@@ -590,3 +592,4 @@ def test_every_new_chart_renders(frame, plans):
     }
     for name, chart in new_charts.items():
         assert "<svg" in assert_renders(chart), name
+
