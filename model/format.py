@@ -3,9 +3,11 @@ through these functions, so a figure reads the same everywhere; the kind comes f
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from model.catalogue import Kind
 
@@ -179,3 +181,9 @@ def d3_relative(*, decimals: int = 1) -> str:
 def axis_format(kind: Kind) -> str | None:
     """The d3-format of a chart axis of `kind`: percent ticks for shares and probabilities, else Vega-Lite's own."""
     return "%" if kind in PERCENT_KINDS else None
+
+
+def to_json(data: Any) -> str:
+    """Data as the JSON text of every file the tool writes (manifests, results, schemas): keys sorted, two-space
+    indents, UTF-8 as is, so that the same data always gives the same bytes."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

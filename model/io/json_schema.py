@@ -3,7 +3,6 @@ complete and check assumption and scenario files; `scenario schema` writes them 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from pathlib import Path
@@ -12,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter, View, metrics_in
+from model.format import to_json
 from model.io.actuals import ACTUALS_FOLDER
 from model.io.project import RESERVED_FILES
 from model.io.schema import (
@@ -150,11 +150,6 @@ def build(kind: str) -> dict[str, Any]:
             "description": f"A metric the model projects year by year: {', '.join(reported[:-1])} or {reported[-1]}.",
         }
     return _dialect(schema, kind)
-
-
-def to_json(schema: dict[str, Any]) -> str:
-    """Deterministic bytes: sorted keys, two-space indent, a final newline."""
-    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def schema_files() -> dict[str, str]:

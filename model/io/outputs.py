@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import Problem, ScenarioError, UsageError, display_path
+from model.format import to_json
 
 PACKAGES = ("scenario", "numpy", "pandas", "pydantic", "typer", "altair", "scipy", "ruamel.yaml",
             "vl-convert-python", "rich")
@@ -88,10 +89,6 @@ def manifest(*, scenario: str | None, chain: Iterable[str], files: Iterable[Path
         "versions": package_versions(),
         "git": git_state(root),
     }
-
-
-def to_json(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 # ------------------------------------------------------------------------------------------- where a write may go
