@@ -26,7 +26,10 @@ Rules, in the order `audit_project` applies them:
    yuan (about 53 billion U.S. dollars)") are a conversion. Its implied rate is compared with ours (fx.yaml, or the
    scenario's override of it): the converted figure is flagged when it lies further from our conversion than
    `FX_TOLERANCE` (2%) or than the rounding of the two figures as written can explain, whichever is larger. Checked
-   in every excerpt, and with `--sources` also in the source's text around each excerpt found there.
+   in every excerpt, and with `--sources` also in the source's text around each excerpt found there. A citation's
+   `acknowledged:` reason turns its flagged conversions into findings of severity "acknowledged" (listed with the
+   reason, neither error nor warning); an acknowledgement that no finding answers, once every check that could find
+   one has run, is a warning (stale).
 4. **Source texts** (`--sources DIR`; errors). A source maps to a text through its optional `file:` field in
    sources.yaml, a path relative to DIR (the shipped texts sit in `../shared/sources`, which is not part of the
    project, so DIR is never guessed). Every excerpt citing such a source must occur in that text once whitespace,
