@@ -16,11 +16,11 @@ class Problem:
     line: int | None
     key: str
     message: str
-    severity: str = "error"  # "error" or "warning"
+    severity: str = "error"  # "error", "warning", or "acknowledged" (a warning the files call a known conflict)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        prefix = "warning: " if self.severity == "warning" else ""
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
         key = f" {self.key}:" if self.key else ""
         return f"{where}:{key} {prefix}{self.message}"
 

@@ -51,6 +51,8 @@ def test_judgement_alone_is_never_high_confidence(base):
     ("alibaba.cloud.growth", ["11%", "13%"]),  # external-customer vs headline growth
     ("bytedance.ai_chips.budget_base", ["AI chips", "infrastructure"]),
     ("alibaba.ai_chips.budget_base", ["one source"]),
+    ("bytedance.capex.base", ["over RMB 150bn", "RMB 160bn", "incorrect"]),  # Reuters's leak vs a broker's estimate
+    ("bytedance.ai_chips.budget_base", ["Denied", "incorrect"]),  # the FT report was denied too
 ])
 def test_known_conflicts_between_sources_are_recorded(base, key, phrases):
     notes = base.resolved[key].assumption.notes or ""
@@ -73,3 +75,14 @@ def test_overrides_carry_their_own_evidence():
         for item in inputs.resolved.values():
             if item.overridden_by:
                 assert item.rationale and item.assumption.sources and item.assumption.confidence
+
+
+def test_bull_anchors_alibabas_2025_on_its_reported_fy2026_capex():
+    # RMB 126bn reported for FY2026 (calendar 2025); the rest of the RMB 480bn plan, (480 - 126) / 2 = RMB 177bn a
+    # year, in 2026 and 2027; converted at fx.CNY's 7.1717 CNY per USD
+    import model
+
+    tidy = model.run(REPO / "scenarios" / "bull.yaml").tidy()
+    capex = tidy[(tidy.company == "Alibaba") & (tidy.metric == "capex")].set_index("year")
+    assert set(capex.loc[[2025, 2026, 2027], "unit"]) == {"USD bn"}
+    assert list(capex.loc[[2025, 2026, 2027], "value"]) == pytest.approx([126 / 7.1717, 177 / 7.1717, 177 / 7.1717])

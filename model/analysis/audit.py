@@ -26,7 +26,10 @@ Rules, in the order `audit_project` applies them:
    yuan (about 53 billion U.S. dollars)") are a conversion. Its implied rate is compared with ours (fx.yaml, or the
    scenario's override of it): the converted figure is flagged when it lies further from our conversion than
    `FX_TOLERANCE` (2%) or than the rounding of the two figures as written can explain, whichever is larger. Checked
-   in every excerpt, and with `--sources` also in the source's text around each excerpt found there.
+   in every excerpt, and with `--sources` also in the source's text around each excerpt found there. A citation's
+   `acknowledged:` reason turns its flagged conversions into findings of severity "acknowledged" (listed with the
+   reason, neither error nor warning); an acknowledgement that no finding answers, once every check that could find
+   one has run, is a warning (stale).
 4. **Source texts** (`--sources DIR`; errors). A source maps to a text through its optional `file:` field in
    sources.yaml, a path relative to DIR (the shipped texts sit in `../shared/sources`, which is not part of the
    project, so DIR is never guessed). Every excerpt citing such a source must occur in that text once whitespace,
@@ -54,6 +57,7 @@ from model.domain import (
     FX_PREFIX,
     Assumption,
     AssumptionSet,
+    Citation,
     Inputs,
     Location,
     Override,
@@ -413,13 +417,34 @@ class _Audit:
             self.check_value(entry)
         for index, citation in enumerate(entry.item.sources):
             source = self.assumption_set.sources.get(citation.ref)
-            if not citation.excerpt or (source is not None and source.kind == JUDGEMENT):
-                continue
-            where = (*entry.loc, "sources", index, "excerpt")
-            for given, converted in conversion_pairs(figures_in(citation.excerpt), citation.excerpt):
-                self.check_pair(entry, where, citation.ref, given, converted)
-            if self.settings.sources_dir is not None and source is not None:
-                self.check_text(entry, where, source, citation.excerpt)
+            audited = bool(citation.excerpt) and not (source is not None and source.kind == JUDGEMENT)
+            found = self.check_citation(entry, (*entry.loc, "sources", index, "excerpt"), citation, source) \
+                if audited else []
+            if citation.acknowledged and not any(found):
+                self.check_stale(entry, (*entry.loc, "sources", index, "acknowledged"), source, audited)
+
+    def check_citation(self, entry: _Entry, where: tuple[Any, ...], citation: Citation,
+                       source: Source | None) -> list[bool]:
+        """The conversions of an excerpt, and with --sources its text; whether each check found something."""
+        assert citation.excerpt is not None
+        found = [self.check_pair(entry, where, citation, given, converted)
+                 for given, converted in conversion_pairs(figures_in(citation.excerpt), citation.excerpt)]
+        if self.settings.sources_dir is not None and source is not None:
+            found += self.check_text(entry, where, source, citation)
+        return found
+
+    def check_stale(self, entry: _Entry, where: tuple[Any, ...], source: Source | None, audited: bool) -> None:
+        """An acknowledgement that no finding answers, once every check that could find one has run (a source
+        with a text is checked beside the excerpt only with --sources)."""
+        if audited and source is not None and source.file is not None and self.settings.sources_dir is None:
+            return
+        if audited:
+            message = ("acknowledges a finding the audit does not make (stale): no conversion in this excerpt, nor "
+                       "beside it in its source's text, disagrees with our rates; remove `acknowledged`")
+        else:
+            message = ("acknowledges a finding, but the audit reads no excerpt in this citation (analyst judgement "
+                       "or none given); remove `acknowledged`")
+        self.problems.add(entry.located.problem(where, message, "warning"))
 
     def check_value(self, entry: _Entry) -> None:
         assumption = entry.item
@@ -437,37 +462,45 @@ class _Audit:
         self.problems.add(entry.located.problem(
             (*entry.loc, "sources"), f"no excerpt states {wanted}; {given}"))
 
-    def check_pair(self, entry: _Entry, where: tuple[Any, ...], ref: str, given: Figure, converted: Figure,
-                   text_name: str | None = None) -> None:
+    def check_pair(self, entry: _Entry, where: tuple[Any, ...], citation: Citation, given: Figure,
+                   converted: Figure, text_name: str | None = None) -> bool:
+        """Report a flagged conversion (acknowledged when the citation says why); whether there was one."""
         conversion = check_conversion(given, converted, entry.rates, self.settings.tolerance)
         if conversion is None or not conversion.flagged:
-            return
+            return False
         beside = f" in its text {text_name}, beside the excerpt" if text_name else ""
-        self.problems.add(entry.located.problem(where, conversion_message(conversion, ref, self.base, beside),
-                                                "warning"))
+        message = conversion_message(conversion, citation.ref, self.base, beside)
+        if citation.acknowledged:
+            self.problems.add(entry.located.problem(where, f"{message}; reason: {citation.acknowledged}",
+                                                    "acknowledged"))
+        else:
+            self.problems.add(entry.located.problem(where, message, "warning"))
+        return True
 
     def add_texts(self, texts: dict[str, str | None]) -> None:
         """The texts of the sources, by the file name sources.yaml gives (None for one that could not be read)."""
         for name, text in texts.items():
             self.texts.setdefault(name, source_text(text, name) if text is not None else None)
 
-    def check_text(self, entry: _Entry, where: tuple[Any, ...], source: Source, excerpt: str) -> None:
+    def check_text(self, entry: _Entry, where: tuple[Any, ...], source: Source, citation: Citation) -> list[bool]:
+        """Whether the excerpt is in its source's text, and the conversions beside it there (each flagged or not);
+        an unread text counts as a finding, so that its acknowledgements are not called stale."""
         site = (entry.located.file, entry.located.line(where))
         if source.file is None:
             self.without_text.add(site)
-            return
+            return []
         text = self.texts.get(source.file)
         if text is None:
-            return  # reported once, on the source's entry in sources.yaml
+            return [True]  # reported once, on the source's entry in sources.yaml
         self.in_texts.add(site)
-        spans = text.find(excerpt)
+        assert citation.excerpt is not None
+        spans = text.find(citation.excerpt)
         if not spans:
             self.problems.add(entry.located.problem(
                 where, f"not found in {source.file}, the text of '{source.id}' (compared ignoring case, spacing, "
                        f"quote marks and dashes)"))
-        for start, end in spans:
-            for given, converted in text.pairs_beside(start, end):
-                self.check_pair(entry, where, source.id, given, converted, source.file)
+        return [self.check_pair(entry, where, citation, given, converted, source.file)
+                for start, end in spans for given, converted in text.pairs_beside(start, end)]
 
     def check_age(self, entry: _Entry) -> None:
         if self.settings.max_age_days is None or not isinstance(entry.item, Assumption):

@@ -144,7 +144,7 @@ def _source_changes(old: Sequence[domain.Citation], new: Sequence[domain.Citatio
         previous = before.pop(citation.ref, None)
         if previous is None:
             continue
-        for name in ("excerpt", "locator", "rationale"):
+        for name in ("excerpt", "locator", "rationale", "acknowledged"):
             if getattr(previous, name) != getattr(citation, name):
                 yield FieldChange(f"{name} ({citation.ref})", getattr(previous, name), getattr(citation, name))
 

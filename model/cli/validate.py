@@ -71,14 +71,17 @@ def validate(
     for problem in sorted(problems, key=lambda p: (p.file, p.line or 0, p.key)):
         err.print(str(problem), markup=False)
     errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    warnings = sum(p.severity == "warning" for p in problems)
+    acknowledged = len(problems) - errors - warnings  # listed, but neither errors nor warnings: --strict passes
     folders = list(dict.fromkeys(f.resolve() for f in folders))
     checked = f"{len(scenarios)} scenario{'s' * (len(scenarios) != 1)}, {len(folders)} assumption folder" \
               f"{'s' * (len(folders) != 1)}"
     if audit.actuals_files:
         checked += f", {audit.actuals_files} actuals file{'s' * (audit.actuals_files != 1)}"
-    out.print(f"checked {checked}: {errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
-              markup=False)
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    if acknowledged:
+        counts += f", {acknowledged} acknowledged"
+    out.print(f"checked {checked}: {counts}", markup=False)
     if sources is not None:
         out.print(audit.texts_summary(), markup=False)
     if errors or (strict and warnings):

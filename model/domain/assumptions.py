@@ -39,6 +39,7 @@ class Citation:
     excerpt: str | None = None
     locator: str | None = None
     rationale: str | None = None  # why this figure: what analyst judgement gives in place of an excerpt
+    acknowledged: str | None = None  # why the audit's finding on this excerpt is a known conflict, not a warning
 
 
 @dataclass(frozen=True)

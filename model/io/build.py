@@ -9,7 +9,7 @@ from model.io import schema
 
 
 def citation(ref: schema.SourceRef) -> Citation:
-    return Citation(ref.ref, ref.excerpt, ref.locator, ref.rationale)
+    return Citation(ref.ref, ref.excerpt, ref.locator, ref.rationale, ref.acknowledged)
 
 
 def source(entry: schema.Source) -> Source:

@@ -239,7 +239,7 @@ class SourcesFile(Strict):
         return self
 
 
-class SourceRef(Strict):
+class ReportRef(Strict):
     """A citation: a registered source and the short phrase in it that states the figure."""
 
     ref: NonEmpty
@@ -250,6 +250,25 @@ class SourceRef(Strict):
     """Where in the source: a page, section or paragraph."""
     rationale: NonEmpty | None = None
     """Why this figure; required when citing analyst judgement."""
+
+
+def _reason(text: str) -> str:
+    if not text.strip():
+        raise ValueError("an acknowledgement needs its reason: why the finding is a known, documented conflict")
+    return text.strip()
+
+
+Reason = Annotated[str, AfterValidator(_reason), WithJsonSchema({"type": "string", "pattern": r"\S"})]
+
+
+class SourceRef(ReportRef):
+    """A citation of an assumption or override: a registered source, the short phrase in it that states the
+    figure, and the audit's findings on that phrase that are known conflicts (reported figures' citations,
+    `ReportRef`, are not audited, so they have nothing to acknowledge)."""
+
+    acknowledged: Reason | None = None
+    """Why the source audit's warning on this excerpt (its conversion between currencies disagrees with fx.yaml)
+    is a known, documented conflict: the finding is still listed, marked acknowledged, but is no warning."""
 
 
 class _InRange(Strict):
@@ -461,7 +480,7 @@ class Actual(Strict):
     confidence: Confidence
     as_of: Date
     """When the figure was published."""
-    sources: list[SourceRef] = Field(min_length=1)
+    sources: list[ReportRef] = Field(min_length=1)
     """The reports that state it: {ref, excerpt, locator?}."""
     notes: str | None = None
 

@@ -185,6 +185,15 @@ def test_a_removed_override_and_an_added_key_are_listed_and_attributed(sides):
     assert_steps_add_up(result)
 
 
+def test_an_acknowledgement_is_listed_among_the_changed_fields(sides):
+    sides.edit("assumptions/alpha.yaml", 'excerpt: "up 10%"', 'excerpt: "up 10%"\n        acknowledged: "known"')
+    result = sides.review()
+    [growth] = result.changes
+    assert (growth.key, [(f.field, f.old, f.new) for f in growth.fields]) == (
+        "alpha.cloud.growth", [("acknowledged (alpha-filing)", None, "known")])
+    assert not growth.value_changed
+
+
 def test_sources_excerpts_and_confidence_are_listed_and_move_nothing(sides):
     sides.edit("assumptions/alpha.yaml", 'excerpt: "up 10%"', 'excerpt: "up ten percent"')
     sides.edit("assumptions/alpha.yaml", "    confidence: medium\n    as_of: 2025-03-01\n    sources:\n      - ref: "
