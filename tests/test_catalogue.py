@@ -82,7 +82,8 @@ def test_a_reported_metric_is_money_or_a_count_never_a_construct_of_the_model():
 
 
 def test_race_metrics_are_the_race_s_quantities():
-    assert metrics_in(View.race) == ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed")
+    assert metrics_in(View.race) == ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed",
+                                     "compute_installed")
 
 
 def test_every_chart_the_catalogue_names_is_drawn(small_run):
