@@ -221,8 +221,9 @@ class ComparisonResult:
         return side_by_side(self.frame)
 
     def chart(self, metric: str) -> alt.FacetChart:
-        """A panel per company and a line per scenario of `metric` (capex, ai_chip_spend, accelerators_installed
-        or cloud_revenue) as an Altair chart; nothing is saved. Raises UsageError naming the valid metrics."""
+        """A panel per company and a line per scenario of `metric` (capex, ai_chip_spend, accelerators_installed,
+        compute_installed or cloud_revenue) as an Altair chart; nothing is saved. Raises UsageError naming the valid
+        metrics."""
         from model.analysis.compare import COMPARE_METRICS
         from model.present.charts import scenario_overlay
 

@@ -33,6 +33,11 @@ MAX_MONEY = 1e15
 MAX_SERVICE_LIFE_YEARS = 50.0
 # Units of a currency per base currency: the weakest currencies trade at a few hundred thousand per US dollar.
 MAX_EXCHANGE_RATE = 1e6
+# A fleet of accelerators: a billion is far above every data-centre accelerator ever made (a few million a year).
+MAX_ACCELERATORS = 1e9
+# H100-equivalents in one accelerator: the newest parts do a few H100s' work, so a thousand is a slip of unit
+# (TFLOPS written for H100e).
+MAX_H100E = 1e3
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class Parameter:
     """
 
     key: str
-    kind: Literal["money", "ratio", "years"]
+    kind: Literal["money", "ratio", "years", "count", "H100e"]
     role: Role
     description: str
     lower: float = -math.inf
@@ -73,8 +78,12 @@ def _rate(key: str, description: str, *, share: bool = False, series: bool = Tru
                      series=series)
 
 
-def _positive(key: str, kind: Literal["money", "years"], role: Role, description: str) -> Parameter:
-    upper = MAX_MONEY if kind == "money" else MAX_SERVICE_LIFE_YEARS
+POSITIVE_UPPER = {"money": MAX_MONEY, "years": MAX_SERVICE_LIFE_YEARS, "count": MAX_ACCELERATORS, "H100e": MAX_H100E}
+
+
+def _positive(key: str, kind: Literal["money", "years", "count", "H100e"], role: Role, description: str
+              ) -> Parameter:
+    upper = POSITIVE_UPPER[kind]
     return Parameter(key, kind, role, description, lower=0.0, upper=upper, lower_inclusive=False)
 
 
@@ -95,6 +104,14 @@ PARAMETERS: dict[str, Parameter] = {
         _positive("accelerators.unit_price", "money", "level", "price of one accelerator in its base year"),
         _rate("accelerators.price_change", "yearly change of the accelerator price"),
         _positive("accelerators.service_life", "years", "rate", "years an accelerator stays in service"),
+        # the opening fleet and what each accelerator does, in H100-equivalents (`model.units.PLAIN_UNITS`)
+        _positive("accelerators.installed_base", "count", "level",
+                  "accelerators in service at the end of its year, retired evenly over the service life"),
+        _positive("accelerators.installed_base_performance", "H100e", "level",
+                  "H100-equivalents of the average accelerator of the opening fleet"),
+        _positive("accelerators.performance", "H100e", "level",
+                  "H100-equivalents of the average accelerator bought in its base year"),
+        _rate("accelerators.performance_change", "yearly change of a new accelerator's H100-equivalents"),
         _positive("cloud.revenue_base", "money", "flow", "cloud revenue in its base year"),
         _rate("cloud.growth", "yearly growth of cloud revenue"),
         _rate("cloud.ai_share", "AI revenue as a share of cloud revenue", share=True),
@@ -111,6 +128,13 @@ ALWAYS_NEEDED = (
     "cloud.revenue_base",
     "cloud.growth",
     "cloud.ai_share",
+)
+# The opening fleet and the performance that turns accelerators into compute.
+FLEET_NEEDED = (
+    "accelerators.installed_base",
+    "accelerators.installed_base_performance",
+    "accelerators.performance",
+    "accelerators.performance_change",
 )
 
 # What a sampled run may draw its uniform numbers from (`model.core.uncertainty.UniformStream`), and how sure an
@@ -137,6 +161,7 @@ class Scale:
 ONE = Scale(1.0, "", "units")
 THOUSAND = Scale(1e3, "k", "thousand units")
 BILLION = Scale(1e9, "bn", "billion units")
+THOUSAND_H100E = Scale(1e3, "k H100e", "thousand H100e")  # compute: thousands of H100-equivalents
 
 
 class View(StrEnum):
@@ -159,6 +184,7 @@ class Metric:
     views: frozenset[View] = frozenset()
     chart: str | None = None  # the run chart it is drawn in (the chart's file stem), if any
     derived_from: str | None = None  # the metric a share or rank is taken of
+    ratio_unit: str = "ratio"  # what a ratio is measured in, where it is not a plain ratio ("H100e")
 
     def unit(self, currency: str) -> str:
         """Its unit as the tidy table's unit column writes it: "USD bn", "USD", "thousand units", "ratio", "rank"."""
@@ -166,12 +192,14 @@ class Metric:
             return f"{currency} {self.scale.abbreviation}" if self.scale.abbreviation else currency
         if self.kind is Kind.count:
             return self.scale.count_unit
-        return "rank" if self.kind is Kind.rank else "ratio"
+        return "rank" if self.kind is Kind.rank else self.ratio_unit
 
     def short_unit(self, currency: str) -> str:
-        """Its unit as a headline column's brackets give it ("USD bn", "k"); empty for a share or ratio."""
+        """Its unit as a headline column's brackets give it ("USD bn", "k"); empty for a share or plain ratio."""
         if self.kind is Kind.money:
             return self.unit(currency)
+        if self.kind is Kind.ratio and self.ratio_unit != "ratio":
+            return self.ratio_unit
         return self.scale.abbreviation if self.kind is Kind.count else ""
 
 
@@ -207,8 +235,16 @@ METRICS: dict[str, Metric] = {
                "AI-chip spend summed from the horizon's first year", RACE),
         _money("accelerator_unit_price", "Accelerator unit price", "price of one accelerator", BACKTEST, scale=ONE),
         _count("accelerators_bought", "Accelerators bought", "accelerators bought in the year", BACKTEST),
-        _count("accelerators_installed", "Accelerators installed", "accelerators in service, bought within the horizon",
-               RACE, COMPARE, BACKTEST, chart="accelerators_installed"),
+        _count("accelerators_installed", "Accelerators installed",
+               "accelerators in service: the opening fleet, retired evenly over the service life, and the purchases "
+               "since", RACE, COMPARE, BACKTEST, chart="accelerators_installed"),
+        Metric("accelerator_performance", "Accelerator performance", Kind.ratio,
+               "H100-equivalents of the average accelerator bought in the year", ratio_unit="H100e"),
+        Metric("compute_installed", "Compute installed", Kind.count,
+               "H100-equivalents in service: each surviving cohort's accelerators times their performance",
+               THOUSAND_H100E, frozenset({RACE, COMPARE}), chart="compute_installed"),
+        _money("spend_per_compute", "Spend per H100e", "AI-chip spend per H100-equivalent bought (price / performance)",
+               scale=ONE),
         _money("cloud_revenue", "Cloud revenue", "cloud revenue", COMPARE, BACKTEST, chart="cloud_revenue"),
         _money("ai_revenue", "AI revenue", "AI-related cloud revenue", BACKTEST, chart="cloud_revenue"),
         Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / cloud revenue"),
@@ -219,9 +255,12 @@ METRICS: dict[str, Metric] = {
                chart="race_shares"),
         _share("accelerators_installed", "Accelerators installed share",
                "share of the modelled companies' installed accelerators", chart="race_shares"),
+        _share("compute_installed", "Compute installed share",
+               "share of the modelled companies' installed compute (H100-equivalents)", chart="race_shares"),
         _rank("capex", "Capex rank", "rank by capex (1 = largest)"),
         _rank("ai_chip_spend", "AI-chip spend rank", "rank by AI-chip spend (1 = largest)"),
         _rank("accelerators_installed", "Accelerators installed rank", "rank by installed accelerators (1 = largest)"),
+        _rank("compute_installed", "Compute installed rank", "rank by installed compute (1 = largest)"),
     )
 }
 
@@ -266,6 +305,7 @@ HEADLINE: tuple[HeadlineCell, ...] = (
     HeadlineCell("capex_cumulative_share", "Share of capex", "last", span=True),
     HeadlineCell("ai_chip_spend_cumulative", "AI chips", "last", span=True),
     HeadlineCell("accelerators_installed", "Accelerators in service", "last"),
+    HeadlineCell("compute_installed", "Compute in service", "last"),
     HeadlineCell("cloud_revenue", "Cloud revenue", "last"),
     HeadlineCell("ai_revenue", "AI revenue", "last"),
 )

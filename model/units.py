@@ -14,7 +14,9 @@ from model.errors import ScenarioError
 
 CURRENCY = re.compile(r"^[A-Z]{3}$")
 MONEY_SCALES: dict[str, float] = {"": 1.0, "k": 1e3, "mn": 1e6, "bn": 1e9, "tn": 1e12}
-PLAIN_UNITS = ("ratio", "years", "count")
+# H100e: H100-equivalents per accelerator, its dense BF16 throughput over one Nvidia H100 SXM's (989 TFLOPS), the
+# one yardstick that compares the mix of Nvidia, Huawei and in-house parts the companies buy
+PLAIN_UNITS = ("ratio", "years", "count", "H100e")
 QUARTERS_PER_YEAR = 4
 
 # Every year a file may name (periods, series keys, horizons, dates) lies in this window: the race this tool models
@@ -33,7 +35,7 @@ def check_year(year: int, what: str) -> None:
 # ---------------------------------------------------------------------------------------------------------- units
 @dataclass(frozen=True)
 class Unit:
-    """A parsed unit: `kind` is money, fx, ratio, years or count."""
+    """A parsed unit: `kind` is money, fx, ratio, years, count or H100e."""
 
     kind: str
     currency: str | None = None  # money: its currency; fx: the quoted currency (CNY in "CNY per USD")
@@ -43,7 +45,8 @@ class Unit:
 
 @lru_cache(maxsize=256)
 def parse_unit(text: str) -> Unit:
-    """Parse `CNY bn`, `USD`, `ratio`, `years`, `count` or `CNY per USD`; raise ValueError listing valid forms."""
+    """Parse `CNY bn`, `USD`, `ratio`, `years`, `count`, `H100e` or `CNY per USD`; raise ValueError listing valid
+    forms."""
     words = text.split()
     if len(words) == 1 and words[0] in PLAIN_UNITS:
         return Unit(kind=words[0])
@@ -54,7 +57,7 @@ def parse_unit(text: str) -> Unit:
         if scale in MONEY_SCALES:
             return Unit(kind="money", currency=words[0], scale=MONEY_SCALES[scale])
     raise ValueError(
-        f"unknown unit '{text}'; valid units: ratio, years, count, a currency with an optional scale "
+        f"unknown unit '{text}'; valid units: ratio, years, count, H100e, a currency with an optional scale "
         f"({', '.join(s for s in MONEY_SCALES if s)}) such as 'CNY bn' or 'USD', or a rate such as 'CNY per USD'"
     )
 

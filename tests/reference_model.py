@@ -17,9 +17,11 @@ Conventions (as the README states them, and as the engine documents them):
   after the window, capex is the last window year's grown by the post-plan growth; before it (or without a
   plan), capex.base grown by capex.growth.
 * AI-chip spend comes from the chip budget where a company has one, else it is a share of capex.
-* Accelerators bought count from the horizon's first year; a cohort of age a (0 in the year it is bought) counts
+* Accelerators in service: the opening fleet F at the end of its year t0 counts F x min(1, max(0, 1 - (t - t0) / L))
+  in year t, and purchases count from the year after t0; a cohort of age a (0 in the year it is bought) counts
   with weight min(1, max(0, L - a)) for a service life L, so a fractional life keeps that fraction of the oldest
-  cohort.
+  cohort. Compute weighs the fleet by its performance and each cohort by its year's performance (the base-year
+  performance grown by its yearly change).
 * Money converts to the reporting currency as value x (reporting per base) / (currency per base).
 * Display units: money in reporting-currency bn, the accelerator price in whole units, accelerators in thousands;
   shares of the modelled companies' total (NaN when the total is 0); rank 1 = largest, ties share the better rank.
@@ -48,6 +50,9 @@ METRIC_NAMES = (
     "accelerator_unit_price",
     "accelerators_bought",
     "accelerators_installed",
+    "accelerator_performance",
+    "compute_installed",
+    "spend_per_compute",
     "cloud_revenue",
     "ai_revenue",
     "capex_intensity",
@@ -55,9 +60,11 @@ METRIC_NAMES = (
     "capex_cumulative_share",
     "ai_chip_spend_share",
     "accelerators_installed_share",
+    "compute_installed_share",
     "capex_rank",
     "ai_chip_spend_rank",
     "accelerators_installed_rank",
+    "compute_installed_rank",
 )
 
 
@@ -190,15 +197,38 @@ def company_paths(items: dict[str, ResolvedAssumption], values: Mapping[str, Val
     price = [grown(base_price, anchor_year(price_item), items["accelerators.price_change"], values, year)
              for year in years]
 
-    bought = [chips[i] / price[i] for i in range(len(years))]  # the horizon's years only: counting starts here
+    performance_item = items["accelerators.performance"]
+    fleet_item = items["accelerators.installed_base"]
+    fleet, fleet_year = single(fleet_item, values), anchor_year(fleet_item)
+    fleet_performance = single(items["accelerators.installed_base_performance"], values)
+
+    def bought_in(year: int) -> float:
+        """Chip spend over price in any year, the years between the fleet's and the horizon's included."""
+        spend = chips[years.index(year)] if year in years else chips_in(year)
+        return spend / grown(base_price, anchor_year(price_item), items["accelerators.price_change"], values, year)
+
+    def chips_in(year: int) -> float:
+        if budget is not None:
+            return grown(money(budget, values, factors), anchor_year(budget), items["ai_chips.growth"], values, year)
+        return rate_at(items["ai_chips.share_of_capex"], values, year) * capex_path(items, values, factors, [year])[0]
+
+    def performance_in(year: int) -> float:
+        return grown(single(performance_item, values), anchor_year(performance_item),
+                     items["accelerators.performance_change"], values, year)
+
+    performance = [performance_in(year) for year in years]
+    bought = [chips[i] / price[i] for i in range(len(years))]
     life = single(items["accelerators.service_life"], values)
-    installed = []
-    for t in range(len(years)):
-        in_service = 0.0
-        for s in range(t + 1):
-            age = t - s
-            in_service += bought[s] * min(1.0, max(0.0, life - age))
+    installed, compute = [], []
+    for year in years:
+        kept = min(1.0, max(0.0, 1.0 - (year - fleet_year) / life))
+        in_service, in_compute = fleet * kept, fleet * kept * fleet_performance
+        for s in range(fleet_year + 1, year + 1):
+            weight = min(1.0, max(0.0, life - (year - s)))
+            in_service += bought_in(s) * weight
+            in_compute += bought_in(s) * performance_in(s) * weight
         installed.append(in_service)
+        compute.append(in_compute)
 
     revenue_item = items["cloud.revenue_base"]
     base_revenue = money(revenue_item, values, factors)
@@ -222,6 +252,9 @@ def company_paths(items: dict[str, ResolvedAssumption], values: Mapping[str, Val
         "accelerator_unit_price": price,
         "accelerators_bought": bought,
         "accelerators_installed": installed,
+        "accelerator_performance": performance,
+        "compute_installed": compute,
+        "spend_per_compute": [price[i] / performance[i] for i in range(len(years))],
         "cloud_revenue": revenue,
         "ai_revenue": ai_revenue,
     }
@@ -268,6 +301,7 @@ def project_one(inputs: Inputs, values: Mapping[str, Value]) -> dict[str, dict[s
     scale = {
         "capex": BILLION, "capex_cumulative": BILLION, "ai_chip_spend": BILLION, "ai_chip_spend_cumulative": BILLION,
         "accelerator_unit_price": 1.0, "accelerators_bought": THOUSAND, "accelerators_installed": THOUSAND,
+        "accelerator_performance": 1.0, "compute_installed": THOUSAND, "spend_per_compute": 1.0,
         "cloud_revenue": BILLION, "ai_revenue": BILLION,
     }
     for name, paths in raw.items():
@@ -281,9 +315,11 @@ def project_one(inputs: Inputs, values: Mapping[str, Value]) -> dict[str, dict[s
         ("capex_cumulative_share", "capex_cumulative", shares),
         ("ai_chip_spend_share", "ai_chip_spend", shares),
         ("accelerators_installed_share", "accelerators_installed", shares),
+        ("compute_installed_share", "compute_installed", shares),
         ("capex_rank", "capex", ranks),
         ("ai_chip_spend_rank", "ai_chip_spend", ranks),
         ("accelerators_installed_rank", "accelerators_installed", ranks),
+        ("compute_installed_rank", "compute_installed", ranks),
     ):
         by_company = across(quantity)
         out[metric] = {name: [] for name in raw}

@@ -33,6 +33,9 @@ def small_run():
     ("capex", "CNY bn"),
     ("accelerator_unit_price", "CNY"),
     ("accelerators_installed", "thousand units"),
+    ("accelerator_performance", "H100e"),
+    ("compute_installed", "thousand H100e"),
+    ("spend_per_compute", "CNY"),
     ("capex_intensity", "ratio"),
     ("capex_share", "ratio"),
     ("capex_rank", "rank"),
@@ -48,6 +51,8 @@ def test_a_headline_column_is_titled_with_its_years_and_unit():
     assert spend.label(2025, 2030, "USD") == "AI chips 2025-2030 (USD bn)"
     assert installed.label(2025, 2030, "USD") == "Accelerators in service 2030 (k)"
     assert share.label(2025, 2030, "USD") == "Share of capex 2025-2030"  # a share has no unit
+    compute = HeadlineCell("compute_installed", "Compute in service", "last")
+    assert compute.label(2025, 2030, "USD") == "Compute in service 2030 (k H100e)"
     assert HeadlineCell("capex", "Capex", "first").label(2025, 2030, "EUR") == "Capex 2025 (EUR bn)"
     assert (HeadlineCell("capex", "Capex", "first").index, spend.index) == (0, -1)
 
@@ -82,7 +87,8 @@ def test_a_reported_metric_is_money_or_a_count_never_a_construct_of_the_model():
 
 
 def test_race_metrics_are_the_race_s_quantities():
-    assert metrics_in(View.race) == ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed")
+    assert metrics_in(View.race) == ("capex_cumulative", "ai_chip_spend_cumulative", "accelerators_installed",
+                                     "compute_installed")
 
 
 def test_every_chart_the_catalogue_names_is_drawn(small_run):

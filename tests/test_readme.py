@@ -59,9 +59,13 @@ def test_the_readme_lists_every_metric_as_the_catalogue_declares_it():
 
 def test_the_metrics_table_names_a_metric_s_unit_label_and_views():
     row = next(line for line in metrics_table().splitlines() if line.startswith("| `accelerators_installed` |"))
-    assert row == ("| `accelerators_installed` | thousand units | Accelerators installed | accelerators in service, "
-                   "bought within the horizon | headline, race (leads, overtakes), chart `accelerators_installed`, "
+    assert row == ("| `accelerators_installed` | thousand units | Accelerators installed | accelerators in service: "
+                   "the opening fleet, retired evenly over the service life, and the purchases since | headline, race (leads, overtakes), chart `accelerators_installed`, "
                    "compare, backtest |")
+    row = next(line for line in metrics_table().splitlines() if line.startswith("| `compute_installed` |"))
+    assert row == ("| `compute_installed` | thousand H100e | Compute installed | H100-equivalents in service: each "
+                   "surviving cohort's accelerators times their performance | headline, race (leads, overtakes), chart "
+                   "`compute_installed`, compare |")
 
 
 def _number(value: float) -> str:

@@ -54,6 +54,14 @@ def test_a_scalar_in_the_reporting_currency_and_display_scale(amount, unit, into
         pytest.approx(expected, rel=1e-15)
 
 
+def test_h100_equivalents_are_a_plain_unit_only_rescaled():
+    assert parse_unit("H100e").kind == "H100e"
+    assert to_whole(np.array([0.15, 0.3]), parse_unit("H100e"), display_scale=1e3).tolist() == pytest.approx(
+        [0.00015, 0.0003])
+    with pytest.raises(ValueError, match="valid units: ratio, years, count, H100e, a currency"):
+        parse_unit("h100e")
+
+
 def test_a_count_in_thousand_units_is_only_rescaled():
     # 250,000 accelerators are 250 "thousand units"; no currency is involved, so no rates are needed
     assert to_whole(250_000, parse_unit("count"), display_scale=1e3) == 250.0

@@ -6,6 +6,12 @@ numbers). Nothing here reads files, prints or draws. `EngineInputs` arrives with
 reporting currency (whole units) on the model's timeline, which may start before the reported horizon so that base
 years anchor correctly; `project` returns the catalogue's metrics over the horizon in their display units
 (`model.catalogue.METRICS`).
+
+The fleet: accelerators in service in year t are the opening fleet F, in service at the end of its year t0,
+retired evenly over the service life L as its ages are spread evenly over one life, F x clip(1 - (t - t0) / L, 0, 1),
+plus each later year's purchases, a cohort counting fully for floor(L) years and by the fraction left in the next.
+Compute in service (H100-equivalents) weighs each of them by its performance: F's by the fleet's average, a cohort
+bought in year s by the performance of that year, the base-year performance compounded by its yearly change.
 """
 
 from __future__ import annotations
@@ -49,6 +55,12 @@ class EngineInputs:
     unit_price_index: np.ndarray  # (C,)
     price_change: np.ndarray  # (D, C, T)
     service_life_years: np.ndarray  # (D, C, 1)
+    installed_base: np.ndarray  # (D, C, 1) accelerators in service at the end of the fleet's year
+    installed_base_index: np.ndarray  # (C,) the fleet's year; purchases count from the year after it
+    installed_base_performance: np.ndarray  # (D, C, 1) H100-equivalents of the fleet's average accelerator
+    performance: np.ndarray  # (D, C, 1) H100-equivalents of an accelerator bought in its base year
+    performance_index: np.ndarray  # (C,)
+    performance_change: np.ndarray  # (D, C, T)
     cloud_revenue_base: np.ndarray  # (D, C, 1)
     cloud_revenue_index: np.ndarray  # (C,)
     cloud_growth: np.ndarray  # (D, C, T)
@@ -111,6 +123,19 @@ def _installed_base_rows(bought: np.ndarray, service_life_years: np.ndarray) -> 
         np.multiply(bought[:, : years - age], surviving, out=cohort[:, : years - age])
         installed[:, age:] += cohort[:, : years - age]
     return installed
+
+
+def opening_fleet(fleet: np.ndarray, fleet_index: np.ndarray, service_life_years: np.ndarray, years: int
+                  ) -> np.ndarray:
+    """(D, C, T): the fleet (D, C, 1) in service at the end of year `fleet_index` (C,), retired evenly over the
+    service life (D, C, 1), its ages taken as spread evenly over one life: fleet x clip(1 - age / L, 0, 1)."""
+    return draws_first(_opening_fleet_rows(draws_last(fleet), fleet_index, draws_last(service_life_years), years))
+
+
+def _opening_fleet_rows(fleet: np.ndarray, fleet_index: np.ndarray, service_life_years: np.ndarray, years: int
+                        ) -> np.ndarray:
+    age = (np.arange(years)[None, :] - fleet_index[:, None])[..., None].astype(service_life_years.dtype)
+    return fleet * np.clip(1.0 - age / service_life_years, 0.0, 1.0)
 
 
 def rank(values: np.ndarray) -> np.ndarray:
@@ -215,9 +240,16 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
             np.multiply(share_of_capex[company], capex[company], out=chips[company])
 
     price = _compound_rows(rows(inputs.unit_price), rows(inputs.price_change), inputs.unit_price_index, years)
-    in_horizon = (np.arange(years) >= inputs.horizon_start)[:, None]
-    bought = chips / price * in_horizon  # the installed base counts purchases from the horizon's start
-    installed = _installed_base_rows(bought, rows(inputs.service_life_years))
+    performance = _compound_rows(rows(inputs.performance), rows(inputs.performance_change), inputs.performance_index,
+                                 years)
+    bought = chips / price
+    # the opening fleet holds what was bought up to the end of its year, so only later purchases join it
+    after_fleet = (np.arange(years)[None, :] > inputs.installed_base_index[:, None])[..., None]
+    life = rows(inputs.service_life_years)
+    fleet = _opening_fleet_rows(rows(inputs.installed_base), inputs.installed_base_index, life, years)
+    installed = _installed_base_rows(bought * after_fleet, life) + fleet
+    compute = (_installed_base_rows(bought * after_fleet * performance, life)
+               + fleet * rows(inputs.installed_base_performance))
 
     revenue = _compound_rows(rows(inputs.cloud_revenue_base), rows(inputs.cloud_growth), inputs.cloud_revenue_index,
                              years)
@@ -225,6 +257,7 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
 
     h = slice(inputs.horizon_start, inputs.horizon_stop)
     capex, chips, price, bought, installed = capex[:, h], chips[:, h], price[:, h], bought[:, h], installed[:, h]
+    performance, compute = performance[:, h], compute[:, h]
     revenue, ai_revenue = revenue[:, h], ai_revenue[:, h]
     # the equations in whole units, shown in each metric's display scale; a share or rank is of the metric the
     # catalogue derives it from
@@ -235,6 +268,9 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
         "ai_chip_spend_cumulative": _cumsum_rows(chips),
         "accelerators_bought": bought,
         "accelerators_installed": installed,
+        "accelerator_performance": performance,
+        "compute_installed": compute,
+        "spend_per_compute": price / performance,
         "cloud_revenue": revenue,
         "ai_revenue": ai_revenue,
     }

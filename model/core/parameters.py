@@ -127,7 +127,7 @@ class Layout:
             return out
 
         def base(parameter: str) -> tuple[np.ndarray, np.ndarray]:
-            """(C, 1, D) a money base value in reporting-currency units, and (C,) its base year's index."""
+            """(C, 1, D) a base value (money in reporting-currency units), and (C,) its base year's index."""
             out = np.zeros((companies, 1, draws), dtype)
             index = np.zeros(companies, dtype=int)
             for c, slot in enumerate(self.bases[parameter]):
@@ -147,6 +147,10 @@ class Layout:
         chip_budget, chip_budget_index = base("ai_chips.budget_base")
         unit_price, unit_price_index = base("accelerators.unit_price")
         revenue_base, revenue_index = base("cloud.revenue_base")
+        # counts and H100-equivalents, which `base` only rescales
+        fleet, fleet_index = base("accelerators.installed_base")
+        fleet_performance, _ = base("accelerators.installed_base_performance")
+        performance, performance_index = base("accelerators.performance")
         first = draws_first
         return EngineInputs(
             years=self.years,
@@ -170,6 +174,12 @@ class Layout:
             unit_price_index=unit_price_index,
             price_change=first(series("accelerators.price_change")),
             service_life_years=first(series("accelerators.service_life")[:, :1]),
+            installed_base=first(fleet),
+            installed_base_index=fleet_index,
+            installed_base_performance=first(fleet_performance),
+            performance=first(performance),
+            performance_index=performance_index,
+            performance_change=first(series("accelerators.performance_change")),
             cloud_revenue_base=first(revenue_base),
             cloud_revenue_index=revenue_index,
             cloud_growth=first(series("cloud.growth")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, MAX_EXCHANGE_RATE, PARAMETERS
+from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, FLEET_NEEDED, MAX_EXCHANGE_RATE, PARAMETERS
 from model.core.correlation import gaussian_copula_matrix
 from model.domain import (
     FX_PREFIX,
@@ -163,5 +163,12 @@ def missing_parameters(keys: dict[str, ResolvedAssumption], horizon: tuple[int, 
     if "ai_chips.budget_base" in keys or "ai_chips.share_of_capex" not in keys:
         need(CHIPS_BUDGET, "to project AI-chip spend (or an ai_chips.share_of_capex)")
     need(ALWAYS_NEEDED, "for the projection")
+    need(FLEET_NEEDED, "for the accelerators in service and their compute")
+    fleet = keys.get("accelerators.installed_base")
+    if fleet is not None:
+        fleet_year = parse_period(fleet.assumption.period).calendar_years(fleet.fiscal_year_end)[0]
+        if fleet_year > horizon[0]:  # the years before it would count the whole fleet as already in service
+            missing.append(f"accelerators.installed_base is the fleet at the end of {fleet_year}, after the "
+                           f"horizon's first year {horizon[0]}: give the fleet the horizon opens with")
     return missing
 

@@ -309,7 +309,7 @@ class Assumption(_InRange):
     value: Value
     """A number, or a per-year series {2025: 0.17, 2027: 0.10} where the key allows one."""
     unit: UnitText
-    """CCY [k|mn|bn|tn] (CNY bn, USD), ratio, years or count; an exchange rate is 'CNY per USD'."""
+    """CCY [k|mn|bn|tn] (CNY bn, USD), ratio, years, count or H100e; an exchange rate is 'CNY per USD'."""
     period: PeriodText
     """The year or years it describes: 2025, 2025-2027, FY2025, FY2026-FY2028 or 2024Q4."""
     confidence: Confidence

@@ -261,6 +261,12 @@ def accelerators_installed(frame: pd.DataFrame) -> ChartLike:
     return _lines_by_company(frame, metric="accelerators_installed")
 
 
+def compute_installed(frame: pd.DataFrame) -> ChartLike:
+    """Compute in service per company, in thousand H100-equivalents (metric `compute_installed`), one line each;
+    with draws, the median over a 90% band."""
+    return _lines_by_company(frame, metric="compute_installed")
+
+
 def cloud_revenue(frame: pd.DataFrame) -> alt.LayerChart:
     """Cloud revenue (solid) and the AI revenue within it (dashed) per company; with draws, both lines are medians
     and cloud revenue has a band of its 90% interval (a second band for AI revenue would hide the first)."""
@@ -326,8 +332,8 @@ def _panel_tooltips(field: str, title: str, kind: Kind) -> list[alt.Tooltip]:
 
 
 def race_shares(frame: pd.DataFrame) -> alt.Chart:
-    """Each company's share of the modelled total of capex, AI-chip spend and installed accelerators: one panel
-    per measure, a stacked bar per year adding to 100%."""
+    """Each company's share of the modelled total of capex, AI-chip spend, installed accelerators and installed
+    compute: one panel per measure, a stacked bar per year adding to 100%."""
     rows, _ = _metric_rows(frame, list(RACE_SHARE_METRICS))
     company_order = {company: position for position, company in enumerate(_companies(frame))}
     rows = rows.assign(
@@ -359,6 +365,7 @@ def build_charts(frame: pd.DataFrame, plans: pd.DataFrame) -> dict[str, ChartLik
         "cloud_revenue": cloud_revenue(frame),
         "race_shares": race_shares(frame),
         "accelerators_installed": accelerators_installed(frame),
+        "compute_installed": compute_installed(frame),
     }
 
 

@@ -4,6 +4,7 @@ assumptions, and what the audit finds in the shipped files (the US$54.5bn conver
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -377,7 +378,7 @@ def test_the_shipped_excerpts_are_found_in_the_stored_source_texts(monkeypatch):
     assert findings(shipped_audit(sources_dir=SHARED_SOURCES)) == SHIPPED_ACKNOWLEDGED
     result = invoke("validate", "--strict", "--sources", str(SHARED_SOURCES))
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[1].startswith("source texts: 13 excerpts checked in 4 files; ")
+    assert re.match(r"source texts: \d+ excerpts checked in \d+ files; ", result.stdout.splitlines()[1])
 
 
 # -------------------------------------------------------------------------------------------------- acknowledgements

@@ -135,7 +135,8 @@ def test_too_few_draws_are_flagged_with_the_draws_that_would_do(drawn):
 def test_race_tables(drawn):
     tables = race_tables(drawn)
     leading = tables["Probability of leading in 2027"]
-    assert list(leading.columns) == ["Company", "Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed"]
+    assert list(leading.columns) == ["Company", "Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed",
+                                     "Compute installed"]
     assert leading.set_index("Company").loc["Beta", "Cumulative capex"] == "100.0%"
     overtakes = tables["Overtakes within the horizon"]
     assert list(overtakes.columns) == ["Measure", "Overtake", "Probability by 2027", "Likeliest year", "Median year"]

@@ -28,8 +28,12 @@ def test_judgement_only_assumptions():
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
     judged = sorted(k for k, item in inputs.resolved.items() if rests_on_judgement(item, inputs.assumptions.sources))
     assert judged == [
+        "alpha.accelerators.installed_base", "alpha.accelerators.installed_base_performance",
+        "alpha.accelerators.performance", "alpha.accelerators.performance_change",
         "alpha.accelerators.price_change", "alpha.accelerators.service_life", "alpha.accelerators.unit_price",
         "alpha.ai_chips.growth", "alpha.capex.post_plan_growth", "alpha.cloud.ai_share",
+        "beta.accelerators.installed_base", "beta.accelerators.installed_base_performance",
+        "beta.accelerators.performance", "beta.accelerators.performance_change",
         "beta.accelerators.price_change", "beta.accelerators.service_life", "beta.accelerators.unit_price",
         "beta.cloud.ai_share", "beta.cloud.growth",
     ]

@@ -172,9 +172,9 @@ def test_sobol_prints_indices_and_priorities(small):
     folder = small.path("outputs/base-sobol")
     assert sorted(p.name for p in folder.iterdir()) == ["charts", "manifest.json", "priorities.csv", "sobol.csv"]
     assert re.search(r"Widest 95% bootstrap interval of an index: 0\.\d{3} \((Alpha|Beta)\); 1,024 samples, "
-                     r"22,528 runs of the model", result.stdout)
+                     r"30,720 runs of the model", result.stdout)
     settings = json.loads(folder.joinpath("manifest.json").read_text())["settings"]
-    assert settings["samples"] == 1024 and settings["seed"] == 4 and settings["evaluations"] == 1024 * (20 + 2)
+    assert settings["samples"] == 1024 and settings["seed"] == 4 and settings["evaluations"] == 1024 * (28 + 2)
 
 
 def test_sensitivity_usage_errors_name_what_is_valid(small):
@@ -269,7 +269,7 @@ def test_assumptions_history_of_an_unknown_key_names_the_valid_ones(small):
     result = invoke("assumptions", "--history", "alpha.capex.plan_totl")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: --history: no assumption 'alpha.capex.plan_totl'; did you mean "
-                                    "'alpha.capex.plan_total'? valid: alpha.accelerators.price_change, ")
+                                    "'alpha.capex.plan_total'? valid: alpha.accelerators.installed_base, ")
 
 
 def test_assumptions_history_does_not_combine_with_distributions(small):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from model.analysis.projection import run
-from model.core.engine import compound, first_overtake_year, installed_base, project, rank, share
+from model.core.engine import compound, first_overtake_year, installed_base, opening_fleet, project, rank, share
 from model.core.parameters import assumption_values, engine_inputs
 from model.io.loading import load_inputs
 from tests.conftest import SMALL
@@ -17,6 +17,9 @@ from tests.conftest import SMALL
 # AI share 0.1 -> 0.3 linearly.
 # Beta: US$2bn in FY2025 (fiscal year to March -> 2024), growth 50% in 2025, 10% in 2027, 30% between;
 # chips half of capex; price 15,000 flat; life 1.5 years; cloud US$1bn flat with AI share 0.5.
+# The opening fleets, at the end of 2024, retire evenly over the life: Alpha's 1,000k units of 0.5 H100e keep
+# 1 - 1/2 in 2025 and none after (an integer life); Beta's 1,500k of 0.25 H100e keep 1 - 1/1.5 = 1/3 in 2025 and
+# none in 2026 (a fractional life). A new accelerator does 0.2 H100e at Alpha in 2025, doubling yearly; 0.5 at Beta.
 EXPECTED = {
     "capex": [[1.875, 1.875, 2.25], [3.0, 3.9, 4.29]],
     "capex_cumulative": [[1.875, 3.75, 6.0], [3.0, 6.9, 11.19]],
@@ -24,8 +27,14 @@ EXPECTED = {
     "ai_chip_spend_cumulative": [[1.0, 2.5, 4.75], [1.5, 3.45, 5.595]],
     "accelerator_unit_price": [[10000, 5000, 2500], [15000, 15000, 15000]],
     "accelerators_bought": [[100, 300, 900], [100, 130, 143]],
-    # Beta: 2026 = 130 + half of 2025's 100; 2027 = 143 + half of 130 (2025's cohort has retired)
-    "accelerators_installed": [[100, 400, 1200], [100, 180, 208]],
+    # Alpha 2025 = 100 bought + 500 of the fleet; Beta 2025 = 100 + 1,500 / 3, 2026 = 130 + half of 2025's 100,
+    # 2027 = 143 + half of 130 (2025's cohort has retired)
+    "accelerators_installed": [[600, 400, 1200], [600, 180, 208]],
+    "accelerator_performance": [[0.2, 0.4, 0.8], [0.5, 0.5, 0.5]],
+    # Alpha: 100 x 0.2 + 500 x 0.5; 100 x 0.2 + 300 x 0.4; 300 x 0.4 + 900 x 0.8. Beta: 100 x 0.5 + 500 x 0.25;
+    # 130 x 0.5 + 50 x 0.5; 143 x 0.5 + 65 x 0.5
+    "compute_installed": [[270, 140, 840], [175, 90, 104]],
+    "spend_per_compute": [[50000, 12500, 3125], [30000, 30000, 30000]],
     "cloud_revenue": [[1.1, 1.21, 1.331], [1.0, 1.0, 1.0]],
     "ai_revenue": [[0.11, 0.242, 0.3993], [0.5, 0.5, 0.5]],
     "capex_intensity": [[1.875 / 1.1, 1.875 / 1.21, 2.25 / 1.331], [3.0, 3.9, 4.29]],
@@ -33,9 +42,11 @@ EXPECTED = {
     "capex_cumulative_share": [[1.875 / 4.875, 3.75 / 10.65, 6 / 17.19], [3 / 4.875, 6.9 / 10.65, 11.19 / 17.19]],
     "ai_chip_spend_share": [[0.4, 1.5 / 3.45, 2.25 / 4.395], [0.6, 1.95 / 3.45, 2.145 / 4.395]],
     "accelerators_installed_share": [[0.5, 400 / 580, 1200 / 1408], [0.5, 180 / 580, 208 / 1408]],
+    "compute_installed_share": [[270 / 445, 140 / 230, 840 / 944], [175 / 445, 90 / 230, 104 / 944]],
     "capex_rank": [[2, 2, 2], [1, 1, 1]],
     "ai_chip_spend_rank": [[2, 2, 1], [1, 1, 2]],
     "accelerators_installed_rank": [[1, 1, 1], [1, 2, 2]],  # a tie in 2025 shares first place
+    "compute_installed_rank": [[1, 1, 1], [2, 2, 2]],
 }
 
 
@@ -88,6 +99,26 @@ def test_installed_base_keeps_exactly_the_service_life():
     installed = installed_base(bought, np.array([[[2.5]]]))
     np.testing.assert_allclose(installed[0, 0], [10, 10, 5, 0, 0])
     assert installed.sum() == pytest.approx(10 * 2.5)
+
+
+def test_opening_fleet_retires_evenly_over_the_service_life():
+    """Ages spread evenly over one life: a fifth of a 5-year fleet goes each year, a 2.5-year fleet loses 40% a
+    year (the last 20% in its third year); the fleet is whole up to the end of its own year."""
+    fleet = np.array([[[100.0], [100.0]]])
+    life = np.array([[[5.0], [2.5]]])
+    kept = opening_fleet(fleet, np.array([0, 1]), life, 6)
+    np.testing.assert_allclose(kept[0, 0], [100, 80, 60, 40, 20, 0])
+    np.testing.assert_allclose(kept[0, 1], [100, 100, 60, 20, 0, 0])
+
+
+def test_a_longer_life_keeps_more_of_the_fleet_and_its_compute(small_inputs):
+    values = assumption_values(small_inputs)
+    values["alpha.accelerators.service_life"] = np.array([2.0, 4.0])
+    metrics = project(engine_inputs(small_inputs, values))
+    # life 4: the fleet keeps 3/4, 2/4, 1/4 (750k, 500k, 250k units of 0.5 H100e) and 2025's cohort stays
+    np.testing.assert_allclose(metrics["accelerators_installed"][1, 0], [850, 900, 1550])
+    np.testing.assert_allclose(metrics["compute_installed"][1, 0], [395, 390, 985])
+    np.testing.assert_allclose(metrics["accelerators_installed"][0, 0], EXPECTED["accelerators_installed"][0])
 
 
 def test_rank_and_share_over_companies():

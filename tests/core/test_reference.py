@@ -100,8 +100,10 @@ def test_reference_handles_ties_zero_totals_and_fractional_lives():
     values["beta.accelerators.service_life"] = 2.25
     reference = project_one(inputs, values)
     assert reference["accelerators_installed"]["Alpha"] == pytest.approx([50, 150, 450])
-    # Beta buys 100, 130, 143 (thousand): in 2027 the 2025 cohort is two years old and keeps a quarter
-    assert reference["accelerators_installed"]["Beta"] == pytest.approx([100, 230, 100 / 4 + 130 + 143])
+    # Beta buys 100, 130, 143 (thousand): in 2027 the 2025 cohort is two years old and keeps a quarter; its
+    # opening fleet of 1,500 keeps 1 - 1/2.25 and 1 - 2/2.25 of itself, and none in 2027
+    assert reference["accelerators_installed"]["Beta"] == pytest.approx(
+        [100 + 1500 * (1 - 1 / 2.25), 230 + 1500 * (1 - 2 / 2.25), 100 / 4 + 130 + 143])
     assert reference["accelerators_installed_rank"]["Alpha"] == [2.0, 2.0, 1.0]
 
     values["beta.ai_chips.share_of_capex"] = 0.0

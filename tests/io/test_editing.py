@@ -294,7 +294,9 @@ def test_an_unknown_company_or_key_names_the_valid_ones(small):
     result = invoke("set", "beta.capex.grwth", "0.1", "--source", "beta-press", "--excerpt", "x")
     assert (result.exit_code, result.stderr) == (2, (
         "error: assumptions/beta.yaml has no assumption 'capex.grwth' to set (add a new one by hand, with its unit "
-        "and period); did you mean 'capex.growth'? valid: accelerators.price_change, accelerators.service_life, "
+        "and period); did you mean 'capex.growth'? valid: accelerators.installed_base, "
+        "accelerators.installed_base_performance, accelerators.performance, accelerators.performance_change, "
+        "accelerators.price_change, accelerators.service_life, "
         "accelerators.unit_price, ai_chips.share_of_capex, capex.base, capex.growth, cloud.ai_share, cloud.growth, "
         "cloud.revenue_base\n"))
     result = invoke("set", "fx.EUR", "0.9", "--source", "beta-press", "--excerpt", "x")

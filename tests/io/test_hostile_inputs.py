@@ -98,6 +98,12 @@ def test_a_fiscal_year_end_is_a_month(small, written, message):
 @pytest.mark.parametrize(("key", "written", "message"), [
     ("capex.post_plan_growth", "11", "11 is outside the valid interval (-1, 10]"),
     ("accelerators.service_life", "51", "51 is outside the valid interval (0, 50]"),
+    ("accelerators.installed_base", "2e9", "2e+09 is outside the valid interval (0, 1e+09]"),
+    ("accelerators.installed_base", "0", "0 is outside the valid interval (0, 1e+09]"),
+    # TFLOPS written where H100-equivalents belong
+    ("accelerators.installed_base_performance", "1979", "1979 is outside the valid interval (0, 1000]"),
+    ("accelerators.performance", "-0.3", "-0.3 is outside the valid interval (0, 1000]"),
+    ("accelerators.performance_change", "-1", "-1 is outside the valid interval (-1, 10]"),
 ])
 def test_every_key_has_a_finite_upper_bound(small, key, written, message):
     path = small.path("assumptions/alpha.yaml")
@@ -108,6 +114,43 @@ def test_every_key_has_a_finite_upper_bound(small, key, written, message):
     path.write_text(f"{text[:value_at]}    value: {written}{text[end:]}")
     line = text[:value_at].count("\n") + 1
     assert problems(small, "assumptions/alpha.yaml") == [f"assumptions/alpha.yaml:{line}: {key}.value: {message}"]
+
+
+@pytest.mark.parametrize("written", [".nan", ".inf"])
+def test_the_fleet_and_its_performance_are_finite(small, written):
+    small.edit("assumptions/alpha.yaml", "    value: 1000000\n", f"    value: {written}\n")
+    assert [p.split(": value must be")[0] for p in problems(small, "assumptions/alpha.yaml")] == [
+        at("assumptions/alpha.yaml", "accelerators.installed_base.value")]
+
+
+@pytest.mark.parametrize(("key", "old", "unit", "message"), [
+    ("accelerators.installed_base", "    unit: count\n", "H100e",
+     "accelerators.installed_base needs a count unit, not 'H100e'"),
+    ("accelerators.performance", "    unit: H100e\n    period: 2025\n", "ratio",
+     "accelerators.performance needs a H100e unit, not 'ratio'"),
+])
+def test_the_fleet_and_performance_keys_take_their_own_units(small, key, old, unit, message):
+    small.edit("assumptions/alpha.yaml", old, old.replace(old.split("\n")[0], f"    unit: {unit}"))
+    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", f"{key}.unit") + f": {message}"]
+
+
+def test_an_opening_fleet_after_the_horizons_first_year_is_refused(small):
+    small.edit("assumptions/alpha.yaml", "    unit: count\n    period: 2024\n", "    unit: count\n    period: 2026\n")
+    assert problems(small, "assumptions/alpha.yaml") == [
+        at("assumptions/alpha.yaml", "assumptions") + ": accelerators.installed_base is the fleet at the end of 2026, "
+        f"after the horizon's first year 2025: give the fleet the horizon opens with (scenario {name}, horizon "
+        "2025-2027)" for name in ("base", "high")]
+
+
+def test_a_company_without_a_fleet_is_told_what_it_lacks(small):
+    path = small.path("assumptions/beta.yaml")
+    text = path.read_text()
+    start, end = text.index("  accelerators.installed_base:"), text.index("  cloud.revenue_base:")
+    path.write_text(text[:start] + text[end:])
+    assert problems(small, "assumptions/beta.yaml") == [
+        at("assumptions/beta.yaml", "assumptions") + ": needs accelerators.installed_base, "
+        "accelerators.installed_base_performance, accelerators.performance, accelerators.performance_change for the "
+        f"accelerators in service and their compute (scenario {name}, horizon 2025-2027)" for name in ("base", "high")]
 
 
 def test_an_exchange_rate_has_an_upper_bound(small):

@@ -138,7 +138,7 @@ def test_unknown_keys_are_errors_with_a_suggestion(small):
     problems = problems_of(small)
     assert problems[0].startswith(
         at("assumptions/alpha.yaml", "cloud.grwoth") + ": unknown assumption key; did you mean 'cloud.growth'? valid: "
-        "accelerators.price_change,"
+        "accelerators.installed_base,"
     )
 
 
@@ -194,9 +194,13 @@ def test_an_override_key_must_exist(small):
     assert problems_of(small, "high") == [
         at("scenarios/high.yaml", "alpha.capex.plan_totl") + ": no such assumption; did you mean "
         "'alpha.capex.plan_total'? "
-        "valid: alpha.accelerators.price_change, alpha.accelerators.service_life, alpha.accelerators.unit_price, "
+        "valid: alpha.accelerators.installed_base, alpha.accelerators.installed_base_performance, "
+        "alpha.accelerators.performance, alpha.accelerators.performance_change, "
+        "alpha.accelerators.price_change, alpha.accelerators.service_life, alpha.accelerators.unit_price, "
         "alpha.ai_chips.budget_base, alpha.ai_chips.growth, alpha.capex.plan_total, alpha.capex.post_plan_growth, "
-        "alpha.cloud.ai_share, alpha.cloud.growth, alpha.cloud.revenue_base, beta.accelerators.price_change, "
+        "alpha.cloud.ai_share, alpha.cloud.growth, alpha.cloud.revenue_base, beta.accelerators.installed_base, "
+        "beta.accelerators.installed_base_performance, beta.accelerators.performance, "
+        "beta.accelerators.performance_change, beta.accelerators.price_change, "
         "beta.accelerators.service_life, beta.accelerators.unit_price, beta.ai_chips.share_of_capex, "
         "beta.capex.base, beta.capex.growth, beta.cloud.ai_share, beta.cloud.growth, beta.cloud.revenue_base, fx.CNY"
     ]

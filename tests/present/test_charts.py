@@ -77,6 +77,12 @@ DRAW_COLUMNS = ("company", "year", "value", "mean", "p5", "p50", "p95")
             "Accelerators installed by company (thousand units)",
             "Accelerators installed (thousand units)",
         ),
+        (
+            charts.compute_installed,
+            "compute_installed",
+            "Compute installed by company (thousand H100e)",
+            "Compute installed (thousand H100e)",
+        ),
     ],
 )
 def test_line_charts_draw_one_line_per_company(frame, builder, metric, title, y_title):
@@ -138,13 +144,13 @@ def test_race_shares_stack_to_one_in_a_panel_per_measure(frame):
     assert spec["mark"]["type"] == "bar"
     encoding = spec["encoding"]
     assert encoding["column"]["field"] == "measure"
-    assert encoding["column"]["sort"] == ["Capex", "AI-chip spend", "Accelerators installed"]
+    assert encoding["column"]["sort"] == ["Capex", "AI-chip spend", "Accelerators installed", "Compute installed"]
     assert encoding["y"]["axis"]["format"] == "%"
     assert encoding["y"]["scale"]["domain"] == [0, 1]
     assert encoding["y"]["stack"] == "zero"
     assert encoding["order"]["field"] == "company_order"
     drawn = pd.DataFrame(data_values(spec, spec))
-    assert drawn.groupby(["measure", "year"])["value"].sum().tolist() == pytest.approx([1.0] * 9)
+    assert drawn.groupby(["measure", "year"])["value"].sum().tolist() == pytest.approx([1.0] * 12)
     assert drawn["company"].drop_duplicates().tolist() == ["Alpha", "Beta", "Gamma"]
     assert drawn["company_order"].drop_duplicates().tolist() == [0, 1, 2]
 
@@ -157,6 +163,7 @@ def test_build_charts_in_report_order(frame, plans):
         "cloud_revenue",
         "race_shares",
         "accelerators_installed",
+        "compute_installed",
     ]
 
 
@@ -447,7 +454,7 @@ def lead_frame(companies: list[str]) -> pd.DataFrame:
     weights = np.arange(len(companies), 0, -1) / np.arange(len(companies), 0, -1).sum()
     rows = [
         ("test", metric, company, year, weight)
-        for metric in ("accelerators_installed", "capex_cumulative", "ai_chip_spend_cumulative")
+        for metric in ("accelerators_installed", "capex_cumulative", "compute_installed", "ai_chip_spend_cumulative")
         for company, weight in zip(companies, weights, strict=True)
         for year in YEARS
     ]
@@ -460,7 +467,8 @@ def test_lead_probability_draws_a_line_per_company_in_a_panel_per_metric():
     assert spec["mark"] == {"type": "line", "point": True}
     encoding = spec["encoding"]
     assert encoding["column"]["field"] == "measure"
-    assert encoding["column"]["sort"] == ["Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed"]
+    assert encoding["column"]["sort"] == ["Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed",
+                                          "Compute installed"]
     assert (encoding["x"]["field"], encoding["x"]["type"]) == ("year", "ordinal")
     assert encoding["y"]["field"] == "probability"
     assert (encoding["y"]["axis"]["format"], encoding["y"]["scale"]["domain"]) == ("%", [0, 1])
@@ -468,7 +476,7 @@ def test_lead_probability_draws_a_line_per_company_in_a_panel_per_metric():
     drawn = pd.DataFrame(data_values(spec, spec))
     columns = ["company", "metric", "year", "probability"]
     pd.testing.assert_frame_equal(drawn[columns], frame[columns])
-    assert drawn.groupby(["metric", "year"])["probability"].sum().tolist() == pytest.approx([1.0] * 9)
+    assert drawn.groupby(["metric", "year"])["probability"].sum().tolist() == pytest.approx([1.0] * 12)
 
 
 def test_lead_probability_draws_a_company_added():
@@ -493,7 +501,8 @@ def test_overtake_years_draw_a_row_per_pair_and_a_column_per_metric():
     spec = charts.overtake_years(frame, companies=["Alpha", "Beta", "Gamma"]).to_dict()
     assert spec["facet"]["row"]["field"] == "pair"
     assert spec["facet"]["row"]["sort"] == ["Beta overtakes Alpha", "Gamma overtakes Alpha"]
-    assert spec["facet"]["column"]["sort"] == ["Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed"]
+    assert spec["facet"]["column"]["sort"] == ["Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed",
+                                               "Compute installed"]
     bars, total = spec["spec"]["layer"]
     assert bars["mark"]["type"] == "bar"
     assert (bars["encoding"]["x"]["field"], bars["encoding"]["y"]["field"]) == ("year", "probability")
