@@ -236,6 +236,21 @@ def metrics_in_chart(chart: str) -> tuple[str, ...]:
     return tuple(key for key, metric in METRICS.items() if metric.chart == chart)
 
 
+# What a backtest needs to know of the reported metrics (the backtest view).
+# A flow is summed over its year, so that four reported quarters add up to the year's figure; a price or a fleet is
+# a level at a moment, and its quarters do not add up to anything.
+FLOW_METRICS: frozenset[str] = frozenset({"capex", "ai_chip_spend", "accelerators_bought", "cloud_revenue",
+                                          "ai_revenue"})
+# The assumptions that set a metric's level in the year their period names (a base value or a price, anchored
+# there): a reported figure for that company, metric and year may merely restate such an input.
+ANCHORS: dict[str, tuple[str, ...]] = {
+    "capex": ("capex.base",),
+    "ai_chip_spend": ("ai_chips.budget_base",),
+    "accelerator_unit_price": ("accelerators.unit_price",),
+    "cloud_revenue": ("cloud.revenue_base",),
+}
+
+
 @dataclass(frozen=True)
 class HeadlineCell:
     """A column of the headline table: one metric in one year, the horizon's first or last; `span` writes the

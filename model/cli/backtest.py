@@ -77,5 +77,5 @@ def backtest(
               named=out_dir is not None, problems=problems)
     table = result.table
     print_frame(table if fmt is TableFormat.csv else rendering.formatted(table), fmt, title=rendering.title(result))
-    print_note(rendering.summary(table, inputs.scenario.as_of), fmt)
+    print_note(rendering.summary(result), fmt)
     print_wrote(target, fmt)

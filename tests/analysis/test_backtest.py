@@ -91,9 +91,9 @@ def test_errors_by_hand(actuals):
     result = invoke("backtest", "base", "--format", "csv")
     assert result.exit_code == 0, result.output
     table = backtest_csv(result)
-    assert list(table.columns) == ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported",
-                                   "actual", "projected", "error", "relative_error", "published", "out_of_sample",
-                                   "sources"]
+    assert list(table.columns) == ["company", "metric", "year", "period", "basis", "built", "confidence", "unit",
+                                   "reported", "actual", "projected", "error", "relative_error", "published",
+                                   "out_of_sample", "sources", "excluded"]
     assert table[["company", "metric", "year", "unit"]].values.tolist() == [
         ["Alpha", "capex", 2025, "USD bn"], ["Beta", "capex", 2025, "USD bn"],
         ["Beta", "cloud_revenue", 2026, "USD bn"], ["Alpha", "accelerators_bought", 2026, "thousand units"]]
@@ -104,9 +104,17 @@ def test_errors_by_hand(actuals):
     assert table["out_of_sample"].tolist() == [True, False, True, True]
     assert table["reported"].tolist() == ["16 CNY bn", "2.5 USD bn", "1,250 USD mn", "250,000 count"]
     assert table["published"].tolist() == ["2026-01-20", "2025-04-01", "2026-01-15", "2026-01-15"]
-    # mean absolute error: (6.25 + 20 + 20 + 20) / 4 = 16.5625; out of sample (6.25 + 20 + 20) / 3 = 15.4167
-    assert result.stderr == ("4 reported figures, 3 published after as_of 2025-05-31 (out of sample); mean absolute "
-                             "error 16.6%, out of sample 15.4%\nwrote outputs/backtest-base/\n")
+    assert table["built"].tolist() == ["reported-annual"] * 4
+    assert table["excluded"].isna().all()  # (an empty text is an empty CSV cell)
+    # by basis: outturns 6.25% and 20%, both out of sample: 13.125%; the plan 20%, known by as_of; the estimate 20%;
+    # all: (6.25 + 20 + 20 + 20) / 4 = 16.5625; out of sample (6.25 + 20 + 20) / 3 = 15.4167
+    assert result.stderr == (
+        "4 reported figures, 3 published after as_of 2025-05-31 (out of sample), 0 excluded as restating an input\n"
+        "outturn: 2 counted, mean absolute error 13.1%, all out of sample\n"
+        "plan: 1 counted, mean absolute error 20.0%\n"
+        "estimate: 1 counted, mean absolute error 20.0%, all out of sample\n"
+        "all: 4 counted, mean absolute error 16.6%, out of sample (3) 15.4%\n"
+        "wrote outputs/backtest-base/\n")
 
 
 def test_the_table_and_the_folder(actuals):
@@ -115,15 +123,15 @@ def test_the_table_and_the_folder(actuals):
     assert "base (2025-2027, USD, as of 2025-05-31) against assumptions/actuals/reported.yaml" in result.stdout
     row = next(line for line in result.stdout.splitlines() if "cloud_revenue" in line)
     assert [cell.strip() for cell in row.split("│")[1:-1]] == [
-        "Beta", "cloud_revenue", "2026", "estimate", "1,250 USD mn", "1.25 USD bn", "1.00", "-20.0%", "2026-01-15",
-        "yes", "later-news"]
+        "Beta", "cloud_revenue", "2026", "estimate", "reported-annual", "1,250 USD mn", "1.25 USD bn", "1.00", "-20.0%",
+        "2026-01-15", "yes", "later-news", "yes"]
     # a count reads whole, as in every table: 250,000 accelerators bought are 250 thousand units, projected 300
     row = next(line for line in result.stdout.splitlines() if "accelerators_bought" in line)
-    assert [cell.strip() for cell in row.split("│")[1:-1]][5:8] == ["250 thousand units", "300", "+20.0%"]
+    assert [cell.strip() for cell in row.split("│")[1:-1]][6:9] == ["250 thousand units", "300", "+20.0%"]
     assert "wrote outputs/backtest-base/" in result.stdout
     folder = actuals.path("outputs/backtest-base")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
-    assert names == ["backtest.csv", "charts/backtest.png", "charts/backtest.svg", "charts/backtest.vl.json",
+    assert names == ["backtest.csv", "backtest_summary.csv", "charts/backtest.png", "charts/backtest.svg", "charts/backtest.vl.json",
                      "manifest.json"]
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     assert manifest["inputs"][-1]["path"] == ACTUALS_PATH
@@ -138,8 +146,8 @@ def test_the_table_and_the_folder(actuals):
 def test_the_markdown_format(actuals):
     result = invoke("backtest", "base", "--format", "markdown")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[2] == ("| Alpha | capex | 2025 | outturn | 16 CNY bn | 2.00 USD bn | 1.88 | -6.2% "
-                                             "| 2026-01-20 | yes | later-news |")
+    assert result.stdout.splitlines()[2] == ("| Alpha | capex | 2025 | outturn | reported-annual | 16 CNY bn | 2.00 USD bn "
+                                             "| 1.88 | -6.2% | 2026-01-20 | yes | later-news | yes |")
 
 
 def test_a_later_scenario_sees_its_figures_in_sample(actuals):
@@ -174,10 +182,19 @@ def test_with_draws_each_projection_has_its_interval(actuals):
     result = invoke("backtest", "base", "--draws", "256", "--format", "csv")
     assert result.exit_code == 0, result.output
     table = backtest_csv(result)
-    assert list(table.columns[12:15]) == ["p5", "p95", "within_90"]
+    assert list(table.columns[13:18]) == ["p5", "p50", "p95", "within_90", "relative_width"]
     assert (table["p5"] <= table["projected"]).all() and (table["projected"] <= table["p95"]).all()
     assert table["within_90"].tolist() == ((table["p5"] <= table["actual"]) & (table["actual"] <= table["p95"])).tolist()
-    assert "within the projection's 90% interval" in result.stderr
+    assert table["relative_width"].tolist() == pytest.approx(((table["p95"] - table["p5"]) / table["p50"]).tolist())
+    inside = int(table["within_90"].sum())
+    assert f"all: 4 counted, mean absolute error 16.6%, out of sample (3) 15.4%; {inside} of 4 within the " \
+           f"projection's 90% interval ({inside * 25:.1f}%), mean relative width " in result.stderr
+    summary = pd.read_csv(actuals.path("outputs/backtest-base/backtest_summary.csv"))
+    assert list(summary.columns) == ["basis", "figures", "counted", "excluded", "out_of_sample", "mean_absolute_error",
+                                     "out_of_sample_mean_absolute_error", "within_90", "coverage_90",
+                                     "mean_relative_width"]
+    assert summary["basis"].tolist() == ["outturn", "plan", "estimate", "all"]
+    assert summary.loc[3, "mean_relative_width"] == pytest.approx(table["relative_width"].mean())
 
 
 # ------------------------------------------------------------------------------------------------ provenance rules
@@ -252,8 +269,8 @@ def test_unknown_fields_and_bad_values_are_schema_errors(actuals):
     assert stderr == (
         at(ACTUALS_PATH, "actuals[1].basis") + ": 'guidance' is not one of 'outturn', 'plan' or 'estimate'\n"
         + at(ACTUALS_PATH, "actuals[1].confidance") + ": unknown field; did you mean 'confidence'? valid fields: "
-        "company, metric, value, unit, period, basis, confidence, as_of, sources, notes\n2 errors; nothing was "
-        "written\n")
+        "company, metric, value, unit, period, basis, confidence, as_of, sources, quarters, notes\n2 errors; nothing "
+        "was written\n")
     actuals.write(ACTUALS_PATH, ACTUALS.replace("value: 16\n", "value: -16\n"))
     assert at(ACTUALS_PATH, "actuals[0].value") + ": a reported figure must be positive, not -16\n" in \
         invoke("backtest", "base").stderr
