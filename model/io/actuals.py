@@ -100,6 +100,9 @@ def check_actual(actual: Actual, loc: tuple[Any, ...], located: Location,
                                       "a reported figure cites what reported it; analyst-judgement is not a report")
             else:
                 cited.append((where, source))
+    if actual.quarters is not None and actual.confidence == "high" and cited and \
+            all(s.kind == "unconfirmed" for _, s in cited):
+        yield located.problem((*loc, "confidence"), "high confidence rests only on unconfirmed sources", "warning")
     if cited and actual.as_of < min(s.date for _, s in cited):
         earliest = min((s for _, s in cited), key=lambda s: s.date)
         yield located.problem((*loc, "as_of"), f"{actual.as_of} is before its earliest source '{earliest.id}' "
@@ -125,7 +128,8 @@ def citing(actual: Actual, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ..
         yield loc, _Citing(actual.sources, actual.confidence)
     else:
         for index, quarter in enumerate(actual.quarters):
-            yield (*loc, "quarters", index), _Citing(quarter.sources, actual.confidence)
+            # (how sure the year's figure is, is a matter of all its quarters' sources together, checked below)
+            yield (*loc, "quarters", index), _Citing(quarter.sources, "")
 
 
 def check_quarters(actual: Actual, period: Period, company: Company, loc: tuple[Any, ...],
