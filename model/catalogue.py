@@ -249,6 +249,20 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "accelerator_unit_price": ("accelerators.unit_price",),
     "cloud_revenue": ("cloud.revenue_base",),
 }
+# The assumptions each reported metric is computed from: a reported figure citing what one of them cites (for the
+# years it bears on: an anchor its year, a plan its window, a rate every year) is evidence the scenario already used.
+_CHIPS = ("ai_chips.budget_base", "ai_chips.growth", "ai_chips.share_of_capex")
+_PRICE = ("accelerators.unit_price", "accelerators.price_change")
+_CLOUD = ("cloud.revenue_base", "cloud.growth")
+INPUTS: dict[str, tuple[str, ...]] = {
+    "capex": ("capex.base", "capex.growth", "capex.plan_total", "capex.plan_phasing", "capex.post_plan_growth"),
+    "ai_chip_spend": _CHIPS,
+    "accelerator_unit_price": _PRICE,
+    "accelerators_bought": (*_CHIPS, *_PRICE),
+    "accelerators_installed": (*_CHIPS, *_PRICE, "accelerators.service_life"),
+    "cloud_revenue": _CLOUD,
+    "ai_revenue": (*_CLOUD, "cloud.ai_share"),
+}
 
 
 @dataclass(frozen=True)

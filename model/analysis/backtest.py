@@ -6,10 +6,11 @@ Only annual figures are compared (a calendar year, or a fiscal year mapped to th
 months, as for assumptions): the model projects calendar years, and a quarter of a year's flow is not a year (four
 reported quarters of a flow are summed into their year by the loader).
 
-A figure that merely restates an input is listed but not counted (`restatement`): where an input anchors the
-figure's company, metric and year (catalogue.ANCHORS: a base value or price whose period maps to that year), the
-figure restates it when it cites a source the input cites, or when its value is the input's (within
-RESTATEMENT_TOLERANCE) unless it is an outturn published after the scenario's as_of, a plan that came true.
+A figure that merely restates an input is listed but not counted (`restatement`): it cites a source that an input
+bearing on its company, metric and year cites (catalogue.INPUTS: an anchor on its year, a plan on its window, a
+rate on every year), or its value is that of the input anchoring the year (catalogue.ANCHORS: a base value or
+price whose period maps to it) within RESTATEMENT_TOLERANCE, unless it is an outturn published after the
+scenario's as_of, a plan that came true.
 """
 
 from __future__ import annotations
@@ -24,11 +25,11 @@ import numpy as np
 import pandas as pd
 
 from model.analysis.projection import draw_settings, run
-from model.catalogue import ANCHORS, METRICS
+from model.catalogue import ANCHORS, INPUTS, METRICS, PARAMETERS
 from model.core.parameters import anchor_year, exchange_rates
-from model.domain import Inputs, ReportedFigure, Scenario
+from model.domain import Inputs, ReportedFigure, Scenario, plan_window
 from model.errors import Problem
-from model.format import written_number
+from model.format import input_value
 from model.units import parse_period, parse_unit, to_whole
 
 TABLE_COLUMNS = ["company", "metric", "year", "period", "basis", "built", "confidence", "unit", "reported", "actual",
@@ -45,55 +46,71 @@ RESTATEMENT_TOLERANCE = 0.005
 
 # ------------------------------------------------------------------------------------------------ restatements
 @dataclass(frozen=True)
-class Anchor:
-    """An input that sets a company's metric in one year: a base value or price anchored there."""
+class Bearing:
+    """An input that bears on a company's metric in one year, as the backtest reads it."""
 
     key: str  # the resolved key: "bytedance.capex.base"
-    value: float  # in the metric's display unit and the reporting currency (a quarter annualised)
-    written: str  # as the file gives it: "150 CNY bn, 2025"
+    written: str  # its value as the file gives it: "150 CNY bn, 2025"
     sources: frozenset[str]
+    # an anchor's value (catalogue.ANCHORS) in the metric's display unit and the reporting currency, a quarter
+    # annualised; None for an input that does not set the metric's level in that year by itself
+    value: float | None = None
 
 
-def anchors(inputs: Inputs) -> dict[tuple[str, str, int], Anchor]:
-    """The inputs that anchor each (company name, metric, calendar year), by catalogue.ANCHORS."""
+def bearings(inputs: Inputs) -> dict[tuple[str, str, int], tuple[Bearing, ...]]:
+    """The inputs bearing on each (company name, metric, calendar year) of the horizon, by catalogue.INPUTS: an
+    anchor (a flow or a level) on its period's year, a plan on its window's years, a rate on every year; the anchors
+    (catalogue.ANCHORS) first, with their values."""
     rates = exchange_rates(inputs)
-    found = {}
-    for metric, keys in ANCHORS.items():
-        for company in inputs.companies:
-            given = inputs.of(company)
-            for item in (given[key] for key in keys if key in given and not given[key].assumption.value.is_series):
-                assumption = item.assumption
-                value = to_whole(assumption.value.scalar, parse_unit(assumption.unit),
-                                 into=inputs.scenario.reporting_currency, rates=rates,
-                                 per_year=parse_period(assumption.period).per_year,
-                                 display_scale=METRICS[metric].scale.factor)
-                found[(company.name, metric, anchor_year(item))] = Anchor(
-                    item.key, float(value),
-                    f"{written_number(assumption.value.scalar)} {assumption.unit}, {assumption.period}",
-                    frozenset(c.ref for c in assumption.sources))
-    return found
+    found: dict[tuple[str, str, int], list[Bearing]] = {}
+    for company in inputs.companies:
+        given = inputs.of(company)
+        for metric, keys in INPUTS.items():
+            for key in sorted((k for k in keys if k in given), key=lambda k: k not in ANCHORS.get(metric, ())):
+                item = given[key]
+                assumption, role = item.assumption, PARAMETERS[key].role
+                value = None
+                if key in ANCHORS.get(metric, ()) and not assumption.value.is_series:
+                    value = float(to_whole(assumption.value.scalar, parse_unit(assumption.unit),
+                                           into=inputs.scenario.reporting_currency, rates=rates,
+                                           per_year=parse_period(assumption.period).per_year,
+                                           display_scale=METRICS[metric].scale.factor))
+                raw = assumption.value.series if assumption.value.is_series else assumption.value.scalar
+                bearing = Bearing(item.key, f"{input_value(raw)} {assumption.unit}, {assumption.period}",
+                                  frozenset(c.ref for c in assumption.sources), value)
+                if role in ("flow", "level"):
+                    years = [anchor_year(item)]
+                elif role == "plan":
+                    first, last = plan_window(item)
+                    years = list(range(first, last + 1))
+                else:
+                    years = list(inputs.scenario.years)
+                for year in years:
+                    found.setdefault((company.name, metric, year), []).append(bearing)
+    return {where: tuple(found_here) for where, found_here in found.items()}
 
 
-def restatement(figure: ReportedFigure, anchor: Anchor | None, as_of: dt.date) -> str:
-    """Why `figure` merely restates `anchor`, the input for its company, metric and year; empty when it does not.
+def restatement(figure: ReportedFigure, bearing: Sequence[Bearing], as_of: dt.date) -> str:
+    """Why `figure` merely restates an input of `bearing` (those on its company, metric and year); empty when it
+    does not.
 
-    It does when it cites a source the input cites (the same evidence), or when its value is the input's within
+    It does when it cites a source such an input cites (the same evidence), or when its value is an anchor's within
     RESTATEMENT_TOLERANCE (the same figure), unless it is an outturn published after `as_of`: then the input, a plan
     or an estimate, came true, and that is a hit to count."""
-    if anchor is None:
-        return ""
-    shared = sorted(anchor.sources.intersection(figure.sources))
-    if shared:
-        return f"restates the input {anchor.key} ({anchor.written}): cites {', '.join(shared)} as it does"
     came_true = figure.basis == "outturn" and figure.published > as_of
-    if not came_true and abs(figure.value - anchor.value) <= RESTATEMENT_TOLERANCE * abs(anchor.value):
-        return f"restates the input {anchor.key} ({anchor.written}): the same figure"
+    for item in bearing:
+        shared = sorted(item.sources.intersection(figure.sources))
+        if shared:
+            return f"restates the input {item.key} ({item.written}): cites {', '.join(shared)} as it does"
+        if item.value is not None and not came_true and \
+                abs(figure.value - item.value) <= RESTATEMENT_TOLERANCE * abs(item.value):
+            return f"restates the input {item.key} ({item.written}): the same figure"
     return ""
 
 
 # ------------------------------------------------------------------------------------------------ the backtest
 def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, as_of: dt.date,
-                   anchored: dict[tuple[str, str, int], Anchor] | None = None) -> pd.DataFrame:
+                   bearing: dict[tuple[str, str, int], tuple[Bearing, ...]] | None = None) -> pd.DataFrame:
     """Each reported figure against the projection for its company, metric and year.
 
     `projection` is the scenario's tidy projection frame (company, year, metric, value, and p5, p50, p95 in a run
@@ -102,7 +119,7 @@ def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, 
     (positive: the projection was too high), `relative_error` = error / actual (a fraction: 0.05 for 5%);
     `out_of_sample` is whether the figure was published after `as_of`, the scenario's information cut-off; `built`
     how the year's figure was made (reported-annual, sum-of-quarters); `excluded` why the figure is not counted (it
-    restates the input of `anchored` for its company, metric and year, see `restatement`), empty when it is. With
+    restates an input of `bearing` on its company, metric and year, see `restatement`), empty when it is. With
     draws, INTERVAL_COLUMNS follow `relative_error`: the projection's 5th, 50th and 95th percentiles, whether the
     actual lies between the 5th and the 95th, and the interval's width relative to its median, (p95 - p5) / p50.
     """
@@ -120,7 +137,7 @@ def backtest_table(figures: Sequence[ReportedFigure], projection: pd.DataFrame, 
         "published": [f.published for f in figures],
         "out_of_sample": np.array([f.published > as_of for f in figures], dtype=bool),
         "sources": [", ".join(f.sources) for f in figures],
-        "excluded": [restatement(f, (anchored or {}).get((f.company, f.metric, f.year)), as_of) for f in figures],
+        "excluded": [restatement(f, (bearing or {}).get((f.company, f.metric, f.year), ()), as_of) for f in figures],
     })
     draws = "p5" in projection.columns and projection["p5"].notna().any()
     keep = ["company", "year", "metric", "value", *(("p5", "p50", "p95") if draws else ())]
@@ -195,6 +212,6 @@ def backtest(inputs: Inputs, figures: Sequence[ReportedFigure], actuals: Path, *
     file `actuals`) against it, leaving out of the summary the figures that restate the scenario's inputs."""
     projection = run(inputs, draws=draws, sampler=sampler, rng=rng, on_chunk=on_chunk)
     tidy = projection.tidy()
-    table = backtest_table(figures, tidy, inputs.scenario.as_of, anchors(inputs))
+    table = backtest_table(figures, tidy, inputs.scenario.as_of, bearings(inputs))
     return Backtest(inputs.scenario, actuals, table, backtest_summary(table), tidy, (*inputs.files, actuals),
                     draw_settings(projection), tuple(problems))

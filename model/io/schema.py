@@ -476,7 +476,7 @@ class Actual(Strict):
     """When the figure was published (for quarters: when the last of them was)."""
     sources: list[SourceRef] = Field(default_factory=list)
     """The reports that state the year's figure: {ref, excerpt, locator?} (with quarters, each cites its own)."""
-    quarters: list[ReportedQuarter] | None = None
+    quarters: list[ReportedQuarter] | None = Field(default=None, min_length=1)
     """A flow's year as its four reported quarters, summed by the loader, in place of `value` and `sources`."""
     notes: str | None = None
 

@@ -590,3 +590,47 @@ def test_the_summary_by_hand():
     # all four counted: (0.1 + 0.3 + 0.5 + 0.2) / 4 = 0.275; out of sample (0.1 + 0.5 + 0.2) / 3; 2 of 4 inside;
     # widths (0.4 + 0.6 + 1.0) / 3
     assert summary.loc["all"].tolist() == pytest.approx([5, 4, 1, 3, 0.275, 0.8 / 3, 2, 0.5, 2.0 / 3])
+
+
+def test_quarters_of_the_wrong_type(quarterly):
+    for quarters, message in (("5", "Input should be a valid list"),
+                              ("[]", "List should have at least 1 item after validation, not 0")):
+        quarterly.write(ACTUALS_PATH, BY_QUARTERS.replace(QUARTERS, f"    quarters: {quarters}\n"))
+        assert check(quarterly, "period: FY2026", "period: FY2026") == (
+            at(ACTUALS_PATH, "actuals[1].quarters") + f": {message}\n1 error; nothing was written\n")
+    quarterly.write(ACTUALS_PATH, BY_QUARTERS)
+    assert check(quarterly, "period: 2025Q3", "period: 2025Q5") == (
+        at(ACTUALS_PATH, "actuals[1].quarters[1].period") + ": unknown period '2025Q5'; valid forms: 2025, 2025-2027, "
+        "FY2025, FY2026-FY2028, 2024Q4\n1 error; nothing was written\n")
+
+
+def test_with_draws_the_table_shows_the_median_and_the_interval_beside_the_value(actuals):
+    result = invoke("backtest", "base", "--draws", "256", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    header = [cell.strip() for cell in result.stdout.splitlines()[0].split("|")[1:-1]]
+    assert header == ["Company", "Metric", "Year", "Basis", "Built", "Reported", "Actual", "Projected", "Error",
+                      "Median", "90% interval", "Width", "Published", "Out of sample", "Sources", "Counted"]
+    table = backtest_csv(invoke("backtest", "base", "--draws", "256", "--format", "csv"))
+    row = [cell.strip() for cell in result.stdout.splitlines()[2].split("|")[1:-1]]
+    # money to two decimals, the width in percent of the median
+    assert row[9] == f"{table.loc[0, 'p50']:.2f}"
+    assert row[11] == f"{table.loc[0, 'relative_width'] * 100:.1f}%"
+
+
+def test_a_figure_citing_what_a_plan_or_a_rate_of_its_metric_cites_is_not_counted(actuals):
+    # Alpha's capex plan (2025-2026) cites alpha-filing: a capex figure of 2025 citing it too is evidence base used
+    text = ACTUALS.replace('      - ref: later-news\n        excerpt: "RMB 16 billion"',
+                           '      - ref: alpha-filing\n        excerpt: "RMB 16 billion"')
+    actuals.write(ACTUALS_PATH, text)
+    table = backtest_csv(invoke("backtest", "base", "--format", "csv"))
+    assert table.loc[0, "excluded"] == "restates the input alpha.capex.plan_total (30 CNY bn, 2025-2026): cites " \
+                                       "alpha-filing as it does"
+    # ... but 2027 lies after the plan's window, and its post-plan growth cites analyst judgement only
+    actuals.write(ACTUALS_PATH, text.replace("period: 2025\n    basis: outturn", "period: 2027\n    basis: outturn"))
+    assert pd.isna(backtest_csv(invoke("backtest", "base", "--format", "csv")).loc[0, "excluded"])
+    # Beta's capex growth, a rate of every year, cites beta-press
+    actuals.write(ACTUALS_PATH, ACTUALS.replace('      - ref: rumour\n        excerpt: "US$2.5bn"',
+                                                '      - ref: beta-press\n        excerpt: "US$2.5bn"'))
+    table = backtest_csv(invoke("backtest", "base", "--format", "csv"))
+    assert table.loc[1, "excluded"] == "restates the input beta.capex.growth (2025: 0.5, 2027: 0.1 ratio, " \
+                                       "2025-2027): cites beta-press as it does"
