@@ -520,6 +520,11 @@ def test_a_plan_restated_later_is_not_counted(actuals):
     assert "\nall: 2 counted, mean absolute error 13.1%, out of sample (1) 6.2%\n" in stderr
     assert "\nexcluded: Beta cloud_revenue 2025 (1,000 USD mn, plan): restates the input beta.cloud.revenue_base " \
            "(1 USD bn, 2025): the same figure\n" in stderr
+    # the chart draws it white, and says so
+    spec = json.loads(actuals.path("outputs/backtest-base/charts/backtest.vl.json").read_text())
+    reported = [row for row in next(iter(spec["datasets"].values())) if row["series"] == "Reported"]
+    assert [row["counted"] for row in reported] == ["yes", "yes", "no: " + reason]
+    assert spec["title"]["subtitle"].endswith("; white: restates an input, not counted")
     # within half a percent ("over 1,000") it is still the same figure; beyond it, a figure of its own
     assert restated(actuals, cloud_2025("plan", "1004", "later-news"))[0].endswith("the same figure")
     assert restated(actuals, cloud_2025("plan", "1006", "later-news"))[0] == ""
