@@ -639,3 +639,10 @@ def test_a_figure_citing_what_a_plan_or_a_rate_of_its_metric_cites_is_not_counte
     table = backtest_csv(invoke("backtest", "base", "--format", "csv"))
     assert table.loc[1, "excluded"] == "restates the input beta.capex.growth (2025: 0.5, 2027: 0.1 ratio, " \
                                        "2025-2027): cites beta-press as it does"
+
+
+def test_a_fiscal_year_not_made_of_calendar_quarters(quarterly):
+    quarterly.edit("assumptions/beta.yaml", "fiscal_year_end: 3", "fiscal_year_end: 2")
+    assert check(quarterly, "period: FY2026", "period: FY2026") == (
+        at(ACTUALS_PATH, "actuals[1].period") + ": FY2026 of Beta, whose fiscal year ends in month 2, is not made of "
+        "calendar quarters; give the year's figure as value\n1 error; nothing was written\n")
