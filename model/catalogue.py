@@ -275,6 +275,35 @@ def metrics_in_chart(chart: str) -> tuple[str, ...]:
     return tuple(key for key, metric in METRICS.items() if metric.chart == chart)
 
 
+# What a backtest needs to know of the reported metrics (the backtest view).
+# A flow is summed over its year, so that four reported quarters add up to the year's figure; a price or a fleet is
+# a level at a moment, and its quarters do not add up to anything.
+FLOW_METRICS: frozenset[str] = frozenset({"capex", "ai_chip_spend", "accelerators_bought", "cloud_revenue",
+                                          "ai_revenue"})
+# The assumptions that set a metric's level in the year their period names (a base value or a price, anchored
+# there): a reported figure for that company, metric and year may merely restate such an input.
+ANCHORS: dict[str, tuple[str, ...]] = {
+    "capex": ("capex.base",),
+    "ai_chip_spend": ("ai_chips.budget_base",),
+    "accelerator_unit_price": ("accelerators.unit_price",),
+    "cloud_revenue": ("cloud.revenue_base",),
+}
+# The assumptions each reported metric is computed from: a reported figure citing what one of them cites (for the
+# years it bears on: an anchor its year, a plan its window, a rate every year) is evidence the scenario already used.
+_CHIPS = ("ai_chips.budget_base", "ai_chips.growth", "ai_chips.share_of_capex")
+_PRICE = ("accelerators.unit_price", "accelerators.price_change")
+_CLOUD = ("cloud.revenue_base", "cloud.growth")
+INPUTS: dict[str, tuple[str, ...]] = {
+    "capex": ("capex.base", "capex.growth", "capex.plan_total", "capex.plan_phasing", "capex.post_plan_growth"),
+    "ai_chip_spend": _CHIPS,
+    "accelerator_unit_price": _PRICE,
+    "accelerators_bought": (*_CHIPS, *_PRICE),
+    "accelerators_installed": (*_CHIPS, *_PRICE, "accelerators.service_life"),
+    "cloud_revenue": _CLOUD,
+    "ai_revenue": (*_CLOUD, "cloud.ai_share"),
+}
+
+
 @dataclass(frozen=True)
 class HeadlineCell:
     """A column of the headline table: one metric in one year, the horizon's first or last; `span` writes the

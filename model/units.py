@@ -100,6 +100,19 @@ class Period:
         shift = 0 if fiscal_year_end >= 6 else -1
         return self.first + shift, self.last + shift
 
+    def quarters(self, fiscal_year_end: int) -> tuple[str, ...] | None:
+        """The four calendar quarters (2025Q2, ...) that make up this one year, in order; None for a fiscal year
+        that does not end with a calendar quarter (its year is not made of whole quarters).
+
+        A fiscal year FY2026 ending in March is 2025Q2, 2025Q3, 2025Q4 and 2026Q1.
+        """
+        end_month = fiscal_year_end if self.fiscal else 12
+        if self.quarter or self.is_range or end_month % 3:
+            return None
+        last = self.last * 12 + end_month - 1  # months counted from year 0, so that a year boundary is plain
+        months = [last - 3 * k for k in (3, 2, 1, 0)]
+        return tuple(f"{month // 12}Q{month % 12 // 3 + 1}" for month in months)
+
 
 _YEAR = r"(FY)?(\d{4})"
 PERIOD_RANGE = re.compile(rf"^{_YEAR}(?:\s*-\s*{_YEAR})?$")

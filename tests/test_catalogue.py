@@ -6,8 +6,11 @@ import pytest
 
 from model.analysis.projection import headline, run
 from model.catalogue import (
+    ANCHORS,
     CONFIDENCE_LEVELS,
+    FLOW_METRICS,
     HEADLINE,
+    INPUTS,
     METRICS,
     PARAMETERS,
     HeadlineCell,
@@ -84,6 +87,21 @@ def test_a_reported_metric_is_money_or_a_count_never_a_construct_of_the_model():
         metric = METRICS[key]
         assert metric.kind in (Kind.money, Kind.count) and metric.derived_from is None, key
         assert not key.endswith("_cumulative"), key
+
+
+def test_what_a_backtest_knows_of_a_metric_names_reported_metrics_and_their_inputs():
+    reported = set(metrics_in(View.backtest))
+    assert FLOW_METRICS <= reported
+    assert "accelerator_unit_price" not in FLOW_METRICS  # a price is a level: its quarters add up to nothing
+    assert set(ANCHORS) <= reported
+    for metric, keys in ANCHORS.items():
+        for key in keys:
+            # an anchor sets the metric's level in one year: a base value or a price, in the metric's kind
+            assert PARAMETERS[key].role in ("flow", "level") and not PARAMETERS[key].series, key
+            assert PARAMETERS[key].kind == METRICS[metric].kind.value, key
+            assert key in INPUTS[metric], key
+    assert set(INPUTS) <= reported
+    assert all(key in PARAMETERS for keys in INPUTS.values() for key in keys)
 
 
 def test_race_metrics_are_the_race_s_quantities():

@@ -76,6 +76,20 @@ def test_a_quarterly_flow_stands_for_its_year_at_four_times_the_quarter():
                     display_scale=1e9) == 1.0
 
 
+@pytest.mark.parametrize(("period", "fiscal_year_end", "quarters"), [
+    ("2025", 12, ("2025Q1", "2025Q2", "2025Q3", "2025Q4")),
+    ("2025", 3, ("2025Q1", "2025Q2", "2025Q3", "2025Q4")),  # a calendar year, whatever the company's fiscal year
+    ("FY2026", 3, ("2025Q2", "2025Q3", "2025Q4", "2026Q1")),  # April 2025 - March 2026
+    ("FY2025", 6, ("2024Q3", "2024Q4", "2025Q1", "2025Q2")),
+    ("FY2025", 12, ("2025Q1", "2025Q2", "2025Q3", "2025Q4")),
+    ("FY2025", 2, None),  # a year ending in February is not made of calendar quarters
+    ("2025-2026", 12, None),
+    ("2025Q1", 12, None),
+])
+def test_the_quarters_of_a_year(period, fiscal_year_end, quarters):
+    assert parse_period(period).quarters(fiscal_year_end) == quarters
+
+
 def test_a_series_keeps_its_years():
     converted = to_whole({2025: 80.0, 2027: 96.0}, parse_unit("CNY bn"), into="USD", rates=RATES, display_scale=1e9)
     assert converted == {2025: 10.0, 2027: 12.0}  # 80 / 8 and 96 / 8

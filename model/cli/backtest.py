@@ -35,7 +35,8 @@ def backtest(
     actuals: Annotated[Path | None, typer.Option(
         help="The file of reported figures (default: actuals/reported.yaml in the assumptions folder).")] = None,
     draws: Annotated[int, typer.Option(min=1, help="Draws of the assumptions; above 1, each projection gains its "
-                                                   "90% interval and whether the reported figure lies in it.")] = 1,
+                                                   "median and 90% interval, whether the reported figure lies in it, "
+                                                   "and the interval's width relative to the median.")] = 1,
     seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
     sampler: Annotated[Sampler, typer.Option(help=SAMPLER_HELP)] = Sampler.sobol,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
@@ -44,7 +45,8 @@ def backtest(
 ) -> None:
     """Check a scenario against what was reported: each reported figure of an actuals file against the projection
     for its company, metric and year, in the reporting currency, with the error in percent and whether it was
-    published after the scenario's as_of; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
+    published after the scenario's as_of; a summary by basis (outturn, plan, estimate) that leaves out, and lists,
+    the figures restating one of the scenario's inputs; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
     from model.analysis import backtest as testing
     from model.io.actuals import default_actuals, load_actuals
     from model.io.outputs import destination, write_run
@@ -77,5 +79,5 @@ def backtest(
               named=out_dir is not None, problems=problems)
     table = result.table
     print_frame(table if fmt is TableFormat.csv else rendering.formatted(table), fmt, title=rendering.title(result))
-    print_note(rendering.summary(table, inputs.scenario.as_of), fmt)
+    print_note(rendering.summary(result), fmt)
     print_wrote(target, fmt)

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+# How an annual figure was built: the year's figure as reported, or the sum of its four reported quarters.
+REPORTED_ANNUAL = "reported-annual"
+SUM_OF_QUARTERS = "sum-of-quarters"
+
 
 @dataclass(frozen=True)
 class ReportedFigure:
@@ -21,3 +25,4 @@ class ReportedFigure:
     confidence: str
     published: dt.date
     sources: tuple[str, ...]
+    built: str = REPORTED_ANNUAL  # or SUM_OF_QUARTERS

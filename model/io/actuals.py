@@ -4,19 +4,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.catalogue import METRICS, Kind, View, metrics_in
+from model.catalogue import FLOW_METRICS, METRICS, Kind, View, metrics_in
 from model.core.parameters import exchange_rates
 from model.domain import AssumptionSet, Company, Inputs, Location, ReportedFigure
+from model.domain.actuals import REPORTED_ANNUAL, SUM_OF_QUARTERS
 from model.errors import Problem, suggest
 from model.format import written_number
 from model.io.checks import check_citations
 from model.io.project import FX_FILE
-from model.io.schema import Actual, ActualsFile
+from model.io.schema import Actual, ActualsFile, SourceRef
 from model.io.validation import Problems, kept_positions
-from model.units import parse_period, parse_unit, to_whole
+from model.units import Period, parse_period, parse_unit, to_whole
 
 # The metrics a company reports and the model projects year by year (the catalogue's backtest view); shares,
 # ranks, cumulative sums and intensities are the model's own constructs, never reported as such.
@@ -83,22 +85,87 @@ def check_actual(actual: Actual, loc: tuple[Any, ...], located: Location,
                                                 "FY2026) are compared, since the model projects whole years")
     elif period.is_range:
         yield located.problem((*loc, "period"), f"'{actual.period}' spans several years; give one year's figure")
+    elif actual.quarters is not None and actual.company in companies:
+        yield from check_quarters(actual, period, companies[actual.company], loc, located)
     registry = assumption_set.sources
-    yield from check_citations(actual, located, loc, registry)  # type: ignore[arg-type]  # same fields it reads
     cited = []
-    for index, citation in enumerate(actual.sources):
-        source = registry.get(citation.ref)
-        if source is None:
-            continue
-        if source.kind == "analyst-judgement":
-            yield located.problem((*loc, "sources", index, "ref"),
-                                  "a reported figure cites what reported it; analyst-judgement is not a report")
-        else:
-            cited.append(source)
-    if cited and actual.as_of < min(s.date for s in cited):
-        earliest = min(cited, key=lambda s: s.date)
+    for where, cites in citing(actual, loc):
+        yield from check_citations(cites, located, where, registry)  # type: ignore[arg-type]  # same fields it reads
+        for index, citation in enumerate(cites.sources):
+            source = registry.get(citation.ref)
+            if source is None:
+                continue
+            if source.kind == "analyst-judgement":
+                yield located.problem((*where, "sources", index, "ref"),
+                                      "a reported figure cites what reported it; analyst-judgement is not a report")
+            else:
+                cited.append((where, source))
+    if actual.quarters is not None and actual.confidence == "high" and cited and \
+            all(s.kind == "unconfirmed" for _, s in cited):
+        yield located.problem((*loc, "confidence"), "high confidence rests only on unconfirmed sources", "warning")
+    if cited and actual.as_of < min(s.date for _, s in cited):
+        earliest = min((s for _, s in cited), key=lambda s: s.date)
         yield located.problem((*loc, "as_of"), f"{actual.as_of} is before its earliest source '{earliest.id}' "
                                                f"({earliest.date}) was published", "warning")
+    elif actual.quarters is not None and cited and actual.as_of < max(s.date for _, s in cited):
+        latest = max((s for _, s in cited), key=lambda s: s.date)
+        yield located.problem((*loc, "as_of"), f"{actual.as_of} is before the source '{latest.id}' of a quarter "
+                                               f"({latest.date}) was published: a year given by its quarters is known "
+                                               "only once the last of them is", "warning")
+
+
+@dataclass(frozen=True)
+class _Citing:
+    """What `check_citations` reads of an entry: its sources, and the confidence they must bear."""
+
+    sources: list[SourceRef]
+    confidence: str
+
+
+def citing(actual: Actual, loc: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], _Citing]]:
+    """Where an actual's citations are: its own sources, or each quarter's."""
+    if actual.quarters is None:
+        yield loc, _Citing(actual.sources, actual.confidence)
+    else:
+        for index, quarter in enumerate(actual.quarters):
+            # (how sure the year's figure is, is a matter of all its quarters' sources together, checked below)
+            yield (*loc, "quarters", index), _Citing(quarter.sources, "")
+
+
+def check_quarters(actual: Actual, period: Period, company: Company, loc: tuple[Any, ...],
+                   located: Location) -> Iterator[Problem]:
+    """A year given by quarters: a flow, and exactly the four calendar quarters that make up its year, once each."""
+    if actual.metric in REPORTED_METRICS and actual.metric not in FLOW_METRICS:
+        flows = ", ".join(m for m in REPORTED_METRICS if m in FLOW_METRICS)
+        yield located.problem((*loc, "quarters"), f"{actual.metric} is a level, not a flow summed over its year, so "
+                                                  f"its quarters add up to nothing; give the year's figure as value "
+                                                  f"(quarters suit {flows})")
+        return
+    needed = period.quarters(company.fiscal_year_end)
+    if needed is None:
+        yield located.problem((*loc, "period"), f"{actual.period} of {company.name}, whose fiscal year ends in month "
+                                                f"{company.fiscal_year_end}, is not made of calendar quarters; give "
+                                                "the year's figure as value")
+        return
+    seen: dict[str, int] = {}
+    for index, quarter in enumerate(actual.quarters or ()):
+        given = parse_period(quarter.period)
+        where = (*loc, "quarters", index, "period")
+        name = f"{given.first}Q{given.quarter}"
+        if not given.quarter:
+            yield located.problem(where, f"'{quarter.period}' is not a quarter; give each as 2025Q1")
+        elif name not in needed:
+            yield located.problem(where, f"{name} is not a quarter of {actual.period} (its quarters: "
+                                         f"{', '.join(needed)})")
+        elif name in seen:
+            yield located.problem(where, f"{name} is given twice (also quarters[{seen[name]}])")
+        else:
+            seen[name] = index
+    missing = [q for q in needed if q not in seen]
+    if missing and len(seen) == len(actual.quarters or ()):  # (a wrong quarter is reported above, not again here)
+        yield located.problem((*loc, "quarters"), f"{len(seen)} of the 4 quarters of {actual.period} cover part of "
+                                                  f"the year; a year's figure needs all four (missing: "
+                                                  f"{', '.join(missing)})")
 
 
 # -------------------------------------------------------------------------------------------------- loading
@@ -128,18 +195,24 @@ def reported_figure(actual: Actual, inputs: Inputs) -> ReportedFigure:
     company: Company = next(c for c in inputs.companies if c.slug == actual.company)
     year = parse_period(actual.period).calendar_years(company.fiscal_year_end)[0]
     metric = METRICS[actual.metric]
-    value = to_whole(actual.value, parse_unit(actual.unit), into=inputs.scenario.reporting_currency,
+    value = to_whole(actual.total, parse_unit(actual.unit), into=inputs.scenario.reporting_currency,
                      rates=exchange_rates(inputs), display_scale=metric.scale.factor)
+    if actual.quarters is None:
+        reported, sources = written_number(actual.total), tuple(c.ref for c in actual.sources)
+    else:
+        reported = " + ".join(written_number(q.value) for q in actual.quarters)
+        sources = tuple(dict.fromkeys(c.ref for q in actual.quarters for c in q.sources))
     return ReportedFigure(
         company=company.name,
         metric=actual.metric,
         year=year,
         period=actual.period,
-        reported=f"{written_number(actual.value)} {actual.unit}",
+        reported=f"{reported} {actual.unit}",
         value=value,
         unit=metric.unit(inputs.scenario.reporting_currency),
         basis=actual.basis,
         confidence=actual.confidence,
         published=actual.as_of,
-        sources=tuple(c.ref for c in actual.sources),
+        sources=sources,
+        built=REPORTED_ANNUAL if actual.quarters is None else SUM_OF_QUARTERS,
     )

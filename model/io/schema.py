@@ -462,15 +462,28 @@ PositiveNumber = Annotated[float, PlainValidator(_positive, json_schema_input_ty
                            WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
 
 
+class ReportedQuarter(Strict):
+    """One quarter of a year's flow, as a source stated it; an actual's four quarters add up to its year."""
+
+    period: PeriodText
+    """The calendar quarter: 2025Q3."""
+    value: PositiveNumber
+    """The quarter's figure (not annualised), in the actual's unit."""
+    sources: list[ReportRef] = Field(min_length=1)
+    """The reports that state it: {ref, excerpt, locator?}."""
+    notes: str | None = None
+
+
 class Actual(Strict):
-    """One reported figure: a company's metric in one year, as a source stated it."""
+    """One reported figure: a company's metric in one year, as a source stated it, or as the sum of its four
+    reported quarters."""
 
     company: Slug
     """The company's slug, as its file is named (bytedance)."""
     metric: NonEmpty
     """A metric the model projects year by year that companies report (the catalogue's backtest view)."""
-    value: PositiveNumber
-    """The figure as reported, in `unit`."""
+    value: PositiveNumber | None = None
+    """The year's figure as reported, in `unit` (or give `quarters` instead)."""
     unit: UnitText
     """CCY [k|mn|bn|tn] for money, count for accelerators."""
     period: PeriodText
@@ -479,20 +492,36 @@ class Actual(Strict):
     """outturn: the period's reported result; plan: a budget or plan for it; estimate: an analyst's estimate."""
     confidence: Confidence
     as_of: Date
-    """When the figure was published."""
-    sources: list[ReportRef] = Field(min_length=1)
-    """The reports that state it: {ref, excerpt, locator?}."""
+    """When the figure was published (for quarters: when the last of them was)."""
+    sources: list[ReportRef] = Field(default_factory=list)
+    """The reports that state the year's figure: {ref, excerpt, locator?} (with quarters, each cites its own)."""
+    quarters: list[ReportedQuarter] | None = Field(default=None, min_length=1)
+    """A flow's year as its four reported quarters, summed by the loader, in place of `value` and `sources`."""
     notes: str | None = None
 
     @model_validator(mode="after")
     def _plausible(self) -> Actual:
+        if self.quarters is None:
+            if self.value is None:
+                raise ValueError("give the year's figure as value (with its sources), or its four quarters as "
+                                 "quarters")
+            if not self.sources:
+                raise ValueError("value needs its sources: the reports that state it")
+        elif self.value is not None or self.sources:
+            raise ValueError("give the year's figure as value with its sources, or its four quarters as quarters "
+                             "(each with its sources), not both")
         unit = parse_unit(self.unit)
         # compared in the unit's own scale, so that 1e308 CNY bn cannot overflow on the way
         upper = MAX_MONEY / unit.scale if unit.kind == "money" else MAX_COUNT if unit.kind == "count" else math.inf
-        if self.value > upper:
-            raise ValueError(f"value {self.value:g} {self.unit} is above {upper:g} {self.unit}, the largest "
+        if self.total > upper:
+            raise ValueError(f"value {self.total:g} {self.unit} is above {upper:g} {self.unit}, the largest "
                              "plausible figure")
         return self
+
+    @property
+    def total(self) -> float:
+        """The year's figure: `value`, or the sum of the quarters."""
+        return self.value if self.quarters is None else math.fsum(q.value for q in self.quarters)  # type: ignore
 
 
 class ActualsFile(Strict):

@@ -700,7 +700,8 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
 
     `projected` is the scenario's tidy projection (company, year, metric, unit, value, and p5, p50, p95 with draws);
     only the companies and metrics of `table` are drawn. `table` is the backtest table: company, metric, year, unit,
-    reported, actual, projected, relative_error, basis, published, out_of_sample.
+    reported, actual, projected, relative_error, basis, built, published, out_of_sample, excluded (a figure that
+    restates an input is drawn hollow: it is shown, not counted).
     """
     if table.empty:
         raise ValueError("the backtest table is empty: no reported figure to draw")
@@ -718,8 +719,9 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
         value=table["actual"],
         sample=np.where(table["out_of_sample"], *SAMPLE_SHAPES),
         published=table["published"].astype(str),
+        counted=np.where(table["excluded"] == "", "yes", "no: " + table["excluded"]),
     )[["company", "year", "panel", "series", "value", "sample", "reported", "projected", "relative_error", "basis",
-       "published"]]
+       "built", "published", "counted"]]
     rows = pd.concat([lines, points], ignore_index=True)
     # every company of the projection in the colour domain, so each keeps the colour it has in the run's charts
     colour = _company_colour(_companies(projected)).legend(symbolOpacity=1)
@@ -743,11 +745,16 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
     dots = (
         alt.Chart()
         .transform_filter(alt.datum.series == "Reported")
-        .mark_point(filled=True, size=90, opacity=1, stroke="#222222", strokeWidth=1)
+        .mark_point(size=90, opacity=1, strokeWidth=1.5)
         .encode(
             x=_year_axis(),
             y=y,
             color=colour,
+            # a figure the summary leaves out, as restating an input, is drawn as an outline in its company's colour
+            fill=alt.condition(alt.datum.counted == "yes", alt.Fill(
+                "company:N", scale=alt.Scale(domain=_companies(projected), scheme="tableau10"), legend=None),
+                alt.value("white")),
+            stroke=alt.value("#222222"),
             shape=alt.Shape("sample:N", title="Reported figure",
                             scale=alt.Scale(domain=list(SAMPLE_SHAPES), range=list(SAMPLE_SHAPES.values()))),
             tooltip=[
@@ -755,10 +762,12 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
                 alt.Tooltip("year:O", title="Year"),
                 alt.Tooltip("reported:N", title="Reported"),
                 alt.Tooltip("basis:N", title="Basis"),
+                alt.Tooltip("built:N", title="Built"),
                 alt.Tooltip("value:Q", title="Reported, converted", format=BACKTEST_NUMBER),
                 alt.Tooltip("projected:Q", title="Projected", format=BACKTEST_NUMBER),
                 alt.Tooltip("relative_error:Q", title="Error (%)", format=format.d3_relative()),
                 alt.Tooltip("published:N", title="Published"),
+                alt.Tooltip("counted:N", title="Counted"),
             ],
         )
     )
@@ -772,7 +781,8 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame) -> alt.FacetCha
         )
         layers.insert(0, band)
     subtitle = ("Lines: the projection" + (" (median of the draws, band: 5th to 95th percentile)" if draws else "")
-                + "; points: reported figures in the reporting currency")
+                + "; points: reported figures in the reporting currency"
+                + ("; white: restates an input, not counted" if (table["excluded"] != "").any() else ""))
     return (
         alt.layer(*layers, data=rows)
         .properties(width=WIDTH, height=HEIGHT // 2)

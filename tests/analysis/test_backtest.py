@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -91,9 +92,9 @@ def test_errors_by_hand(actuals):
     result = invoke("backtest", "base", "--format", "csv")
     assert result.exit_code == 0, result.output
     table = backtest_csv(result)
-    assert list(table.columns) == ["company", "metric", "year", "period", "basis", "confidence", "unit", "reported",
-                                   "actual", "projected", "error", "relative_error", "published", "out_of_sample",
-                                   "sources"]
+    assert list(table.columns) == ["company", "metric", "year", "period", "basis", "built", "confidence", "unit",
+                                   "reported", "actual", "projected", "error", "relative_error", "published",
+                                   "out_of_sample", "sources", "excluded"]
     assert table[["company", "metric", "year", "unit"]].values.tolist() == [
         ["Alpha", "capex", 2025, "USD bn"], ["Beta", "capex", 2025, "USD bn"],
         ["Beta", "cloud_revenue", 2026, "USD bn"], ["Alpha", "accelerators_bought", 2026, "thousand units"]]
@@ -104,9 +105,17 @@ def test_errors_by_hand(actuals):
     assert table["out_of_sample"].tolist() == [True, False, True, True]
     assert table["reported"].tolist() == ["16 CNY bn", "2.5 USD bn", "1,250 USD mn", "250,000 count"]
     assert table["published"].tolist() == ["2026-01-20", "2025-04-01", "2026-01-15", "2026-01-15"]
-    # mean absolute error: (6.25 + 20 + 20 + 20) / 4 = 16.5625; out of sample (6.25 + 20 + 20) / 3 = 15.4167
-    assert result.stderr == ("4 reported figures, 3 published after as_of 2025-05-31 (out of sample); mean absolute "
-                             "error 16.6%, out of sample 15.4%\nwrote outputs/backtest-base/\n")
+    assert table["built"].tolist() == ["reported-annual"] * 4
+    assert table["excluded"].isna().all()  # (an empty text is an empty CSV cell)
+    # by basis: outturns 6.25% and 20%, both out of sample: 13.125%; the plan 20%, known by as_of; the estimate 20%;
+    # all: (6.25 + 20 + 20 + 20) / 4 = 16.5625; out of sample (6.25 + 20 + 20) / 3 = 15.4167
+    assert result.stderr == (
+        "4 reported figures, 3 published after as_of 2025-05-31 (out of sample), 0 excluded as restating an input\n"
+        "outturn: 2 counted, mean absolute error 13.1%, all out of sample\n"
+        "plan: 1 counted, mean absolute error 20.0%\n"
+        "estimate: 1 counted, mean absolute error 20.0%, all out of sample\n"
+        "all: 4 counted, mean absolute error 16.6%, out of sample (3) 15.4%\n"
+        "wrote outputs/backtest-base/\n")
 
 
 def test_the_table_and_the_folder(actuals):
@@ -115,15 +124,15 @@ def test_the_table_and_the_folder(actuals):
     assert "base (2025-2027, USD, as of 2025-05-31) against assumptions/actuals/reported.yaml" in result.stdout
     row = next(line for line in result.stdout.splitlines() if "cloud_revenue" in line)
     assert [cell.strip() for cell in row.split("│")[1:-1]] == [
-        "Beta", "cloud_revenue", "2026", "estimate", "1,250 USD mn", "1.25 USD bn", "1.00", "-20.0%", "2026-01-15",
-        "yes", "later-news"]
+        "Beta", "cloud_revenue", "2026", "estimate", "reported-annual", "1,250 USD mn", "1.25 USD bn", "1.00", "-20.0%",
+        "2026-01-15", "yes", "later-news", "yes"]
     # a count reads whole, as in every table: 250,000 accelerators bought are 250 thousand units, projected 300
     row = next(line for line in result.stdout.splitlines() if "accelerators_bought" in line)
-    assert [cell.strip() for cell in row.split("│")[1:-1]][5:8] == ["250 thousand units", "300", "+20.0%"]
+    assert [cell.strip() for cell in row.split("│")[1:-1]][6:9] == ["250 thousand units", "300", "+20.0%"]
     assert "wrote outputs/backtest-base/" in result.stdout
     folder = actuals.path("outputs/backtest-base")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
-    assert names == ["backtest.csv", "charts/backtest.png", "charts/backtest.svg", "charts/backtest.vl.json",
+    assert names == ["backtest.csv", "backtest_summary.csv", "charts/backtest.png", "charts/backtest.svg", "charts/backtest.vl.json",
                      "manifest.json"]
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     assert manifest["inputs"][-1]["path"] == ACTUALS_PATH
@@ -138,8 +147,8 @@ def test_the_table_and_the_folder(actuals):
 def test_the_markdown_format(actuals):
     result = invoke("backtest", "base", "--format", "markdown")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[2] == ("| Alpha | capex | 2025 | outturn | 16 CNY bn | 2.00 USD bn | 1.88 | -6.2% "
-                                             "| 2026-01-20 | yes | later-news |")
+    assert result.stdout.splitlines()[2] == ("| Alpha | capex | 2025 | outturn | reported-annual | 16 CNY bn | 2.00 USD bn "
+                                             "| 1.88 | -6.2% | 2026-01-20 | yes | later-news | yes |")
 
 
 def test_a_later_scenario_sees_its_figures_in_sample(actuals):
@@ -174,10 +183,19 @@ def test_with_draws_each_projection_has_its_interval(actuals):
     result = invoke("backtest", "base", "--draws", "256", "--format", "csv")
     assert result.exit_code == 0, result.output
     table = backtest_csv(result)
-    assert list(table.columns[12:15]) == ["p5", "p95", "within_90"]
+    assert list(table.columns[13:18]) == ["p5", "p50", "p95", "within_90", "relative_width"]
     assert (table["p5"] <= table["projected"]).all() and (table["projected"] <= table["p95"]).all()
     assert table["within_90"].tolist() == ((table["p5"] <= table["actual"]) & (table["actual"] <= table["p95"])).tolist()
-    assert "within the projection's 90% interval" in result.stderr
+    assert table["relative_width"].tolist() == pytest.approx(((table["p95"] - table["p5"]) / table["p50"]).tolist())
+    inside = int(table["within_90"].sum())
+    assert f"all: 4 counted, mean absolute error 16.6%, out of sample (3) 15.4%; {inside} of 4 within the " \
+           f"projection's 90% interval ({inside * 25:.1f}%), mean relative width " in result.stderr
+    summary = pd.read_csv(actuals.path("outputs/backtest-base/backtest_summary.csv"))
+    assert list(summary.columns) == ["basis", "figures", "counted", "excluded", "out_of_sample", "mean_absolute_error",
+                                     "out_of_sample_mean_absolute_error", "within_90", "coverage_90",
+                                     "mean_relative_width"]
+    assert summary["basis"].tolist() == ["outturn", "plan", "estimate", "all"]
+    assert summary.loc[3, "mean_relative_width"] == pytest.approx(table["relative_width"].mean())
 
 
 # ------------------------------------------------------------------------------------------------ provenance rules
@@ -252,8 +270,8 @@ def test_unknown_fields_and_bad_values_are_schema_errors(actuals):
     assert stderr == (
         at(ACTUALS_PATH, "actuals[1].basis") + ": 'guidance' is not one of 'outturn', 'plan' or 'estimate'\n"
         + at(ACTUALS_PATH, "actuals[1].confidance") + ": unknown field; did you mean 'confidence'? valid fields: "
-        "company, metric, value, unit, period, basis, confidence, as_of, sources, notes\n2 errors; nothing was "
-        "written\n")
+        "company, metric, value, unit, period, basis, confidence, as_of, sources, quarters, notes\n2 errors; nothing "
+        "was written\n")
     actuals.write(ACTUALS_PATH, ACTUALS.replace("value: 16\n", "value: -16\n"))
     assert at(ACTUALS_PATH, "actuals[0].value") + ": a reported figure must be positive, not -16\n" in \
         invoke("backtest", "base").stderr
@@ -313,9 +331,318 @@ def test_the_shipped_base_case_backtests(tmp_path, monkeypatch):
     table = backtest_csv(result).set_index(["metric", "year", "reported"])
     # base: ByteDance's RMB 150bn of 2025 capex grows 12% in 2026 to RMB 168bn; the exchange rate cancels out
     assert table.loc[("capex", 2025, "150 CNY bn"), "relative_error"] == pytest.approx(0.0, abs=1e-9)
+    # ... and that 150bn, a plan restated in December 2025, is base's own input: listed, not counted
+    assert table.loc[("capex", 2025, "150 CNY bn"), "excluded"] == (
+        "restates the input bytedance.capex.base (150 CNY bn, 2025): the same figure")
     assert table.loc[("capex", 2026, "160 CNY bn"), "relative_error"] == pytest.approx(168 / 160 - 1)
     assert table.loc[("capex", 2026, "200 CNY bn"), "relative_error"] == pytest.approx(168 / 200 - 1)
     # chips: US$9.5bn grown 20% = US$11.4bn against RMB 85bn at 7.1717 per USD
     assert table.loc[("ai_chip_spend", 2026, "85 CNY bn"), "relative_error"] == pytest.approx(11.4 * 7.1717 / 85 - 1)
     assert table["out_of_sample"].all()
     assert (tmp_path / "backtest" / "charts" / "backtest.svg").is_file()
+
+
+# ------------------------------------------------------------------------------------------------------ quarters
+# Beta's fiscal year ends in March: FY2026 is 2025Q2-2026Q1, and 0.5 + 0.6 + 0.7 + 0.7 = 2.5 USD bn, as actuals[1]
+QUARTERS = """\
+    quarters:
+      - period: 2025Q2
+        value: 0.5
+        sources:
+          - ref: beta-press
+            excerpt: "US$0.5bn"
+      - period: 2025Q3
+        value: 0.6
+        sources:
+          - ref: beta-press
+            excerpt: "US$0.6bn"
+      - period: 2025Q4
+        value: 0.7
+        sources:
+          - ref: later-news
+            excerpt: "US$0.7bn"
+      - period: 2026Q1
+        value: 0.7
+        sources:
+          - ref: later-news
+            excerpt: "US$0.7bn"
+"""
+BY_QUARTERS = ACTUALS.replace("""    value: 2.5
+    unit: USD bn
+    period: FY2026
+    basis: plan
+    confidence: low
+    as_of: 2025-04-01
+    sources:
+      - ref: rumour
+        excerpt: "US$2.5bn"
+""", """    unit: USD bn
+    period: FY2026
+    basis: outturn
+    confidence: high
+    as_of: 2026-01-15
+""" + QUARTERS)
+
+
+@pytest.fixture
+def quarterly(actuals):
+    actuals.write(ACTUALS_PATH, BY_QUARTERS)
+    return actuals
+
+
+def test_four_quarters_make_their_year(quarterly):
+    result = invoke("backtest", "base", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    row = backtest_csv(result).loc[1]
+    # the same 2.5 USD bn as the annual figure, so the same error against the projected 3.0: +20%
+    assert row[["period", "year", "basis", "built", "reported"]].tolist() == [
+        "FY2026", 2025, "outturn", "sum-of-quarters", "0.5 + 0.6 + 0.7 + 0.7 USD bn"]
+    assert row[["actual", "projected", "relative_error"]].tolist() == pytest.approx([2.5, 3.0, 0.2])
+    assert row["sources"] == "beta-press, later-news"
+
+
+def test_a_calendar_year_of_a_fiscal_year_company(quarterly):
+    quarterly.edit(ACTUALS_PATH, "period: FY2026\n", "period: 2025\n")
+    quarterly.edit(ACTUALS_PATH, "period: 2026Q1", "period: 2025Q1")
+    table = backtest_csv(invoke("backtest", "base", "--format", "csv"))
+    assert table.loc[1, ["year", "actual"]].tolist() == [2025, pytest.approx(2.5)]
+    assert str(table.loc[1, "period"]) == "2025"
+
+
+def test_three_quarters_are_not_a_year(quarterly):
+    text = BY_QUARTERS.replace("""      - period: 2026Q1
+        value: 0.7
+        sources:
+          - ref: later-news
+            excerpt: "US$0.7bn"
+""", "")
+    quarterly.write(ACTUALS_PATH, text)
+    assert check(quarterly, "period: FY2026", "period: FY2026") == (
+        at(ACTUALS_PATH, "actuals[1].quarters") + ": 3 of the 4 quarters of FY2026 cover part of the year; a year's "
+        "figure needs all four (missing: 2026Q1)\n1 error; nothing was written\n")
+
+
+def test_a_quarter_twice(quarterly):
+    assert check(quarterly, "period: 2026Q1", "period: 2025Q3") == (
+        at(ACTUALS_PATH, "actuals[1].quarters[3].period") + ": 2025Q3 is given twice (also quarters[1])\n"
+        "1 error; nothing was written\n")
+
+
+def test_quarters_of_two_years(quarterly):
+    # FY2026 ends in March 2026: 2026Q2 belongs to FY2027
+    assert check(quarterly, "period: 2025Q2", "period: 2026Q2") == (
+        at(ACTUALS_PATH, "actuals[1].quarters[0].period") + ": 2026Q2 is not a quarter of FY2026 (its quarters: "
+        "2025Q2, 2025Q3, 2025Q4, 2026Q1)\n1 error; nothing was written\n")
+
+
+def test_a_quarter_must_be_a_quarter(quarterly):
+    assert check(quarterly, "period: 2025Q2", "period: 2025") == (
+        at(ACTUALS_PATH, "actuals[1].quarters[0].period") + ": '2025' is not a quarter; give each as 2025Q1\n"
+        "1 error; nothing was written\n")
+
+
+def test_a_level_is_not_given_by_quarters(quarterly):
+    quarterly.edit(ACTUALS_PATH, "metric: capex\n    unit: USD bn\n    period: FY2026",
+                   "metric: accelerator_unit_price\n    unit: USD bn\n    period: FY2026")
+    assert check(quarterly, "basis: outturn\n    confidence: high\n    as_of: 2026-01-15",
+                 "basis: outturn\n    confidence: high\n    as_of: 2026-01-15") == (
+        at(ACTUALS_PATH, "actuals[1].quarters") + ": accelerator_unit_price is a level, not a flow summed over its "
+        "year, so its quarters add up to nothing; give the year's figure as value (quarters suit capex, "
+        "ai_chip_spend, accelerators_bought, cloud_revenue, ai_revenue)\n1 error; nothing was written\n")
+
+
+def test_value_and_quarters_exclude_each_other(quarterly):
+    stderr = check(quarterly, "    unit: USD bn\n    period: FY2026", "    value: 2.5\n    unit: USD bn\n    period: FY2026")
+    assert stderr == (at(ACTUALS_PATH, "actuals[1]") + ": give the year's figure as value with its sources, or its "
+                      "four quarters as quarters (each with its sources), not both\n1 error; nothing was written\n")
+    quarterly.write(ACTUALS_PATH, BY_QUARTERS.replace(QUARTERS, ""))
+    assert invoke("backtest", "base").stderr == (
+        at(ACTUALS_PATH, "actuals[1]") + ": give the year's figure as value (with its sources), or its four quarters "
+        "as quarters\n1 error; nothing was written\n")
+
+
+def test_a_quarter_needs_a_finite_value_and_its_sources(quarterly):
+    assert check(quarterly, "value: 0.6\n", "value: .inf\n") == (
+        at(ACTUALS_PATH, "actuals[1].quarters[1].value") + ": value must be a finite number, not inf (a number this "
+        "large overflows)\n1 error; nothing was written\n")
+    quarterly.write(ACTUALS_PATH, BY_QUARTERS)
+    assert check(quarterly, 'ref: later-news\n            excerpt: "US$0.7bn"', "ref: later-news") == (
+        at(ACTUALS_PATH, "actuals[1].quarters[2].sources[0]") + ": 'later-news' needs an excerpt: the short phrase "
+        "that states the figure\n1 error; nothing was written\n")
+    quarterly.write(ACTUALS_PATH, BY_QUARTERS.replace('        value: 0.6\n        sources:\n          - ref: beta-press\n'
+                                                      '            excerpt: "US$0.6bn"\n', '        value: 0.6\n'))
+    assert "actuals[1].quarters[1].sources: " in invoke("backtest", "base").stderr
+
+
+def test_as_of_before_the_last_quarter_was_published_warns(quarterly):
+    quarterly.edit(ACTUALS_PATH, "as_of: 2026-01-15\n    quarters:", "as_of: 2025-06-01\n    quarters:")
+    result = invoke("backtest", "base", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith(
+        at(ACTUALS_PATH, "actuals[1].as_of") + ": warning: 2025-06-01 is before the source 'later-news' of a quarter "
+        "(2026-01-15) was published: a year given by its quarters is known only once the last of them is\n")
+
+
+# -------------------------------------------------------------------------------------------- restated inputs
+# Beta's cloud.revenue_base is US$1bn for 2025, from beta-press (2025-02-01): base projects 2025 at exactly that.
+def cloud_2025(basis: str, value: str, ref: str, as_of: str = "2026-01-15") -> str:
+    return ACTUALS.split("  - company: beta\n    metric: cloud_revenue")[0] + f"""\
+  - company: beta
+    metric: cloud_revenue
+    value: {value}
+    unit: USD mn
+    period: 2025
+    basis: {basis}
+    confidence: medium
+    as_of: {as_of}
+    sources:
+      - ref: {ref}
+        excerpt: "US${value}mn"
+"""
+
+
+def restated(actuals, text: str, scenario: str = "base") -> tuple[str, str]:
+    actuals.write(ACTUALS_PATH, text)
+    result = invoke("backtest", scenario, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    excluded = backtest_csv(result)["excluded"].astype(object).fillna("").tolist()
+    assert excluded[:2] == ["", ""]
+    return excluded[2], result.stderr
+
+
+def test_a_plan_restated_later_is_not_counted(actuals):
+    # ByteDance's case: the plan the input holds, restated by a later report (another source, the same figure)
+    reason, stderr = restated(actuals, cloud_2025("plan", "1000", "later-news"))
+    assert reason == "restates the input beta.cloud.revenue_base (1 USD bn, 2025): the same figure"
+    assert stderr.startswith("3 reported figures, 2 published after as_of 2025-05-31 (out of sample), 1 excluded as "
+                             "restating an input\n")
+    assert "plan: 1 counted, mean absolute error 20.0%\n" in stderr
+    assert "\nall: 2 counted, mean absolute error 13.1%, out of sample (1) 6.2%\n" in stderr
+    assert "\nexcluded: Beta cloud_revenue 2025 (1,000 USD mn, plan): restates the input beta.cloud.revenue_base " \
+           "(1 USD bn, 2025): the same figure\n" in stderr
+    # the chart draws it white, and says so
+    spec = json.loads(actuals.path("outputs/backtest-base/charts/backtest.vl.json").read_text())
+    reported = [row for row in next(iter(spec["datasets"].values())) if row["series"] == "Reported"]
+    assert [row["counted"] for row in reported] == ["yes", "yes", "no: " + reason]
+    assert spec["title"]["subtitle"].endswith("; white: restates an input, not counted")
+    # within half a percent ("over 1,000") it is still the same figure; beyond it, a figure of its own
+    assert restated(actuals, cloud_2025("plan", "1004", "later-news"))[0].endswith("the same figure")
+    assert restated(actuals, cloud_2025("plan", "1006", "later-news"))[0] == ""
+
+
+def test_an_outturn_that_came_true_counts(actuals):
+    # published after as_of, the outturn tests the input's figure: 0.0% error, counted
+    assert restated(actuals, cloud_2025("outturn", "1000", "later-news"))[0] == ""
+    # known by as_of, it is what the scenario was built on
+    assert restated(actuals, cloud_2025("outturn", "1000", "rumour", as_of="2025-04-01"))[0] == (
+        "restates the input beta.cloud.revenue_base (1 USD bn, 2025): the same figure")
+
+
+def test_a_figure_citing_the_inputs_source_is_not_counted(actuals):
+    assert restated(actuals, cloud_2025("outturn", "1100", "beta-press"))[0] == (
+        "restates the input beta.cloud.revenue_base (1 USD bn, 2025): cites beta-press as it does")
+
+
+def test_only_the_anchored_year_is_restated(actuals):
+    text = cloud_2025("plan", "1000", "later-news").replace("period: 2025\n    basis: plan", "period: 2026\n    basis: plan")
+    assert restated(actuals, text)[0] == ""
+
+
+def test_a_later_scenario_whose_inputs_are_the_outturns(actuals):
+    # as `latest` will: a scenario as of late 2026 anchors 2025 on the outturn, so the outturn tests nothing there
+    actuals.write("scenarios/late.yaml", """\
+name: late
+description: The outturns known.
+extends: base
+as_of: 2026-11-30
+overrides:
+  beta.cloud.revenue_base:
+    value: 1.25
+    rationale: the reported year
+    confidence: high
+    sources:
+      - ref: later-news
+        excerpt: "US$1.25bn"
+""")
+    # the same source, or another source with the same figure, known by the scenario's as_of: both restate it
+    expected = "restates the input beta.cloud.revenue_base (1.25 USD bn, 2025): "
+    assert restated(actuals, cloud_2025("outturn", "1250", "later-news"), "late")[0] == expected + (
+        "cites later-news as it does")
+    assert restated(actuals, cloud_2025("outturn", "1250", "rumour", as_of="2026-02-01"), "late")[0] == expected + (
+        "the same figure")
+    # in base, the same outturn is a true test of the older input: -20%, counted
+    assert restated(actuals, cloud_2025("outturn", "1250", "later-news"))[0] == ""
+
+
+def test_the_summary_by_hand():
+    from model.analysis.backtest import backtest_summary
+
+    table = pd.DataFrame({
+        "basis": ["outturn", "outturn", "outturn", "plan", "plan"],
+        "relative_error": [0.10, -0.30, 0.0, 0.50, 0.20],
+        "out_of_sample": [True, False, True, True, True],
+        "excluded": ["", "", "restates", "", ""],
+        "within_90": [True, False, True, False, True],
+        "relative_width": [0.4, 0.6, 0.0, 1.0, np.nan],
+    })
+    summary = backtest_summary(table).set_index("basis")
+    assert summary.index.tolist() == ["outturn", "plan", "all"]  # no estimate in the table, so no row of it
+    # outturns: 2 counted (the third restates), |0.1| and |-0.3| -> 0.2; out of sample only the first: 0.1;
+    # one of the two inside (0.5), widths 0.4 and 0.6 -> 0.5
+    assert summary.loc["outturn"].tolist() == pytest.approx([3, 2, 1, 1, 0.2, 0.1, 1, 0.5, 0.5])
+    # plans: 0.5 and 0.2 -> 0.35, both out of sample; one inside; the width of one only (a zero median has none)
+    assert summary.loc["plan"].tolist() == pytest.approx([2, 2, 0, 2, 0.35, 0.35, 1, 0.5, 1.0])
+    # all four counted: (0.1 + 0.3 + 0.5 + 0.2) / 4 = 0.275; out of sample (0.1 + 0.5 + 0.2) / 3; 2 of 4 inside;
+    # widths (0.4 + 0.6 + 1.0) / 3
+    assert summary.loc["all"].tolist() == pytest.approx([5, 4, 1, 3, 0.275, 0.8 / 3, 2, 0.5, 2.0 / 3])
+
+
+def test_quarters_of_the_wrong_type(quarterly):
+    for quarters, message in (("5", "Input should be a valid list"),
+                              ("[]", "List should have at least 1 item after validation, not 0")):
+        quarterly.write(ACTUALS_PATH, BY_QUARTERS.replace(QUARTERS, f"    quarters: {quarters}\n"))
+        assert check(quarterly, "period: FY2026", "period: FY2026") == (
+            at(ACTUALS_PATH, "actuals[1].quarters") + f": {message}\n1 error; nothing was written\n")
+    quarterly.write(ACTUALS_PATH, BY_QUARTERS)
+    assert check(quarterly, "period: 2025Q3", "period: 2025Q5") == (
+        at(ACTUALS_PATH, "actuals[1].quarters[1].period") + ": unknown period '2025Q5'; valid forms: 2025, 2025-2027, "
+        "FY2025, FY2026-FY2028, 2024Q4\n1 error; nothing was written\n")
+
+
+def test_with_draws_the_table_shows_the_median_and_the_interval_beside_the_value(actuals):
+    result = invoke("backtest", "base", "--draws", "256", "--format", "markdown")
+    assert result.exit_code == 0, result.output
+    header = [cell.strip() for cell in result.stdout.splitlines()[0].split("|")[1:-1]]
+    assert header == ["Company", "Metric", "Year", "Basis", "Built", "Reported", "Actual", "Projected", "Error",
+                      "Median", "90% interval", "Width", "Published", "Out of sample", "Sources", "Counted"]
+    table = backtest_csv(invoke("backtest", "base", "--draws", "256", "--format", "csv"))
+    row = [cell.strip() for cell in result.stdout.splitlines()[2].split("|")[1:-1]]
+    # money to two decimals, the width in percent of the median
+    assert row[9] == f"{table.loc[0, 'p50']:.2f}"
+    assert row[11] == f"{table.loc[0, 'relative_width'] * 100:.1f}%"
+
+
+def test_a_figure_citing_what_a_plan_or_a_rate_of_its_metric_cites_is_not_counted(actuals):
+    # Alpha's capex plan (2025-2026) cites alpha-filing: a capex figure of 2025 citing it too is evidence base used
+    text = ACTUALS.replace('      - ref: later-news\n        excerpt: "RMB 16 billion"',
+                           '      - ref: alpha-filing\n        excerpt: "RMB 16 billion"')
+    actuals.write(ACTUALS_PATH, text)
+    table = backtest_csv(invoke("backtest", "base", "--format", "csv"))
+    assert table.loc[0, "excluded"] == "restates the input alpha.capex.plan_total (30 CNY bn, 2025-2026): cites " \
+                                       "alpha-filing as it does"
+    # ... but 2027 lies after the plan's window, and its post-plan growth cites analyst judgement only
+    actuals.write(ACTUALS_PATH, text.replace("period: 2025\n    basis: outturn", "period: 2027\n    basis: outturn"))
+    assert pd.isna(backtest_csv(invoke("backtest", "base", "--format", "csv")).loc[0, "excluded"])
+    # Beta's capex growth, a rate of every year, cites beta-press
+    actuals.write(ACTUALS_PATH, ACTUALS.replace('      - ref: rumour\n        excerpt: "US$2.5bn"',
+                                                '      - ref: beta-press\n        excerpt: "US$2.5bn"'))
+    table = backtest_csv(invoke("backtest", "base", "--format", "csv"))
+    assert table.loc[1, "excluded"] == "restates the input beta.capex.growth (2025: 0.5, 2027: 0.1 ratio, " \
+                                       "2025-2027): cites beta-press as it does"
+
+
+def test_a_fiscal_year_not_made_of_calendar_quarters(quarterly):
+    quarterly.edit("assumptions/beta.yaml", "fiscal_year_end: 3", "fiscal_year_end: 2")
+    assert check(quarterly, "period: FY2026", "period: FY2026") == (
+        at(ACTUALS_PATH, "actuals[1].period") + ": FY2026 of Beta, whose fiscal year ends in month 2, is not made of "
+        "calendar quarters; give the year's figure as value\n1 error; nothing was written\n")

@@ -37,3 +37,8 @@ def compare(rendering: Rendering) -> Contents:
 @artefact(Backtest, "backtest.csv", "csv")
 def backtest(rendering: Rendering) -> Contents:
     return {"backtest.csv": to_csv(rendering.result.table)}
+
+
+@artefact(Backtest, "backtest_summary.csv", "csv")
+def backtest_summary(rendering: Rendering) -> Contents:
+    return {"backtest_summary.csv": to_csv(rendering.result.summary)}
