@@ -131,7 +131,7 @@ def parse_value(text: str) -> Any:
 
 def parse_range(low: str, high: str, value: Any, key: str) -> tuple[Any, Any]:
     """`--range LOW HIGH` as typed: two finite numbers, low <= VALUE <= high, inside the valid interval of KEY
-    (`tencent.capex.growth`, or `fx.CNY`: positive); raises UsageError naming the option."""
+    (`tencent.capex.intensity`, or `fx.CNY`: positive); raises UsageError naming the option."""
     shown = f"--range {low} {high}"
     bounds = []
     for text in (low, high):
@@ -182,9 +182,9 @@ def describe(value: Any) -> str:
 @dataclass(frozen=True)
 class Target:
     """Where `set` writes: a file and the entry in it (`("assumptions", "capex.growth")`, `("rates", "CNY")` or
-    `("overrides", "tencent.capex.growth")`), and the assumption file that holds the key's own figure."""
+    `("overrides", "tencent.capex.intensity")`), and the assumption file that holds the key's own figure."""
 
-    key: str  # as typed: tencent.capex.growth, fx.CNY
+    key: str  # as typed: tencent.capex.intensity, fx.CNY
     path: Path
     loc: tuple[str, str]
     assumption_path: Path
@@ -208,7 +208,7 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
         path, assumptions_dir, scenarios_dir = None, root / "assumptions", root / "scenarios"
     companies = [p.stem for p in company_files(assumptions_dir)]
     if not name:
-        raise UsageError(f"KEY '{key}' is <company>.<key> or fx.<CCY>, such as tencent.capex.growth or fx.CNY")
+        raise UsageError(f"KEY '{key}' is <company>.<key> or fx.<CCY>, such as tencent.capex.intensity or fx.CNY")
     if company == FX_PREFIX:
         assumption_path, assumption_loc = assumptions_dir / FX_FILE, ("rates", name)
     elif company in companies:
