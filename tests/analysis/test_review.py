@@ -27,7 +27,7 @@ from model.errors import UsageError
 from model.io.loading import load_inputs
 from model.io.revisions import from_folder
 from model.present.review import attribution_notes, review_json, review_markdown
-from tests.conftest import SMALL, Project, at, committed, git
+from tests.conftest import SMALL, Project, at, committed, git, line_of
 
 CLOUD_2027 = "Cloud revenue 2027 (USD bn)"
 AI_2027 = "AI revenue 2027 (USD bn)"
@@ -280,7 +280,7 @@ def test_the_waterfall_and_its_figure(sides):
     assert pick_figure(high, "capex 2025-") == "Capex 2025-2027 (USD bn)"
     with pytest.raises(UsageError, match=r"^--figure 'Capex' matches several headline figures of scenario high; "
                                          r"valid: 'Capex 2025 \(USD bn\)', 'Capex 2027 \(USD bn\)', 'Capex 2025-2027 "
-                                         r"\(USD bn\)'$"):
+                                         r"\(USD bn\)', 'Capex intensity 2027'$"):
         pick_figure(high, "Capex")
     with pytest.raises(UsageError, match=r"^--figure 'Revenue' matches no headline figure of scenario high; valid: "
                                          r"'Capex 2025 \(USD bn\)', "):
@@ -299,7 +299,8 @@ def test_the_json_has_every_number_unrounded(sides):
     assert data["changes"][0] | {"evidence": None} == {
         "key": "alpha.cloud.growth", "kind": "assumption", "status": "changed", "old": 0.1, "new": 0.2,
         "old_unit": "ratio", "new_unit": "ratio", "fields": [], "evidence": None, "file": "assumptions/alpha.yaml",
-        "line": 86, "relative_change": pytest.approx(1.0), "evidence_unchanged": True,
+        "line": line_of((SMALL / "assumptions/alpha.yaml").read_text(), "cloud.growth", "assumptions"),
+        "relative_change": pytest.approx(1.0), "evidence_unchanged": True,
     }
     base = data["scenarios"][0]
     assert (base["scenario"], base["method"], base["runs"], base["steps"]) == ("base", "shapley", 2,
@@ -323,7 +324,7 @@ def test_diff_projects_lists_companies_added_and_removed(sides):
     # Gamma has Beta's numbers, so Alpha's share is as it was: the companies' figures are shown, none attributed
     assert effect.attribution.empty
     assert effect.effect.groupby("slug")[["old", "new"]].count().to_dict("index") == {
-        "beta": {"old": 8, "new": 0}, "gamma": {"old": 0, "new": 8}}
+        "beta": {"old": len(HEADLINE), "new": 0}, "gamma": {"old": 0, "new": len(HEADLINE)}}
 
 
 # ------------------------------------------------------------------------------------------------ scenario diff
@@ -373,6 +374,7 @@ HEAD -> working tree: 2 changed, 0 added, 0 removed.
 | Alpha | Capex 2027 (USD bn) | 4.5 | 5.2 | +0.8 | +16.7% |
 | Alpha | Capex 2025-2027 (USD bn) | 12.0 | 14.0 | +2.0 | +16.7% |
 | Alpha | Share of capex 2025-2027 | 51.7% | 55.6% | +3.8 pp | +7.4% |
+| Alpha | Capex intensity 2027 | 0.46 | 0.54 | +0.08 | +16.7% |
 | Alpha | Cloud revenue 2027 (USD bn) | 1.3 | 1.7 | +0.4 | +29.8% |
 | Alpha | AI revenue 2027 (USD bn) | 0.4 | 0.5 | +0.1 | +29.8% |
 | Beta | Share of capex 2025-2027 | 48.3% | 44.4% | -3.8 pp | -7.9% |
@@ -398,6 +400,7 @@ Shapley values over the 2 changed assumptions: each one's effect averaged over e
 | Alpha | Capex 2027 (USD bn) | +0.8 | 0.0 | +0.8 |
 | Alpha | Capex 2025-2027 (USD bn) | +2.0 | 0.0 | +2.0 |
 | Alpha | Share of capex 2025-2027 | +3.8 pp | 0.0 pp | +3.8 pp |
+| Alpha | Capex intensity 2027 | +0.08 | 0.00 | +0.08 |
 | Alpha | Cloud revenue 2027 (USD bn) | 0.0 | +0.4 | +0.4 |
 | Alpha | AI revenue 2027 (USD bn) | 0.0 | +0.1 | +0.1 |
 | Beta | Share of capex 2025-2027 | -3.8 pp | 0.0 pp | -3.8 pp |
@@ -456,7 +459,9 @@ def test_diff_all_shows_unchanged_keys(repo):
     result = runner.invoke(app, ["diff", "--all", "--format", "json"])
     assert result.exit_code == 0, result.output
     statuses = [c["status"] for c in json.loads(result.stdout)["changes"]]
-    assert (len(statuses), statuses.count("unchanged")) == (21, 20)
+    high = load_inputs(repo / "scenarios/high.yaml")  # every assumption and override, one of them changed
+    keys = len(high.resolved) + len(high.scenario.overrides)
+    assert (len(statuses), statuses.count("unchanged")) == (keys, keys - 1)
 
 
 def test_diff_names_the_side_of_an_invalid_file(repo):
@@ -495,7 +500,8 @@ def test_diff_usage_errors(repo):
     result = runner.invoke(app, ["diff", "--figure", "Capex"])
     assert result.exit_code == 2
     assert result.stderr == ("error: --figure 'Capex' matches several headline figures of scenario base; valid: "
-                             "'Capex 2025 (USD bn)', 'Capex 2027 (USD bn)', 'Capex 2025-2027 (USD bn)'\n")
+                             "'Capex 2025 (USD bn)', 'Capex 2027 (USD bn)', 'Capex 2025-2027 (USD bn)', "
+                             "'Capex intensity 2027'\n")
 
 
 def test_the_effect_table_hides_figures_that_did_not_move(sides):

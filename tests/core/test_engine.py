@@ -28,9 +28,9 @@ EXPECTED = {
     "accelerators_installed": [[100, 400, 1200], [100, 180, 208]],
     "cloud_revenue": [[1.1, 1.21, 1.331], [1.0, 1.0, 1.0]],
     "ai_revenue": [[0.11, 0.242, 0.3993], [0.5, 0.5, 0.5]],
-    # group revenue: Alpha RMB 40bn in 2024 = US$5bn, +10% a year; Beta US$10bn in FY2025 (2024), +20% a year
-    "group_revenue": [[5.5, 6.05, 6.655], [12.0, 14.4, 17.28]],
-    "capex_intensity": [[1.875 / 5.5, 1.875 / 6.05, 2.25 / 6.655], [3.0 / 12.0, 3.9 / 14.4, 4.29 / 17.28]],
+    # group revenue: Alpha RMB 40bn in 2024 = US$5bn, +25% a year; Beta US$10bn in FY2025 (2024), +20% a year
+    "group_revenue": [[6.25, 7.8125, 9.765625], [12.0, 14.4, 17.28]],
+    "capex_intensity": [[0.3, 0.24, 0.2304], [0.25, 3.9 / 14.4, 4.29 / 17.28]],
     "capex_share": [[1.875 / 4.875, 1.875 / 5.775, 2.25 / 6.54], [3 / 4.875, 3.9 / 5.775, 4.29 / 6.54]],
     "capex_cumulative_share": [[1.875 / 4.875, 3.75 / 10.65, 6 / 17.19], [3 / 4.875, 6.9 / 10.65, 11.19 / 17.19]],
     "ai_chip_spend_share": [[0.4, 1.5 / 3.45, 2.25 / 4.395], [0.6, 1.95 / 3.45, 2.145 / 4.395]],
@@ -103,13 +103,13 @@ def test_capex_from_intensity_times_group_revenue_where_no_plan_rules(small):
     capex_by_intensity(small)
     metrics = run(load_inputs(small.path("scenarios/base.yaml"))).metrics
     # Beta: 0.2 x 12, 0.25 x 14.4 (the series interpolated), 0.3 x 17.28, then 0.3 x 20.736 (held flat)
-    # Alpha: 0.5 x 5.5 before its plan, RMB 30bn / 2 = US$1.875bn in 2026-2027, then +20% post-plan growth (the
+    # Alpha: 0.5 x 6.25 before its plan, RMB 30bn / 2 = US$1.875bn in 2026-2027, then +20% post-plan growth (the
     # plan, not the intensity, rules after its window)
-    np.testing.assert_allclose(metrics["capex"][0], [[2.75, 1.875, 1.875, 2.25], [2.4, 3.6, 5.184, 6.2208]],
+    np.testing.assert_allclose(metrics["capex"][0], [[3.125, 1.875, 1.875, 2.25], [2.4, 3.6, 5.184, 6.2208]],
                                rtol=1e-12)
     np.testing.assert_allclose(metrics["capex_intensity"][0, 1], [0.2, 0.25, 0.3, 0.3], rtol=1e-12)
     np.testing.assert_allclose(metrics["capex_intensity"][0, 0],
-                               [0.5, 1.875 / 6.05, 1.875 / 6.655, 2.25 / 7.3205], rtol=1e-12)
+                               [0.5, 0.24, 0.192, 2.25 / 12.20703125], rtol=1e-12)
 
 
 def test_timeline_reaches_back_to_base_years(small_inputs):
