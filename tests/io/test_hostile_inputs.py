@@ -98,6 +98,9 @@ def test_a_fiscal_year_end_is_a_month(small, written, message):
 @pytest.mark.parametrize(("key", "written", "message"), [
     ("capex.post_plan_growth", "11", "11 is outside the valid interval (-1, 10]"),
     ("accelerators.service_life", "51", "51 is outside the valid interval (0, 50]"),
+    ("group.revenue_base", "1e7", "1e+07 is outside the valid interval (0, 1e+06]"),
+    ("group.revenue_base", "0", "0 is outside the valid interval (0, 1e+06]"),
+    ("group.revenue_growth", "-1", "-1 is outside the valid interval (-1, 10]"),
 ])
 def test_every_key_has_a_finite_upper_bound(small, key, written, message):
     path = small.path("assumptions/alpha.yaml")
