@@ -186,15 +186,16 @@ def check_capex_routes(keys: Iterable[str], located: Location) -> Iterator[Probl
                               f"{' and '.join(given)}; keep one of the two ways")
 
 
-def absent_capex_route(company: str, parameter: str, keys: Iterable[str]) -> str | None:
-    """Why a scenario cannot override `parameter` of a company that gives its capex the other way, or None."""
+def absent_capex_route(company: str, parameter: str, keys: Iterable[str], verb: str = "override") -> str | None:
+    """Why `parameter` of a company that gives its capex the other way cannot be overridden (or set), or None."""
     keys = set(keys)
     if parameter in CAPEX_GROWTH and CAPEX_INTENSITY in keys:
         return (f"{company} gives its capex as {CAPEX_INTENSITY} (a share of group revenue), so it has no "
-                f"{parameter} to override; override {company}.{CAPEX_INTENSITY} instead")
+                f"{parameter} to {verb}; {verb} {company}.{CAPEX_INTENSITY} instead")
     if parameter == CAPEX_INTENSITY and keys & set(CAPEX_GROWTH):
         given = " and ".join(f"{company}.{key}" for key in CAPEX_GROWTH if key in keys)
+        why = " (a scenario changes numbers, not the way capex is given)" if verb == "override" else ""
         return (f"{company} gives its capex by {' and '.join(CAPEX_GROWTH)}, so it has no {CAPEX_INTENSITY} to "
-                f"override; override {given} instead (a scenario changes numbers, not the way capex is given)")
+                f"{verb}; {verb} {given} instead{why}")
     return None
 

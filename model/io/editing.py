@@ -31,6 +31,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarStrin
 from model.catalogue import PARAMETERS
 from model.domain import FX_PREFIX
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path, suggest
+from model.io.checks import absent_capex_route
 from model.io.project import FX_FILE, SOURCES_FILE, assumptions_for, company_files, find_scenario
 from model.io.schema import Source, SourcesFile
 from model.io.validation import parse_file
@@ -220,6 +221,8 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
     known = list(entries) if isinstance(entries, dict) else []
     if name not in known:
         shown = display_path(assumption_path)
+        if company != FX_PREFIX and (route := absent_capex_route(company, name, known, verb="set")):
+            raise UsageError(f"{shown} has no assumption '{name}' to set: {route}")
         what = "exchange rate" if company == FX_PREFIX else "assumption"
         raise UsageError(f"{shown} has no {what} '{name}' to set (add a new one by hand, with its unit and period); "
                          f"{suggest(name, known)}")

@@ -287,6 +287,14 @@ def test_an_unknown_source_is_a_usage_error(small):
                              "later-news, rumour\n")
 
 
+def test_setting_the_capex_route_a_company_does_not_use_says_which_it_uses(shipped):
+    result = invoke("set", "tencent.capex.growth", "0.1", "--source", "analyst-judgement", "--rationale", "x")
+    assert (result.exit_code, result.stderr) == (2, (
+        "error: assumptions/tencent.yaml has no assumption 'capex.growth' to set: tencent gives its capex as "
+        "capex.intensity (a share of group revenue), so it has no capex.growth to set; set tencent.capex.intensity "
+        "instead\n"))
+
+
 def test_an_unknown_company_or_key_names_the_valid_ones(small):
     result = invoke("set", "alhpa.capex.plan_total", "35", "--source", "alpha-filing", "--excerpt", "x")
     assert (result.exit_code, result.stderr) == (2, "error: unknown company 'alhpa' in KEY 'alhpa.capex.plan_total'; "

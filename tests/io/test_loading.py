@@ -212,32 +212,29 @@ def test_capex_intensity_is_a_share_of_revenue(small, value):
     assert len(problems) == 1 and problems[0].startswith(at("assumptions/beta.yaml", "capex.intensity.value") + ": ")
 
 
-def test_an_override_of_the_capex_route_a_company_does_not_use_says_which_it_uses(small):
-    small.edit("assumptions/beta.yaml", BETA_GROWTH_ROUTE, intensity("0.3"))
-    small.write("scenarios/high.yaml", small.path("scenarios/high.yaml").read_text() + """
-  beta.capex.growth:
+def add_override(project: Project, key: str) -> None:
+    """An override of `key` at the end of the `high` scenario."""
+    project.write("scenarios/high.yaml", project.path("scenarios/high.yaml").read_text() + f"""
+  {key}:
     value: 0.2
-    rationale: faster spending
+    rationale: a different figure, for the test
     confidence: low
     sources:
       - ref: beta-press
         excerpt: "50% more"
 """)
+
+
+def test_an_override_of_the_capex_route_a_company_does_not_use_says_which_it_uses(small):
+    small.edit("assumptions/beta.yaml", BETA_GROWTH_ROUTE, intensity("0.3"))
+    add_override(small, "beta.capex.growth")
     assert problems_of(small, "high") == [
         at("scenarios/high.yaml", "beta.capex.growth") + ": beta gives its capex as capex.intensity (a share of group "
         "revenue), so it has no capex.growth to override; override beta.capex.intensity instead"]
 
 
 def test_an_override_of_an_intensity_a_company_does_not_give_names_its_route(small):
-    small.write("scenarios/high.yaml", small.path("scenarios/high.yaml").read_text() + """
-  beta.capex.intensity:
-    value: 0.2
-    rationale: capex as a share of revenue
-    confidence: low
-    sources:
-      - ref: beta-press
-        excerpt: "50% more"
-""")
+    add_override(small, "beta.capex.intensity")
     assert problems_of(small, "high") == [
         at("scenarios/high.yaml", "beta.capex.intensity") + ": beta gives its capex by capex.base and capex.growth, "
         "so it has no capex.intensity to override; override beta.capex.base and beta.capex.growth instead (a "
