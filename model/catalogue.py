@@ -98,6 +98,10 @@ PARAMETERS: dict[str, Parameter] = {
             lower=0.0, upper=MAX_MONEY, series=True, not_all_zero=True,
         ),
         _rate("capex.post_plan_growth", "yearly growth of capex after the plan's window"),
+        _rate("capex.intensity", "capex as a share of group revenue, year by year (instead of capex.base and "
+                                 "capex.growth)", share=True),
+        _positive("group.revenue_base", "money", "flow", "group (whole-company) revenue in its base year"),
+        _rate("group.revenue_growth", "yearly growth of group revenue"),
         _positive("ai_chips.budget_base", "money", "flow", "AI-chip spend in its base year"),
         _rate("ai_chips.growth", "yearly growth of AI-chip spend"),
         _rate("ai_chips.share_of_capex", "AI-chip spend as a share of capex (where no budget is known)", share=True),
@@ -120,6 +124,10 @@ PARAMETERS: dict[str, Parameter] = {
 
 # What a company needs for a horizon; `loading.missing_parameters` applies it.
 CAPEX_GROWTH = ("capex.base", "capex.growth")
+# Capex outside a plan window comes from one of two routes, never both: capex.base grown by capex.growth, or
+# capex.intensity x group revenue (Tencent guides capex as a share of revenue, so its guidance is modelled as stated).
+CAPEX_INTENSITY = "capex.intensity"
+GROUP_REVENUE = ("group.revenue_base", "group.revenue_growth")
 CHIPS_BUDGET = ("ai_chips.budget_base", "ai_chips.growth")
 ALWAYS_NEEDED = (
     "accelerators.unit_price",
@@ -247,7 +255,8 @@ METRICS: dict[str, Metric] = {
                scale=ONE),
         _money("cloud_revenue", "Cloud revenue", "cloud revenue", COMPARE, BACKTEST, chart="cloud_revenue"),
         _money("ai_revenue", "AI revenue", "AI-related cloud revenue", BACKTEST, chart="cloud_revenue"),
-        Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / cloud revenue"),
+        _money("group_revenue", "Group revenue", "revenue of the whole company, every business", COMPARE, BACKTEST),
+        Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / group revenue"),
         _share("capex", "Capex share", "share of the modelled companies' capex", chart="race_shares"),
         _share("capex_cumulative", "Capex cumulative share",
                "share of the modelled companies' capex since the horizon's start"),
@@ -332,6 +341,7 @@ HEADLINE: tuple[HeadlineCell, ...] = (
     HeadlineCell("capex", "Capex", "last"),
     HeadlineCell("capex_cumulative", "Capex", "last", span=True),
     HeadlineCell("capex_cumulative_share", "Share of capex", "last", span=True),
+    HeadlineCell("capex_intensity", "Capex intensity", "last"),
     HeadlineCell("ai_chip_spend_cumulative", "AI chips", "last", span=True),
     HeadlineCell("accelerators_installed", "Accelerators in service", "last"),
     HeadlineCell("compute_installed", "Compute in service", "last"),

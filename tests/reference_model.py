@@ -15,7 +15,9 @@ Conventions (as the README states them, and as the engine documents them):
 * A series is interpolated linearly between its given years and held flat outside them.
 * A plan is spread over its window by its phasing weights (normalised over the window; even without phasing);
   after the window, capex is the last window year's grown by the post-plan growth; before it (or without a
-  plan), capex.base grown by capex.growth.
+  plan), capex.intensity x group revenue where the company gives an intensity, else capex.base grown by
+  capex.growth.
+* Group revenue is group.revenue_base grown by group.revenue_growth; capex intensity = capex / group revenue.
 * AI-chip spend comes from the chip budget where a company has one, else it is a share of capex.
 * Accelerators in service: the opening fleet F at the end of its year t0 counts F x min(1, max(0, 1 - (t - t0) / L))
   in year t, and purchases count from the year after t0; a cohort of age a (0 in the year it is bought) counts
@@ -55,6 +57,7 @@ METRIC_NAMES = (
     "spend_per_compute",
     "cloud_revenue",
     "ai_revenue",
+    "group_revenue",
     "capex_intensity",
     "capex_share",
     "capex_cumulative_share",
@@ -149,11 +152,22 @@ def divide(numerator: float, denominator: float) -> float:
 
 
 # ------------------------------------------------------------------------------------------------ one company
+def group_revenue_path(items: dict[str, ResolvedAssumption], values: Mapping[str, Value],
+                       factors: dict[str, float], years: Sequence[int]) -> list[float]:
+    base = items["group.revenue_base"]
+    return [grown(money(base, values, factors), anchor_year(base), items["group.revenue_growth"], values, year)
+            for year in years]
+
+
 def capex_path(items: dict[str, ResolvedAssumption], values: Mapping[str, Value], factors: dict[str, float],
                years: Sequence[int]) -> list[float]:
     plan = items.get("capex.plan_total")
 
     def from_base(year: int) -> float:
+        intensity = items.get("capex.intensity")
+        if intensity is not None:
+            revenue = group_revenue_path(items, values, factors, [year])[0]
+            return rate_at(intensity, values, year) * revenue
         base = items["capex.base"]
         return grown(money(base, values, factors), anchor_year(base), items["capex.growth"], values, year)
 
@@ -235,6 +249,7 @@ def company_paths(items: dict[str, ResolvedAssumption], values: Mapping[str, Val
     revenue = [grown(base_revenue, anchor_year(revenue_item), items["cloud.growth"], values, year) for year in years]
     ai_share = items["cloud.ai_share"]
     ai_revenue = [revenue[i] * rate_at(ai_share, values, year) for i, year in enumerate(years)]
+    group_revenue = group_revenue_path(items, values, factors, years)
 
     capex_cumulative, chips_cumulative = [], []
     running_capex = running_chips = 0.0
@@ -257,6 +272,7 @@ def company_paths(items: dict[str, ResolvedAssumption], values: Mapping[str, Val
         "spend_per_compute": [price[i] / performance[i] for i in range(len(years))],
         "cloud_revenue": revenue,
         "ai_revenue": ai_revenue,
+        "group_revenue": group_revenue,
     }
 
 
@@ -302,12 +318,12 @@ def project_one(inputs: Inputs, values: Mapping[str, Value]) -> dict[str, dict[s
         "capex": BILLION, "capex_cumulative": BILLION, "ai_chip_spend": BILLION, "ai_chip_spend_cumulative": BILLION,
         "accelerator_unit_price": 1.0, "accelerators_bought": THOUSAND, "accelerators_installed": THOUSAND,
         "accelerator_performance": 1.0, "compute_installed": THOUSAND, "spend_per_compute": 1.0,
-        "cloud_revenue": BILLION, "ai_revenue": BILLION,
+        "cloud_revenue": BILLION, "ai_revenue": BILLION, "group_revenue": BILLION,
     }
     for name, paths in raw.items():
         for quantity, divisor in scale.items():
             out[quantity][name] = [value / divisor for value in paths[quantity]]
-        out["capex_intensity"][name] = [divide(paths["capex"][i], paths["cloud_revenue"][i])
+        out["capex_intensity"][name] = [divide(paths["capex"][i], paths["group_revenue"][i])
                                         for i in range(len(years))]
 
     for metric, quantity, how in (

@@ -209,7 +209,7 @@ def test_a_comparison_gives_each_change_from_the_first(outside):
     with pytest.raises(UsageError) as error:
         comparison.chart("capex_share")
     assert str(error.value) == ("unknown metric 'capex_share'; valid: capex, ai_chip_spend, accelerators_installed, "
-                                "compute_installed, cloud_revenue")
+                                "compute_installed, cloud_revenue, group_revenue")
 
 
 def test_results_are_frozen(outside):

@@ -86,3 +86,32 @@ def test_bull_anchors_alibabas_2025_on_its_reported_fy2026_capex():
     capex = tidy[(tidy.company == "Alibaba") & (tidy.metric == "capex")].set_index("year")
     assert set(capex.loc[[2025, 2026, 2027], "unit"]) == {"USD bn"}
     assert list(capex.loc[[2025, 2026, 2027], "value"]) == pytest.approx([126 / 7.1717, 177 / 7.1717, 177 / 7.1717])
+
+
+def test_tencents_capex_is_its_guided_share_of_group_revenue(base):
+    from model.analysis.projection import run
+
+    given = {item.parameter for item in base.resolved.values() if item.company and item.company.slug == "tencent"}
+    assert "capex.intensity" in given and not {"capex.base", "capex.growth"} & given
+    projection = run(base)
+    tencent = projection.companies.index("Tencent")
+    # RMB 660.3bn of revenue in 2024, +9% in 2025, 12% of it on capex, at 7.1717 CNY per USD
+    assert projection.metrics["capex"][0, tencent, 0] == pytest.approx(660.3 * 1.09 * 0.12 / 7.1717, rel=1e-9)
+    assert projection.metrics["capex_intensity"][0, tencent, 0] == pytest.approx(0.12)
+
+
+def test_bulls_tencent_2025_capex_is_below_guidance_and_above_2024():
+    """Tencent said on 2025-11-13 that 2025 capex would fall below its "low teens" guidance but stay above 2024's
+    RMB 76.7bn; bull (as of 2026-05-31) must agree with both."""
+    from model.analysis.projection import run
+
+    projection = run(load_inputs(REPO / "scenarios" / "bull.yaml"))
+    tencent = projection.companies.index("Tencent")
+    capex_cny = projection.metrics["capex"][0, tencent, 0] * 7.1717
+    revenue_cny = projection.metrics["group_revenue"][0, tencent, 0] * 7.1717
+    assert 76.8 < capex_cny < 0.11 * revenue_cny
+
+
+def test_low_teens_is_read_as_10_to_13_percent_everywhere():
+    for path in [*(REPO / "assumptions").glob("*.yaml"), *(REPO / "scenarios").glob("*.yaml")]:
+        assert "11-14%" not in path.read_text(), f"{path.name} reads Tencent's 'low teens' as 11-14%"

@@ -15,7 +15,7 @@ from model.io.project import find_project_root
 @app.command("set", context_settings={"ignore_unknown_options": True})  # so that VALUE may be negative (-0.05)
 @reports_errors
 def set_command(
-    key: Annotated[str, typer.Argument(help="<company>.<key> (tencent.capex.growth) or fx.<CCY> (fx.CNY).")],
+    key: Annotated[str, typer.Argument(help="<company>.<key> (tencent.capex.intensity) or fx.<CCY> (fx.CNY).")],
     value: Annotated[str, typer.Argument(
         help="A number (0.12, -0.05, 1.5e3) or a per-year series: 2025:0.1,2027:0.08 or '{2025: 0.1, 2027: 0.08}'.")],
     source: Annotated[str, typer.Option(help="The id in assumptions/sources.yaml of the source for the new value.")],

@@ -46,6 +46,11 @@ class EngineInputs:
     in_plan: np.ndarray  # (C, T) year lies in the company's plan window
     after_plan: np.ndarray  # (C, T) year lies after it
     post_plan_growth: np.ndarray  # (D, C, T)
+    uses_capex_intensity: np.ndarray  # (C,) capex outside a plan window is intensity x group revenue
+    capex_intensity: np.ndarray  # (D, C, T) capex as a share of group revenue
+    group_revenue_base: np.ndarray  # (D, C, 1)
+    group_revenue_index: np.ndarray  # (C,)
+    group_revenue_growth: np.ndarray  # (D, C, T)
     uses_chip_budget: np.ndarray  # (C,) chip spend from a budget (else a share of capex)
     chip_budget: np.ndarray  # (D, C, 1)
     chip_budget_index: np.ndarray  # (C,)
@@ -228,7 +233,12 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
     planned = rows(inputs.plan_total) * rows(inputs.plan_weights)
     after = _compound_rows(_value_at_rows(planned, inputs.plan_end_index), rows(inputs.post_plan_growth),
                            inputs.plan_end_index, years)
-    capex = _by_rule([(inputs.in_plan, planned), (inputs.after_plan, after)], grown)
+    group_revenue = _compound_rows(rows(inputs.group_revenue_base), rows(inputs.group_revenue_growth),
+                                   inputs.group_revenue_index, years)
+    from_intensity = rows(inputs.capex_intensity) * group_revenue
+    # a plan rules its window and, through post-plan growth, the years after it; intensity rules the other years
+    by_intensity = np.broadcast_to(inputs.uses_capex_intensity[:, None], inputs.in_plan.shape)
+    capex = _by_rule([(inputs.in_plan, planned), (inputs.after_plan, after), (by_intensity, from_intensity)], grown)
 
     budget = _compound_rows(rows(inputs.chip_budget), rows(inputs.chip_growth), inputs.chip_budget_index, years)
     share_of_capex = rows(inputs.chip_share_of_capex)
@@ -259,6 +269,7 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
     capex, chips, price, bought, installed = capex[:, h], chips[:, h], price[:, h], bought[:, h], installed[:, h]
     performance, compute = performance[:, h], compute[:, h]
     revenue, ai_revenue = revenue[:, h], ai_revenue[:, h]
+    group_revenue = group_revenue[:, h]
     # the equations in whole units, shown in each metric's display scale; a share or rank is of the metric the
     # catalogue derives it from
     whole = {
@@ -273,6 +284,7 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
         "spend_per_compute": price / performance,
         "cloud_revenue": revenue,
         "ai_revenue": ai_revenue,
+        "group_revenue": group_revenue,
     }
 
     def to(name: str) -> np.ndarray | None:
@@ -285,7 +297,7 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
         np.copyto(unit_price, price)
     metrics = {  # the equations whose results need no display scale
         "accelerator_unit_price": unit_price,
-        "capex_intensity": np.divide(capex, revenue, out=to("capex_intensity")),
+        "capex_intensity": np.divide(capex, group_revenue, out=to("capex_intensity")),
     }
     for name, metric in METRICS.items():
         if metric.derived_from is not None:

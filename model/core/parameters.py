@@ -151,6 +151,7 @@ class Layout:
         fleet, fleet_index = base("accelerators.installed_base")
         fleet_performance, _ = base("accelerators.installed_base_performance")
         performance, performance_index = base("accelerators.performance")
+        group_revenue_base, group_revenue_index = base("group.revenue_base")
         first = draws_first
         return EngineInputs(
             years=self.years,
@@ -165,6 +166,11 @@ class Layout:
             in_plan=self.in_plan,
             after_plan=self.after_plan,
             post_plan_growth=first(series("capex.post_plan_growth")),
+            uses_capex_intensity=self.has("capex.intensity"),
+            capex_intensity=first(series("capex.intensity")),
+            group_revenue_base=first(group_revenue_base),
+            group_revenue_index=group_revenue_index,
+            group_revenue_growth=first(series("group.revenue_growth")),
             uses_chip_budget=self.has("ai_chips.budget_base"),
             chip_budget=first(chip_budget),
             chip_budget_index=chip_budget_index,

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from model.domain import EVERYTHING, FX_PREFIX, Assumption, AssumptionSet, Company, Registry, Unloaded
 from model.errors import Problem, UsageError, display_path
 from model.io import build, schema
-from model.io.checks import check_assumption
+from model.io.checks import check_assumption, check_capex_routes
 from model.io.project import FX_FILE, SOURCES_FILE, company_files
 from model.io.validation import Problems
 
@@ -86,6 +86,7 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
         assumptions = {key: build.assumption(entry) for key, entry in company_file.assumptions.items()}
         for key, assumption in assumptions.items():
             problems.extend(check_assumption(assumption, key, located, ("assumptions", key), registry, currencies))
+        problems.extend(check_capex_routes(assumptions, located))
         companies.append(Company(company_file.company, company_file.name, company_file.fiscal_year_end,
                                  assumptions, located))
     names = [c.name for c in companies]

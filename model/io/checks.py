@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from model.catalogue import ALWAYS_NEEDED, CAPEX_GROWTH, CHIPS_BUDGET, FLEET_NEEDED, MAX_EXCHANGE_RATE, PARAMETERS
+from model.catalogue import (
+    ALWAYS_NEEDED,
+    CAPEX_GROWTH,
+    CAPEX_INTENSITY,
+    CHIPS_BUDGET,
+    FLEET_NEEDED,
+    GROUP_REVENUE,
+    MAX_EXCHANGE_RATE,
+    PARAMETERS,
+)
 from model.core.correlation import gaussian_copula_matrix
 from model.domain import (
     FX_PREFIX,
@@ -146,12 +155,14 @@ def missing_parameters(keys: dict[str, ResolvedAssumption], horizon: tuple[int, 
             missing.append(f"needs {', '.join(absent)} {why}")
 
     plan = keys.get("capex.plan_total")
+    # capex.intensity stands in for capex.base + capex.growth wherever no plan rules
+    growth_route = () if CAPEX_INTENSITY in keys else CAPEX_GROWTH
     if plan is None:
-        need(CAPEX_GROWTH, "to project capex (or a capex.plan_total)")
+        need(growth_route, f"to project capex (or a {CAPEX_INTENSITY}, or a capex.plan_total)")
     else:
         start, end = plan_window(plan)
         if horizon[0] < start:
-            need(CAPEX_GROWTH, f"for capex before its plan window {start}-{end}")
+            need(growth_route, f"for capex before its plan window {start}-{end} (or a {CAPEX_INTENSITY})")
         if horizon[1] > end:
             need(("capex.post_plan_growth",), f"for capex after its plan window {start}-{end}")
         phasing = keys.get("capex.plan_phasing")
@@ -170,5 +181,29 @@ def missing_parameters(keys: dict[str, ResolvedAssumption], horizon: tuple[int, 
         if fleet_year > horizon[0]:  # the years before it would count the whole fleet as already in service
             missing.append(f"accelerators.installed_base is the fleet at the end of {fleet_year}, after the "
                            f"horizon's first year {horizon[0]}: give the fleet the horizon opens with")
+    need(GROUP_REVENUE, "for group revenue and capex intensity")
     return missing
+
+
+def check_capex_routes(keys: Iterable[str], located: Location) -> Iterator[Problem]:
+    """A company gives capex outside a plan one way: capex.intensity, or capex.base and capex.growth."""
+    given = [key for key in CAPEX_GROWTH if key in keys]
+    if CAPEX_INTENSITY in keys and given:
+        yield located.problem(("assumptions", CAPEX_INTENSITY),
+                              f"capex is given twice: as {CAPEX_INTENSITY} (a share of group revenue) and by "
+                              f"{' and '.join(given)}; keep one of the two ways")
+
+
+def absent_capex_route(company: str, parameter: str, keys: Iterable[str], verb: str = "override") -> str | None:
+    """Why `parameter` of a company that gives its capex the other way cannot be overridden (or set), or None."""
+    keys = set(keys)
+    if parameter in CAPEX_GROWTH and CAPEX_INTENSITY in keys:
+        return (f"{company} gives its capex as {CAPEX_INTENSITY} (a share of group revenue), so it has no "
+                f"{parameter} to {verb}; {verb} {company}.{CAPEX_INTENSITY} instead")
+    if parameter == CAPEX_INTENSITY and keys & set(CAPEX_GROWTH):
+        given = " and ".join(f"{company}.{key}" for key in CAPEX_GROWTH if key in keys)
+        why = " (a scenario changes numbers, not the way capex is given)" if verb == "override" else ""
+        return (f"{company} gives its capex by {' and '.join(CAPEX_GROWTH)}, so it has no {CAPEX_INTENSITY} to "
+                f"{verb}; {verb} {given} instead{why}")
+    return None
 

@@ -31,6 +31,7 @@ from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarStrin
 from model.catalogue import PARAMETERS
 from model.domain import FX_PREFIX
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path, suggest
+from model.io.checks import absent_capex_route
 from model.io.project import FX_FILE, SOURCES_FILE, assumptions_for, company_files, find_scenario
 from model.io.schema import Source, SourcesFile
 from model.io.validation import parse_file
@@ -131,7 +132,7 @@ def parse_value(text: str) -> Any:
 
 def parse_range(low: str, high: str, value: Any, key: str) -> tuple[Any, Any]:
     """`--range LOW HIGH` as typed: two finite numbers, low <= VALUE <= high, inside the valid interval of KEY
-    (`tencent.capex.growth`, or `fx.CNY`: positive); raises UsageError naming the option."""
+    (`tencent.capex.intensity`, or `fx.CNY`: positive); raises UsageError naming the option."""
     shown = f"--range {low} {high}"
     bounds = []
     for text in (low, high):
@@ -182,9 +183,9 @@ def describe(value: Any) -> str:
 @dataclass(frozen=True)
 class Target:
     """Where `set` writes: a file and the entry in it (`("assumptions", "capex.growth")`, `("rates", "CNY")` or
-    `("overrides", "tencent.capex.growth")`), and the assumption file that holds the key's own figure."""
+    `("overrides", "tencent.capex.intensity")`), and the assumption file that holds the key's own figure."""
 
-    key: str  # as typed: tencent.capex.growth, fx.CNY
+    key: str  # as typed: tencent.capex.intensity, fx.CNY
     path: Path
     loc: tuple[str, str]
     assumption_path: Path
@@ -208,7 +209,7 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
         path, assumptions_dir, scenarios_dir = None, root / "assumptions", root / "scenarios"
     companies = [p.stem for p in company_files(assumptions_dir)]
     if not name:
-        raise UsageError(f"KEY '{key}' is <company>.<key> or fx.<CCY>, such as tencent.capex.growth or fx.CNY")
+        raise UsageError(f"KEY '{key}' is <company>.<key> or fx.<CCY>, such as tencent.capex.intensity or fx.CNY")
     if company == FX_PREFIX:
         assumption_path, assumption_loc = assumptions_dir / FX_FILE, ("rates", name)
     elif company in companies:
@@ -220,6 +221,8 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
     known = list(entries) if isinstance(entries, dict) else []
     if name not in known:
         shown = display_path(assumption_path)
+        if company != FX_PREFIX and (route := absent_capex_route(company, name, known, verb="set")):
+            raise UsageError(f"{shown} has no assumption '{name}' to set: {route}")
         what = "exchange rate" if company == FX_PREFIX else "assumption"
         raise UsageError(f"{shown} has no {what} '{name}' to set (add a new one by hand, with its unit and period); "
                          f"{suggest(name, known)}")

@@ -21,7 +21,7 @@ from model.domain import (
 )
 from model.errors import Problem, display_path, suggest
 from model.io.assumption_files import load_assumptions
-from model.io.checks import check_assumption, check_correlations, missing_parameters
+from model.io.checks import absent_capex_route, check_assumption, check_correlations, missing_parameters
 from model.io.project import assumptions_for
 from model.io.scenario_files import load_scenario
 from model.io.validation import Problems
@@ -73,6 +73,9 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
             prefix = key.partition(".")[0]
             if prefix != FX_PREFIX and prefix not in companies:
                 message = f"unknown company '{prefix}'; {suggest(prefix, [*companies, FX_PREFIX])}"
+            elif prefix in companies and (route := absent_capex_route(prefix, key.partition(".")[2],
+                                                                      companies[prefix].assumptions)):
+                message = route
             else:
                 message = f"no such assumption; {suggest(key, resolved)}"
             problems.add(entry.located.problem(loc, message))

@@ -439,7 +439,7 @@ class ScenarioFile(Strict):
     as_of: Date | None = None
     """The information cut-off: sources dated later are flagged."""
     overrides: dict[str, Override] = Field(default_factory=dict)
-    """Keyed <company>.<key> (tencent.capex.growth) or fx.<CCY>."""
+    """Keyed <company>.<key> (tencent.capex.intensity) or fx.<CCY>."""
     correlations: list[Correlation] = Field(default_factory=list)
     """Rank correlations between assumptions, applied through a Gaussian copula."""
 

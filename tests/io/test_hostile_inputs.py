@@ -104,6 +104,9 @@ def test_a_fiscal_year_end_is_a_month(small, written, message):
     ("accelerators.installed_base_performance", "1979", "1979 is outside the valid interval (0, 1000]"),
     ("accelerators.performance", "-0.3", "-0.3 is outside the valid interval (0, 1000]"),
     ("accelerators.performance_change", "-1", "-1 is outside the valid interval (-1, 10]"),
+    ("group.revenue_base", "1e7", "1e+07 is outside the valid interval (0, 1e+06]"),
+    ("group.revenue_base", "0", "0 is outside the valid interval (0, 1e+06]"),
+    ("group.revenue_growth", "-1", "-1 is outside the valid interval (-1, 10]"),
 ])
 def test_every_key_has_a_finite_upper_bound(small, key, written, message):
     path = small.path("assumptions/alpha.yaml")

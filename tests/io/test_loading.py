@@ -11,6 +11,7 @@ from model.errors import InputError, UsageError
 from model.io.loading import load_inputs, validate_project
 from model.io.project import find_scenario
 from tests.conftest import REPO, Project, at, line_of
+from tests.core.test_engine import BETA_GROWTH_ROUTE, intensity
 
 
 def problems_of(project, scenario: str = "base") -> list[str]:
@@ -173,6 +174,73 @@ def test_a_company_needs_what_its_horizon_uses(small):
     ]
 
 
+def test_a_company_without_any_capex_route_is_told_all_three(small):
+    small.edit("assumptions/beta.yaml", BETA_GROWTH_ROUTE, "")
+    assert problems_of(small) == [at("assumptions/beta.yaml", "assumptions") + (
+        ": needs capex.base, capex.growth to project capex (or a capex.intensity, or a capex.plan_total) "
+        "(scenario base, horizon 2025-2027)")]
+
+
+def test_capex_before_a_plan_may_come_from_its_intensity(small):
+    small.edit("scenarios/base.yaml", "horizon: [2025, 2027]", "horizon: [2024, 2027]")
+    assert problems_of(small) == [
+        at("assumptions/alpha.yaml", "assumptions") + ": needs capex.base, capex.growth for capex before its plan "
+        "window 2025-2026 (or a capex.intensity) (scenario base, horizon 2024-2027)"]
+    small.edit("assumptions/alpha.yaml", "  group.revenue_base:", intensity("0.5", "2024") + "\n  group.revenue_base:")
+    assert "alpha.capex.intensity" in load_inputs(small.path("scenarios/base.yaml")).resolved
+
+
+def test_a_company_needs_group_revenue(small):
+    text = small.path("assumptions/beta.yaml").read_text()
+    start = text.index("  group.revenue_growth:")
+    small.write("assumptions/beta.yaml", text[:start] + text[text.index("  ai_chips.share_of_capex:"):])
+    assert problems_of(small) == [at("assumptions/beta.yaml", "assumptions") + (
+        ": needs group.revenue_growth for group revenue and capex intensity (scenario base, horizon 2025-2027)")]
+
+
+def test_capex_given_both_as_intensity_and_by_base_and_growth_is_an_error(small):
+    small.edit("assumptions/beta.yaml", "  group.revenue_base:", intensity("0.3") + "\n  group.revenue_base:")
+    assert problems_of(small) == [
+        at("assumptions/beta.yaml", "capex.intensity") + ": capex is given twice: as capex.intensity (a share of "
+        "group revenue) and by capex.base and capex.growth; keep one of the two ways"]
+
+
+@pytest.mark.parametrize("value", ["1.2", "-0.1", "{2025: 0.2, 2027: 1.5}", ".nan", "'low teens'"])
+def test_capex_intensity_is_a_share_of_revenue(small, value):
+    small.edit("assumptions/beta.yaml", BETA_GROWTH_ROUTE, intensity(value))
+    problems = problems_of(small)
+    assert len(problems) == 1 and problems[0].startswith(at("assumptions/beta.yaml", "capex.intensity.value") + ": ")
+
+
+def add_override(project: Project, key: str) -> None:
+    """An override of `key` at the end of the `high` scenario."""
+    project.write("scenarios/high.yaml", project.path("scenarios/high.yaml").read_text() + f"""
+  {key}:
+    value: 0.2
+    rationale: a different figure, for the test
+    confidence: low
+    sources:
+      - ref: beta-press
+        excerpt: "50% more"
+""")
+
+
+def test_an_override_of_the_capex_route_a_company_does_not_use_says_which_it_uses(small):
+    small.edit("assumptions/beta.yaml", BETA_GROWTH_ROUTE, intensity("0.3"))
+    add_override(small, "beta.capex.growth")
+    assert problems_of(small, "high") == [
+        at("scenarios/high.yaml", "beta.capex.growth") + ": beta gives its capex as capex.intensity (a share of group "
+        "revenue), so it has no capex.growth to override; override beta.capex.intensity instead"]
+
+
+def test_an_override_of_an_intensity_a_company_does_not_give_names_its_route(small):
+    add_override(small, "beta.capex.intensity")
+    assert problems_of(small, "high") == [
+        at("scenarios/high.yaml", "beta.capex.intensity") + ": beta gives its capex by capex.base and capex.growth, "
+        "so it has no capex.intensity to override; override beta.capex.base and beta.capex.growth instead (a "
+        "scenario changes numbers, not the way capex is given)"]
+
+
 # -------------------------------------------------------------------------------------------------------- scenarios
 def test_an_override_needs_a_rationale(small):
     small.edit("scenarios/high.yaml", "    rationale: the later report doubles the plan\n", "")
@@ -190,20 +258,11 @@ def test_an_override_needs_a_source(small):
 
 
 def test_an_override_key_must_exist(small):
+    valid = ", ".join(sorted(load_inputs(small.path("scenarios/base.yaml")).resolved))  # grows with the fixture
     small.edit("scenarios/high.yaml", "alpha.capex.plan_total:", "alpha.capex.plan_totl:")
     assert problems_of(small, "high") == [
         at("scenarios/high.yaml", "alpha.capex.plan_totl") + ": no such assumption; did you mean "
-        "'alpha.capex.plan_total'? "
-        "valid: alpha.accelerators.installed_base, alpha.accelerators.installed_base_performance, "
-        "alpha.accelerators.performance, alpha.accelerators.performance_change, "
-        "alpha.accelerators.price_change, alpha.accelerators.service_life, alpha.accelerators.unit_price, "
-        "alpha.ai_chips.budget_base, alpha.ai_chips.growth, alpha.capex.plan_total, alpha.capex.post_plan_growth, "
-        "alpha.cloud.ai_share, alpha.cloud.growth, alpha.cloud.revenue_base, beta.accelerators.installed_base, "
-        "beta.accelerators.installed_base_performance, beta.accelerators.performance, "
-        "beta.accelerators.performance_change, beta.accelerators.price_change, "
-        "beta.accelerators.service_life, beta.accelerators.unit_price, beta.ai_chips.share_of_capex, "
-        "beta.capex.base, beta.capex.growth, beta.cloud.ai_share, beta.cloud.growth, beta.cloud.revenue_base, fx.CNY"
-    ]
+        f"'alpha.capex.plan_total'? valid: {valid}"]
 
 
 def test_an_override_of_an_unknown_company(small):
