@@ -4,7 +4,7 @@ metric (label, unit kind, display scale, the views it appears in); code reads th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -53,6 +53,7 @@ class Parameter:
     lower_inclusive: bool = True
     series: bool = False  # may be given as {year: value}
     not_all_zero: bool = False  # a series whose values are weights: at least one must be positive
+    needs_basis: bool = False  # its entry states a `basis:`, one of CLOUD_BASES (what the figure counts)
 
     def check(self, value: float, scale: float = 1.0) -> str | None:
         """Why `value` is invalid for this parameter, or None when it is valid; `scale` is a money unit's multiplier
@@ -95,11 +96,36 @@ PARAMETERS: dict[str, Parameter] = {
         _positive("accelerators.unit_price", "money", "level", "price of one accelerator in its base year"),
         _rate("accelerators.price_change", "yearly change of the accelerator price"),
         _positive("accelerators.service_life", "years", "rate", "years an accelerator stays in service"),
-        _positive("cloud.revenue_base", "money", "flow", "cloud revenue in its base year"),
+        replace(_positive("cloud.revenue_base", "money", "flow", "cloud revenue in its base year"), needs_basis=True),
         _rate("cloud.growth", "yearly growth of cloud revenue"),
         _rate("cloud.ai_share", "AI revenue as a share of cloud revenue", share=True),
+        _rate("cloud.market_share", "the company's share of the China cloud market of market.yaml", share=True),
     )
 }
+
+# What a cloud revenue figure counts, as its `basis:` says: a segment as the company reports it (sales to the
+# group's own businesses included), its sales to outside customers only, or an analyst's market-share estimate
+# (infrastructure and platform services only). Figures on different bases do not compare like for like.
+CLOUD_BASES = ("segment-reported", "external-only", "market-share-estimate")
+
+# The China cloud market of assumptions/market.yaml, one for every company (as the exchange rates are); a scenario
+# overrides its keys as market.<key>, and a resolved assumption's parameter is written so too.
+MARKET_PREFIX = "market"
+MARKET_PARAMETERS: dict[str, Parameter] = {
+    p.key: p
+    for p in (
+        _positive("cloud.total_base", "money", "flow", "the China cloud infrastructure services market in its base "
+                  "year, as its source defines it"),
+        _rate("cloud.total_growth", "yearly growth of the China cloud market"),
+    )
+}
+
+
+def parameter_of(parameter: str) -> Parameter | None:
+    """The catalogue's entry for a resolved assumption's parameter: a company's key (cloud.growth), or a key of
+    market.yaml as market.<key>; None for anything else (an exchange rate)."""
+    prefix, _, key = parameter.partition(".")
+    return MARKET_PARAMETERS.get(key) if prefix == MARKET_PREFIX else PARAMETERS.get(parameter)
 
 # What a company needs for a horizon; `loading.missing_parameters` applies it.
 CAPEX_GROWTH = ("capex.base", "capex.growth")
@@ -111,6 +137,7 @@ ALWAYS_NEEDED = (
     "cloud.revenue_base",
     "cloud.growth",
     "cloud.ai_share",
+    "cloud.market_share",
 )
 
 # What a sampled run may draw its uniform numbers from (`model.core.uncertainty.UniformStream`), and how sure an
@@ -159,6 +186,8 @@ class Metric:
     views: frozenset[View] = frozenset()
     chart: str | None = None  # the run chart it is drawn in (the chart's file stem), if any
     derived_from: str | None = None  # the metric a share or rank is taken of
+    on_cloud_basis: bool = False  # built on each company's cloud.revenue_base, so it counts what that figure's
+    # basis counts: where the companies' bases differ, its columns, rows and chart say so
 
     def unit(self, currency: str) -> str:
         """Its unit as the tidy table's unit column writes it: "USD bn", "USD", "thousand units", "ratio", "rank"."""
@@ -209,8 +238,15 @@ METRICS: dict[str, Metric] = {
         _count("accelerators_bought", "Accelerators bought", "accelerators bought in the year", BACKTEST),
         _count("accelerators_installed", "Accelerators installed", "accelerators in service, bought within the horizon",
                RACE, COMPARE, BACKTEST, chart="accelerators_installed"),
-        _money("cloud_revenue", "Cloud revenue", "cloud revenue", COMPARE, BACKTEST, chart="cloud_revenue"),
-        _money("ai_revenue", "AI revenue", "AI-related cloud revenue", BACKTEST, chart="cloud_revenue"),
+        replace(_money("cloud_revenue", "Cloud revenue", "cloud revenue", COMPARE, BACKTEST, chart="cloud_revenue"),
+                on_cloud_basis=True),
+        replace(_money("ai_revenue", "AI revenue", "AI-related cloud revenue", BACKTEST, chart="cloud_revenue"),
+                on_cloud_basis=True),
+        _money("cloud_market_revenue", "Cloud market revenue", "the China cloud market total (market.yaml) x the "
+               "company's share of it: every company's cloud revenue on the market's one basis", COMPARE,
+               chart="cloud_market_revenue"),
+        Metric("cloud_market_share", "Cloud market share", Kind.share, "the company's share of the whole China "
+               "cloud market (not of the modelled companies)", chart="cloud_market_share"),
         Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / cloud revenue"),
         _share("capex", "Capex share", "share of the modelled companies' capex", chart="race_shares"),
         _share("capex_cumulative", "Capex cumulative share",
@@ -229,6 +265,11 @@ METRICS: dict[str, Metric] = {
 def metrics_in(view: View) -> tuple[str, ...]:
     """The keys of the metrics that appear in `view`, in catalogue order."""
     return tuple(key for key, metric in METRICS.items() if view in metric.views)
+
+
+def metrics_on_cloud_basis() -> tuple[str, ...]:
+    """The keys of the metrics built on cloud.revenue_base, whose figures carry each company's basis."""
+    return tuple(key for key, metric in METRICS.items() if metric.on_cloud_basis)
 
 
 def metrics_in_chart(chart: str) -> tuple[str, ...]:
@@ -268,4 +309,5 @@ HEADLINE: tuple[HeadlineCell, ...] = (
     HeadlineCell("accelerators_installed", "Accelerators in service", "last"),
     HeadlineCell("cloud_revenue", "Cloud revenue", "last"),
     HeadlineCell("ai_revenue", "AI revenue", "last"),
+    HeadlineCell("cloud_market_share", "Cloud market share", "last"),
 )
