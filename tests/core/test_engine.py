@@ -17,6 +17,7 @@ from tests.conftest import SMALL
 # AI share 0.1 -> 0.3 linearly.
 # Beta: US$2bn in FY2025 (fiscal year to March -> 2024), growth 50% in 2025, 10% in 2027, 30% between;
 # chips half of capex; price 15,000 flat; life 1.5 years; cloud US$1bn flat with AI share 0.5.
+# The market: US$10bn in 2024 growing 10% (11, 12.1, 13.31); Alpha's share 0.2 -> 0.3 linearly, Beta's 0.1.
 EXPECTED = {
     "capex": [[1.875, 1.875, 2.25], [3.0, 3.9, 4.29]],
     "capex_cumulative": [[1.875, 3.75, 6.0], [3.0, 6.9, 11.19]],
@@ -28,6 +29,8 @@ EXPECTED = {
     "accelerators_installed": [[100, 400, 1200], [100, 180, 208]],
     "cloud_revenue": [[1.1, 1.21, 1.331], [1.0, 1.0, 1.0]],
     "ai_revenue": [[0.11, 0.242, 0.3993], [0.5, 0.5, 0.5]],
+    "cloud_market_revenue": [[2.2, 3.025, 3.993], [1.1, 1.21, 1.331]],
+    "cloud_market_share": [[0.2, 0.25, 0.3], [0.1, 0.1, 0.1]],
     "capex_intensity": [[1.875 / 1.1, 1.875 / 1.21, 2.25 / 1.331], [3.0, 3.9, 4.29]],
     "capex_share": [[1.875 / 4.875, 1.875 / 5.775, 2.25 / 6.54], [3 / 4.875, 3.9 / 5.775, 4.29 / 6.54]],
     "capex_cumulative_share": [[1.875 / 4.875, 3.75 / 10.65, 6 / 17.19], [3 / 4.875, 6.9 / 10.65, 11.19 / 17.19]],

@@ -264,7 +264,7 @@ def test_a_value_outside_its_explicit_range_writes_nothing(small):
     )
     assert small.path("assumptions/alpha.yaml").read_bytes() == before
     assert sorted(p.name for p in small.path("assumptions").iterdir()) == ["alpha.yaml", "beta.yaml", "fx.yaml",
-                                                                           "sources.yaml"]
+                                                                           "market.yaml", "sources.yaml"]
 
 
 def test_an_excerpt_that_does_not_state_the_figure_fails_the_source_audit_and_writes_nothing(small):
@@ -290,13 +290,13 @@ def test_an_unknown_source_is_a_usage_error(small):
 def test_an_unknown_company_or_key_names_the_valid_ones(small):
     result = invoke("set", "alhpa.capex.plan_total", "35", "--source", "alpha-filing", "--excerpt", "x")
     assert (result.exit_code, result.stderr) == (2, "error: unknown company 'alhpa' in KEY 'alhpa.capex.plan_total'; "
-                                                    "did you mean 'alpha'? valid: alpha, beta, fx\n")
+                                                    "did you mean 'alpha'? valid: alpha, beta, fx, market\n")
     result = invoke("set", "beta.capex.grwth", "0.1", "--source", "beta-press", "--excerpt", "x")
     assert (result.exit_code, result.stderr) == (2, (
         "error: assumptions/beta.yaml has no assumption 'capex.grwth' to set (add a new one by hand, with its unit "
         "and period); did you mean 'capex.growth'? valid: accelerators.price_change, accelerators.service_life, "
         "accelerators.unit_price, ai_chips.share_of_capex, capex.base, capex.growth, cloud.ai_share, cloud.growth, "
-        "cloud.revenue_base\n"))
+        "cloud.market_share, cloud.revenue_base\n"))
     result = invoke("set", "fx.EUR", "0.9", "--source", "beta-press", "--excerpt", "x")
     assert (result.exit_code, result.stderr) == (2, "error: assumptions/fx.yaml has no exchange rate 'EUR' to set "
                                                     "(add a new one by hand, with its unit and period); valid: CNY\n")

@@ -196,9 +196,10 @@ def test_an_override_key_must_exist(small):
         "'alpha.capex.plan_total'? "
         "valid: alpha.accelerators.price_change, alpha.accelerators.service_life, alpha.accelerators.unit_price, "
         "alpha.ai_chips.budget_base, alpha.ai_chips.growth, alpha.capex.plan_total, alpha.capex.post_plan_growth, "
-        "alpha.cloud.ai_share, alpha.cloud.growth, alpha.cloud.revenue_base, beta.accelerators.price_change, "
-        "beta.accelerators.service_life, beta.accelerators.unit_price, beta.ai_chips.share_of_capex, "
-        "beta.capex.base, beta.capex.growth, beta.cloud.ai_share, beta.cloud.growth, beta.cloud.revenue_base, fx.CNY"
+        "alpha.cloud.ai_share, alpha.cloud.growth, alpha.cloud.market_share, alpha.cloud.revenue_base, "
+        "beta.accelerators.price_change, beta.accelerators.service_life, beta.accelerators.unit_price, "
+        "beta.ai_chips.share_of_capex, beta.capex.base, beta.capex.growth, beta.cloud.ai_share, beta.cloud.growth, "
+        "beta.cloud.market_share, beta.cloud.revenue_base, fx.CNY, market.cloud.total_base, market.cloud.total_growth"
     ]
 
 
@@ -206,7 +207,7 @@ def test_an_override_of_an_unknown_company(small):
     small.edit("scenarios/high.yaml", "alpha.capex.plan_total:", "alhpa.capex.plan_total:")
     assert problems_of(small, "high") == [
         at("scenarios/high.yaml", "alhpa.capex.plan_total") + ": unknown company 'alhpa'; did you mean 'alpha'? "
-        "valid: alpha, beta, fx"
+        "valid: alpha, beta, fx, market"
     ]
 
 
