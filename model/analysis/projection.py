@@ -30,7 +30,7 @@ SUMMARY_COLUMNS = ["mean", *(f"p{p:g}" for p in PERCENTILES)]
 MAX_INTERVAL_ERROR = 0.02
 RACE_LABELS = {metric: METRICS[metric].label for metric in RACE_METRICS}
 # The column of the tidy table that gives, on the rows of a metric built on cloud revenue, what the company's
-# cloud.revenue_base counts (catalogue.CLOUD_BASES); empty on every other row.
+# cloud.revenue_base counts (catalogue.CLOUD_BASES); missing (an empty cell) on every other row.
 BASIS_COLUMN = "basis"
 
 
@@ -76,7 +76,9 @@ class Projection:
                 for position, column in enumerate(SUMMARY_COLUMNS[1:]):
                     columns[column] = self.simulation.percentiles[name][position].reshape(-1)
             on_basis = METRICS[name].on_cloud_basis and len(self.bases) == n_companies
-            columns[BASIS_COLUMN] = np.repeat([b or "" for b in self.bases], n_years) if on_basis else ""
+            # no basis is missing data (NaN), as a run folder's CSV reads an empty cell back
+            columns[BASIS_COLUMN] = (np.repeat(np.array(self.bases, dtype=object), n_years) if on_basis
+                                     else np.full(n_companies * n_years, None, dtype=object))
             blocks.append(pd.DataFrame(columns))
         return pd.concat(blocks, ignore_index=True)
 
@@ -167,7 +169,7 @@ def frame_bases(frame: pd.DataFrame) -> dict[str, str]:
     if BASIS_COLUMN not in frame.columns:
         return {}
     rows = frame.loc[frame["metric"].isin(metrics_on_cloud_basis()), ["company", BASIS_COLUMN]]
-    rows = rows[rows[BASIS_COLUMN].notna() & (rows[BASIS_COLUMN] != "")].drop_duplicates("company")
+    rows = rows[rows[BASIS_COLUMN].notna()].drop_duplicates("company")
     return dict(zip(rows["company"], rows[BASIS_COLUMN], strict=True))
 
 

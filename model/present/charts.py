@@ -51,15 +51,21 @@ LIKE_FOR_LIKE = [METRICS[key].label.lower() for key in metrics_in_chart("cloud_m
                  + metrics_in_chart("cloud_market_revenue")]
 
 
-def basis_note(bases: Mapping[str, str]) -> list[str]:
-    """What the mark says, in two lines: each basis with its companies, and which figures compare like for like."""
+def bases_listed(bases: Mapping[str, str]) -> str:
+    """"Alibaba segment-reported; ByteDance, Tencent market-share-estimate": each basis after its companies."""
     by_basis: dict[str, list[str]] = {}
     for company, basis in bases.items():
         by_basis.setdefault(basis, []).append(company)
-    listed = "; ".join(f"{', '.join(companies)} {basis}" for basis, companies in by_basis.items())
-    return [f"{BASIS_MARK} {' and '.join(CLOUD_BASIS_LABELS)} mix bases ({listed}),",
-            f"so they do not compare like for like; {' and '.join(LIKE_FOR_LIKE)} do (one market total x each "
-            "company's share)"]
+    return "; ".join(f"{', '.join(companies)} {basis}" for basis, companies in by_basis.items())
+
+
+def basis_note(bases: Mapping[str, str]) -> list[str]:
+    """What the mark says, in two lines: each basis with its companies, and which figures compare like for like."""
+    return [f"{BASIS_MARK} {' and '.join(CLOUD_BASIS_LABELS)} mix bases ({bases_listed(bases)}),",
+            f"so they do not compare like for like; {LIKE_FOR_LIKE_NOTE}"]
+
+
+LIKE_FOR_LIKE_NOTE = f"{' and '.join(LIKE_FOR_LIKE)} do (one market total x each company's share)"
 
 
 # Tornado bars coloured by the sign of output_high - output_low.

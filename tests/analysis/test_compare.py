@@ -128,7 +128,8 @@ def test_the_folder_holds_tables_charts_and_manifest(small):
     folder = small.path("outputs/compare-base-high")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     charts = [f"charts/{metric}.{suffix}" for metric in ("accelerators_installed", "ai_chip_spend", "capex",
-                                                        "cloud_revenue") for suffix in ("png", "svg", "vl.json")]
+                                                        "cloud_market_revenue", "cloud_revenue")
+              for suffix in ("png", "svg", "vl.json")]
     assert names == [*charts, "compare.csv", "compare.json", "manifest.json"]
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     assert manifest["scenario"] == "compare-base-high"
@@ -136,8 +137,8 @@ def test_the_folder_holds_tables_charts_and_manifest(small):
         {"label": "base", "kind": "scenario", "path": "scenarios/base.yaml"},
         {"label": "high", "kind": "scenario", "path": "scenarios/high.yaml"}]}
     assert [i["path"] for i in manifest["inputs"]] == [
-        "scenarios/base.yaml", "assumptions/sources.yaml", "assumptions/fx.yaml", "assumptions/alpha.yaml",
-        "assumptions/beta.yaml", "scenarios/high.yaml"]
+        "scenarios/base.yaml", "assumptions/sources.yaml", "assumptions/fx.yaml", "assumptions/market.yaml",
+        "assumptions/alpha.yaml", "assumptions/beta.yaml", "scenarios/high.yaml"]
     spec = json.loads(folder.joinpath("charts/capex.vl.json").read_text())
     assert spec["spec"]["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["base", "high"]
     data = next(iter(spec["datasets"].values()))

@@ -29,9 +29,9 @@ def test_judgement_only_assumptions():
     judged = sorted(k for k, item in inputs.resolved.items() if rests_on_judgement(item, inputs.assumptions.sources))
     assert judged == [
         "alpha.accelerators.price_change", "alpha.accelerators.service_life", "alpha.accelerators.unit_price",
-        "alpha.ai_chips.growth", "alpha.capex.post_plan_growth", "alpha.cloud.ai_share",
+        "alpha.ai_chips.growth", "alpha.capex.post_plan_growth", "alpha.cloud.ai_share", "alpha.cloud.market_share",
         "beta.accelerators.price_change", "beta.accelerators.service_life", "beta.accelerators.unit_price",
-        "beta.cloud.ai_share", "beta.cloud.growth",
+        "beta.cloud.ai_share", "beta.cloud.growth", "beta.cloud.market_share", "market.cloud.total_growth",
     ]
 
 

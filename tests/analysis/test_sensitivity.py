@@ -249,9 +249,9 @@ def test_the_same_seed_gives_the_same_sobol_result(small_inputs):
     one = sobol(small_inputs, samples=256, rng=42, on_progress=calls.append)
     again = sobol(small_inputs, samples=256, rng=42)
     pd.testing.assert_frame_equal(one.frame, again.frame)
-    k = len(small_inputs.resolved)  # 10 for Alpha, 9 for Beta, the exchange rate
-    assert k == 20 and calls == [256] * (k + 2)
-    assert (one.samples, one.evaluations, one.seed, one.bootstrap, one.confidence) == (256, 256 * 22, 42, 1000, 0.95)
+    k = len(small_inputs.resolved)  # 11 for Alpha, 10 for Beta, the exchange rate, the market's two
+    assert k == 24 and calls == [256] * (k + 2)
+    assert (one.samples, one.evaluations, one.seed, one.bootstrap, one.confidence) == (256, 256 * 26, 42, 1000, 0.95)
     assert not one.frame.equals(sobol(small_inputs, samples=256, rng=43).frame)
 
 
