@@ -386,17 +386,17 @@ def test_draws_beyond_a_small_machine_s_memory_are_refused(small, monkeypatch):
 
 def test_sobol_samples_beyond_the_machine_are_refused_with_the_largest_it_can_do(small, monkeypatch):
     monkeypatch.setattr(resources, "available_memory", lambda: 2**34)
-    ceiling = resources.max_samples(20, 2, 3, memory=2**34)
+    ceiling = resources.max_samples(24, 2, 3, memory=2**34)
     result = invoke("sensitivity", "base", "--method", "sobol", "--samples", str(2**40))
     assert result.exit_code == 2
-    assert result.stderr == ("error: --samples 1,099,511,627,776 is 24,189,255,811,072 runs of the model (20 "
+    assert result.stderr == ("error: --samples 1,099,511,627,776 is 28,587,302,322,176 runs of the model (24 "
                              "assumptions + 2), above the ceiling of 1,000,000,000 (about 20 minutes); the most this "
                              f"machine can do is --samples {ceiling:,}\n")
     monkeypatch.setattr(resources, "available_memory", lambda: 2**28)
     result = invoke("sensitivity", "base", "--method", "sobol", "--samples", str(2**22))
     assert result.exit_code == 2
     assert "more than this machine's memory holds" in result.stderr
-    assert result.stderr.endswith(f"the most this machine can do is --samples {resources.max_samples(20, 2, 3, 2**28):,}\n")
+    assert result.stderr.endswith(f"the most this machine can do is --samples {resources.max_samples(24, 2, 3, 2**28):,}\n")
 
 
 def test_the_sobol_memory_estimate_bounds_what_the_analysis_allocates(small):
