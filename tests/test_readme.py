@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-from model.catalogue import HEADLINE, MARKET_PARAMETERS, MARKET_PREFIX, MAX_EXCHANGE_RATE, METRICS, PARAMETERS, Parameter, View
+from model.catalogue import (
+    HEADLINE,
+    MARKET_PARAMETERS,
+    MARKET_PREFIX,
+    MAX_EXCHANGE_RATE,
+    METRICS,
+    PARAMETERS,
+    Parameter,
+    View,
+)
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text()

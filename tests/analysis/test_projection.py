@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from model.analysis.projection import (
-    SUMMARY_COLUMNS,
     BASIS_COLUMN,
+    SUMMARY_COLUMNS,
     TIDY_COLUMNS,
     convergence_report,
     convergence_warnings,
