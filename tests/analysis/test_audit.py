@@ -196,6 +196,13 @@ def test_an_assumption_none_of_whose_excerpts_states_its_value(small):
     assert result.stdout == "checked 2 scenarios, 1 assumption folder: 2 errors, 0 warnings\n"
 
 
+def test_the_market_file_is_audited_as_a_company_file_is(small):
+    small.edit("assumptions/market.yaml", '"a US$10bn market"', '"a US$12bn market"')
+    assert audit(small) == [
+        at("assumptions/market.yaml", "cloud.total_base.sources") + ': no excerpt states the value 10 USD bn (as '
+        '"10 billion" or "USD 10bn"); the excerpts give "US$12bn"']
+
+
 def test_one_excerpt_stating_the_value_is_enough(small):
     small.edit("assumptions/alpha.yaml", '        excerpt: "RMB 30 billion over two years"',
                '        excerpt: "RMB 30 billion over two years"\n'
