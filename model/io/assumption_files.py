@@ -1,4 +1,5 @@
-"""Loads an assumptions folder (sources.yaml, fx.yaml, one file per company) into a checked AssumptionSet."""
+"""Loads an assumptions folder (sources.yaml, fx.yaml, market.yaml, one file per company) into a checked
+AssumptionSet."""
 
 from __future__ import annotations
 

@@ -241,7 +241,7 @@ def test_every_excerpt_is_found_in_its_source_text(small, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "checked 2 scenarios, 1 assumption folder: 0 errors, 0 warnings\n"
-        "source texts: 5 excerpts checked in 1 file; 5 excerpts cite sources without a text file (skipped)\n"
+        "source texts: 5 excerpts checked in 1 file; 6 excerpts cite sources without a text file (skipped)\n"
     )
 
 
@@ -311,6 +311,8 @@ def test_assumptions_older_than_the_maximum_age_are_warned_about(small):
         at("assumptions/beta.yaml", "capex.growth.as_of") + ": warning: as_of 2025-02-01 is 120 days before "
         "2025-06-01, older than the 90 days of --max-age",
         at("assumptions/beta.yaml", "cloud.revenue_base.as_of") + ": warning: as_of 2025-02-01 is 120 days before "
+        "2025-06-01, older than the 90 days of --max-age",
+        at("assumptions/market.yaml", "cloud.total_base.as_of") + ": warning: as_of 2025-03-01 is 92 days before "
         "2025-06-01, older than the 90 days of --max-age",
     ]
     assert audit(small, max_age_days=92, today=dt.date(2025, 6, 1))[0].startswith(

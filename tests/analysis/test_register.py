@@ -47,3 +47,11 @@ def test_distribution_table_gives_each_assumptions_percentiles():
     # a growth rate of 0 with low confidence: +/- 0.1 points, never clipped
     assert table.loc["beta.cloud.growth", ["distribution", "p5", "p95"]].tolist() == [
         "normal (low default, +/- 0.1)", "-0.1", "0.1"]
+
+
+def test_the_register_says_what_a_cloud_revenue_figure_counts():
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    notes = register(inputs.resolved.values(), inputs.assumptions.sources).set_index("key")["notes"]
+    assert notes["alpha.cloud.revenue_base"] == "Basis: segment-reported."
+    assert notes["beta.cloud.revenue_base"] == "Basis: market-share-estimate."
+    assert not notes.drop(["alpha.cloud.revenue_base", "beta.cloud.revenue_base"]).str.contains("Basis").any()

@@ -174,7 +174,7 @@ def test_sobol_prints_indices_and_priorities(small):
     assert re.search(r"Widest 95% bootstrap interval of an index: 0\.\d{3} \((Alpha|Beta)\); 1,024 samples, "
                      r"26,624 runs of the model", result.stdout)
     settings = json.loads(folder.joinpath("manifest.json").read_text())["settings"]
-    assert settings["samples"] == 1024 and settings["seed"] == 4 and settings["evaluations"] == 1024 * (20 + 2)
+    assert settings["samples"] == 1024 and settings["seed"] == 4 and settings["evaluations"] == 1024 * (24 + 2)
 
 
 def test_sensitivity_usage_errors_name_what_is_valid(small):

@@ -324,9 +324,9 @@ def test_the_edited_project_still_runs(small):
     assert result.exit_code == 0, result.output
     rows = [line for line in small.path("outputs/base/projection.csv").read_text().splitlines()
             if line.startswith("base,Alpha,") and ",capex,USD bn," in line]
-    # 36 CNY bn over 2025-2026 is 18 a year at 8 CNY per USD; 2027 grows 20% after the plan
-    assert rows == ["base,Alpha,2025,capex,USD bn,2.25", "base,Alpha,2026,capex,USD bn,2.25",
-                    "base,Alpha,2027,capex,USD bn,2.7"]
+    # 36 CNY bn over 2025-2026 is 18 a year at 8 CNY per USD; 2027 grows 20% after the plan (capex has no basis)
+    assert rows == ["base,Alpha,2025,capex,USD bn,2.25,", "base,Alpha,2026,capex,USD bn,2.25,",
+                    "base,Alpha,2027,capex,USD bn,2.7,"]
 
 
 # ------------------------------------------------------------------------------ files ruamel cannot reproduce
