@@ -309,5 +309,6 @@ HEADLINE: tuple[HeadlineCell, ...] = (
     HeadlineCell("accelerators_installed", "Accelerators in service", "last"),
     HeadlineCell("cloud_revenue", "Cloud revenue", "last"),
     HeadlineCell("ai_revenue", "AI revenue", "last"),
+    HeadlineCell("cloud_market_revenue", "Cloud market revenue", "last"),
     HeadlineCell("cloud_market_share", "Cloud market share", "last"),
 )
