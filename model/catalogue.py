@@ -4,7 +4,7 @@ metric (label, unit kind, display scale, the views it appears in); code reads th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -58,6 +58,7 @@ class Parameter:
     lower_inclusive: bool = True
     series: bool = False  # may be given as {year: value}
     not_all_zero: bool = False  # a series whose values are weights: at least one must be positive
+    needs_basis: bool = False  # its entry states a `basis:`, one of CLOUD_BASES (what the figure counts)
 
     def check(self, value: float, scale: float = 1.0) -> str | None:
         """Why `value` is invalid for this parameter, or None when it is valid; `scale` is a money unit's multiplier
@@ -116,11 +117,36 @@ PARAMETERS: dict[str, Parameter] = {
         _positive("accelerators.performance", "H100e", "level",
                   "H100-equivalents of the average accelerator bought in its base year"),
         _rate("accelerators.performance_change", "yearly change of a new accelerator's H100-equivalents"),
-        _positive("cloud.revenue_base", "money", "flow", "cloud revenue in its base year"),
+        replace(_positive("cloud.revenue_base", "money", "flow", "cloud revenue in its base year"), needs_basis=True),
         _rate("cloud.growth", "yearly growth of cloud revenue"),
         _rate("cloud.ai_share", "AI revenue as a share of cloud revenue", share=True),
+        _rate("cloud.market_share", "the company's share of the China cloud market of market.yaml", share=True),
     )
 }
+
+# What a cloud revenue figure counts, as its `basis:` says: a segment as the company reports it (sales to the
+# group's own businesses included), its sales to outside customers only, or an analyst's market-share estimate
+# (infrastructure and platform services only). Figures on different bases do not compare like for like.
+CLOUD_BASES = ("segment-reported", "external-only", "market-share-estimate")
+
+# The China cloud market of assumptions/market.yaml, one for every company (as the exchange rates are); a scenario
+# overrides its keys as market.<key>, and a resolved assumption's parameter is written so too.
+MARKET_PREFIX = "market"
+MARKET_PARAMETERS: dict[str, Parameter] = {
+    p.key: p
+    for p in (
+        _positive("cloud.total_base", "money", "flow", "the China cloud infrastructure services market in its base "
+                  "year, as its source defines it"),
+        _rate("cloud.total_growth", "yearly growth of the China cloud market"),
+    )
+}
+
+
+def parameter_of(parameter: str) -> Parameter | None:
+    """The catalogue's entry for a resolved assumption's parameter: a company's key (cloud.growth), or a key of
+    market.yaml as market.<key>; None for anything else (an exchange rate)."""
+    prefix, _, key = parameter.partition(".")
+    return MARKET_PARAMETERS.get(key) if prefix == MARKET_PREFIX else PARAMETERS.get(parameter)
 
 # What a company needs for a horizon; `loading.missing_parameters` applies it.
 CAPEX_GROWTH = ("capex.base", "capex.growth")
@@ -136,6 +162,7 @@ ALWAYS_NEEDED = (
     "cloud.revenue_base",
     "cloud.growth",
     "cloud.ai_share",
+    "cloud.market_share",
 )
 # The opening fleet and the performance that turns accelerators into compute.
 FLEET_NEEDED = (
@@ -193,6 +220,8 @@ class Metric:
     chart: str | None = None  # the run chart it is drawn in (the chart's file stem), if any
     derived_from: str | None = None  # the metric a share or rank is taken of
     ratio_unit: str = "ratio"  # what a ratio is measured in, where it is not a plain ratio ("H100e")
+    on_cloud_basis: bool = False  # built on each company's cloud.revenue_base, so it counts what that figure's
+    # basis counts: where the companies' bases differ, its columns, rows and chart say so
 
     def unit(self, currency: str) -> str:
         """Its unit as the tidy table's unit column writes it: "USD bn", "USD", "thousand units", "ratio", "rank"."""
@@ -253,8 +282,15 @@ METRICS: dict[str, Metric] = {
                THOUSAND_H100E, frozenset({RACE, COMPARE}), chart="compute_installed"),
         _money("spend_per_compute", "Spend per H100e", "AI-chip spend per H100-equivalent bought (price / performance)",
                scale=ONE),
-        _money("cloud_revenue", "Cloud revenue", "cloud revenue", COMPARE, BACKTEST, chart="cloud_revenue"),
-        _money("ai_revenue", "AI revenue", "AI-related cloud revenue", BACKTEST, chart="cloud_revenue"),
+        replace(_money("cloud_revenue", "Cloud revenue", "cloud revenue", COMPARE, BACKTEST, chart="cloud_revenue"),
+                on_cloud_basis=True),
+        replace(_money("ai_revenue", "AI revenue", "AI-related cloud revenue", BACKTEST, chart="cloud_revenue"),
+                on_cloud_basis=True),
+        _money("cloud_market_revenue", "Cloud market revenue", "the China cloud market total (market.yaml) x the "
+               "company's share of it: every company's cloud revenue on the market's one basis", COMPARE,
+               chart="cloud_market_revenue"),
+        Metric("cloud_market_share", "Cloud market share", Kind.share, "the company's share of the whole China "
+               "cloud market (not of the modelled companies)", chart="cloud_market_share"),
         _money("group_revenue", "Group revenue", "revenue of the whole company, every business", COMPARE, BACKTEST),
         Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / group revenue"),
         _share("capex", "Capex share", "share of the modelled companies' capex", chart="race_shares"),
@@ -277,6 +313,11 @@ METRICS: dict[str, Metric] = {
 def metrics_in(view: View) -> tuple[str, ...]:
     """The keys of the metrics that appear in `view`, in catalogue order."""
     return tuple(key for key, metric in METRICS.items() if view in metric.views)
+
+
+def metrics_on_cloud_basis() -> tuple[str, ...]:
+    """The keys of the metrics built on cloud.revenue_base, whose figures carry each company's basis."""
+    return tuple(key for key, metric in METRICS.items() if metric.on_cloud_basis)
 
 
 def metrics_in_chart(chart: str) -> tuple[str, ...]:
@@ -347,4 +388,6 @@ HEADLINE: tuple[HeadlineCell, ...] = (
     HeadlineCell("compute_installed", "Compute in service", "last"),
     HeadlineCell("cloud_revenue", "Cloud revenue", "last"),
     HeadlineCell("ai_revenue", "AI revenue", "last"),
+    HeadlineCell("cloud_market_revenue", "Cloud market revenue", "last"),
+    HeadlineCell("cloud_market_share", "Cloud market share", "last"),
 )

@@ -58,6 +58,8 @@ METRIC_NAMES = (
     "cloud_revenue",
     "ai_revenue",
     "group_revenue",
+    "cloud_market_revenue",
+    "cloud_market_share",
     "capex_intensity",
     "capex_share",
     "capex_cumulative_share",
@@ -325,6 +327,15 @@ def project_one(inputs: Inputs, values: Mapping[str, Value]) -> dict[str, dict[s
             out[quantity][name] = [value / divisor for value in paths[quantity]]
         out["capex_intensity"][name] = [divide(paths["capex"][i], paths["group_revenue"][i])
                                         for i in range(len(years))]
+    # one market for every company (market.yaml), each company's share of it
+    market_item = inputs.resolved["market.cloud.total_base"]
+    market = [grown(money(market_item, values, factors), anchor_year(market_item),
+                    inputs.resolved["market.cloud.total_growth"], values, year) for year in years]
+    for company in inputs.companies:
+        share_item = inputs.of(company)["cloud.market_share"]
+        share = [rate_at(share_item, values, year) for year in years]
+        out["cloud_market_share"][company.name] = share
+        out["cloud_market_revenue"][company.name] = [market[i] * share[i] / BILLION for i in range(len(years))]
 
     for metric, quantity, how in (
         ("capex_share", "capex", shares),

@@ -78,7 +78,8 @@ def snippet(tmp_path_factory: pytest.TempPathFactory):
 def test_the_readme_snippet_shows_a_table_a_chart_the_race_a_sensitivity_and_a_comparison(snippet):
     _, shown, _ = snippet
     tidy, chart, leads, overtakes, indices, comparison = shown
-    assert list(tidy.columns) == ["scenario", "company", "year", "metric", "unit", "value", "mean", "p5", "p50", "p95"]
+    assert list(tidy.columns) == ["scenario", "company", "year", "metric", "unit", "value", "mean", "p5", "p50", "p95",
+                                  "basis"]
     assert isinstance(chart, alt.TopLevelMixin)
     assert chart.to_dict()["title"]["text"] == "Capex by company (USD bn)"
     assert list(leads.columns) == ["scenario", "metric", "company", "year", "probability"]
@@ -144,7 +145,7 @@ def test_a_deterministic_run_gives_the_hand_computed_figures(outside):
     assert (scenario.name, scenario.companies, scenario.years) == ("base", ("Alpha", "Beta"), (2025, 2026, 2027))
     result = model.run(scenario)
     tidy = result.tidy()
-    assert list(tidy.columns) == ["scenario", "company", "year", "metric", "unit", "value"]
+    assert list(tidy.columns) == ["scenario", "company", "year", "metric", "unit", "value", "basis"]
     assert figure(tidy, "Alpha", "capex", 2025) == pytest.approx(1.875)
     assert figure(tidy, "Beta", "capex", 2026) == pytest.approx(3.9)
     assert figure(tidy, "Beta", "capex_cumulative", 2027) == pytest.approx(11.19)
@@ -169,7 +170,7 @@ def test_a_scenario_loads_alike_by_path_by_name_and_from_any_folder(outside, tmp
 def test_draws_add_percentiles_that_bracket_the_value(outside):
     result = model.run(model.load("base", project=outside), draws=2**12, seed=3, sampler="lhs")
     tidy = result.tidy()
-    assert list(tidy.columns)[6:] == ["mean", "p5", "p50", "p95"]
+    assert list(tidy.columns)[6:] == ["mean", "p5", "p50", "p95", "basis"]
     # plan and rate are high confidence (their 5th and 95th percentiles value / and x 1.1), so 1.875 lies inside
     assert figure(tidy, "Alpha", "capex", 2025, "p5") < 1.875 < figure(tidy, "Alpha", "capex", 2025, "p95")
     assert (result.seed, result.sampler) == (3, "lhs")
@@ -209,7 +210,7 @@ def test_a_comparison_gives_each_change_from_the_first(outside):
     with pytest.raises(UsageError) as error:
         comparison.chart("capex_share")
     assert str(error.value) == ("unknown metric 'capex_share'; valid: capex, ai_chip_spend, accelerators_installed, "
-                                "compute_installed, cloud_revenue, group_revenue")
+                                "compute_installed, cloud_revenue, cloud_market_revenue, group_revenue")
 
 
 def test_results_are_frozen(outside):

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import re
 
-from model.catalogue import HEADLINE, MAX_EXCHANGE_RATE, METRICS, PARAMETERS, Parameter, View
+from model.catalogue import (
+    HEADLINE,
+    MARKET_PARAMETERS,
+    MARKET_PREFIX,
+    MAX_EXCHANGE_RATE,
+    METRICS,
+    PARAMETERS,
+    Parameter,
+    View,
+)
 from tests.conftest import REPO
 
 README = (REPO / "README.md").read_text()
@@ -95,6 +104,9 @@ def test_the_readme_s_table_of_keys_gives_each_key_s_unit_and_interval_from_the_
         described |= {name: (kind, bound) for name, kind, bound in zip(names, kinds, bounds, strict=True)}
     fx = described.pop("fx.<CCY>")
     assert fx == ("CCY per base", f"(0, {_number(MAX_EXCHANGE_RATE)}]")
+    market = {key.removeprefix(f"{MARKET_PREFIX}."): described.pop(key) for key in list(described)
+              if key.startswith(f"{MARKET_PREFIX}.")}
+    assert market == {key: (p.kind, _interval(p)) for key, p in MARKET_PARAMETERS.items()}
     assert described == {key: (p.kind, _interval(p)) for key, p in PARAMETERS.items()}
 
 

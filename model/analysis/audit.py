@@ -532,6 +532,10 @@ def _assumption_entries(assumption_set: AssumptionSet) -> Iterator[_Entry]:
         for key, assumption in company.assumptions.items():
             yield _Entry(assumption, company.located, ("assumptions", key), rates,
                          cites_judgement(assumption, registry))
+    if assumption_set.market_at is not None:  # market.yaml's figures are evidence like a company's
+        for key, assumption in assumption_set.market.items():
+            yield _Entry(assumption, assumption_set.market_at, ("assumptions", key), rates,
+                         cites_judgement(assumption, registry))
 
 
 # What reads a folder's source texts for the audit (`model.io.source_texts.read_source_texts`, bound to the --sources

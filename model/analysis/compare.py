@@ -14,6 +14,8 @@ import pandas as pd
 
 from model.analysis.projection import (
     TIDY_COLUMNS,
+    bases_differ,
+    frame_bases,
     headline_cells,
     reporting_currency,
     tidy_headline,
@@ -173,4 +175,18 @@ class Comparison:
 
     def overlay(self) -> pd.DataFrame:
         return overlay_frame(self.sides)
+
+    def bases(self) -> dict[str, dict[str, str]]:
+        """Each side's companies' cloud revenue bases (empty for a run folder that does not record them)."""
+        return {side.label: frame_bases(side.frame) for side in self.sides}
+
+    def bases_mixed(self) -> bool:
+        """Whether figures built on cloud revenue mix bases: the companies of a side differ, or one company's
+        basis differs between sides (a scenario that restates it)."""
+        bases = self.bases()
+        by_company: dict[str, set[str]] = {}
+        for side in bases.values():
+            for company, basis in side.items():
+                by_company.setdefault(company, set()).add(basis)
+        return any(map(bases_differ, bases.values())) or any(len(found) > 1 for found in by_company.values())
 

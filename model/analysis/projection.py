@@ -14,7 +14,7 @@ import pandas as pd
 
 from model import format
 from model.analysis.register import register, source_table, without_empty_history
-from model.catalogue import HEADLINE, METRICS, Kind
+from model.catalogue import HEADLINE, METRICS, Kind, metrics_on_cloud_basis
 from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
@@ -29,6 +29,9 @@ SUMMARY_COLUMNS = ["mean", *(f"p{p:g}" for p in PERCENTILES)]
 # this share of its width (p95 - p5); above it the run says to draw more.
 MAX_INTERVAL_ERROR = 0.02
 RACE_LABELS = {metric: METRICS[metric].label for metric in RACE_METRICS}
+# The column of the tidy table that gives, on the rows of a metric built on cloud revenue, what the company's
+# cloud.revenue_base counts (catalogue.CLOUD_BASES); missing (an empty cell) on every other row.
+BASIS_COLUMN = "basis"
 
 
 @dataclass(frozen=True)
@@ -42,13 +45,19 @@ class Projection:
     metrics: dict[str, np.ndarray]  # every assumption at its value (one draw)
     plans: pd.DataFrame  # capex plans in the reporting currency: company, plan_total, unit, start, end
     simulation: Simulation | None = None  # summaries of the draws, for a run with draws
+    bases: tuple[str | None, ...] = ()  # each company's cloud revenue basis, in the order of `companies`
 
     def unit(self, metric: str) -> str:
         return METRICS[metric].unit(self.reporting_currency)
 
+    def cloud_bases(self) -> dict[str, str]:
+        """Each company's cloud revenue basis by display name (those that state one)."""
+        return {company: basis for company, basis in zip(self.companies, self.bases, strict=False) if basis}
+
     def tidy(self) -> pd.DataFrame:
         """The long table `scenario, company, year, metric, unit, value`: `value` with every assumption at its
-        value; a run with draws adds the mean, 5th, 50th and 95th percentile of the value over the draws."""
+        value; a run with draws adds the mean, 5th, 50th and 95th percentile of the value over the draws. A last
+        column, `basis`, gives each company's cloud revenue basis on the rows of the metrics built on it."""
         if any(m.shape[0] != 1 for m in self.metrics.values()):
             raise ValueError("tidy() takes a one-draw projection; summarise draws first")
         n_companies, n_years = len(self.companies), len(self.years)
@@ -66,6 +75,10 @@ class Projection:
                 columns["mean"] = self.simulation.mean[name].reshape(-1)
                 for position, column in enumerate(SUMMARY_COLUMNS[1:]):
                     columns[column] = self.simulation.percentiles[name][position].reshape(-1)
+            on_basis = METRICS[name].on_cloud_basis and len(self.bases) == n_companies
+            # no basis is missing data (NaN), as a run folder's CSV reads an empty cell back
+            columns[BASIS_COLUMN] = (np.repeat(np.array(self.bases, dtype=object), n_years) if on_basis
+                                     else np.full(n_companies * n_years, None, dtype=object))
             blocks.append(pd.DataFrame(columns))
         return pd.concat(blocks, ignore_index=True)
 
@@ -140,7 +153,29 @@ def run(
         metrics=metrics,
         plans=pd.DataFrame(plan_rows, columns=["company", "plan_total", "unit", "start", "end"]),
         simulation=simulation,
+        bases=cloud_revenue_bases(inputs),
     )
+
+
+def cloud_revenue_bases(inputs: Inputs) -> tuple[str | None, ...]:
+    """Each company's cloud revenue basis as the scenario uses it (an override may restate it), in company order."""
+    return tuple(item.assumption.basis if (item := inputs.of(company).get("cloud.revenue_base")) else None
+                 for company in inputs.companies)
+
+
+def frame_bases(frame: pd.DataFrame) -> dict[str, str]:
+    """Each company's cloud revenue basis as a tidy projection frame's `basis` column gives it, in the order the
+    frame names the companies; empty for a frame without the column (a run folder of an earlier version)."""
+    if BASIS_COLUMN not in frame.columns:
+        return {}
+    rows = frame.loc[frame["metric"].isin(metrics_on_cloud_basis()), ["company", BASIS_COLUMN]]
+    rows = rows[rows[BASIS_COLUMN].notna()].drop_duplicates("company")
+    return dict(zip(rows["company"], rows[BASIS_COLUMN], strict=True))
+
+
+def bases_differ(bases: dict[str, str]) -> bool:
+    """Whether the companies' cloud revenue figures rest on different bases, so they do not compare like for like."""
+    return len(set(bases.values())) > 1
 
 
 def check_finite(inputs: Inputs, metrics: dict[str, np.ndarray], where: str) -> None:

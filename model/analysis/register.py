@@ -49,7 +49,8 @@ def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) ->
         a = item.assumption
         cited = [sources[c.ref] for c in a.sources if c.ref in sources]
         evidence = _evidence(a.sources)
-        notes = " ".join(part.strip() for part in (item.rationale, a.notes) if part)
+        basis = f"Basis: {a.basis}." if a.basis else None  # what a cloud revenue figure counts
+        notes = " ".join(part.strip() for part in (item.rationale, basis, a.notes) if part)
         rows.append({
             **_identity(item),
             "period": a.period,

@@ -21,7 +21,7 @@ from model.analysis.attribution import (
     scenario_effect,
 )
 from model.analysis.audit import audit_loaded
-from model.catalogue import PARAMETERS
+from model.catalogue import MARKET_PREFIX, parameter_of
 from model.domain import (
     FX_PREFIX,
     Assumption,
@@ -183,6 +183,8 @@ def _effective(assumption_set: AssumptionSet, key: str) -> Assumption | None:
     prefix, _, parameter = key.partition(".")
     if prefix == FX_PREFIX:
         return assumption_set.rates.get(parameter)
+    if prefix == MARKET_PREFIX:
+        return assumption_set.market.get(parameter)
     company = next((c for c in assumption_set.companies if c.slug == prefix), None)
     return company.assumptions.get(parameter) if company else None
 
@@ -265,6 +267,20 @@ def _fx_rows(base: AssumptionSet, head: AssumptionSet, include_unchanged: bool) 
         row = _row(key, "assumption", base.rates.get(currency), head.rates.get(currency), old_set=base,
                    new_set=head, parameter=key, file=file, line=located.line(("rates", currency)),
                    include_unchanged=include_unchanged)
+        if row is not None:
+            yield row
+
+
+def _market_rows(base: AssumptionSet, head: AssumptionSet, include_unchanged: bool) -> Iterator[Change]:
+    located = head.market_at or base.market_at
+    if located is None:
+        return
+    for parameter in _keyed(base.market, head.market):
+        key = f"{MARKET_PREFIX}.{parameter}"
+        where = head.market_at if parameter in head.market else base.market_at
+        row = _row(key, "assumption", base.market.get(parameter), head.market.get(parameter), old_set=base,
+                   new_set=head, parameter=key, file=_shown_file(located.file),
+                   line=where.line(("assumptions", parameter)) if where else None, include_unchanged=include_unchanged)
         if row is not None:
             yield row
 
@@ -353,6 +369,7 @@ def diff_projects(base: ProjectInputs, head: ProjectInputs, *, include_unchanged
     return (
         *_company_rows(base.assumptions, head.assumptions, include_unchanged),
         *_fx_rows(base.assumptions, head.assumptions, include_unchanged),
+        *_market_rows(base.assumptions, head.assumptions, include_unchanged),
         *_scenario_rows(base, head, include_unchanged),
         *_registry_rows(base.assumptions, head.assumptions),
     )
@@ -363,7 +380,7 @@ def _shape(item: ResolvedAssumption) -> tuple[object, ...]:
     """What of an assumption decides where its value lands in the engine: its unit, the years of a series, and its
     period unless it is a rate (whose period only records what the evidence describes)."""
     value = item.assumption.value
-    parameter = PARAMETERS.get(item.parameter)
+    parameter = parameter_of(item.parameter)
     period = item.assumption.period if parameter is not None and parameter.role != "rate" else None
     return item.assumption.unit, value.years if value.is_series else None, period, item.fiscal_year_end
 

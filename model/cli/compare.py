@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import TableFormat, app, print_frame, print_warnings, print_wrote, reports_errors
+from model.cli.common import TableFormat, app, out, print_frame, print_warnings, print_wrote, reports_errors
 
 
 class CompareFormat(StrEnum):
@@ -52,5 +52,8 @@ def compare(
     elif fmt is CompareFormat.csv:
         sys.stdout.write(str(files["compare.csv"]))
     else:
-        print_frame(rendering.formatted(result.long), TableFormat(fmt.value), title=rendering.title(result))
+        print_frame(rendering.formatted(result.long, mark_bases=result.bases_mixed()), TableFormat(fmt.value),
+                    title=rendering.title(result))
+        for line in rendering.basis_notes(result):
+            out.print(line, markup=False, soft_wrap=True)
     print_wrote(target, fmt)

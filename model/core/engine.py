@@ -70,6 +70,10 @@ class EngineInputs:
     cloud_revenue_index: np.ndarray  # (C,)
     cloud_growth: np.ndarray  # (D, C, T)
     ai_share: np.ndarray  # (D, C, T)
+    cloud_market_share: np.ndarray  # (D, C, T) each company's share of the whole China cloud market
+    market_total_base: np.ndarray  # (D, 1, 1) that market in its base year: one row, every company's market
+    market_total_index: np.ndarray  # (1,)
+    market_total_growth: np.ndarray  # (D, 1, T)
 
 
 def draws_last(values: np.ndarray) -> np.ndarray:
@@ -264,12 +268,19 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
     revenue = _compound_rows(rows(inputs.cloud_revenue_base), rows(inputs.cloud_growth), inputs.cloud_revenue_index,
                              years)
     ai_revenue = revenue * rows(inputs.ai_share)
+    # like for like: one market total on its source's one basis, times each company's share of it
+    market = _compound_rows(rows(inputs.market_total_base), rows(inputs.market_total_growth),
+                            inputs.market_total_index, years)
+    market_share = np.broadcast_to(rows(inputs.cloud_market_share), np.broadcast_shapes(
+        rows(inputs.cloud_market_share).shape, (revenue.shape[0], years, market.shape[2])))
+    market_revenue = market * market_share
 
     h = slice(inputs.horizon_start, inputs.horizon_stop)
     capex, chips, price, bought, installed = capex[:, h], chips[:, h], price[:, h], bought[:, h], installed[:, h]
     performance, compute = performance[:, h], compute[:, h]
     revenue, ai_revenue = revenue[:, h], ai_revenue[:, h]
     group_revenue = group_revenue[:, h]
+    market_revenue, market_share = market_revenue[:, h], market_share[:, h]
     # the equations in whole units, shown in each metric's display scale; a share or rank is of the metric the
     # catalogue derives it from
     whole = {
@@ -285,6 +296,7 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
         "cloud_revenue": revenue,
         "ai_revenue": ai_revenue,
         "group_revenue": group_revenue,
+        "cloud_market_revenue": market_revenue,
     }
 
     def to(name: str) -> np.ndarray | None:
@@ -298,6 +310,7 @@ def _project_rows(inputs: EngineInputs, out: dict[str, np.ndarray] | None = None
     metrics = {  # the equations whose results need no display scale
         "accelerator_unit_price": unit_price,
         "capex_intensity": np.divide(capex, group_revenue, out=to("capex_intensity")),
+        "cloud_market_share": np.add(market_share, 0.0, out=to("cloud_market_share"), dtype=capex.dtype),
     }
     for name, metric in METRICS.items():
         if metric.derived_from is not None:

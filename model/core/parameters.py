@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.catalogue import PARAMETERS, parameters_in_role
+from model.catalogue import MARKET_PARAMETERS, MARKET_PREFIX, parameter_of, parameters_in_role
 from model.core.engine import EngineInputs, draws_first
 from model.domain import FX_PREFIX, Inputs, ResolvedAssumption, plan_window
 from model.units import ExchangeRates, Unit, parse_period, parse_unit, to_whole
@@ -40,7 +40,7 @@ def timeline(inputs: Inputs) -> np.ndarray:
     """The model's years: the horizon, extended to every base year and plan window the companies use."""
     first, last = inputs.scenario.horizon
     for item in inputs.resolved.values():
-        parameter = PARAMETERS.get(item.parameter)
+        parameter = parameter_of(item.parameter)
         if parameter is not None and parameter.role in ("flow", "level", "plan"):
             start, end = parse_period(item.assumption.period).calendar_years(item.fiscal_year_end)
             first, last = min(first, start), max(last, end)
@@ -102,7 +102,6 @@ class Layout:
         dtype = np.result_type(*values.values())
         dtype = dtype if np.issubdtype(dtype, np.floating) else np.dtype(float)
         draws = max(len(v) for v in values.values())
-        companies = len(self.in_plan)
         years = len(self.years)
         rates = self._exchange_rates(values, dtype)
 
@@ -112,7 +111,7 @@ class Layout:
             slots = self.series[parameter]
             given = [slot for slot in slots if slot is not None]
             per_year = any(slot.weights is not None for slot in given)
-            out = np.empty((companies, years if per_year else 1, draws if given else 1), dtype)
+            out = np.empty((len(slots), years if per_year else 1, draws if given else 1), dtype)
             for c, slot in enumerate(slots):
                 if slot is None:
                     out[c] = fill
@@ -127,10 +126,11 @@ class Layout:
             return out
 
         def base(parameter: str) -> tuple[np.ndarray, np.ndarray]:
-            """(C, 1, D) a base value (money in reporting-currency units), and (C,) its base year's index."""
-            out = np.zeros((companies, 1, draws), dtype)
-            index = np.zeros(companies, dtype=int)
-            for c, slot in enumerate(self.bases[parameter]):
+            """(C, 1, D) a money base value in reporting-currency units, and (C,) its base year's index."""
+            slots = self.bases[parameter]
+            out = np.zeros((len(slots), 1, draws), dtype)
+            index = np.zeros(len(slots), dtype=int)
+            for c, slot in enumerate(slots):
                 if slot is not None:
                     out[c, 0] = to_whole(values[slot.key], slot.unit, into=self.reporting_currency, rates=rates,
                                          per_year=slot.per_year)
@@ -152,6 +152,7 @@ class Layout:
         fleet_performance, _ = base("accelerators.installed_base_performance")
         performance, performance_index = base("accelerators.performance")
         group_revenue_base, group_revenue_index = base("group.revenue_base")
+        market_base, market_index = base(MARKET_BASE)  # one row: the market is every company's
         first = draws_first
         return EngineInputs(
             years=self.years,
@@ -190,6 +191,10 @@ class Layout:
             cloud_revenue_index=revenue_index,
             cloud_growth=first(series("cloud.growth")),
             ai_share=first(series("cloud.ai_share")),
+            cloud_market_share=first(series("cloud.market_share")),
+            market_total_base=first(market_base),
+            market_total_index=market_index,
+            market_total_growth=first(series(MARKET_GROWTH)),
         )
 
     def _exchange_rates(self, values: Mapping[str, np.ndarray], dtype: np.dtype) -> ExchangeRates:
@@ -201,6 +206,8 @@ class Layout:
 # A rate applies year by year (a per-year array); a flow, plan or level is one base value anchored in a year.
 SERIES_PARAMETERS = parameters_in_role("rate")
 BASE_PARAMETERS = parameters_in_role("flow", "plan", "level")
+# market.yaml's keys as resolved assumptions name them; each has one slot, not one per company
+MARKET_BASE, MARKET_GROWTH = (f"{MARKET_PREFIX}.{key}" for key in MARKET_PARAMETERS)
 
 
 def layout(inputs: Inputs) -> Layout:
@@ -218,7 +225,7 @@ def layout(inputs: Inputs) -> Layout:
         if item is None:
             return None
         per_year = parse_period(item.assumption.period).per_year
-        index = anchor_year(item) - years[0] if PARAMETERS[parameter].role != "plan" else 0
+        index = anchor_year(item) - years[0] if parameter_of(parameter).role != "plan" else 0
         return _Base(item.key, parse_unit(item.assumption.unit), per_year, int(index))
 
     windows = [plan_window(items["capex.plan_total"]) if "capex.plan_total" in items else None
@@ -230,8 +237,10 @@ def layout(inputs: Inputs) -> Layout:
         base_currency=inputs.assumptions.base_currency,
         reporting_currency=inputs.scenario.reporting_currency,
         fx_keys=tuple(key for key in inputs.resolved if key.startswith(f"{FX_PREFIX}.")),
-        series={p: tuple(series_slot(items.get(p)) for items in by_company) for p in SERIES_PARAMETERS},
-        bases={p: tuple(base_slot(p, items.get(p)) for items in by_company) for p in BASE_PARAMETERS},
+        series={**{p: tuple(series_slot(items.get(p)) for items in by_company) for p in SERIES_PARAMETERS},
+                MARKET_GROWTH: (series_slot(inputs.resolved.get(MARKET_GROWTH)),)},
+        bases={**{p: tuple(base_slot(p, items.get(p)) for items in by_company) for p in BASE_PARAMETERS},
+               MARKET_BASE: (base_slot(MARKET_BASE, inputs.resolved.get(MARKET_BASE)),)},
         in_plan=np.array([[w is not None and w[0] <= y <= w[1] for y in years] for w in windows], dtype=bool),
         after_plan=np.array([[w is not None and y > w[1] for y in years] for w in windows], dtype=bool),
         plan_end_index=np.array([w[1] - years[0] if w else 0 for w in windows]),

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 from scipy.stats import qmc
 
-from model.catalogue import PARAMETERS, SAMPLERS
+from model.catalogue import SAMPLERS, parameter_of
 from model.core.correlation import gaussian_copula_matrix
 from model.domain import FX_PREFIX, Inputs, ResolvedAssumption
 from model.errors import UsageError
@@ -76,7 +76,8 @@ class Distribution:
 def _valid_interval(item: ResolvedAssumption) -> tuple[float, float]:
     if item.parameter == FX_PREFIX:
         return math.nextafter(0.0, 1.0), math.inf
-    parameter = PARAMETERS[item.parameter]
+    parameter = parameter_of(item.parameter)
+    assert parameter is not None, f"{item.key} is not catalogued"
     low = parameter.lower if parameter.lower_inclusive else math.nextafter(parameter.lower, math.inf)
     return low, parameter.upper
 

@@ -71,6 +71,7 @@ class Assumption:
     range: tuple[float, float] | None = None  # an explicit 90% interval
     notes: str | None = None
     history: tuple[Vintage, ...] = ()
+    basis: str | None = None  # what a cloud revenue figure counts (catalogue.CLOUD_BASES); only that key has one
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ class Override:
     as_of: dt.date | None = None
     notes: str | None = None
     history: tuple[Vintage, ...] = ()
+    basis: str | None = None  # a cloud revenue override may restate its basis; else it keeps the one it replaces
 
 
 def cites_judgement(assumption: Assumption | Override, registry: dict[str, Source]) -> bool:
@@ -154,6 +156,8 @@ class AssumptionSet:
     fx: Location
     files: tuple[Path, ...]
     unloaded: Unloaded = field(default_factory=Unloaded)
+    market: dict[str, Assumption] = field(default_factory=dict)  # market.yaml's, by its key (cloud.total_base)
+    market_at: Location | None = None  # market.yaml, where it loaded
 
     @property
     def currencies(self) -> frozenset[str]:

@@ -1,4 +1,5 @@
-"""Loads an assumptions folder (sources.yaml, fx.yaml, one file per company) into a checked AssumptionSet."""
+"""Loads an assumptions folder (sources.yaml, fx.yaml, market.yaml, one file per company) into a checked
+AssumptionSet."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from model.domain import EVERYTHING, FX_PREFIX, Assumption, AssumptionSet, Company, Registry, Unloaded
+from model.catalogue import MARKET_PARAMETERS, MARKET_PREFIX
+from model.domain import EVERYTHING, FX_PREFIX, Assumption, AssumptionSet, Company, Location, Registry, Unloaded
 from model.errors import Problem, UsageError, display_path
 from model.io import build, schema
 from model.io.checks import check_assumption, check_capex_routes
-from model.io.project import FX_FILE, SOURCES_FILE, company_files
+from model.io.project import FX_FILE, MARKET_FILE, SOURCES_FILE, company_files
 from model.io.validation import Problems
 
 
@@ -64,8 +66,9 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
     for currency, rate in rates.items():
         problems.extend(check_assumption(rate, f"{FX_PREFIX}.{currency}", fx.located, ("rates", currency), registry,
                                          currencies))
+    market, market_at, unloaded_market = _load_market(directory, problems, registry, currencies)
     companies = []
-    unloaded_keys: set[str] = set()
+    unloaded_keys: set[str] = set(unloaded_market)
     unloaded_companies: set[str] = set()
     for path in paths:
         parsed = problems.parse_entries(path, schema.CompanyFile)
@@ -93,6 +96,31 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
     for company in companies:
         if names.count(company.name) > 1:
             problems.add(company.located.problem(("name",), f"display name '{company.name}' is used twice"))
-    files = (directory / SOURCES_FILE, directory / FX_FILE, *(c.located.file for c in companies))
+    files = (directory / SOURCES_FILE, directory / FX_FILE, directory / MARKET_FILE, *(c.located.file for c in companies))
     unloaded = Unloaded(registry.unloaded, unloaded_currencies, frozenset(unloaded_keys), frozenset(unloaded_companies))
-    return AssumptionSet(directory, registry, tuple(companies), base_currency, rates, fx.located, files, unloaded)
+    return AssumptionSet(directory, registry, tuple(companies), base_currency, rates, fx.located, files, unloaded,
+                         market, market_at)
+
+
+def _load_market(directory: Path, problems: Problems, registry: Registry, currencies: frozenset[str]
+                 ) -> tuple[dict[str, Assumption], Location | None, set[str]]:
+    """market.yaml's assumptions, checked as a company's are, with where the file is and the keys (market.<key>)
+    that did not load: every one when the file did not, so that nothing referring to them is reported again."""
+    parsed = problems.parse_entries(directory / MARKET_FILE, schema.MarketFile)
+    every = {f"{MARKET_PREFIX}.{key}" for key in MARKET_PARAMETERS}
+    if parsed.model is None:
+        for key, assumption in _valid_entries(parsed.node, "assumptions"):
+            problems.extend(check_assumption(assumption, f"{MARKET_PREFIX}.{key}", parsed.located,
+                                             ("assumptions", key), registry, currencies))
+        return {}, None, every
+    market = {key: build.assumption(entry) for key, entry in parsed.model.assumptions.items()}
+    for key, assumption in market.items():
+        problems.extend(check_assumption(assumption, f"{MARKET_PREFIX}.{key}", parsed.located, ("assumptions", key),
+                                         registry, currencies))
+    dropped = {str(key) for key in parsed.dropped.get("assumptions", ())}
+    absent = [key for key in MARKET_PARAMETERS if key not in market and key not in dropped]
+    if absent:
+        problems.add(parsed.located.problem(("assumptions",), f"{MARKET_FILE} needs {', '.join(absent)} (every "
+                                                              "company's cloud.market_share is a share of it)"))
+    known = {f"{MARKET_PREFIX}.{key}" for key in market if key in MARKET_PARAMETERS}
+    return market, parsed.located, every - known

@@ -10,10 +10,14 @@ from model.catalogue import (
     CAPEX_GROWTH,
     CAPEX_INTENSITY,
     CHIPS_BUDGET,
+    CLOUD_BASES,
     FLEET_NEEDED,
     GROUP_REVENUE,
+    MARKET_PARAMETERS,
+    MARKET_PREFIX,
     MAX_EXCHANGE_RATE,
     PARAMETERS,
+    parameter_of,
 )
 from model.core.correlation import gaussian_copula_matrix
 from model.domain import (
@@ -67,10 +71,13 @@ def check_assumption(
         yield from (located.problem((*loc, "value"), f"rate {v:g} is above {MAX_EXCHANGE_RATE:g}, the largest "
                                                      "plausible exchange rate") for v in values if v > MAX_EXCHANGE_RATE)
     else:
-        parameter = PARAMETERS.get(key)
+        parameter = parameter_of(key)
         if parameter is None:
-            yield located.problem(loc, f"unknown assumption key; {suggest(key, PARAMETERS)}")
+            market = key.startswith(f"{MARKET_PREFIX}.")
+            known = MARKET_PARAMETERS if market else PARAMETERS
+            yield located.problem(loc, f"unknown assumption key; {suggest(key.partition('.')[2] if market else key, known)}")
             return
+        yield from _check_basis(assumption, key, parameter.needs_basis, located, loc)
         if parsed_unit.kind != parameter.kind:
             yield located.problem((*loc, "unit"), f"{key} needs a {parameter.kind} unit, not '{unit}'")
         elif parsed_unit.kind == "money" and parsed_unit.currency not in currencies:
@@ -97,6 +104,18 @@ def check_assumption(
         found = check_assumption(vintage, key, located, (*loc, "history", index), registry, currencies, unit=unit,
                                  period=period)
         yield from (problem for problem in found if problem.severity == "error")
+
+
+def _check_basis(assumption: Assumption | Override | Vintage, key: str, needs_basis: bool, located: Location,
+                 loc: tuple[Any, ...]) -> Iterator[Problem]:
+    # a cloud revenue figure is comparable with another only on the same basis, so the file must say which it is;
+    # an override without one keeps the basis of the figure it replaces
+    basis = getattr(assumption, "basis", None)
+    if needs_basis and basis is None and isinstance(assumption, Assumption):
+        yield located.problem(loc, f"{key} needs a basis: what the figure counts, one of {', '.join(CLOUD_BASES)}")
+    elif not needs_basis and basis is not None:
+        takes = ", ".join(k for k, p in PARAMETERS.items() if p.needs_basis)
+        yield located.problem((*loc, "basis"), f"only {takes} takes a basis; {key} has none")
 
 
 def check_citations(

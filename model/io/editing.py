@@ -28,11 +28,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString
 
-from model.catalogue import PARAMETERS
+from model.catalogue import MARKET_PREFIX, parameter_of
 from model.domain import FX_PREFIX
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path, suggest
 from model.io.checks import absent_capex_route
-from model.io.project import FX_FILE, SOURCES_FILE, assumptions_for, company_files, find_scenario
+from model.io.project import FX_FILE, MARKET_FILE, SOURCES_FILE, assumptions_for, company_files, find_scenario
 from model.io.schema import Source, SourcesFile
 from model.io.validation import parse_file
 from model.io.yaml_files import read_yaml
@@ -147,7 +147,7 @@ def parse_range(low: str, high: str, value: Any, key: str) -> tuple[Any, Any]:
     if not bounds[0] <= value <= bounds[1]:
         raise UsageError(f"{shown} does not hold VALUE {describe(value)}")
     company, _, parameter = key.partition(".")
-    catalogued = None if company == FX_PREFIX else PARAMETERS.get(parameter)
+    catalogued = None if company == FX_PREFIX else parameter_of(key if company == MARKET_PREFIX else parameter)
     for bound in bounds:
         if catalogued is not None:
             reason = catalogued.check(bound)
@@ -212,10 +212,12 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
         raise UsageError(f"KEY '{key}' is <company>.<key> or fx.<CCY>, such as tencent.capex.intensity or fx.CNY")
     if company == FX_PREFIX:
         assumption_path, assumption_loc = assumptions_dir / FX_FILE, ("rates", name)
+    elif company == MARKET_PREFIX:
+        assumption_path, assumption_loc = assumptions_dir / MARKET_FILE, ("assumptions", name)
     elif company in companies:
         assumption_path, assumption_loc = assumptions_dir / f"{company}.yaml", ("assumptions", name)
     else:
-        raise UsageError(f"unknown company '{company}' in KEY '{key}'; {suggest(company, [*companies, FX_PREFIX])}")
+        raise UsageError(f"unknown company '{company}' in KEY '{key}'; {suggest(company, [*companies, FX_PREFIX, MARKET_PREFIX])}")
     node = read_yaml(assumption_path)
     entries = node.get(assumption_loc[0]) if isinstance(node, dict) else None
     known = list(entries) if isinstance(entries, dict) else []

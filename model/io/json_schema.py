@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from model.catalogue import MAX_EXCHANGE_RATE, PARAMETERS, Parameter, View, metrics_in
+from model.catalogue import MARKET_PARAMETERS, MARKET_PREFIX, MAX_EXCHANGE_RATE, PARAMETERS, Parameter, View, metrics_in
 from model.format import to_json
 from model.io.actuals import ACTUALS_FOLDER
 from model.io.project import RESERVED_FILES
@@ -20,6 +20,7 @@ from model.io.schema import (
     ActualsFile,
     CompanyFile,
     FxFile,
+    MarketFile,
     ScenarioFile,
     SourcesFile,
 )
@@ -29,8 +30,9 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_FOLDER = "schemas"
 _COMPANY = SLUG.pattern.removeprefix("^").removesuffix("$")
 _KEYS = "|".join(re.escape(key) for key in PARAMETERS)
-# Any key a scenario can name: <company>.<catalogue key> or fx.<CCY>.
-ASSUMPTION_KEY_PATTERN = rf"^(?:{_COMPANY}\.(?:{_KEYS})|fx\.[A-Z]{{3}})$"
+_MARKET_KEYS = "|".join(re.escape(key) for key in MARKET_PARAMETERS)
+# Any key a scenario can name: <company>.<catalogue key>, fx.<CCY> or market.<market key>.
+ASSUMPTION_KEY_PATTERN = rf"^(?:{_COMPANY}\.(?:{_KEYS})|fx\.[A-Z]{{3}}|{MARKET_PREFIX}\.(?:{_MARKET_KEYS}))$"
 FX_KEY_PATTERN = r"^fx\.[A-Z]{3}$"
 CURRENCY_KEY_PATTERN = CURRENCY.pattern
 
@@ -39,6 +41,8 @@ KINDS: dict[str, tuple[type[BaseModel], str, str]] = {
     "company": (CompanyFile, "Company assumption file",
                 "assumptions/<company>.yaml: one company's sourced assumptions, keyed by the catalogue's dotted keys."),
     "fx": (FxFile, "Exchange-rate file", "assumptions/fx.yaml: exchange rates, themselves sourced assumptions."),
+    "market": (MarketFile, "Cloud market file",
+               "assumptions/market.yaml: the China cloud market that each company's cloud.market_share is a share of."),
     "sources": (SourcesFile, "Source registry", "assumptions/sources.yaml: every source that assumptions cite."),
     "scenario": (ScenarioFile, "Scenario file",
                  "scenarios/<name>.yaml: a scenario's narrative, settings and the assumptions it overrides."),
@@ -57,7 +61,7 @@ def kind_of(path: Path) -> str:
         return "scenario"
     if path.parent.name == ACTUALS_FOLDER:
         return "actuals"
-    if path.name in RESERVED_FILES:  # sources.yaml, fx.yaml
+    if path.name in RESERVED_FILES:  # sources.yaml, fx.yaml, market.yaml
         return path.stem
     return "company"
 
@@ -116,6 +120,8 @@ def _assumptions(definition: str, key_pattern: str | None) -> dict[str, Any]:
     patterns = {key_pattern.format(re.escape(key)): _specialised(definition, p, _describe(p))
                 for key, p in PARAMETERS.items()}
     patterns[FX_KEY_PATTERN] = _specialised(definition, None, "an exchange rate, units of <CCY> per base currency")
+    for key, p in MARKET_PARAMETERS.items():  # market.yaml's keys, which no company prefix names
+        patterns[f"^{re.escape(f'{MARKET_PREFIX}.{key}')}$"] = _specialised(definition, p, _describe(p))
     return {"patternProperties": patterns, "additionalProperties": False}
 
 
@@ -132,6 +138,11 @@ def build(kind: str) -> dict[str, Any]:
     if kind == "company":
         properties["assumptions"].pop("additionalProperties")
         properties["assumptions"] |= _assumptions("Assumption", None)
+    elif kind == "market":
+        properties["assumptions"].pop("additionalProperties")
+        properties["assumptions"] |= {"properties": {key: _specialised("Assumption", p, _describe(p))
+                                                     for key, p in MARKET_PARAMETERS.items()},
+                                      "additionalProperties": False}
     elif kind == "fx":
         rates = properties["rates"]
         rates["patternProperties"] = {CURRENCY_KEY_PATTERN: _specialised("Assumption", None, "units of this "
@@ -153,7 +164,7 @@ def build(kind: str) -> dict[str, Any]:
 
 
 def schema_files() -> dict[str, str]:
-    """Every schema file by name: company.schema.json, fx.schema.json, sources.schema.json, scenario.schema.json."""
+    """Every schema file by name: company, fx, market, sources, scenario and actuals (`<kind>.schema.json`)."""
     return {file_name(kind): to_json(build(kind)) for kind in KINDS}
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from model.catalogue import MARKET_PREFIX
 from model.domain import (
     FX_PREFIX,
     Assumption,
@@ -38,6 +39,12 @@ def base_assumptions(assumption_set: AssumptionSet) -> dict[str, ResolvedAssumpt
         line = assumption_set.fx.line(("rates", currency))
         key = f"{FX_PREFIX}.{currency}"
         resolved[key] = ResolvedAssumption(key, None, FX_PREFIX, assumption, assumption_set.fx.file, line)
+    market = assumption_set.market_at
+    for parameter, assumption in assumption_set.market.items():
+        key = f"{MARKET_PREFIX}.{parameter}"
+        assert market is not None, "market assumptions without their file"
+        resolved[key] = ResolvedAssumption(key, None, key, assumption, market.file, market.line(("assumptions",
+                                                                                                  parameter)))
     return resolved
 
 
@@ -54,6 +61,7 @@ def _apply(entry: OverrideEntry, original: ResolvedAssumption, registry: dict[st
         sources=override.sources,
         notes=override.notes,
         history=override.history,
+        basis=override.basis or original.assumption.basis,
     )
     line = entry.located.line(("overrides", entry.key))
     return ResolvedAssumption(original.key, original.company, original.parameter, assumption, entry.located.file,
@@ -71,8 +79,8 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
             continue  # the assumption did not load: its file's error says why
         if original is None:
             prefix = key.partition(".")[0]
-            if prefix != FX_PREFIX and prefix not in companies:
-                message = f"unknown company '{prefix}'; {suggest(prefix, [*companies, FX_PREFIX])}"
+            if prefix not in (FX_PREFIX, MARKET_PREFIX) and prefix not in companies:
+                message = f"unknown company '{prefix}'; {suggest(prefix, [*companies, FX_PREFIX, MARKET_PREFIX])}"
             elif prefix in companies and (route := absent_capex_route(prefix, key.partition(".")[2],
                                                                       companies[prefix].assumptions)):
                 message = route

@@ -9,7 +9,8 @@ from model.errors import UsageError, suggest
 
 SOURCES_FILE = "sources.yaml"
 FX_FILE = "fx.yaml"
-RESERVED_FILES = {SOURCES_FILE, FX_FILE}
+MARKET_FILE = "market.yaml"
+RESERVED_FILES = {SOURCES_FILE, FX_FILE, MARKET_FILE}
 
 
 def find_project_root(start: Path | None = None) -> Path:

@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from model.catalogue import CONFIDENCE_LEVELS, MAX_MONEY
+from model.catalogue import CLOUD_BASES, CONFIDENCE_LEVELS, MAX_MONEY
 from model.domain.assumptions import EXCERPT_MAX_CHARS
 from model.units import (
     CURRENCY,
@@ -38,6 +38,7 @@ from model.units import (
 
 Confidence = Literal[CONFIDENCE_LEVELS]  # type: ignore[valid-type]
 CONFIDENCES: tuple[str, ...] = CONFIDENCE_LEVELS
+CloudBasis = Literal[CLOUD_BASES]  # type: ignore[valid-type]
 SourceKind = Literal["filing", "company-statement", "press", "analyst", "unconfirmed", "analyst-judgement"]
 
 
@@ -324,6 +325,9 @@ class Assumption(_InRange):
     """Caveats: fiscal year, conflicts between sources and which one the value uses."""
     history: list[Vintage] = Field(default_factory=list)
     """The assumption's earlier values (vintages), oldest first, each with its sources; `scenario set` adds them."""
+    basis: CloudBasis | None = None
+    """What a cloud revenue figure counts (cloud.revenue_base only, and required there): segment-reported (the
+    segment as reported, sales to the group included), external-only, or market-share-estimate."""
 
 
 class CompanyFile(Strict):
@@ -349,6 +353,14 @@ class FxFile(Strict):
     """Keyed by currency; each rate's unit is '<CCY> per <base>'. Scenarios override them as fx.<CCY>."""
 
 
+class MarketFile(Strict):
+    """assumptions/market.yaml: the China cloud market every company's cloud.market_share is a share of."""
+
+    notes: str | None = None
+    assumptions: dict[str, Assumption] = Field(min_length=1)
+    """cloud.total_base (money, a flow) and cloud.total_growth (ratio); scenarios override them as market.<key>."""
+
+
 class Override(_InRange):
     """A scenario's replacement for one assumption; unit and period default to the assumption's own."""
 
@@ -370,6 +382,8 @@ class Override(_InRange):
     notes: str | None = None
     history: list[Vintage] = Field(default_factory=list)
     """The override's earlier values (vintages), oldest first, each with its sources and rationale."""
+    basis: CloudBasis | None = None
+    """An override of cloud.revenue_base may restate its basis; the assumption's own unless given."""
 
 
 def _horizon(value: object) -> tuple[int, int]:

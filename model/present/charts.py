@@ -7,12 +7,15 @@ same colour everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from model import format
-from model.catalogue import METRICS, Kind, View, metrics_in, metrics_in_chart
+from model.analysis.projection import bases_differ, frame_bases
+from model.catalogue import METRICS, Kind, View, metrics_in, metrics_in_chart, metrics_on_cloud_basis
 
 # Fixed sizes keep the rendered SVG/PNG identical from run to run and readable side by side in the report.
 WIDTH = 560
@@ -39,6 +42,31 @@ FAN_SUBTITLE = [
     "Median and 90% interval: the line is the median of the draws, the band spans their 5th to 95th percentile",
     FAN_TABLE_NOTE,
 ]
+
+# Where the companies' cloud revenue figures rest on different bases (what each cloud.revenue_base counts), every
+# figure built on them carries this mark, and a note lists each company's basis.
+BASIS_MARK = "*"
+CLOUD_BASIS_LABELS = [METRICS[key].label for key in metrics_on_cloud_basis()]
+LIKE_FOR_LIKE = [METRICS[key].label.lower() for key in metrics_in_chart("cloud_market_share")
+                 + metrics_in_chart("cloud_market_revenue")]
+
+
+def bases_listed(bases: Mapping[str, str]) -> str:
+    """"Alibaba segment-reported; ByteDance, Tencent market-share-estimate": each basis after its companies."""
+    by_basis: dict[str, list[str]] = {}
+    for company, basis in bases.items():
+        by_basis.setdefault(basis, []).append(company)
+    return "; ".join(f"{', '.join(companies)} {basis}" for basis, companies in by_basis.items())
+
+
+def basis_note(bases: Mapping[str, str]) -> list[str]:
+    """What the mark says, in two lines: each basis with its companies, and which figures compare like for like."""
+    return [f"{BASIS_MARK} {' and '.join(CLOUD_BASIS_LABELS)} mix bases ({bases_listed(bases)}),",
+            f"so they do not compare like for like; {LIKE_FOR_LIKE_NOTE}"]
+
+
+LIKE_FOR_LIKE_NOTE = f"{' and '.join(LIKE_FOR_LIKE)} do (one market total x each company's share)"
+
 
 # Tornado bars coloured by the sign of output_high - output_low.
 EFFECTS: dict[int, str] = {1: "raises the output", -1: "lowers the output", 0: "leaves it unchanged"}
@@ -158,19 +186,23 @@ def _lines_by_company(frame: pd.DataFrame, *, metric: str, subject: str = "by co
     line follows the median, over a band of the 90% interval."""
     rows, unit = _metric_rows(frame, [metric])
     quantity = _metric_name(metric)
+    kind = METRICS[metric].kind
+    share = kind is Kind.share  # a share reads in percent, on its axis and in its title
+    unit = "%" if share else unit
     y_title = f"{quantity} ({unit})"
     drawn = rows.drop(columns=["metric", "unit"])
+    axis = alt.Axis(format=format.axis_format(kind)) if share else alt.Axis()
     lines = (
         alt.Chart(drawn)
         .mark_line(point=True)
         .encode(
             x=_year_axis(),
-            y=alt.Y(f"{'p50' if _has_draws(rows) else 'value'}:Q", title=y_title),
+            y=alt.Y(f"{'p50' if _has_draws(rows) else 'value'}:Q", title=y_title, axis=axis),
             color=_company_colour(_companies(frame)),
             tooltip=[
                 alt.Tooltip("company:N", title="Company"),
                 alt.Tooltip("year:O", title="Year"),
-                *_value_tooltips(rows, y_title, unit, METRICS[metric].kind),
+                *_value_tooltips(rows, y_title, unit, kind),
             ],
         )
     )
@@ -307,7 +339,24 @@ def cloud_revenue(frame: pd.DataFrame) -> alt.LayerChart:
         ["Median and 90% interval: lines are medians of the draws, the band spans cloud revenue's 5th to 95th "
          "percentile", FAN_TABLE_NOTE],
     )
+    bases = frame_bases(frame)
+    if bases_differ(bases):  # the figures are not like for like: the chart says so under its title
+        note = basis_note(bases)
+        title = (alt.Title(title.text, subtitle=[*title.subtitle, *note]) if isinstance(title, alt.Title)
+                 else alt.Title(title, subtitle=note))
     return alt.layer(*layers, title=title).properties(width=WIDTH, height=HEIGHT)
+
+
+def cloud_market_revenue(frame: pd.DataFrame) -> ChartLike:
+    """Each company's revenue in the one China cloud market (metric `cloud_market_revenue`: the market total x its
+    share), one line each; with draws, the median over a 90% band."""
+    return _lines_by_company(frame, metric="cloud_market_revenue", subject="by company, market total x share")
+
+
+def cloud_market_share(frame: pd.DataFrame) -> ChartLike:
+    """Each company's share of the whole China cloud market (metric `cloud_market_share`), one line each, in
+    percent; the modelled companies' shares need not add to 100%, the rest of the market being others'."""
+    return _lines_by_company(frame, metric="cloud_market_share", subject="by company, of the whole market")
 
 
 def _zero_to_one(field: str, title: str, kind: Kind, **options: object) -> alt.Y:
@@ -363,6 +412,8 @@ def build_charts(frame: pd.DataFrame, plans: pd.DataFrame) -> dict[str, ChartLik
         "capex_cumulative_vs_plan": cumulative_capex_vs_plan(frame, plans),
         "ai_chip_spend": ai_chip_spend(frame),
         "cloud_revenue": cloud_revenue(frame),
+        "cloud_market_revenue": cloud_market_revenue(frame),
+        "cloud_market_share": cloud_market_share(frame),
         "race_shares": race_shares(frame),
         "accelerators_installed": accelerators_installed(frame),
         "compute_installed": compute_installed(frame),

@@ -10,16 +10,26 @@ import pandas as pd
 
 from model import catalogue, format
 from model.analysis.compare import COMPARE_METRICS, Comparison, reference_and_others, side_by_side
-from model.present.charts import ChartLike, scenario_overlay
+from model.present.charts import (
+    BASIS_MARK,
+    CLOUD_BASIS_LABELS,
+    LIKE_FOR_LIKE_NOTE,
+    ChartLike,
+    bases_listed,
+    scenario_overlay,
+)
 
 
-def formatted(long: pd.DataFrame) -> pd.DataFrame:
+def formatted(long: pd.DataFrame, *, mark_bases: bool = False) -> pd.DataFrame:
     """The side-by-side table as text for a terminal or markdown: figures as in the headline table, changes signed
-    (shares in percentage points), 'n/a' where a side lacks a figure or a percentage has no base."""
+    (shares in percentage points), 'n/a' where a side lacks a figure or a percentage has no base; with
+    `mark_bases`, each measure built on cloud revenue carries BASIS_MARK (see `basis_notes`)."""
     wide = side_by_side(long)
     reference, others = reference_and_others(long)
     kinds = [catalogue.METRICS[metric].kind for metric in wide["metric"]]
-    text = pd.DataFrame({"Company": wide["company"], "Measure": wide["measure"]})
+    marked = [f"{measure} {BASIS_MARK}" if mark_bases and catalogue.METRICS[metric].on_cloud_basis else measure
+              for measure, metric in zip(wide["measure"], wide["metric"], strict=True)]
+    text = pd.DataFrame({"Company": wide["company"], "Measure": marked})
     for label in [reference, *others]:
         text[label] = [format.figure(v, kind) for kind, v in zip(kinds, wide[label], strict=True)]
         if label != reference:
@@ -56,6 +66,21 @@ def to_records(long: pd.DataFrame) -> dict[str, Any]:
                                 if label in by_side.index else None for label in others},
         })
     return {"reference": reference, "scenarios": [reference, *others], "rows": rows}
+
+
+def compare_json(result: Comparison) -> dict[str, Any]:
+    """compare.json: `to_records`, and each side's companies' cloud revenue bases (`bases`)."""
+    return {**to_records(result.long), "bases": result.bases()}
+
+
+def basis_notes(result: Comparison) -> list[str]:
+    """Under the table, where figures built on cloud revenue mix bases (`Comparison.bases_mixed`): what the mark
+    says, then each side's bases."""
+    if not result.bases_mixed():
+        return []
+    return [f"{BASIS_MARK} {' and '.join(CLOUD_BASIS_LABELS)} mix bases, so they do not compare like for like; "
+            f"{LIKE_FOR_LIKE_NOTE}:",
+            *(f"  {label}: {bases_listed(found)}" for label, found in result.bases().items() if found)]
 
 
 def charts(result: Comparison) -> dict[str, ChartLike]:

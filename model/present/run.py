@@ -10,9 +10,18 @@ import numpy as np
 import pandas as pd
 
 from model import format
-from model.analysis.projection import RACE_LABELS, Projection, RunResult, convergence_report, headline, headline_kinds
-from model.catalogue import Kind
-from model.present.charts import ChartLike, build_charts, lead_probability, overtake_years
+from model.analysis.projection import (
+    RACE_LABELS,
+    Projection,
+    RunResult,
+    bases_differ,
+    convergence_report,
+    headline,
+    headline_cells,
+    headline_kinds,
+)
+from model.catalogue import METRICS, Kind
+from model.present.charts import BASIS_MARK, ChartLike, basis_note, build_charts, lead_probability, overtake_years
 from model.present.report import RenderedChart, render_chart, render_report
 from model.present.tables import Shown
 
@@ -103,11 +112,28 @@ def rendered_charts(result: RunResult) -> dict[str, RenderedChart]:
 
 
 def headline_text(result: RunResult) -> pd.DataFrame:
-    """The headline table as text; with draws, each figure followed by its 5th-95th percentile interval."""
+    """The headline table as text; with draws, each figure followed by its 5th-95th percentile interval. Where the
+    companies' cloud revenue bases differ, the columns built on cloud revenue carry BASIS_MARK (`basis_lines`)."""
     projection = result.projection
     if projection.simulation is None:
-        return formatted_headline(headline(projection), headline_kinds(projection))
-    return interval_headline(projection)
+        return basis_marked(formatted_headline(headline(projection), headline_kinds(projection)), projection)
+    return basis_marked(interval_headline(projection), projection)
+
+
+def basis_marked(table: pd.DataFrame, projection: Projection) -> pd.DataFrame:
+    """`table` (a headline) with the mark on each column built on cloud revenue, where the companies' bases
+    differ."""
+    if not bases_differ(projection.cloud_bases()):
+        return table
+    cells = headline_cells(int(projection.years[0]), int(projection.years[-1]), projection.reporting_currency)
+    return table.rename(columns={label: f"{label} {BASIS_MARK}" for label, metric, _ in cells
+                                 if METRICS[metric].on_cloud_basis})
+
+
+def basis_lines(projection: Projection) -> list[str]:
+    """The note under a headline whose companies' cloud revenue bases differ (none where they agree)."""
+    bases = projection.cloud_bases()
+    return basis_note(bases) if bases_differ(bases) else []
 
 
 def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
@@ -129,6 +155,7 @@ def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
         caption = (f"Each figure with every assumption at its value, then its median over "
                    f"{format.count(simulation.draws)} draws where the two differ (the charts' lines are medians), "
                    f"and in brackets the 5th to 95th percentile; {convergence_report(projection)}.")
+    caption = " ".join([caption, *basis_lines(projection)]).strip()
     return render_report(
         title=f"Scenario '{scenario.name}'",
         description=scenario.description,
@@ -151,6 +178,8 @@ def terminal(result: RunResult) -> list[Shown]:
     if projection.simulation is not None:
         title += f"; {format.count(projection.simulation.draws)} draws, value (median) [5th-95th percentile]"
     shown: list[Shown] = [(title, headline_text(result).T.reset_index(names=""))]
+    if notes := basis_lines(projection):
+        shown.append(" ".join(notes))
     if projection.simulation is not None:
         shown.append("Each figure is the value with every assumption at its value; where the median of the draws "
                      "differs, it follows in parentheses (the charts draw medians).")

@@ -197,6 +197,13 @@ def test_an_assumption_none_of_whose_excerpts_states_its_value(small):
     assert result.stdout == "checked 2 scenarios, 1 assumption folder: 2 errors, 0 warnings\n"
 
 
+def test_the_market_file_is_audited_as_a_company_file_is(small):
+    small.edit("assumptions/market.yaml", '"a US$10bn market"', '"a US$12bn market"')
+    assert audit(small) == [
+        at("assumptions/market.yaml", "cloud.total_base.sources") + ': no excerpt states the value 10 USD bn (as '
+        '"10 billion" or "USD 10bn"); the excerpts give "US$12bn"']
+
+
 def test_one_excerpt_stating_the_value_is_enough(small):
     small.edit("assumptions/alpha.yaml", '        excerpt: "RMB 30 billion over two years"',
                '        excerpt: "RMB 30 billion over two years"\n'
@@ -235,7 +242,7 @@ def test_every_excerpt_is_found_in_its_source_text(small, tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout == (
         "checked 2 scenarios, 1 assumption folder: 0 errors, 0 warnings\n"
-        "source texts: 5 excerpts checked in 1 file; 5 excerpts cite sources without a text file (skipped)\n"
+        "source texts: 5 excerpts checked in 1 file; 6 excerpts cite sources without a text file (skipped)\n"
     )
 
 
@@ -305,6 +312,8 @@ def test_assumptions_older_than_the_maximum_age_are_warned_about(small):
         at("assumptions/beta.yaml", "capex.growth.as_of") + ": warning: as_of 2025-02-01 is 120 days before "
         "2025-06-01, older than the 90 days of --max-age",
         at("assumptions/beta.yaml", "cloud.revenue_base.as_of") + ": warning: as_of 2025-02-01 is 120 days before "
+        "2025-06-01, older than the 90 days of --max-age",
+        at("assumptions/market.yaml", "cloud.total_base.as_of") + ": warning: as_of 2025-03-01 is 92 days before "
         "2025-06-01, older than the 90 days of --max-age",
     ]
     assert audit(small, max_age_days=92, today=dt.date(2025, 6, 1))[0].startswith(

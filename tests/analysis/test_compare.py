@@ -128,7 +128,8 @@ def test_the_folder_holds_tables_charts_and_manifest(small):
     folder = small.path("outputs/compare-base-high")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     charts = [f"charts/{metric}.{suffix}" for metric in ("accelerators_installed", "ai_chip_spend", "capex",
-                                                        "cloud_revenue", "compute_installed", "group_revenue")
+                                                        "cloud_market_revenue", "cloud_revenue", "compute_installed",
+                                                        "group_revenue")
               for suffix in ("png", "svg", "vl.json")]
     assert names == [*charts, "compare.csv", "compare.json", "manifest.json"]
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
@@ -137,8 +138,8 @@ def test_the_folder_holds_tables_charts_and_manifest(small):
         {"label": "base", "kind": "scenario", "path": "scenarios/base.yaml"},
         {"label": "high", "kind": "scenario", "path": "scenarios/high.yaml"}]}
     assert [i["path"] for i in manifest["inputs"]] == [
-        "scenarios/base.yaml", "assumptions/sources.yaml", "assumptions/fx.yaml", "assumptions/alpha.yaml",
-        "assumptions/beta.yaml", "scenarios/high.yaml"]
+        "scenarios/base.yaml", "assumptions/sources.yaml", "assumptions/fx.yaml", "assumptions/market.yaml",
+        "assumptions/alpha.yaml", "assumptions/beta.yaml", "scenarios/high.yaml"]
     spec = json.loads(folder.joinpath("charts/capex.vl.json").read_text())
     assert spec["spec"]["layer"][0]["encoding"]["color"]["scale"]["domain"] == ["base", "high"]
     data = next(iter(spec["datasets"].values()))
@@ -262,3 +263,39 @@ def test_a_warning_on_shared_files_is_printed_once(small):
     assert result.exit_code == 0, result.output
     assert result.stderr == (at("assumptions/beta.yaml", "ai_chips.share_of_capex.confidence")
                              + ": warning: high confidence rests only on unconfirmed sources\n")
+
+
+# ------------------------------------------------------------------------------------------ cloud revenue bases
+BASES_NOTE = ("* Cloud revenue and AI revenue mix bases, so they do not compare like for like; cloud market share and "
+              "cloud market revenue do (one market total x each company's share):")
+
+
+def test_the_cloud_revenue_rows_are_marked_where_a_side_mixes_bases(small):
+    result = invoke("compare", "base", "high")
+    assert result.exit_code == 0, result.output
+    assert "Cloud revenue 2027 (USD bn) *" in result.stdout and "Capex 2027 (USD bn) *" not in result.stdout
+    assert result.stdout.splitlines()[-4:-1] == [
+        BASES_NOTE, "  base: Alpha segment-reported; Beta market-share-estimate",
+        "  high: Alpha segment-reported; Beta market-share-estimate"]
+    data = json.loads(small.path("outputs/compare-base-high/compare.json").read_text())
+    assert data["bases"]["high"] == {"Alpha": "segment-reported", "Beta": "market-share-estimate"}
+
+
+def test_a_basis_restated_by_a_scenario_is_marked_too(small):
+    small.edit("assumptions/beta.yaml", "basis: market-share-estimate", "basis: segment-reported")
+    assert "*" not in invoke("compare", "base", "high").stdout  # every figure on one basis
+    small.edit("scenarios/high.yaml", "overrides:\n", """overrides:
+  beta.cloud.revenue_base:
+    value: 1
+    basis: external-only
+    rationale: the same figure, read as external sales only
+    confidence: medium
+    sources:
+      - ref: beta-press
+        excerpt: "US$1bn cloud revenue"
+""")
+    result = invoke("compare", "base", "high")
+    assert result.exit_code == 0, result.output
+    assert "AI revenue 2027 (USD bn) *" in result.stdout
+    assert result.stdout.splitlines()[-3:-1] == ["  base: Alpha, Beta segment-reported",
+                                                 "  high: Alpha segment-reported; Beta external-only"]

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from model.analysis.projection import (
+    BASIS_COLUMN,
     SUMMARY_COLUMNS,
     TIDY_COLUMNS,
     convergence_report,
@@ -30,7 +31,7 @@ def projection():
 
 def test_tidy_table_has_a_row_per_company_year_and_metric(projection):
     tidy = projection.tidy()
-    assert list(tidy.columns) == TIDY_COLUMNS
+    assert list(tidy.columns) == [*TIDY_COLUMNS, BASIS_COLUMN]
     assert len(tidy) == 2 * 3 * len(METRICS)
     row = tidy[(tidy.company == "Beta") & (tidy.year == 2026) & (tidy.metric == "capex")].iloc[0]
     assert (row.scenario, row.unit, row.value) == ("base", "USD bn", pytest.approx(3.9))
@@ -65,7 +66,8 @@ def drawn():
 
 def test_a_run_with_draws_adds_the_mean_and_percentiles(drawn):
     tidy = drawn.tidy()
-    assert list(tidy.columns) == [*TIDY_COLUMNS, *SUMMARY_COLUMNS] == [*TIDY_COLUMNS, "mean", "p5", "p50", "p95"]
+    assert list(tidy.columns) == [*TIDY_COLUMNS, *SUMMARY_COLUMNS, BASIS_COLUMN] == [
+        *TIDY_COLUMNS, "mean", "p5", "p50", "p95", "basis"]
     assert (tidy["p5"] <= tidy["p50"]).all() and (tidy["p50"] <= tidy["p95"]).all()
     # `value` stays the projection with every assumption at its value
     assert tidy["value"].tolist() == run(load_inputs(SMALL / "scenarios" / "base.yaml")).tidy()["value"].tolist()

@@ -28,8 +28,11 @@ def test_judgement_only_assumptions():
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
     judged = sorted(k for k, item in inputs.resolved.items() if rests_on_judgement(item, inputs.assumptions.sources))
     # judgement alone (never pin the whole list: it grows with the fixture) against sourced figures
-    assert {"alpha.accelerators.price_change", "alpha.capex.post_plan_growth", "beta.cloud.growth"} <= set(judged)
+    assert {"alpha.accelerators.price_change", "alpha.capex.post_plan_growth", "beta.cloud.growth",
+            "market.cloud.total_growth"} <= set(judged)
     assert not {"alpha.capex.plan_total", "fx.CNY"} & set(judged)
+
+
 
 
 def test_distribution_table_gives_each_assumptions_percentiles():
@@ -42,3 +45,11 @@ def test_distribution_table_gives_each_assumptions_percentiles():
     # a growth rate of 0 with low confidence: +/- 0.1 points, never clipped
     assert table.loc["beta.cloud.growth", ["distribution", "p5", "p95"]].tolist() == [
         "normal (low default, +/- 0.1)", "-0.1", "0.1"]
+
+
+def test_the_register_says_what_a_cloud_revenue_figure_counts():
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    notes = register(inputs.resolved.values(), inputs.assumptions.sources).set_index("key")["notes"]
+    assert notes["alpha.cloud.revenue_base"] == "Basis: segment-reported."
+    assert notes["beta.cloud.revenue_base"] == "Basis: market-share-estimate."
+    assert not notes.drop(["alpha.cloud.revenue_base", "beta.cloud.revenue_base"]).str.contains("Basis").any()

@@ -20,6 +20,7 @@ from tests.conftest import SMALL, Project
 # The opening fleets, at the end of 2024, retire evenly over the life: Alpha's 1,000k units of 0.5 H100e keep
 # 1 - 1/2 in 2025 and none after (an integer life); Beta's 1,500k of 0.25 H100e keep 1 - 1/1.5 = 1/3 in 2025 and
 # none in 2026 (a fractional life). A new accelerator does 0.2 H100e at Alpha in 2025, doubling yearly; 0.5 at Beta.
+# The market: US$10bn in 2024 growing 10% (11, 12.1, 13.31); Alpha's share 0.2 -> 0.3 linearly, Beta's 0.1.
 EXPECTED = {
     "capex": [[1.875, 1.875, 2.25], [3.0, 3.9, 4.29]],
     "capex_cumulative": [[1.875, 3.75, 6.0], [3.0, 6.9, 11.19]],
@@ -37,6 +38,8 @@ EXPECTED = {
     "spend_per_compute": [[50000, 12500, 3125], [30000, 30000, 30000]],
     "cloud_revenue": [[1.1, 1.21, 1.331], [1.0, 1.0, 1.0]],
     "ai_revenue": [[0.11, 0.242, 0.3993], [0.5, 0.5, 0.5]],
+    "cloud_market_revenue": [[2.2, 3.025, 3.993], [1.1, 1.21, 1.331]],
+    "cloud_market_share": [[0.2, 0.25, 0.3], [0.1, 0.1, 0.1]],
     # group revenue: Alpha RMB 40bn in 2024 = US$5bn, +25% a year; Beta US$10bn in FY2025 (2024), +20% a year
     "group_revenue": [[6.25, 7.8125, 9.765625], [12.0, 14.4, 17.28]],
     "capex_intensity": [[0.3, 0.24, 0.2304], [0.25, 3.9 / 14.4, 4.29 / 17.28]],

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.catalogue import PARAMETERS
+from model.catalogue import parameter_of
 from model.core.engine import METRICS, project
 from model.core.parameters import assumption_values, engine_inputs
 from model.domain import FX_PREFIX, Inputs
@@ -42,7 +42,7 @@ def perturbed(inputs: Inputs, rng: np.random.Generator, draws: int = DRAWS) -> d
         if key.startswith(f"{FX_PREFIX}."):
             values[key] = base * rng.uniform(0.9, 1.1, shape)
             continue
-        parameter = PARAMETERS[item.parameter]
+        parameter = parameter_of(item.parameter)
         if parameter.kind == "ratio":
             lower = parameter.lower if parameter.lower_inclusive else np.nextafter(parameter.lower, np.inf)
             values[key] = np.clip(base + rng.uniform(-0.05, 0.05, shape), lower, parameter.upper)

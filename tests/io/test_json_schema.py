@@ -56,8 +56,8 @@ def test_the_shipped_schema_files_are_what_the_command_writes(tmp_path):
     result = runner.invoke(app, ["schema", "--out", str(tmp_path / "schemas")])
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in (tmp_path / "schemas").iterdir())
-    assert written == ["actuals.schema.json", "company.schema.json", "fx.schema.json", "scenario.schema.json",
-                       "sources.schema.json"]
+    assert written == ["actuals.schema.json", "company.schema.json", "fx.schema.json", "market.schema.json",
+                       "scenario.schema.json", "sources.schema.json"]
     assert sorted(p.name for p in (REPO / "schemas").iterdir()) == written
     for name in written:
         assert (REPO / "schemas" / name).read_bytes() == (tmp_path / "schemas" / name).read_bytes(), (
@@ -69,11 +69,11 @@ def test_schema_writes_to_the_project_root_and_leaves_other_files(small):
     small.write("schemas/README.txt", "kept")
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("wrote company.schema.json, fx.schema.json, sources.schema.json, scenario.schema.json, "
-                             "actuals.schema.json to schemas/\n")
+    assert result.stdout == ("wrote company.schema.json, fx.schema.json, market.schema.json, sources.schema.json, "
+                             "scenario.schema.json, actuals.schema.json to schemas/\n")
     assert sorted(p.name for p in small.path("schemas").iterdir()) == [
-        "README.txt", "actuals.schema.json", "company.schema.json", "fx.schema.json", "scenario.schema.json",
-        "sources.schema.json"]
+        "README.txt", "actuals.schema.json", "company.schema.json", "fx.schema.json", "market.schema.json",
+        "scenario.schema.json", "sources.schema.json"]
 
 
 def test_the_bytes_are_deterministic_and_the_dialect_is_2020_12():

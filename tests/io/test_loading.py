@@ -149,7 +149,7 @@ def test_unknown_fields_are_errors_with_the_valid_ones(small):
     assert problems_of(small) == [
         at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": required field is missing",
         at("assumptions/alpha.yaml", "capex.plan_total.confidance") + ": unknown field; did you mean 'confidence'? "
-        "valid fields: value, unit, period, confidence, range, as_of, sources, notes, history",
+        "valid fields: value, unit, period, confidence, range, as_of, sources, notes, history, basis",
     ]
 
 
@@ -269,7 +269,7 @@ def test_an_override_of_an_unknown_company(small):
     small.edit("scenarios/high.yaml", "alpha.capex.plan_total:", "alhpa.capex.plan_total:")
     assert problems_of(small, "high") == [
         at("scenarios/high.yaml", "alhpa.capex.plan_total") + ": unknown company 'alhpa'; did you mean 'alpha'? "
-        "valid: alpha, beta, fx"
+        "valid: alpha, beta, fx, market"
     ]
 
 
@@ -507,3 +507,135 @@ def test_a_broken_vintage_is_an_error_with_its_line(small, old, new, expected):
     with_history(small, old, new)
     # (a vintage the schema refuses makes the file fail to load; what that does to the scenarios is not the point)
     assert [p for p in all_problems(small) if p.startswith("assumptions/alpha.yaml")] == [expected]
+
+
+# ------------------------------------------------------------------------------ cloud revenue bases and the market
+def test_a_cloud_revenue_figure_states_its_basis(small):
+    small.edit("assumptions/beta.yaml", "    basis: market-share-estimate\n", "")
+    assert problems_of(small) == [
+        at("assumptions/beta.yaml", "cloud.revenue_base") + ": cloud.revenue_base needs a basis: what the figure "
+        "counts, one of segment-reported, external-only, market-share-estimate"]
+
+
+@pytest.mark.parametrize("written, shown", [("segment", "'segment'"), ("3", "3"),
+                                            ("[segment-reported]", "['segment-reported']"), ("true", "True")])
+def test_a_basis_is_one_of_the_three(small, written, shown):
+    small.edit("assumptions/beta.yaml", "basis: market-share-estimate", f"basis: {written}")
+    assert problems_of(small) == [
+        at("assumptions/beta.yaml", "cloud.revenue_base.basis") + f": {shown} is not one of 'segment-reported', "
+        "'external-only' or 'market-share-estimate'"]
+
+
+def test_only_cloud_revenue_takes_a_basis(small):
+    small.edit("assumptions/beta.yaml", "    period: 2025\n    confidence: low\n    as_of: 2025-05-31\n    sources:\n"
+               "      - ref: analyst-judgement\n        rationale: flat in this test",
+               "    period: 2025\n    basis: external-only\n    confidence: low\n    as_of: 2025-05-31\n    sources:\n"
+               "      - ref: analyst-judgement\n        rationale: flat in this test")
+    assert problems_of(small) == [
+        at("assumptions/beta.yaml", "cloud.growth.basis") + ": only cloud.revenue_base takes a basis; cloud.growth "
+        "has none"]
+
+
+def _override_beta_revenue(small, basis: str = "") -> None:
+    small.write("scenarios/restated.yaml", f"""name: restated
+description: Beta's cloud revenue as its own filing gives it.
+extends: base
+overrides:
+  beta.cloud.revenue_base:
+    value: 1.2
+{basis}    rationale: the filing's figure
+    confidence: medium
+    sources:
+      - ref: beta-press
+        excerpt: "US$1.2bn"
+""")
+
+
+def test_an_override_keeps_the_basis_it_replaces_or_restates_it(small):
+    _override_beta_revenue(small)
+    assert load_inputs(small.path("scenarios/restated.yaml")).resolved["beta.cloud.revenue_base"].assumption.basis \
+        == "market-share-estimate"
+    _override_beta_revenue(small, "    basis: external-only\n")
+    assert load_inputs(small.path("scenarios/restated.yaml")).resolved["beta.cloud.revenue_base"].assumption.basis \
+        == "external-only"
+    _override_beta_revenue(small, "    basis: reported\n")
+    assert problems_of(small, "restated") == [
+        at("scenarios/restated.yaml", "beta.cloud.revenue_base.basis") + ": 'reported' is not one of "
+        "'segment-reported', 'external-only' or 'market-share-estimate'"]
+
+
+def test_the_market_file_is_required(small):
+    small.path("assumptions/market.yaml").unlink()
+    assert problems_of(small) == ["assumptions/market.yaml: file not found"]
+
+
+def test_the_market_file_takes_only_its_keys(small):
+    small.edit("assumptions/market.yaml", "cloud.total_growth:", "cloud.total_grwth:")
+    assert problems_of(small) == [
+        at("assumptions/market.yaml", "cloud.total_grwth") + ": unknown assumption key; did you mean "
+        "'cloud.total_growth'? valid: cloud.total_base, cloud.total_growth",
+        f"assumptions/market.yaml:{line_of(small.path('assumptions/market.yaml').read_text(), 'assumptions')}: "
+        "assumptions: market.yaml needs cloud.total_growth (every company's cloud.market_share is a share of it)"]
+
+
+@pytest.mark.parametrize("written, message", [
+    (".nan", "value must be a finite number, not nan"),
+    ("1e309", "value must be a finite number, not inf (a number this large overflows)"),
+    ("-10", "-10 is outside the valid interval (0, 1e+06]"),
+    ('"ten"', "value must be a number, not str 'ten'"),
+])
+def test_the_market_total_is_a_finite_positive_amount(small, written, message):
+    small.edit("assumptions/market.yaml", "    value: 10\n", f"    value: {written}\n")
+    assert problems_of(small) == [at("assumptions/market.yaml", "cloud.total_base.value") + f": {message}"]
+
+
+@pytest.mark.parametrize("written, message", [
+    ("1.2", "1.2 is outside the valid interval [0, 1]"),
+    ("-0.1", "-0.1 is outside the valid interval [0, 1]"),
+    ("{2025: 0.1, 2027: 1.5}", "1.5 is outside the valid interval [0, 1]"),
+])
+def test_a_market_share_lies_in_zero_to_one(small, written, message):
+    small.edit("assumptions/beta.yaml", "    value: 0.1\n    unit: ratio\n    period: 2025\n    confidence: low\n"
+               "    as_of: 2025-05-31\n    sources:\n      - ref: analyst-judgement\n        rationale: a tenth",
+               f"    value: {written}\n    unit: ratio\n    period: 2025\n    confidence: low\n"
+               "    as_of: 2025-05-31\n    sources:\n      - ref: analyst-judgement\n        rationale: a tenth")
+    assert problems_of(small) == [at("assumptions/beta.yaml", "cloud.market_share.value") + f": {message}"]
+
+
+def test_every_company_gives_its_market_share(small):
+    text = small.path("assumptions/alpha.yaml").read_text()
+    small.path("assumptions/alpha.yaml").write_text(text[:text.index("\n  cloud.market_share:")] + "\n")
+    assert problems_of(small) == [
+        at("assumptions/alpha.yaml", "assumptions") + ": needs cloud.market_share for the projection (scenario base, "
+        "horizon 2025-2027)"]
+
+
+def test_a_scenario_overrides_the_market_as_market_keys(small):
+    small.write("scenarios/bigger.yaml", """name: bigger
+description: A larger market.
+extends: base
+as_of: 2026-01-31
+overrides:
+  market.cloud.total_base:
+    value: 20
+    rationale: a later estimate
+    confidence: low
+    sources:
+      - ref: later-news
+        excerpt: "US$20bn"
+  market.cloud.total_grwth:
+    value: 0.2
+    rationale: a typo
+    confidence: low
+    sources:
+      - ref: later-news
+        excerpt: "20%"
+""")
+    assert problems_of(small, "bigger") == [
+        at("scenarios/bigger.yaml", "market.cloud.total_grwth") + ": no such assumption; did you mean "
+        "'market.cloud.total_growth'? valid: " + ", ".join(sorted(load_inputs(small.path("scenarios/base.yaml"))
+                                                                   .resolved))]
+    small.edit("scenarios/bigger.yaml", "total_grwth", "total_growth")
+    inputs = load_inputs(small.path("scenarios/bigger.yaml"))
+    assert inputs.resolved["market.cloud.total_base"].overridden_by == "bigger"
+    assert inputs.resolved["market.cloud.total_base"].assumption.unit == "USD bn"

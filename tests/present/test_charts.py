@@ -161,6 +161,8 @@ def test_build_charts_in_report_order(frame, plans):
         "capex_cumulative_vs_plan",
         "ai_chip_spend",
         "cloud_revenue",
+        "cloud_market_revenue",
+        "cloud_market_share",
         "race_shares",
         "accelerators_installed",
         "compute_installed",

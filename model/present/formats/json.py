@@ -6,13 +6,13 @@ from model.analysis.compare import Comparison
 from model.analysis.review import Review
 from model.format import to_json
 from model.present.artifacts import Contents, Rendering, artefact
-from model.present.compare import to_records
+from model.present.compare import compare_json
 from model.present.review import review_json
 
 
 @artefact(Comparison, "compare.json", "json")
 def compare(rendering: Rendering) -> Contents:
-    return {"compare.json": to_json(to_records(rendering.result.long))}
+    return {"compare.json": to_json(compare_json(rendering.result))}
 
 
 @artefact(Review, "review.json", "json")
