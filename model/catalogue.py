@@ -292,7 +292,8 @@ METRICS: dict[str, Metric] = {
         Metric("cloud_market_share", "Cloud market share", Kind.share, "the company's share of the whole China "
                "cloud market (not of the modelled companies)", chart="cloud_market_share"),
         _money("group_revenue", "Group revenue", "revenue of the whole company, every business", COMPARE, BACKTEST),
-        Metric("capex_intensity", "Capex intensity", Kind.ratio, "capex / group revenue"),
+        # shown in percent, as companies guide it ("capex in the low teens as a percentage of revenue")
+        Metric("capex_intensity", "Capex intensity", Kind.share, "capex / group revenue"),
         _share("capex", "Capex share", "share of the modelled companies' capex", chart="race_shares"),
         _share("capex_cumulative", "Capex cumulative share",
                "share of the modelled companies' capex since the horizon's start"),
@@ -329,7 +330,7 @@ def metrics_in_chart(chart: str) -> tuple[str, ...]:
 # A flow is summed over its year, so that four reported quarters add up to the year's figure; a price or a fleet is
 # a level at a moment, and its quarters do not add up to anything.
 FLOW_METRICS: frozenset[str] = frozenset({"capex", "ai_chip_spend", "accelerators_bought", "cloud_revenue",
-                                          "ai_revenue"})
+                                          "ai_revenue", "group_revenue"})
 # The assumptions that set a metric's level in the year their period names (a base value or a price, anchored
 # there): a reported figure for that company, metric and year may merely restate such an input.
 ANCHORS: dict[str, tuple[str, ...]] = {
@@ -337,20 +338,24 @@ ANCHORS: dict[str, tuple[str, ...]] = {
     "ai_chip_spend": ("ai_chips.budget_base",),
     "accelerator_unit_price": ("accelerators.unit_price",),
     "cloud_revenue": ("cloud.revenue_base",),
+    "group_revenue": ("group.revenue_base",),
 }
 # The assumptions each reported metric is computed from: a reported figure citing what one of them cites (for the
 # years it bears on: an anchor its year, a plan its window, a rate every year) is evidence the scenario already used.
 _CHIPS = ("ai_chips.budget_base", "ai_chips.growth", "ai_chips.share_of_capex")
 _PRICE = ("accelerators.unit_price", "accelerators.price_change")
 _CLOUD = ("cloud.revenue_base", "cloud.growth")
+_GROUP = ("group.revenue_base", "group.revenue_growth")
 INPUTS: dict[str, tuple[str, ...]] = {
-    "capex": ("capex.base", "capex.growth", "capex.plan_total", "capex.plan_phasing", "capex.post_plan_growth"),
+    "capex": ("capex.base", "capex.growth", "capex.plan_total", "capex.plan_phasing", "capex.post_plan_growth",
+              "capex.intensity", *_GROUP),
     "ai_chip_spend": _CHIPS,
     "accelerator_unit_price": _PRICE,
     "accelerators_bought": (*_CHIPS, *_PRICE),
-    "accelerators_installed": (*_CHIPS, *_PRICE, "accelerators.service_life"),
+    "accelerators_installed": (*_CHIPS, *_PRICE, "accelerators.service_life", "accelerators.installed_base"),
     "cloud_revenue": _CLOUD,
     "ai_revenue": (*_CLOUD, "cloud.ai_share"),
+    "group_revenue": _GROUP,
 }
 
 

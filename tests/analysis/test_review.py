@@ -383,7 +383,7 @@ HEAD -> working tree: 2 changed, 0 added, 0 removed.
 | Alpha | Capex 2027 (USD bn) | 4.5 | 5.2 | +0.8 | +16.7% |
 | Alpha | Capex 2025-2027 (USD bn) | 12.0 | 14.0 | +2.0 | +16.7% |
 | Alpha | Share of capex 2025-2027 | 51.7% | 55.6% | +3.8 pp | +7.4% |
-| Alpha | Capex intensity 2027 | 0.46 | 0.54 | +0.08 | +16.7% |
+| Alpha | Capex intensity 2027 | 46.1% | 53.8% | +7.7 pp | +16.7% |
 | Alpha | Cloud revenue 2027 (USD bn) | 1.3 | 1.7 | +0.4 | +29.8% |
 | Alpha | AI revenue 2027 (USD bn) | 0.4 | 0.5 | +0.1 | +29.8% |
 | Beta | Share of capex 2025-2027 | 48.3% | 44.4% | -3.8 pp | -7.9% |
@@ -409,7 +409,7 @@ Shapley values over the 2 changed assumptions: each one's effect averaged over e
 | Alpha | Capex 2027 (USD bn) | +0.8 | 0.0 | +0.8 |
 | Alpha | Capex 2025-2027 (USD bn) | +2.0 | 0.0 | +2.0 |
 | Alpha | Share of capex 2025-2027 | +3.8 pp | 0.0 pp | +3.8 pp |
-| Alpha | Capex intensity 2027 | +0.08 | 0.00 | +0.08 |
+| Alpha | Capex intensity 2027 | +7.7 pp | 0.0 pp | +7.7 pp |
 | Alpha | Cloud revenue 2027 (USD bn) | 0.0 | +0.4 | +0.4 |
 | Alpha | AI revenue 2027 (USD bn) | 0.0 | +0.1 | +0.1 |
 | Beta | Share of capex 2025-2027 | -3.8 pp | 0.0 pp | -3.8 pp |
