@@ -350,7 +350,7 @@ def test_the_shipped_audit_finds_only_the_documented_conversions(monkeypatch):
     assert shipped_audit() == SHIPPED_WARNINGS
     result = invoke("validate")
     assert result.exit_code == 0
-    assert result.stdout == "checked 5 scenarios, 1 assumption folder, 1 actuals file: 0 errors, 3 warnings\n"
+    assert result.stdout == "checked 6 scenarios, 1 assumption folder, 1 actuals file: 0 errors, 3 warnings\n"
     assert result.stderr.splitlines() == SHIPPED_WARNINGS
     assert invoke("validate", "--strict").exit_code == 1  # the documented conversions stay visible
 
