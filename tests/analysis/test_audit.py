@@ -368,8 +368,8 @@ def test_the_shipped_audit_finds_only_the_acknowledged_conversions(monkeypatch):
     assert findings(shipped_audit()) == SHIPPED_ACKNOWLEDGED
     result = invoke("validate", "--strict")
     assert result.exit_code == 0, result.output
-    assert result.stdout == ("checked 5 scenarios, 1 assumption folder, 1 actuals file: 0 errors, 0 warnings, "
-                             "3 acknowledged\n")
+    assert re.fullmatch(r"checked \d+ scenarios, 1 assumption folder, 1 actuals file: 0 errors, 0 warnings, "
+                        r"\d+ acknowledged\n", result.stdout)
     assert findings(result.stderr.splitlines()) == SHIPPED_ACKNOWLEDGED
 
 
