@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from model.catalogue import FLOW_METRICS, METRICS
 from model.cli import app
 from model.io.actuals import ACTUALS_FILE
 from model.io.loading import load_assumption_set
@@ -422,33 +423,26 @@ def test_three_quarters_are_not_a_year(quarterly):
         "figure needs all four (missing: 2026Q1)\n1 error; nothing was written\n")
 
 
-def test_a_quarter_twice(quarterly):
-    assert check(quarterly, "period: 2026Q1", "period: 2025Q3") == (
-        at(ACTUALS_PATH, "actuals[1].quarters[3].period") + ": 2025Q3 is given twice (also quarters[1])\n"
-        "1 error; nothing was written\n")
-
-
-def test_quarters_of_two_years(quarterly):
+@pytest.mark.parametrize(("old", "new", "key", "message"), [
+    ("period: 2026Q1", "period: 2025Q3", "actuals[1].quarters[3].period", "2025Q3 is given twice (also quarters[1])"),
     # FY2026 ends in March 2026: 2026Q2 belongs to FY2027
-    assert check(quarterly, "period: 2025Q2", "period: 2026Q2") == (
-        at(ACTUALS_PATH, "actuals[1].quarters[0].period") + ": 2026Q2 is not a quarter of FY2026 (its quarters: "
-        "2025Q2, 2025Q3, 2025Q4, 2026Q1)\n1 error; nothing was written\n")
-
-
-def test_a_quarter_must_be_a_quarter(quarterly):
-    assert check(quarterly, "period: 2025Q2", "period: 2025") == (
-        at(ACTUALS_PATH, "actuals[1].quarters[0].period") + ": '2025' is not a quarter; give each as 2025Q1\n"
-        "1 error; nothing was written\n")
+    ("period: 2025Q2", "period: 2026Q2", "actuals[1].quarters[0].period",
+     "2026Q2 is not a quarter of FY2026 (its quarters: 2025Q2, 2025Q3, 2025Q4, 2026Q1)"),
+    ("period: 2025Q2", "period: 2025", "actuals[1].quarters[0].period", "'2025' is not a quarter; give each as 2025Q1"),
+], ids=["a quarter twice", "quarters of two years", "not a quarter"])
+def test_each_quarter_is_one_distinct_quarter_of_the_year(quarterly, old, new, key, message):
+    assert check(quarterly, old, new) == at(ACTUALS_PATH, key) + f": {message}\n1 error; nothing was written\n"
 
 
 def test_a_level_is_not_given_by_quarters(quarterly):
+    flows = ", ".join(key for key in METRICS if key in FLOW_METRICS)  # the catalogue's flows, in its order
     quarterly.edit(ACTUALS_PATH, "metric: capex\n    unit: USD bn\n    period: FY2026",
                    "metric: accelerator_unit_price\n    unit: USD bn\n    period: FY2026")
     assert check(quarterly, "basis: outturn\n    confidence: high\n    as_of: 2026-01-15",
                  "basis: outturn\n    confidence: high\n    as_of: 2026-01-15") == (
         at(ACTUALS_PATH, "actuals[1].quarters") + ": accelerator_unit_price is a level, not a flow summed over its "
-        "year, so its quarters add up to nothing; give the year's figure as value (quarters suit capex, "
-        "ai_chip_spend, accelerators_bought, cloud_revenue, ai_revenue)\n1 error; nothing was written\n")
+        f"year, so its quarters add up to nothing; give the year's figure as value (quarters suit {flows})\n"
+        "1 error; nothing was written\n")
 
 
 def test_value_and_quarters_exclude_each_other(quarterly):
