@@ -24,6 +24,17 @@ runner = CliRunner()
 #   Beta capex FY2026 (year to March 2026, so 2025): 2.5; projected 2 x 1.5 = 3.0; error +0.5, +20%; known by as_of
 #   Beta cloud revenue 2026: USD 1,250mn = 1.25bn; projected 1.0 (flat); error -0.25, -20%; published after
 #   Alpha accelerators bought 2026: 250,000 = 250 thousand; projected 1.5bn / 5,000 = 300; +50, +20%; published after
+BETA_CAPEX = """\
+    value: 2.5
+    unit: USD bn
+    period: FY2026
+    basis: plan
+    confidence: low
+    as_of: 2025-04-01
+    sources:
+      - ref: rumour
+        excerpt: "US$2.5bn"
+"""
 ACTUALS = """\
 actuals:
   - company: alpha
@@ -39,16 +50,7 @@ actuals:
         excerpt: "RMB 16 billion"
   - company: beta
     metric: capex
-    value: 2.5
-    unit: USD bn
-    period: FY2026
-    basis: plan
-    confidence: low
-    as_of: 2025-04-01
-    sources:
-      - ref: rumour
-        excerpt: "US$2.5bn"
-  - company: beta
+{beta_capex}  - company: beta
     metric: cloud_revenue
     value: 1250
     unit: USD mn
@@ -70,7 +72,7 @@ actuals:
     sources:
       - ref: later-news
         excerpt: "250,000 accelerators"
-"""
+""".format(beta_capex=BETA_CAPEX)
 ACTUALS_PATH = "assumptions/actuals/reported.yaml"
 
 
@@ -368,16 +370,7 @@ QUARTERS = """\
           - ref: later-news
             excerpt: "US$0.7bn"
 """
-BY_QUARTERS = ACTUALS.replace("""    value: 2.5
-    unit: USD bn
-    period: FY2026
-    basis: plan
-    confidence: low
-    as_of: 2025-04-01
-    sources:
-      - ref: rumour
-        excerpt: "US$2.5bn"
-""", """    unit: USD bn
+BY_QUARTERS = ACTUALS.replace(BETA_CAPEX, """    unit: USD bn
     period: FY2026
     basis: outturn
     confidence: high
