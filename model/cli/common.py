@@ -94,9 +94,19 @@ def reports_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def show_version(asked: bool) -> None:
+    if asked:
+        from importlib.metadata import version
+
+        out.print(f"scenario {version('scenario')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def options(debug: Annotated[bool, typer.Option(
-        "--debug", help="On a bug in the tool, show the traceback (also SCENARIO_DEBUG=1).")] = False) -> None:
+        "--debug", help="On a bug in the tool, show the traceback (also SCENARIO_DEBUG=1).")] = False,
+        _version: Annotated[bool, typer.Option("--version", callback=show_version, is_eager=True,
+                                               help="Print the installed version and exit.")] = False) -> None:
     """Sourced assumptions, scenarios and projections of the AI-infrastructure race."""
     DEBUG["on"] = debug
 

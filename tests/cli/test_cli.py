@@ -356,6 +356,15 @@ def test_the_help_lists_the_commands():
         assert command in result.stdout
 
 
+def test_the_version_is_the_installed_one_and_needs_no_project(tmp_path, monkeypatch):
+    from importlib.metadata import version
+
+    monkeypatch.chdir(tmp_path)  # no scenarios/ here: --version answers before any command looks for one
+    result = invoke("--version")
+    assert (result.exit_code, result.stdout) == (0, f"scenario {version('scenario')}\n")
+    assert invoke("--version", "run", "nowhere").stdout == result.stdout  # eager: it answers before the command
+
+
 def test_a_scenario_folder_without_assumptions_beside_it(small, tmp_path):
     alone = tmp_path / "alone" / "scenarios"
     alone.mkdir(parents=True)
