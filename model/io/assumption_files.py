@@ -96,7 +96,8 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
     for company in companies:
         if names.count(company.name) > 1:
             problems.add(company.located.problem(("name",), f"display name '{company.name}' is used twice"))
-    files = (directory / SOURCES_FILE, directory / FX_FILE, directory / MARKET_FILE, *(c.located.file for c in companies))
+    files = (directory / SOURCES_FILE, directory / FX_FILE, directory / MARKET_FILE,
+             *(c.located.file for c in companies))
     unloaded = Unloaded(registry.unloaded, unloaded_currencies, frozenset(unloaded_keys), frozenset(unloaded_companies))
     return AssumptionSet(directory, registry, tuple(companies), base_currency, rates, fx.located, files, unloaded,
                          market, market_at)
@@ -108,15 +109,15 @@ def _load_market(directory: Path, problems: Problems, registry: Registry, curren
     that did not load: every one when the file did not, so that nothing referring to them is reported again."""
     parsed = problems.parse_entries(directory / MARKET_FILE, schema.MarketFile)
     every = {f"{MARKET_PREFIX}.{key}" for key in MARKET_PARAMETERS}
-    if parsed.model is None:
-        for key, assumption in _valid_entries(parsed.node, "assumptions"):
-            problems.extend(check_assumption(assumption, f"{MARKET_PREFIX}.{key}", parsed.located,
-                                             ("assumptions", key), registry, currencies))
-        return {}, None, every
-    market = {key: build.assumption(entry) for key, entry in parsed.model.assumptions.items()}
-    for key, assumption in market.items():
+    # the entries that parsed, even where the file as a whole did not, are checked for what else they get wrong
+    entries = (dict(_valid_entries(parsed.node, "assumptions")) if parsed.model is None else
+               {key: build.assumption(entry) for key, entry in parsed.model.assumptions.items()})
+    for key, assumption in entries.items():
         problems.extend(check_assumption(assumption, f"{MARKET_PREFIX}.{key}", parsed.located, ("assumptions", key),
                                          registry, currencies))
+    if parsed.model is None:
+        return {}, None, every
+    market = entries
     dropped = {str(key) for key in parsed.dropped.get("assumptions", ())}
     absent = [key for key in MARKET_PARAMETERS if key not in market and key not in dropped]
     if absent:
