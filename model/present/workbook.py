@@ -137,7 +137,7 @@ def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
 
 def header(name: str) -> str:
     """A table column's header for reading: "relative_error" -> "Relative error"; the percentile columns by name."""
-    known = {"mean": "Mean", "p50": "Median"} | {f"p{p:g}": f"{_ordinal(p)} percentile" for p in PERCENTILES}
+    known = {f"p{p:g}": f"{_ordinal(p)} percentile" for p in PERCENTILES} | {"mean": "Mean", "p50": "Median"}
     if name in known:
         return known[name]
     text = name.replace("_", " ")
