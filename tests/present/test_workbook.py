@@ -8,6 +8,8 @@ import datetime as dt
 import io
 import json
 import math
+import subprocess
+import sys
 import zipfile
 
 import openpyxl
@@ -20,7 +22,7 @@ from model.io.loading import load_inputs
 from model.present import workbook
 from model.present.artifacts import files_of
 from model.present.workbook import Book, Column, Line, Sheet
-from tests.conftest import SMALL
+from tests.conftest import REPO, SMALL
 
 runner = CliRunner()
 
@@ -282,3 +284,10 @@ def test_sensitivity_compare_and_diff_write_workbooks_named_as_their_folders(sma
     head, rows = _rows(book["Changes"], 1)
     plan = next(dict(zip(head, row, strict=True)) for row in rows if row[0].value == "alpha.capex.plan_total")
     assert (plan["Old"].value, plan["New"].value, plan["Relative change"].value) == (30, 36, pytest.approx(0.2))
+
+
+def test_the_workbook_library_loads_only_when_a_workbook_is_made():
+    code = ("import sys\nfrom model.present import artifacts, workbook\nartifacts.artefacts()\n"
+            "print('xlsxwriter' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert done.stdout.strip() == "False"
