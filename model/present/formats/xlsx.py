@@ -16,7 +16,7 @@ from model.present.artifacts import Contents, Rendering, artefact
 @artefact(RunResult, "<scenario>.xlsx", "xlsx")
 def run(rendering: Rendering) -> Contents:
     result = rendering.result
-    return {f"{result.scenario.name}.xlsx": workbook.to_xlsx(workbook.run_book(result, {}))}
+    return {f"{result.scenario.name}.xlsx": workbook.to_xlsx(workbook.run_book(result, result.projection.colours))}
 
 
 @artefact(SensitivityResult, "<scenario>-<method>.xlsx", "xlsx")
