@@ -291,3 +291,18 @@ def test_the_workbook_library_loads_only_when_a_workbook_is_made():
             "print('xlsxwriter' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert done.stdout.strip() == "False"
+
+
+def test_a_companys_cells_carry_the_colour_its_file_declares_and_its_charts_use(small):
+    small.edit("assumptions/alpha.yaml", "name: Alpha\n", "name: Alpha\ncolour: '#AA3377'\n")
+    result = _result(small.root)
+    beta = result.projection.colours["Beta"]
+    book = _book(files_of(result)["base.xlsx"])
+    headline = book["Headline"]
+    top = _header_row(headline, "Figure")
+    fills = {cell.value: cell.fill.fgColor.rgb for cell in next(headline.iter_rows(min_row=top, max_row=top))}
+    assert fills["Alpha"] == "FFAA3377" and fills["Beta"] == "FF" + beta[1:].upper()
+    for name, column in (("Projection", 1), ("Register", 1)):
+        _, rows = _rows(book[name], 1)
+        alpha = [row[column] for row in rows if row[column].value == "Alpha"]
+        assert alpha and {cell.fill.fgColor.rgb for cell in alpha} == {"FFAA3377"}
