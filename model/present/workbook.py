@@ -8,6 +8,7 @@ import io
 import math
 import numbers
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from model import format
+from model.analysis.attribution import ATTRIBUTION_COLUMNS, EFFECT_COLUMNS
 from model.analysis.backtest import Backtest
 from model.analysis.compare import Comparison, reference_and_others
 from model.analysis.projection import RunResult, headline
@@ -39,11 +41,12 @@ TRUNCATED = " [...]"
 LINKABLE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 # Column widths in characters: fitted to the longest cell within these bounds; text longer than the widest wraps.
 MIN_WIDTH, MAX_WIDTH = 8, 60
-HEADER_WIDTH = 28  # a longer header wraps onto a second line rather than widen its column
+HEADER_WIDTH = 16  # a longer header wraps onto more lines rather than widen its column
 # Lines above a table (the description of a scenario) are frozen with its header only while the frozen rows are
 # this few lines of text, so a long narrative never fills a screen that cannot scroll.
 MAX_FROZEN_LINES = 20
 LINE_HEIGHT = 15  # points, a line of Excel's default 11 pt font
+MAX_ROW_HEIGHT = 409  # points, Excel's tallest row
 HEADER_FILL = "#e8edf2"
 LINK_COLOUR = "#0b5cad"
 # A workbook of a result without an information date (a review, a comparison of saved runs) carries this fixed
@@ -227,8 +230,8 @@ class _Formats:
         self.made: dict[tuple[Any, ...], Any] = {}
 
     def __call__(self, number_format: str | None = None, *, fill: str | None = None, bold: bool = False,
-                 wrap: bool = False, linked: bool = False, border: bool = False) -> Any:
-        key = (number_format, fill, bold, wrap, linked, border)
+                 wrap: bool = False, linked: bool = False, border: bool = False, left: bool = False) -> Any:
+        key = (number_format, fill, bold, wrap, linked, border, left)
         if key not in self.made:
             spec: dict[str, Any] = {"valign": "top"}
             if number_format:
@@ -243,39 +246,49 @@ class _Formats:
                 spec |= {"font_color": LINK_COLOUR, "underline": 1}
             if border:
                 spec["bottom"] = 1
+            if left:
+                spec["align"] = "left"
             self.made[key] = self.workbook.add_format(spec)
         return self.made[key]
 
 
 def _write_cell(worksheet: Any, row: int, col: int, value: Cell, number_format: str | None, formats: _Formats, *,
-                url: str | None = None, fill: str | None = None, wrap: bool = False) -> None:
+                url: str | None = None, fill: str | None = None, wrap: bool = False, left: bool = False) -> None:
     if value is None:
         if fill:  # a blank cell keeps its company's colour
             worksheet.write_blank(row, col, None, formats(fill=fill))
         return
     if isinstance(value, bool):
-        worksheet.write_boolean(row, col, value, formats(fill=fill))
-    elif isinstance(value, float):
-        worksheet.write_number(row, col, value, formats(number_format, fill=fill))
-    elif isinstance(value, int):
-        worksheet.write_number(row, col, float(value), formats(number_format, fill=fill))
+        worksheet.write_boolean(row, col, value, formats(fill=fill, left=left))
+    elif isinstance(value, (float, int)):
+        worksheet.write_number(row, col, float(value), formats(number_format, fill=fill, left=left))
     elif isinstance(value, dt.date):
         when = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-        worksheet.write_datetime(row, col, when, formats(number_format or format.EXCEL_DATE, fill=fill))
+        worksheet.write_datetime(row, col, when, formats(number_format or format.EXCEL_DATE, fill=fill, left=left))
     elif (target := link(url)) is not None:
         worksheet.write_url(row, col, target, formats(linked=True, wrap=wrap), string=cell_text(value))
     else:
         worksheet.write_string(row, col, cell_text(value), formats(fill=fill, wrap=wrap))
 
 
-def _lines_height(sheet: Sheet, span: int) -> list[int]:
-    """Each line's height in lines of text, its value wrapped across `span` characters."""
-    return [max(1, sum(math.ceil(max(len(part), 1) / span) for part in str(line.value).splitlines() or [""]))
-            if isinstance(line.value, str) else 1 for line in sheet.lines]
+def wrapped_lines(text: Cell, width: int) -> int:
+    """How many lines `text` takes wrapped at word breaks in a column `width` characters wide (1 for a number)."""
+    if not isinstance(text, str) or not text:
+        return 1
+    return sum(max(1, len(textwrap.wrap(part, max(width - 2, 1)))) for part in text.splitlines() or [""])
+
+
+def _set_height(worksheet: Any, row: int, lines: int) -> None:
+    """Give a row of wrapped text its lines' height: neither Excel nor LibreOffice fits it on opening a file."""
+    if lines > 1:
+        worksheet.set_row(row, min(LINE_HEIGHT * lines, MAX_ROW_HEIGHT))
 
 
 def _write_sheet(worksheet: Any, sheet: Sheet, formats: _Formats) -> None:
     widths = [column_width(column) for column in sheet.columns]
+    worksheet.set_landscape()
+    if sheet.lines:  # the first sheet prints on one page's width; the long tables across pages
+        worksheet.fit_to_pages(1, 0)
     for col, (width, _) in enumerate(widths):
         worksheet.set_column(col, col, width)
     row = 0
@@ -288,16 +301,17 @@ def _write_sheet(worksheet: Any, sheet: Sheet, formats: _Formats) -> None:
         span = max(sum(width for width, _ in widths[1:]), MAX_WIDTH)
         if not widths[1:]:
             worksheet.set_column(1, 1, span)
-        heights = _lines_height(sheet, span)
+        heights = [wrapped_lines(line.value, span) for line in sheet.lines]
         for line, height in zip(sheet.lines, heights, strict=True):
             worksheet.write_string(row, 0, line.label, formats(bold=True))
             value = finite(line.value)
             wrap = isinstance(value, str) and height > 1
+            # left-aligned: a number or date at the right end of a merged line would sit far from its label
             if span_columns > 1:
-                worksheet.merge_range(row, 1, row, span_columns, None, formats(line.number_format, wrap=wrap))
-            _write_cell(worksheet, row, 1, value, line.number_format, formats, wrap=wrap)
-            if height > 1:  # Excel does not fit a merged cell's row to its text
-                worksheet.set_row(row, LINE_HEIGHT * height)
+                worksheet.merge_range(row, 1, row, span_columns, None,
+                                      formats(line.number_format, wrap=wrap, left=True))
+            _write_cell(worksheet, row, 1, value, line.number_format, formats, wrap=wrap, left=True)
+            _set_height(worksheet, row, height)
             row += 1
         if not sheet.columns:
             return
@@ -310,14 +324,23 @@ def _write_sheet(worksheet: Any, sheet: Sheet, formats: _Formats) -> None:
     for col, column in enumerate(sheet.columns):
         worksheet.write_string(top, col, cell_text(column.header),
                                formats(fill=column.header_fill or HEADER_FILL, bold=True, wrap=True, border=True))
+    _set_height(worksheet, top, max(wrapped_lines(c.header, width) for c, (width, _) in zip(sheet.columns, widths,
+                                                                                            strict=True)))
     rows = len(sheet.columns[0].values)
+    lines = [1] * rows
     for col, column in enumerate(sheet.columns):
-        wrap = widths[col][1]
+        width, wrap = widths[col]
         for index, value in enumerate(column.values):
-            _write_cell(worksheet, top + 1 + index, col, finite(value), column.number_format(index), formats,
+            cell = finite(value)
+            _write_cell(worksheet, top + 1 + index, col, cell, column.number_format(index), formats,
                         url=column.links[index] if column.links else None,
                         fill=column.fills[index] if column.fills else None, wrap=wrap)
+            if wrap:
+                lines[index] = max(lines[index], wrapped_lines(cell, width))
+    for index, count in enumerate(lines):
+        _set_height(worksheet, top + 1 + index, count)
     worksheet.autofilter(top, 0, top + rows, len(sheet.columns) - 1)
+    worksheet.repeat_rows(top)  # each printed page starts with the header
     frozen_rows = top + 1 if sum(heights) + top - len(heights) + 1 <= MAX_FROZEN_LINES else 0
     worksheet.freeze_panes(frozen_rows, sheet.frozen_columns)
 
@@ -526,7 +549,8 @@ SENSITIVITY_INDICES = ("first_order", "first_order_low", "first_order_high", "to
 def sensitivity_book(result: SensitivityResult) -> Book:
     """A sensitivity analysis's workbook: what it explains, then each of its tables on a sheet."""
     metric = METRICS[result.metric]
-    lines = [Line("Command", f"scenario sensitivity --method {result.method}"), Line("Scenario", result.scenario),
+    lines = [Line("Command", f"scenario sensitivity {result.scenario} --method {result.method}"),
+             Line("Scenario", result.scenario),
              Line("Information as of", result.as_of, format.EXCEL_DATE),
              Line("Explains", f"{metric.label} ({result.unit}) in {result.year}")]
     for name, value in result.settings.items():
@@ -541,7 +565,7 @@ def sensitivity_book(result: SensitivityResult) -> Book:
         **dict.fromkeys(SENSITIVITY_INDICES, format.EXCEL_SENSITIVITY_INDEX),
         "rank": format.EXCEL_YEAR,
     }
-    sheets = [Sheet(header(name), frame_columns(table, formats), frozen_columns=0) for name, table in result.tables.items()]
+    sheets = [Sheet(header(name), frame_columns(table, formats)) for name, table in result.tables.items()]
     title = f"Sensitivity of scenario '{result.scenario}' ({result.method})"
     return Book(title, result.as_of, (about_sheet(title, lines), *sheets))
 
@@ -554,7 +578,7 @@ def compare_book(result: Comparison) -> Book:
     """A comparison's workbook: the sides compared, the side-by-side table (compare.csv) and the long one
     (compare.json), each figure in its metric's number format and the changes signed."""
     reference, others = reference_and_others(result.long)
-    lines = [Line("Command", "scenario compare " + " ".join(result.labels)), Line("Reference", reference)]
+    lines = [Line("Command", "scenario compare"), Line("Reference", reference)]
     for side in result.sides:
         dated = f", information as of {side.as_of.isoformat()}" if side.as_of else ""
         lines.append(Line(side.label, f"{side.kind} {side.path.name}{dated}"))
@@ -646,9 +670,11 @@ def review_book(result: Review) -> Book:
     effects = [effect.effect.assign(scenario=effect.scenario) for effect in result.effects]
     attributions = [effect.attribution.assign(scenario=effect.scenario) for effect in result.effects]
     kinds = {(effect.scenario, figure): kind for effect in result.effects for figure, kind in effect.kinds.items()}
-    sheets = [about_sheet(f"Review of {result.base} -> {result.head}", lines), Sheet("Changes", columns, frozen_columns=1)]
-    for name, frames, value_columns in (("Effects", effects, ("old", "new")), ("Attribution", attributions, ())):
-        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["scenario"])
+    title = f"Review of {result.base} -> {result.head}"
+    sheets = [about_sheet(title, lines), Sheet("Changes", columns, frozen_columns=1)]
+    for name, frames, value_columns, empty in (("Effects", effects, ("old", "new"), EFFECT_COLUMNS),
+                                               ("Attribution", attributions, (), ATTRIBUTION_COLUMNS)):
+        frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["scenario", *empty])
         frame = frame[["scenario", *(c for c in frame.columns if c != "scenario")]]
         row_kinds = [kinds.get(key) for key in zip(frame["scenario"], frame.get("figure", []), strict=False)]
         formats: dict[str, str | tuple[str | None, ...] | None] = {
@@ -656,4 +682,4 @@ def review_book(result: Review) -> Book:
             "change": kind_formats(row_kinds, sign=True), "contribution": kind_formats(row_kinds, sign=True),
             "relative_change": format.excel_relative()}
         sheets.append(Sheet(name, frame_columns(frame, formats), frozen_columns=2))
-    return Book(f"Review of {result.base} -> {result.head}", None, tuple(sheets))
+    return Book(title, None, tuple(sheets))

@@ -306,3 +306,25 @@ def test_a_companys_cells_carry_the_colour_its_file_declares_and_its_charts_use(
         _, rows = _rows(book[name], 1)
         alpha = [row[column] for row in rows if row[column].value == "Alpha"]
         assert alpha and {cell.fill.fgColor.rgb for cell in alpha} == {"FFAA3377"}
+
+
+def test_wrapped_headers_and_texts_get_the_height_of_their_lines():
+    assert workbook.wrapped_lines("aaa bbb ccc", 6) == 3 and workbook.wrapped_lines("one\ntwo", 60) == 2
+    assert workbook.wrapped_lines(12.5, 8) == 1
+    long = "word " * 100  # 100 words, 11 to a line of the widest column (58 characters): 10 lines
+    content = workbook.to_xlsx(Book("t", None, (Sheet("S", (
+        Column("A header long enough to wrap onto three lines", (1.0, 2.0)), Column("Notes", (long, "short"))),),)))
+    sheet = _book(content)["S"]
+    lines = workbook.wrapped_lines(long, workbook.MAX_WIDTH)
+    assert lines == 10 and sheet.row_dimensions[2].height == 15 * lines
+    assert sheet.row_dimensions[1].height == 15 * workbook.wrapped_lines(
+        "A header long enough to wrap onto three lines", workbook.HEADER_WIDTH + 2)
+    assert sheet.row_dimensions[3].height is None  # one line: Excel's own height
+    assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+
+
+def test_a_lines_number_or_date_sits_beside_its_label():
+    content = workbook.to_xlsx(Book("t", None, (Sheet("S", (Column("a", (1.0,)), Column("b", (2.0,))),
+                                                      (Line("Draws", 2000, "#,##0"),)),)))
+    cell = _book(content)["S"]["B1"]
+    assert cell.value == 2000 and cell.number_format == "#,##0" and cell.alignment.horizontal == "left"
