@@ -171,6 +171,8 @@ def _decimals(number_format: str) -> int:
 
 def shown_width(value: Cell, number_format: str | None) -> int:
     """About how many characters `value` takes as Excel shows it in `number_format` (the longest line of a text)."""
+    if isinstance(value, str):
+        return max(map(len, value.splitlines())) if "\n" in value else len(value)
     if value is None:
         return 0
     if isinstance(value, bool):
@@ -273,7 +275,7 @@ def _write_cell(worksheet: Any, row: int, col: int, value: Cell, number_format: 
 
 def wrapped_lines(text: Cell, width: int) -> int:
     """How many lines `text` takes wrapped at word breaks in a column `width` characters wide (1 for a number)."""
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or len(text) <= width - 2 and "\n" not in text:
         return 1
     return sum(max(1, len(textwrap.wrap(part, max(width - 2, 1)))) for part in text.splitlines() or [""])
 
@@ -479,9 +481,9 @@ def register_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
     """The assumption register: a row per assumption, its value as a number, its distribution's 5th, 50th and 95th
     percentiles, each source in a cell of its own (linked to its url) beside its excerpt, the notes and history."""
     items = result.assumptions
-    register = result.register.set_index("key")
+    register = result.register.set_index("key").to_dict("index")
     urls = dict(zip(result.sources["id"], result.sources["url"], strict=True))
-    distributions = distribution_table(items).set_index("key")
+    distributions = distribution_table(items).set_index("key").to_dict("index")
     most = max((len(item.assumption.sources) for item in items), default=0)
     keys = [item.key for item in items]
     companies = [item.company.name if item.company else "" for item in items]
@@ -492,11 +494,11 @@ def register_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
         Column("Unit", tuple(item.assumption.unit for item in items)),
         Column("Period", tuple(item.assumption.period for item in items)),
         Column("Confidence", tuple(item.assumption.confidence for item in items)),
-        Column("Distribution", tuple(distributions.loc[key, "distribution"] for key in keys)),
+        Column("Distribution", tuple(distributions[key]["distribution"] for key in keys)),
         *(Column(f"{_ordinal(p)} percentile" if p != 50 else "Median",
-                 tuple(_number_or_text(distributions.loc[key, column]) for key in keys))
+                 tuple(_number_or_text(distributions[key][column]) for key in keys))
           for p, column in ((5, "p5"), (50, "p50"), (95, "p95"))),
-        Column("Source kinds", tuple(register.loc[key, "source_kinds"] for key in keys)),
+        Column("Source kinds", tuple(register[key]["source_kinds"] for key in keys)),
         Column("As of", tuple(item.assumption.as_of for item in items), format.EXCEL_DATE),
     ]
     for position in range(most):
@@ -505,10 +507,10 @@ def register_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
         columns.append(Column(f"Source {position + 1}", tuple(c.ref if c else None for c in cited),
                               links=tuple(urls.get(c.ref) if c else None for c in cited)))
         columns.append(Column(f"Excerpt {position + 1}", tuple(_evidence(c) for c in cited)))
-    columns.append(Column("Overridden by", tuple(register.loc[key, "overridden_by"] or None for key in keys)))
-    columns.append(Column("Notes", tuple(register.loc[key, "notes"] or None for key in keys)))
-    if "history" in register.columns:
-        columns.append(Column("History", tuple(register.loc[key, "history"] or None for key in keys)))
+    columns.append(Column("Overridden by", tuple(register[key]["overridden_by"] or None for key in keys)))
+    columns.append(Column("Notes", tuple(register[key]["notes"] or None for key in keys)))
+    if "history" in result.register.columns:
+        columns.append(Column("History", tuple(register[key]["history"] or None for key in keys)))
     return Sheet("Register", tuple(columns), frozen_columns=2)
 
 
