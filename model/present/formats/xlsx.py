@@ -13,30 +13,32 @@ from model.present import workbook
 from model.present.artifacts import Contents, Rendering, artefact
 
 
+def _workbook(name: str, book: workbook.Book) -> Contents:
+    return {f"{name}.xlsx": workbook.to_xlsx(book)}
+
+
 @artefact(RunResult, "<scenario>.xlsx", "xlsx")
 def run(rendering: Rendering) -> Contents:
     result = rendering.result
-    return {f"{result.scenario.name}.xlsx": workbook.to_xlsx(workbook.run_book(result, result.projection.colours))}
+    return _workbook(result.scenario.name, workbook.run_book(result, result.projection.colours))
 
 
 @artefact(SensitivityResult, "<scenario>-<method>.xlsx", "xlsx")
 def sensitivity(rendering: Rendering) -> Contents:
     result = rendering.result
-    return {f"{result.scenario}-{result.method}.xlsx": workbook.to_xlsx(workbook.sensitivity_book(result))}
+    return _workbook(f"{result.scenario}-{result.method}", workbook.sensitivity_book(result))
 
 
 @artefact(Comparison, "compare-<names>.xlsx", "xlsx")
 def compare(rendering: Rendering) -> Contents:
-    result = rendering.result
-    return {f"{result.name}.xlsx": workbook.to_xlsx(workbook.compare_book(result))}
+    return _workbook(rendering.result.name, workbook.compare_book(rendering.result))
 
 
 @artefact(Backtest, "backtest-<scenario>.xlsx", "xlsx")
 def backtest(rendering: Rendering) -> Contents:
-    result = rendering.result
-    return {f"backtest-{result.scenario.name}.xlsx": workbook.to_xlsx(workbook.backtest_book(result))}
+    return _workbook(f"backtest-{rendering.result.scenario.name}", workbook.backtest_book(rendering.result))
 
 
 @artefact(Review, "diff.xlsx", "xlsx")
 def review(rendering: Rendering) -> Contents:
-    return {"diff.xlsx": workbook.to_xlsx(workbook.review_book(rendering.result))}
+    return _workbook("diff", workbook.review_book(rendering.result))
