@@ -20,12 +20,13 @@ from model import format
 from model.analysis.attribution import ATTRIBUTION_COLUMNS, EFFECT_COLUMNS
 from model.analysis.backtest import Backtest
 from model.analysis.compare import Comparison, reference_and_others
-from model.analysis.projection import RunResult, headline
+from model.analysis.projection import RunResult, bases_differ, headline
 from model.analysis.register import distribution_table
 from model.analysis.review import Review
 from model.analysis.sensitivity import SensitivityResult
 from model.catalogue import HEADLINE, METRICS, Kind
 from model.core.simulation import PERCENTILES
+from model.present.charts import BASIS_MARK
 from model.present.report import UNAUDITED_BANNER
 from model.present.run import SAMPLER_NAMES, basis_lines
 
@@ -427,7 +428,10 @@ def headline_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
     first, last = int(projection.years[0]), int(projection.years[-1])
     labels = [cell.label(first, last, projection.reporting_currency) for cell in HEADLINE]
     formats = kind_formats(METRICS[cell.metric].kind for cell in HEADLINE)
-    columns = [Column("Figure", tuple(labels))]
+    marked = bases_differ(projection.cloud_bases())  # the note above says what the mark means
+    shown = [f"{label} {BASIS_MARK}" if marked and METRICS[cell.metric].on_cloud_basis else label
+             for label, cell in zip(labels, HEADLINE, strict=True)]
+    columns = [Column("Figure", tuple(shown))]
     for statistic, suffix in statistics:
         table = headline(projection, statistic)
         for company in projection.companies:

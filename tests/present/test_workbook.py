@@ -80,6 +80,10 @@ def test_the_headline_sheet_says_what_the_scenario_is_and_holds_numbers(single):
     share = figures["Share of capex 2025-2027"][1]
     assert share.value == pytest.approx(6 / 17.19) and share.number_format == "0.0%"
     assert figures["Accelerators in service 2027 (k)"][1].number_format == "#,##0"
+    # Alpha's cloud revenue is segment-reported, Beta's a market-share estimate: the figures built on it are marked
+    assert "Cloud revenue 2027 (USD bn) *" in figures and "Cloud market share 2027" in figures
+    notes = next(row[1].value for row in sheet.iter_rows(max_row=top) if row[0].value == "Cloud revenue bases")
+    assert notes.startswith("* Cloud revenue and AI revenue mix bases")
     assert sheet.freeze_panes == f"B{top + 1}"
     assert sheet.auto_filter.ref == f"A{top}:C{top + len(rows)}"
 
