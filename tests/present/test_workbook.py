@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from model.analysis.projection import run, run_result
 from model.cli import app
 from model.io.loading import load_inputs
+from model.io.outputs import write_folder
 from model.present import workbook
 from model.present.artifacts import files_of
 from model.present.workbook import Book, Column, Line, Sheet
@@ -332,3 +333,32 @@ def test_a_lines_number_or_date_sits_beside_its_label():
                                                       (Line("Draws", 2000, "#,##0"),)),)))
     cell = _book(content)["S"]["B1"]
     assert cell.value == 2000 and cell.number_format == "#,##0" and cell.alignment.horizontal == "left"
+
+
+def test_a_disk_full_at_the_workbook_keeps_the_earlier_outputs(small, tmp_path):
+    from tests.cli.test_safety import mounted, snapshot
+
+    assert runner.invoke(app, ["run", "base", "--out", str(tmp_path / "measure")]).exit_code == 0
+    sizes = {p.name: p.stat().st_size for p in (tmp_path / "measure").rglob("*") if p.is_file()}
+    page = 4096
+    others = sum(-(-size // page) * page for name, size in sizes.items() if not name.endswith(".xlsx"))
+    assert sizes["base.xlsx"] > 4 * page  # so that room for all but a few pages of it is room for all but it
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    # room for the earlier folder and every file of the new one but the workbook
+    with mounted("-t", "tmpfs", "-o", f"size={(others + 4 * page) // 1024}k", "tmpfs", target=disk):
+        write_folder(disk / "base", {"projection.csv": "earlier\n"}, command="run")
+        before = snapshot(disk)
+        result = runner.invoke(app, ["run", "base", "--out", str(disk / "base")])
+        after = snapshot(disk)
+    assert result.exit_code == 1
+    assert result.stderr == f"error: cannot write {disk}/base: No space left on device\n"
+    assert after == before
+    # and with room for the workbook too, the same run writes: it was the workbook that did not fit
+    room = others + -(-sizes["base.xlsx"] // page) * page + 4 * page
+    with mounted("-t", "tmpfs", "-o", f"size={room // 1024}k", "tmpfs", target=disk):
+        write_folder(disk / "base", {"projection.csv": "earlier\n"}, command="run")
+        result = runner.invoke(app, ["run", "base", "--out", str(disk / "base")])
+        written = (disk / "base" / "base.xlsx").read_bytes()
+    assert result.exit_code == 0, result.output
+    assert written == (tmp_path / "measure" / "base.xlsx").read_bytes()
