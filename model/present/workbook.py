@@ -37,6 +37,7 @@ MAX_CELL_TEXT = 32767
 MAX_URL = 2079
 MAX_SHEET_NAME = 31
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+SHEET_NAME_RESERVED = "history"  # Excel keeps a sheet of this name for its change tracking
 TRUNCATED = " [...]"
 # Only web addresses become links: a `file:`, `javascript:` or relative url from a YAML file stays text.
 LINKABLE = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
@@ -95,6 +96,8 @@ class Sheet:
 
 @dataclass(frozen=True)
 class Book:
+    """A workbook: its title and creation date (document properties; None for FIXED_CREATED) and its sheets."""
+
     title: str
     created: dt.date | dt.datetime | None
     sheets: tuple[Sheet, ...]
@@ -128,9 +131,9 @@ def link(url: str | None) -> str | None:
 
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
     """`name` as Excel allows a sheet's: none of []:*?/\\, no apostrophe at either end, at most 31 characters, and
-    unlike (ignoring case) every name in `taken`."""
+    unlike (ignoring case) every name in `taken` and Excel's own "History"."""
     clean = SHEET_NAME_FORBIDDEN.sub("-", name).strip("'").strip() or "Sheet"
-    used = {item.lower() for item in taken}
+    used = {item.lower() for item in taken} | {SHEET_NAME_RESERVED}
     candidate, number = clean[:MAX_SHEET_NAME], 1
     while candidate.lower() in used:
         number += 1

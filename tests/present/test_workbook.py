@@ -221,6 +221,7 @@ def test_sheet_names_keep_excels_rules():
     long = workbook.sheet_name("x" * 40)
     assert len(long) == 31
     assert workbook.sheet_name("Register", ["register"]) == "Register (2)"
+    assert workbook.sheet_name("History") == "History (2)"  # Excel's own
     assert len(workbook.sheet_name("y" * 40, ["y" * 31])) == 31
     content = workbook.to_xlsx(Book("t", None, (Sheet("a/b"), Sheet("A-B"))))
     assert _book(content).sheetnames == ["a-b", "A-B (2)"]
