@@ -49,6 +49,7 @@ HEADER_WIDTH = 16  # a longer header wraps onto more lines rather than widen its
 MAX_FROZEN_LINES = 20
 LINE_HEIGHT = 15  # points, a line of Excel's default 11 pt font
 MAX_ROW_HEIGHT = 409  # points, Excel's tallest row
+PRINT_FIT_WIDTH = 240  # characters of columns: about two landscape pages at 100%
 HEADER_FILL = "#e8edf2"
 LINK_COLOUR = "#0b5cad"
 # A workbook of a result without an information date (a review, a comparison of saved runs) carries this fixed
@@ -293,8 +294,12 @@ def _set_height(worksheet: Any, row: int, lines: int) -> None:
 def _write_sheet(worksheet: Any, sheet: Sheet, formats: _Formats) -> None:
     widths = [column_width(column) for column in sheet.columns]
     worksheet.set_landscape()
-    if sheet.lines:  # the first sheet prints on one page's width; the long tables across pages
+    # a sheet at most two landscape pages wide prints on one page's width; a wider one (the register) across pages,
+    # with its row labels repeated, as shrinking it would leave its text too small to read
+    if sheet.lines or sum(width for width, _ in widths) <= PRINT_FIT_WIDTH:
         worksheet.fit_to_pages(1, 0)
+    elif sheet.frozen_columns:
+        worksheet.repeat_columns(0, sheet.frozen_columns - 1)
     for col, (width, _) in enumerate(widths):
         worksheet.set_column(col, col, width)
     row = 0
@@ -549,7 +554,8 @@ def run_book(result: RunResult, colours: Mapping[str, str]) -> Book:
 
 # -------------------------------------------------------------------------------------------- the other commands
 # The columns of the sensitivity methods' tables that hold the explained figure (in its metric's unit) or an index
-# (a share of variance); the inputs' own ends (input_low, input_high) are each in their key's unit, so left General.
+# (a share of variance); the inputs' own ends are each in their key's unit, so left General.
+SENSITIVITY_INPUTS = ("input_low", "input_high")
 SENSITIVITY_FIGURES = ("output_low", "output_high", "base", "swing")
 SENSITIVITY_INDICES = ("first_order", "first_order_low", "first_order_high", "total_order", "total_order_low",
                        "total_order_high", "variance_share")
@@ -574,7 +580,12 @@ def sensitivity_book(result: SensitivityResult) -> Book:
         **dict.fromkeys(SENSITIVITY_INDICES, format.EXCEL_SENSITIVITY_INDEX),
         "rank": format.EXCEL_YEAR,
     }
-    sheets = [Sheet(header(name), frame_columns(table, formats)) for name, table in result.tables.items()]
+    sheets = []
+    for name, table in result.tables.items():
+        # an input's ends are written as its file writes it: a number as a number, a series as its text
+        ends = {column: [_number_or_text(v) for v in table[column]] for column in SENSITIVITY_INPUTS
+                if column in table.columns}
+        sheets.append(Sheet(header(name), frame_columns(table.assign(**ends), formats)))
     title = f"Sensitivity of scenario '{result.scenario}' ({result.method})"
     return Book(title, result.as_of, (about_sheet(title, lines), *sheets))
 

@@ -264,6 +264,10 @@ def test_sensitivity_compare_and_diff_write_workbooks_named_as_their_folders(sma
     assert about["Scenario"] == "base" and about["Information as of"] == dt.datetime(2025, 5, 31)
     head, rows = _rows(book["Tornado"], 1)
     assert {row[head.index("Swing")].number_format for row in rows} == {"#,##0.0"}  # USD bn of AI-chip spend
+    budget = next(dict(zip(head, row, strict=True)) for row in rows if row[5].value == "alpha.ai_chips.budget_base")
+    assert (budget["Input low"].value, budget["Input high"].value) == (6, 10)  # its explicit range, as numbers
+    share = next(dict(zip(head, row, strict=True)) for row in rows if row[5].value == "alpha.cloud.ai_share")
+    assert share["Input low"].value == "2025: 0, 2027: 0.2"  # a series, as the files write it
 
     assert runner.invoke(app, ["compare", "base", "high"]).exit_code == 0
     book = _book(small.path("outputs/compare-base-high/compare-base-high.xlsx").read_bytes())
