@@ -9,7 +9,17 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import TableFormat, app, out, print_frame, print_warnings, print_wrote, reports_errors
+from model.cli.common import (
+    Command,
+    TableFormat,
+    app,
+    examples,
+    out,
+    print_frame,
+    print_warnings,
+    print_wrote,
+    reports_errors,
+)
 
 
 class CompareFormat(StrEnum):
@@ -19,7 +29,11 @@ class CompareFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("Three scenarios side by side, each against base", "scenario compare base bull bear"),
+    ("The current view against the saved run of base, as markdown",
+     "scenario compare outputs/base latest --format markdown"),
+))
 @reports_errors
 def compare(
     names: Annotated[list[str], typer.Argument(

@@ -14,11 +14,13 @@ from model.cli.common import (
     DRAWS_HELP,
     SAMPLER_HELP,
     SEED_HELP,
+    Command,
     ProgressBar,
     Sampler,
     app,
     audited,
     err,
+    examples,
     out,
     print_shown,
     print_warnings,
@@ -29,7 +31,12 @@ from model.io.loading import load_inputs
 from model.io.project import find_scenario
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("The base case: the headline table, and outputs/base/ with the report", "scenario run base"),
+    ("A thousand draws of every assumption: percentile intervals, fan charts and race odds",
+     "scenario run bull --draws 1000 --seed 7"),
+    ("Into a folder of your choice", "scenario run base.yaml --out ../runs/base-today"),
+))
 @reports_errors
 def run(
     scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
