@@ -1,4 +1,5 @@
-"""What every command shares: the typer app, the consoles, error reporting and the table printers."""
+"""What every command shares: the typer app, the consoles, error reporting, the table printers, and the help
+(examples, and the valid values of options that are free text)."""
 
 from __future__ import annotations
 
