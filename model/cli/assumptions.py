@@ -8,6 +8,7 @@ import typer
 
 from model.cli.common import (
     PROJECT_COMPANIES,
+    PROJECT_SCENARIOS,
     Command,
     Confidence,
     TableFormat,
@@ -34,7 +35,8 @@ def assumptions(
         help=f"Only this company (slug or name); repeatable. {PROJECT_COMPANIES}")] = None,
     confidence: Annotated[list[Confidence] | None, typer.Option(help="Only this confidence; repeatable.")] = None,
     judgement: Annotated[bool, typer.Option("--judgement", help="Only assumptions resting on analyst judgement.")] = False,
-    scenario: Annotated[str | None, typer.Option(help="Show the values this scenario uses (with its overrides).")] = None,
+    scenario: Annotated[str | None, typer.Option(
+        help=f"Show the values this scenario uses (with its overrides). {PROJECT_SCENARIOS}")] = None,
     distributions: Annotated[bool, typer.Option(
         "--distributions", help="Show each assumption's distribution and its 5th, 50th and 95th percentiles.")] = False,
     history: Annotated[str | None, typer.Option(

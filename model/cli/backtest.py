@@ -11,6 +11,7 @@ from model import format
 from model.analysis.resources import check_draws
 from model.cli.common import (
     SAMPLER_HELP,
+    SCENARIO_HELP,
     SEED_HELP,
     Command,
     ProgressBar,
@@ -37,7 +38,7 @@ from model.io.project import find_scenario
 ))
 @reports_errors
 def backtest(
-    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     actuals: Annotated[Path | None, typer.Option(
         help="The file of reported figures (default: actuals/reported.yaml in the assumptions folder).")] = None,
     draws: Annotated[int, typer.Option(min=1, help="Draws of the assumptions; above 1, each projection gains its "

@@ -60,27 +60,43 @@ _display_type = getattr(typer.core.TyperOption, "display_type_rich", None)
 if callable(_display_type) and not getattr(_display_type, "scenario_flag_fix", False):
     typer.core.TyperOption.display_type_rich = _flag_without_type(_display_type)  # type: ignore[method-assign]
 
-# Where an option's help says this, `--help` names the current project's companies (the file names of its
-# assumptions folder, read when the help is shown: they differ from project to project).
+# Where an option's help says one of these, `--help` names the current project's companies or scenarios (the file
+# names of its folders, read when the help is shown: they differ from project to project).
 PROJECT_COMPANIES = "The companies of this project's assumptions/ folder."
+PROJECT_SCENARIOS = "The scenarios of this project's scenarios/ folder."
+
+
+def _project_names(files: Callable[[Path], list[Path]]) -> list[str]:
+    from model.io.project import find_project_root
+
+    try:
+        return [path.stem for path in files(find_project_root())]
+    except (UsageError, OSError):
+        return []
 
 
 def project_companies() -> str:
     """PROJECT_COMPANIES, as the help shows it: the current project's companies, or where to find them."""
-    from model.io.project import company_files, find_project_root
+    from model.io.project import company_files
 
-    try:
-        slugs = [path.stem for path in company_files(find_project_root() / "assumptions")]
-    except (UsageError, OSError):
-        slugs = []
-    if not slugs:
-        return "The companies are the file names in a project's assumptions/ (alpha for alpha.yaml)."
-    return f"This project's: {', '.join(slugs)}."
+    if slugs := _project_names(lambda root: company_files(root / "assumptions")):
+        return f"This project's companies: {', '.join(slugs)}."
+    return "The companies are the file names in a project's assumptions/ (alpha for alpha.yaml)."
+
+
+def project_scenarios() -> str:
+    """PROJECT_SCENARIOS, as the help shows it: the current project's scenarios, or where to find them."""
+    if names := _project_names(lambda root: sorted((root / "scenarios").glob("*.yaml"))):
+        return f"This project's scenarios: {', '.join(names)}."
+    return "The scenarios are the file names in a project's scenarios/ (base for base.yaml)."
+
+
+FILLED_IN = {PROJECT_COMPANIES: project_companies, PROJECT_SCENARIOS: project_scenarios}
 
 
 class Command(typer.core.TyperCommand):
-    """A command whose help is made when it is shown: the project's companies filled in, and its summary in the
-    list of `scenario --help` one paragraph (rich keeps a docstring's line breaks there)."""
+    """A command whose help is made when it is shown: the project's companies and scenarios filled in, and its
+    summary in the list of `scenario --help` one paragraph (rich keeps a docstring's line breaks there)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -88,13 +104,16 @@ class Command(typer.core.TyperCommand):
             self.short_help = " ".join(self.help.split("\n\n")[0].split())
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
-        declared, shown, companies = self.params, [], None
+        declared, shown, values = self.params, [], {}
         for param in declared:
             text = getattr(param, "help", None) or ""
-            if PROJECT_COMPANIES in text:
-                companies = companies or project_companies()
+            if any(marker in text for marker in FILLED_IN):
                 param = copy.copy(param)
-                param.help = text.replace(PROJECT_COMPANIES, companies)
+                for marker, value in FILLED_IN.items():
+                    if marker in text:
+                        values[marker] = values.get(marker) or value()
+                        text = text.replace(marker, values[marker])
+                param.help = text
             shown.append(param)
         self.params = shown
         try:
@@ -290,6 +309,7 @@ Confidence = StrEnum("Confidence", {level: level for level in CONFIDENCE_LEVELS}
 Sampler = StrEnum("Sampler", {name: name for name in SAMPLERS})
 
 
+SCENARIO_HELP = f"A scenario name in scenarios/ (base, base.yaml) or a path. {PROJECT_SCENARIOS}"
 DRAWS_HELP = "Draws of the assumptions' distributions; above 1, the outputs gain percentiles and race odds."
 SEED_HELP = "Seed of the draws: the same seed gives the same numbers."
 SAMPLER_HELP = "Uniform draws: scrambled Sobol' sequence, Latin hypercube or plain random."

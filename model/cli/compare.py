@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from model.cli.common import (
+    PROJECT_SCENARIOS,
     Command,
     TableFormat,
     app,
@@ -38,7 +39,8 @@ class CompareFormat(StrEnum):
 def compare(
     names: Annotated[list[str], typer.Argument(
         help="Two or more scenarios (base, bull.yaml, a path) or run folders (outputs/base); the first is the "
-             "reference. A name that is both a scenario and a folder in outputs/ means the scenario, run afresh.")],
+             "reference. A name that is both a scenario and a folder in outputs/ means the scenario, run afresh. "
+             f"{PROJECT_SCENARIOS}")],
     fmt: Annotated[CompareFormat, typer.Option("--format", help="What to print.")] = CompareFormat.table,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of outputs/compare-<names>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,

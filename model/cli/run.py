@@ -13,6 +13,7 @@ from model.analysis.resources import check_draws
 from model.cli.common import (
     DRAWS_HELP,
     SAMPLER_HELP,
+    SCENARIO_HELP,
     SEED_HELP,
     Command,
     ProgressBar,
@@ -39,7 +40,7 @@ from model.io.project import find_scenario
 ))
 @reports_errors
 def run(
-    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run here instead of outputs/<name>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
     draws: Annotated[int, typer.Option(min=1, help=DRAWS_HELP)] = 1,

@@ -12,6 +12,7 @@ from model.analysis.methods import declared
 from model.cli.common import (
     METRIC_KEYS,
     PROJECT_COMPANIES,
+    SCENARIO_HELP,
     SEED_HELP,
     Command,
     ProgressBar,
@@ -39,7 +40,7 @@ METHOD_HELP = "; ".join(f"{name}: {method.description}" for name, method in METH
 ))
 @reports_errors
 def sensitivity(
-    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     method: Annotated[Method, typer.Option(help=METHOD_HELP)] = next(iter(Method)),  # type: ignore[assignment]
     metric: Annotated[str | None, typer.Option(
         help=f"The output metric (default: cumulative AI-chip spend), one of: {METRIC_KEYS}.")] = None,

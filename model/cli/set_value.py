@@ -10,6 +10,7 @@ import typer
 from model.cli.common import (
     ASSUMPTION_KEYS,
     PROJECT_COMPANIES,
+    PROJECT_SCENARIOS,
     Command,
     Confidence,
     app,
@@ -41,7 +42,8 @@ def set_command(
     excerpt: Annotated[str | None, typer.Option(help="The source's short phrase that states the figure.")] = None,
     confidence: Annotated[Confidence | None, typer.Option(help="The new confidence (default: unchanged).")] = None,
     scenario: Annotated[str | None, typer.Option(
-        help="Set this scenario's override of KEY (added if absent) instead of the assumption.")] = None,
+        help=f"Set this scenario's override of KEY (added if absent) instead of the assumption. {PROJECT_SCENARIOS}")
+    ] = None,
     rationale: Annotated[str | None, typer.Option(
         help="Why: required with --scenario, and for an analyst-judgement source.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="When the figure was known, YYYY-MM-DD (default: the "

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from model.catalogue import METRICS, PARAMETERS
 from model.cli import app
-from model.cli.common import examples
+from model.cli.common import PROJECT_COMPANIES, PROJECT_SCENARIOS, examples
 from tests.conftest import REPO
 
 runner = CliRunner()
@@ -104,19 +104,38 @@ def test_set_lists_the_catalogue_s_assumption_keys(small):
     assert set(PARAMETERS) <= words(shown_help("set"))
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if option("--company", c)])
-def test_company_options_list_the_project_s_companies(small, command):
-    assert "This project's: alpha, beta." in shown_help(command, width=400)
+def mentions(marker: str) -> list[str]:
+    """The commands with a parameter whose help names the project's companies or scenarios."""
+    return [c for c in COMMANDS if any(marker in (getattr(p, "help", None) or "")
+                                       for p in GROUP.commands[c].params)]  # type: ignore[attr-defined]
+
+
+def test_the_options_naming_a_company_or_a_scenario_list_the_project_s():
+    assert {c for c in COMMANDS if option("--company", c)} <= set(mentions(PROJECT_COMPANIES))
+    assert {"run", "sensitivity", "backtest", "compare", "assumptions", "set"} <= set(mentions(PROJECT_SCENARIOS))
+
+
+@pytest.mark.parametrize("command", mentions(PROJECT_COMPANIES))
+def test_the_help_lists_the_project_s_companies_as_they_are_when_it_is_shown(small, command):
+    assert "This project's companies: alpha, beta." in shown_help(command, width=400)
     small.write("assumptions/gamma.yaml", small.path("assumptions/beta.yaml").read_text())
-    assert "This project's: alpha, beta, gamma." in shown_help(command, width=400)  # read when shown
+    assert "This project's companies: alpha, beta, gamma." in shown_help(command, width=400)
 
 
-@pytest.mark.parametrize("command", [c for c in COMMANDS if option("--company", c)])
-def test_outside_a_project_the_help_says_where_the_companies_are(tmp_path, monkeypatch, command):
+@pytest.mark.parametrize("command", mentions(PROJECT_SCENARIOS))
+def test_the_help_lists_the_project_s_scenarios(small, command):
+    assert "This project's scenarios: base, high." in shown_help(command, width=400)
+
+
+@pytest.mark.parametrize("command", sorted({*mentions(PROJECT_COMPANIES), *mentions(PROJECT_SCENARIOS)}))
+def test_outside_a_project_the_help_says_where_the_names_are(tmp_path, monkeypatch, command):
     monkeypatch.chdir(tmp_path)
     text = shown_help(command, width=400)
-    assert "The companies are the file names in a project's assumptions/ (alpha for alpha.yaml)." in text
     assert "This project's" not in text
+    assert ("The companies are the file names in a project's assumptions/ (alpha for alpha.yaml)." in text
+            or command not in mentions(PROJECT_COMPANIES))
+    assert ("The scenarios are the file names in a project's scenarios/ (base for base.yaml)." in text
+            or command not in mentions(PROJECT_SCENARIOS))
 
 
 def test_diff_names_the_headline_figures(small):
