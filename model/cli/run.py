@@ -36,7 +36,7 @@ from model.io.project import find_scenario
     ("The base case: the headline table, and outputs/base/ with the report", "scenario run base"),
     ("A thousand draws of every assumption: percentile intervals, fan charts and race odds",
      "scenario run bull --draws 1000 --seed 7"),
-    ("Into a folder of your choice", "scenario run base.yaml --out ../runs/base-today"),
+    ("Into a folder of your choice (its parent must exist)", "scenario run base.yaml --out /tmp/base-run"),
 ))
 @reports_errors
 def run(
