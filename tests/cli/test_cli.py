@@ -287,7 +287,7 @@ def test_the_reports_register_shows_history_only_when_an_assumption_has_some(sma
     assert invoke("run", "base").exit_code == 0
     report = small.path("outputs/base/report.html").read_text()
     assert "<th>history</th>" in report
-    assert ("<td>30 (high, as of 2025-03-01, replaced 2026-06-01; alpha-filing); 35 (high, as of 2025-03-01, "
+    assert ("<td>30 CNY bn (high, as of 2025-03-01, replaced 2026-06-01; alpha-filing); 35 CNY bn (high, as of 2025-03-01, "
             "replaced 2026-06-01; alpha-filing)</td>") in report
 
 
