@@ -9,6 +9,7 @@ import pandas as pd
 
 from model.core.uncertainty import DEFAULT_WIDTHS, distribution
 from model.domain import Citation, ResolvedAssumption, Source, Value, Vintage, cites_judgement
+from model.domain.assumptions import EXCERPT_MAX_CHARS
 from model.errors import UsageError, suggest
 from model.format import input_number, input_range, input_value, series, significant
 
@@ -91,23 +92,28 @@ OVERRIDE_COLUMNS = [
 OVERRIDE_HEADERS = {
     "key": "Key", "company": "Company", "set_by": "Set by", "value": "Value", "unit": "Unit", "period": "Period",
     "confidence": "Confidence", "as_of": "As of", "sources": "Sources", "evidence": "Evidence",
-    "rationale": "Rationale", "replaced_set_by": "Replaces (set by)", "replaced_value": "Replaced value",
-    "replaced_unit": "Replaced unit", "replaced_period": "Replaced period", "replaced_confidence": "Replaced confidence",
-    "replaced_as_of": "Replaced as of", "replaced_sources": "Replaced sources", "replaced_evidence": "Replaced evidence",
-    "stated": "Now", "replaced_stated": "Was", "location": "File", "replaced_location": "Replaced file",
+    "rationale": "Rationale", "replaced_set_by": "Replaced, set by", "replaced_value": "Replaced value",
+    "replaced_unit": "Replaced unit", "replaced_period": "Replaced period",
+    "replaced_confidence": "Replaced confidence", "replaced_as_of": "Replaced as of",
+    "replaced_sources": "Replaced sources", "replaced_evidence": "Replaced evidence", "stated": "Now",
+    "replaced_stated": "Was", "location": "File", "replaced_location": "Replaced file",
 }
 # Who set a value that no scenario overrides, when the root scenario itself overrides it: the assumption files.
 ASSUMPTION_FILES = "assumptions"
 
 
 def cited(citations: Iterable[Citation]) -> str:
-    """Each citation as a sentence quotes it: `ref "excerpt"`, or `ref: rationale` for analyst judgement."""
+    """Each citation as a sentence quotes it: `ref "excerpt"`, or `ref: rationale` for analyst judgement, the
+    rationale cut at a word to about an excerpt's length (the register and the override's rationale have it whole)."""
     parts = []
     for citation in citations:
         if citation.excerpt:
             parts.append(f'{citation.ref} "{" ".join(citation.excerpt.split())}"')
         elif citation.rationale:
-            parts.append(f"{citation.ref}: {' '.join(citation.rationale.split())}")
+            gist = " ".join(citation.rationale.split())
+            if len(gist) > EXCERPT_MAX_CHARS:
+                gist = gist[:EXCERPT_MAX_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " ..."
+            parts.append(f"{citation.ref}: {gist}")
         else:
             parts.append(citation.ref)
     return "; ".join(parts)

@@ -94,7 +94,10 @@ def test_bulls_growth_paths_replace_the_base_series():
     growth = _overrides(REPO / "scenarios" / "bull.yaml").loc["alibaba.capex.post_plan_growth"]
     # a plain ratio reads without its unit
     assert (growth.replaced_stated, growth.stated, growth.unit) == ("0.05", "0.12", "ratio")
-    assert growth.replaced_evidence.startswith("analyst-judgement: No source gives capex after 2027.")
+    judgement = growth.replaced_evidence.split("; ")[0]
+    # analyst judgement's paragraph cut at a word to about an excerpt's length; the register has it whole
+    assert judgement.startswith("analyst-judgement: No source gives capex after 2027.")
+    assert judgement.endswith(" ...") and len(judgement) <= len("analyst-judgement: ") + 120 + len(" ...")
 
 
 def test_base_overrides_nothing():

@@ -282,13 +282,13 @@ def test_assumptions_history_does_not_combine_with_distributions(small):
 
 def test_the_reports_register_shows_history_only_when_an_assumption_has_some(small, monkeypatch):
     assert invoke("run", "base").exit_code == 0
-    assert "<th>history</th>" not in small.path("outputs/base/report.html").read_text()
+    assert '<span class="label">History</span>' not in small.path("outputs/base/report.html").read_text()
     _set_plan_twice(monkeypatch)
     assert invoke("run", "base").exit_code == 0
     report = small.path("outputs/base/report.html").read_text()
-    assert "<th>history</th>" in report
-    assert ("<td>30 CNY bn (high, as of 2025-03-01, replaced 2026-06-01; alpha-filing); 35 CNY bn (high, as of 2025-03-01, "
-            "replaced 2026-06-01; alpha-filing)</td>") in report
+    # each earlier value on a line under its assumption's row, in its unit
+    assert ('<p><span class="label">History</span> 30 CNY bn (high, as of 2025-03-01, replaced 2026-06-01; '
+            'alpha-filing); 35 CNY bn (high, as of 2025-03-01, replaced 2026-06-01; alpha-filing)</p>') in report
 
 
 def test_assumptions_of_a_scenario_show_its_overrides(small):
