@@ -1,4 +1,5 @@
-"""The assumption register and the source list as tables, and the plain-text renderings of their values."""
+"""The assumption register, a scenario's overrides against the values they replace, and the source list as tables,
+and the plain-text renderings of their values."""
 
 from __future__ import annotations
 
