@@ -132,13 +132,13 @@ def overrides(items: Iterable[ResolvedAssumption], chain: Sequence[str]) -> pd.D
     against the value it replaces: the same key in the scenario the setter extends, which is an earlier override
     or, where none, the assumption file's value (set by the chain's root scenario, or by the assumption files when
     the root is the setter). Empty (with its columns) for a scenario that overrides nothing."""
+    root = chain[-1] if chain else ""
     rows = []
     for item in items:
         replaced = item.replaces
         if replaced is None:
             continue
         new, old = item.assumption, replaced.assumption
-        root = chain[-1] if chain else ""
         rows.append({
             "key": item.key,
             "company": item.company.name if item.company else "",
