@@ -405,3 +405,13 @@ def test_problems_are_printed_verbatim_with_no_emoji_or_markup(small, line):
         assert result.exit_code == 1
         assert (f"assumptions/alpha.yaml:{line}: capex.plan_total.[bold]x:smile:: unknown field; valid fields: "
                 in result.stderr), result.stderr
+
+
+def test_run_says_how_many_assumptions_a_scenario_overrides_and_the_report_lists_them(small):
+    result = invoke("run", "high")
+    assert result.exit_code == 0, result.output
+    assert ("high overrides 1 assumption of base; report.html lists each against the value it replaces.\n"
+            "wrote outputs/high/") in result.stdout
+    report = small.path("outputs/high/report.html").read_text()
+    assert "<td>base 30 CNY bn -&gt; high 60 CNY bn</td>" in report
+    assert "overrides" not in invoke("run", "base").stdout
