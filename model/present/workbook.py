@@ -21,7 +21,7 @@ from model.analysis.attribution import ATTRIBUTION_COLUMNS, EFFECT_COLUMNS
 from model.analysis.backtest import Backtest
 from model.analysis.compare import Comparison, reference_and_others
 from model.analysis.projection import RunResult, bases_differ, headline
-from model.analysis.register import distribution_table
+from model.analysis.register import OVERRIDE_COLUMNS, OVERRIDE_HEADERS, REGISTER_HEADERS, distribution_table
 from model.analysis.review import Review
 from model.analysis.sensitivity import SensitivityResult
 from model.catalogue import HEADLINE, METRICS, Kind
@@ -360,11 +360,11 @@ def _write_sheet(worksheet: Any, sheet: Sheet, formats: _Formats) -> None:
 def frame_columns(frame: pd.DataFrame, formats: Mapping[str, str | tuple[str | None, ...] | None] | None = None, *,
                   fills: Mapping[str, tuple[str | None, ...]] | None = None,
                   links: Mapping[str, tuple[str | None, ...]] | None = None,
-                  named: Iterable[str] = ()) -> tuple[Column, ...]:
-    """A frame's columns, each headed by `header` (a column in `named`, such as a scenario's label, by its own
-    name), with its number format from `formats` (by column name; a year column is a plain integer) and `fills` and
-    `links` by column name."""
-    named = set(named)
+                  named: Iterable[str] = (), headers: Mapping[str, str] | None = None) -> tuple[Column, ...]:
+    """A frame's columns, each headed by `headers` (by column name) or else `header` (a column in `named`, such as a
+    scenario's label, by its own name), with its number format from `formats` (by column name; a year column is a
+    plain integer) and `fills` and `links` by column name."""
+    named, headers = set(named), headers or {}
     formats, fills, links = formats or {}, fills or {}, links or {}
     columns = []
     for name in frame.columns:
@@ -372,7 +372,7 @@ def frame_columns(frame: pd.DataFrame, formats: Mapping[str, str | tuple[str | N
         fmt = formats.get(name)
         if fmt is None and name == "year":
             fmt = format.EXCEL_YEAR
-        title = str(name) if name in named else header(str(name))
+        title = headers.get(name) or (str(name) if name in named else header(str(name)))
         columns.append(Column(title, values, fmt, links.get(name, ()), fills.get(name, ())))
     return tuple(columns)
 
@@ -489,10 +489,26 @@ def _number_or_text(value: float | Mapping[int, float] | str) -> Cell:
     return float(value)
 
 
+def overrides_sheets(result: RunResult, colours: Mapping[str, str]) -> tuple[Sheet, ...]:
+    """What the scenario changes: each override of its `extends` chain against the value it replaces (the report's
+    table), values as numbers and dates as dates; none for a scenario that overrides nothing."""
+    frame = result.overrides
+    if frame.empty:
+        return ()
+    # the report's "Now" and "Was" sentences repeat the value and unit columns, which a workbook keeps as numbers
+    frame = frame[[name for name in OVERRIDE_COLUMNS if name not in ("stated", "replaced_stated")]]
+    frame = frame.assign(value=[_number_or_text(v) for v in frame["value"]],
+                         replaced_value=[_number_or_text(v) for v in frame["replaced_value"]],
+                         as_of=_dates(frame["as_of"]), replaced_as_of=_dates(frame["replaced_as_of"]))
+    return (Sheet("Overrides", frame_columns(frame, {"as_of": format.EXCEL_DATE, "replaced_as_of": format.EXCEL_DATE},
+                                             fills={"company": _company_fills(frame["company"], colours)},
+                                             headers=OVERRIDE_HEADERS), frozen_columns=2),)
+
+
 def register_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
     """The assumption register: a row per assumption, its value as a number, its distribution's 5th, 50th and 95th
     percentiles, each source in a cell of its own (linked to its url) beside its excerpt, the notes and history."""
-    items = result.assumptions
+    items, titles = result.assumptions, REGISTER_HEADERS
     register = result.register.set_index("key").to_dict("index")
     urls = dict(zip(result.sources["id"], result.sources["url"], strict=True))
     distributions = distribution_table(items).set_index("key").to_dict("index")
@@ -500,18 +516,18 @@ def register_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
     keys = [item.key for item in items]
     companies = [item.company.name if item.company else "" for item in items]
     columns = [
-        Column("Key", tuple(keys)),
-        Column("Company", tuple(companies), fills=_company_fills(companies, colours)),
-        Column("Value", tuple(_number_or_text(item.assumption.value.plain()) for item in items)),
-        Column("Unit", tuple(item.assumption.unit for item in items)),
-        Column("Period", tuple(item.assumption.period for item in items)),
-        Column("Confidence", tuple(item.assumption.confidence for item in items)),
+        Column(titles["key"], tuple(keys)),
+        Column(titles["company"], tuple(companies), fills=_company_fills(companies, colours)),
+        Column(titles["value"], tuple(_number_or_text(item.assumption.value.plain()) for item in items)),
+        Column(titles["unit"], tuple(item.assumption.unit for item in items)),
+        Column(titles["period"], tuple(item.assumption.period for item in items)),
+        Column(titles["confidence"], tuple(item.assumption.confidence for item in items)),
         Column("Distribution", tuple(distributions[key]["distribution"] for key in keys)),
         *(Column(f"{_ordinal(p)} percentile" if p != 50 else "Median",
                  tuple(_number_or_text(distributions[key][column]) for key in keys))
           for p, column in ((5, "p5"), (50, "p50"), (95, "p95"))),
-        Column("Source kinds", tuple(register[key]["source_kinds"] for key in keys)),
-        Column("As of", tuple(item.assumption.as_of for item in items), format.EXCEL_DATE),
+        Column(titles["source_kinds"], tuple(register[key]["source_kinds"] for key in keys)),
+        Column(titles["as_of"], tuple(item.assumption.as_of for item in items), format.EXCEL_DATE),
     ]
     for position in range(most):
         cited = [item.assumption.sources[position] if position < len(item.assumption.sources) else None
@@ -519,10 +535,10 @@ def register_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
         columns.append(Column(f"Source {position + 1}", tuple(c.ref if c else None for c in cited),
                               links=tuple(urls.get(c.ref) if c else None for c in cited)))
         columns.append(Column(f"Excerpt {position + 1}", tuple(_evidence(c) for c in cited)))
-    columns.append(Column("Overridden by", tuple(register[key]["overridden_by"] or None for key in keys)))
-    columns.append(Column("Notes", tuple(register[key]["notes"] or None for key in keys)))
+    columns.append(Column(titles["overridden_by"], tuple(register[key]["overridden_by"] or None for key in keys)))
+    columns.append(Column(titles["notes"], tuple(register[key]["notes"] or None for key in keys)))
     if "history" in result.register.columns:
-        columns.append(Column("History", tuple(register[key]["history"] or None for key in keys)))
+        columns.append(Column(titles["history"], tuple(register[key]["history"] or None for key in keys)))
     return Sheet("Register", tuple(columns), frozen_columns=2)
 
 
@@ -542,9 +558,11 @@ def sources_sheet(sources: pd.DataFrame) -> Sheet:
 
 
 def run_book(result: RunResult, colours: Mapping[str, str]) -> Book:
-    """A run's workbook: Headline, Projection, Leads and Overtakes (with draws), Register and Sources."""
+    """A run's workbook: Headline, Overrides (of a scenario that overrides any), Projection, Leads and Overtakes
+    (with draws), Register and Sources."""
     return Book(f"Scenario '{result.scenario.name}'", result.scenario.as_of, (
         headline_sheet(result, colours),
+        *overrides_sheets(result, colours),
         projection_sheet(result, colours),
         *race_sheets(result, colours),
         register_sheet(result, colours),

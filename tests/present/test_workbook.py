@@ -367,3 +367,18 @@ def test_a_disk_full_at_the_workbook_keeps_the_earlier_outputs(small, tmp_path):
         written = (disk / "base" / "base.xlsx").read_bytes()
     assert result.exit_code == 0, result.output
     assert written == (tmp_path / "measure" / "base.xlsx").read_bytes()
+
+
+def test_the_overrides_sheet_sets_each_override_against_the_value_it_replaces(small):
+    inputs = load_inputs(small.path("scenarios/high.yaml"))
+    book = _book(files_of(run_result(inputs, run(inputs)))["high.xlsx"])
+    assert book.sheetnames[:3] == ["Headline", "Overrides", "Projection"]
+    head, rows = _rows(book["Overrides"], 1)
+    plan = dict(zip(head, rows[0], strict=True))
+    assert len(rows) == 1 and plan["Key"].value == "alpha.capex.plan_total"
+    # high doubles Alpha's plan: 60 CNY bn set by high, replacing base's 30
+    assert (plan["Value"].value, plan["Set by"].value, plan["Replaced value"].value, plan["Replaced, set by"].value) \
+        == (60, "high", 30, "base")
+    assert plan["As of"].number_format == "yyyy-mm-dd" and plan["Rationale"].value == "the later report doubles the plan"
+    assert "Now" not in head and "Was" not in head  # the values are numbers in their own columns
+    assert "Overrides" not in _book(files_of(_result())["base.xlsx"]).sheetnames  # base overrides nothing
