@@ -26,7 +26,8 @@ from model.present.palette import company_colours, company_scale
 # Fixed sizes keep the rendered SVG/PNG identical from run to run and readable side by side in the report.
 WIDTH = 560
 HEIGHT = 320
-FACET_WIDTH = 180
+# wide enough for six years of 12 px labels side by side
+FACET_WIDTH = 220
 # one band per assumption in the tornado and Sobol panels, so a panel grows with its company's assumptions
 ASSUMPTION_STEP = 22
 
@@ -89,9 +90,13 @@ ChartLike = alt.Chart | alt.LayerChart | alt.FacetChart
 # Vega's defaults (10 px axis labels and headers, 11 px axis titles and legends) cannot be read in a slide at 100%:
 # every text of every chart is at least SMALLEST_FONT px, set once by `for_slides`.
 SMALLEST_FONT = 12
-SLIDE_CONFIG: dict[str, dict[str, int]] = {
+SLIDE_CONFIG: dict[str, dict[str, int | bool]] = {
     "axis": {"labelFontSize": SMALLEST_FONT, "titleFontSize": 13},
-    "legend": {"labelFontSize": SMALLEST_FONT, "titleFontSize": 13},
+    # Vega-Lite pushes a continuous x axis's end labels inward, where at 12 px the first runs into the second
+    # ("2,5003,000"): centred on their ticks, and every other one dropped while any two come closer than 6 px
+    "axisQuantitative": {"labelFlush": False, "labelOverlap": True, "labelSeparation": 6},
+    # limits in px: Vega's (160 and 180) cut the larger text short ("Assumption at its 95th per…")
+    "legend": {"labelFontSize": SMALLEST_FONT, "titleFontSize": 13, "labelLimit": 320, "titleLimit": 320},
     "header": {"labelFontSize": 13, "titleFontSize": 13},
     "title": {"fontSize": 16, "subtitleFontSize": SMALLEST_FONT},
     "text": {"fontSize": SMALLEST_FONT},
@@ -936,7 +941,8 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame,
     line = (
         alt.Chart()
         .transform_filter(projected_only)
-        .mark_line(point=True)
+        # no points: here the points are the reported figures
+        .mark_line()
         .encode(
             x=_year_axis(),
             y=y,
