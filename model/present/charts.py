@@ -862,10 +862,13 @@ def scenario_overlay(frame: pd.DataFrame, *, metric: str) -> alt.FacetChart:
     number = format.d3_format(METRICS[metric].kind)
     # colour and dash on the same field with the same title merge into one legend
     colour = alt.Color("scenario:N", title="Scenario", scale=alt.Scale(domain=scenarios, scheme="dark2"))
+    # a click on a scenario in the legend highlights it, as a company's does in a run's charts
+    pick = alt.selection_point(name="scenario_pick", fields=["scenario"], bind="legend")
     base = alt.Chart().encode(
         x=_year_axis(),
         y=alt.Y("value:Q", title=y_title),
         color=colour,
+        opacity=alt.condition(pick, alt.value(1), alt.value(DIMMED)),
         tooltip=[
             alt.Tooltip("scenario:N", title="Scenario"),
             alt.Tooltip("company:N", title="Company"),
@@ -880,9 +883,9 @@ def scenario_overlay(frame: pd.DataFrame, *, metric: str) -> alt.FacetChart:
             scale=alt.Scale(domain=scenarios, range=dashes),
             legend=alt.Legend(symbolType="stroke", symbolStrokeWidth=2),
         )
-    )
+    ).add_params(pick)  # on the lines, whose legend (colour and dash merged) is the one shown
     # points in their own layer: as a line's overlay they would make Vega-Lite hide the dash legend's strokes
-    points = base.mark_point(filled=True, opacity=1)
+    points = base.mark_point(filled=True)
     return (
         alt.layer(lines, points, data=rows.drop(columns="unit"))
         .properties(width=FACET_WIDTH, height=HEIGHT)

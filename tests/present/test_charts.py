@@ -804,3 +804,31 @@ def test_a_click_on_a_company_in_the_legend_highlights_it(frame, plans):
         legend = next(legend for legend in vega["legends"] if legend.get("title") == "Company")
         assert legend["encode"]["symbols"]["interactive"] is True, name
         assert any(signal["name"] == "company_pick" for signal in vega["signals"]), name
+    # the static renders have nothing picked: no company is dimmed
+    assert 'opacity="0.15"' not in assert_renders(charts.capex_by_company(with_draws(frame)))
+
+
+def marked_views(spec: dict) -> list[dict]:
+    """Every view of a spec that draws a mark: the spec itself, its layers, a facet's inner view and its layers."""
+    views = []
+    for view in (spec, spec.get("spec", {})):
+        views += [view] if "mark" in view else []
+        views += [layer for layer in view.get("layer", []) if "mark" in layer]
+    return views
+
+
+def test_every_mark_of_every_chart_has_a_tooltip(frame, plans):
+    for name, chart in every_chart(frame, plans).items():
+        views = marked_views(chart.to_dict())
+        assert views, name
+        for view in views:
+            assert view["encoding"].get("tooltip"), (name, view["mark"])
+
+
+def test_a_click_on_a_scenario_in_a_comparison_legend_highlights_it():
+    import vl_convert as vlc
+
+    frame = pd.concat([tidy_frame(["Alpha", "Beta"]).assign(scenario=name) for name in ("base", "bull")])
+    vega = vlc.vegalite_to_vega(charts.scenario_overlay(frame, metric="capex").to_dict(), vl_version=VEGA_LITE_VERSION)
+    assert [legend["encode"]["symbols"]["interactive"] for legend in vega["legends"]] == [True]
+    assert 'opacity="0.15"' not in assert_renders(charts.scenario_overlay(frame, metric="capex"))
