@@ -1,16 +1,19 @@
 """How far a cold `scenario run` is from its floor: a fresh process that imports altair and vl-convert and renders
 one chart, which every run must pay for anyway.
 
-Usage: python benchmarks/cold_run.py [SCENARIO] [--pairs N] [--draws N]
-Each pair runs (a) `scenario run SCENARIO --out <temporary folder>` and (b) the floor, each in a fresh interpreter,
-the order alternating from pair to pair so that a busy machine slows both alike; prints the median time of each,
-and the median of the per-pair ratios (a / b) with their spread (lowest and highest).
+Usage: python benchmarks/cold_run.py [SCENARIO] [--pairs N] [--draws N] [--fresh]
+Each pair runs (a) `scenario run SCENARIO` in a temporary copy of this project (its scenarios/ and assumptions/,
+writing the default outputs/) and (b) the floor, each in a fresh interpreter, the order alternating from pair to
+pair so that a busy machine slows both alike; prints the median time of each, and the median of the per-pair ratios
+(a / b) with their spread (lowest and highest). The copy is made once, so runs after the first find what a first
+run leaves in outputs/.cache, as a user's runs do; with --fresh every pair has a copy of its own, as a fresh clone.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -50,30 +53,33 @@ def main() -> None:
     parser.add_argument("scenario", nargs="?", default="base.yaml")
     parser.add_argument("--pairs", type=int, default=7)
     parser.add_argument("--draws", type=int, default=1)
+    parser.add_argument("--fresh", action="store_true", help="a new copy of the project for every pair")
     args = parser.parse_args()
     if args.pairs < 1 or args.draws < 1:
         parser.error("--pairs and --draws must be at least 1")
-    # the console script's own entry point, without depending on where pip put the script
-    run = [sys.executable, "-c", "from model.cli import main; main()", "run", args.scenario,
-           "--draws", str(args.draws)]
+    # the console script's own entry point, on this checkout's package wherever pip put (or did not put) it
+    run = [sys.executable, "-c", "from model.cli import main; main()", "run", args.scenario, "--draws", str(args.draws)]
     floor = [sys.executable, "-c", FLOOR]
-    environment = {**os.environ, "COLUMNS": "200"}
+    environment = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
     runs, floors, ratios = [], [], []
     with tempfile.TemporaryDirectory(prefix="cold-run-") as scratch:
+        project = Path(scratch) / "project"
         for pair in range(args.pairs):
-            out = ["--out", str(Path(scratch) / f"run-{pair}")]
-            if pair % 2 == 0:
-                run_seconds = timed(run + out, cwd=ROOT, env=environment)
-                floor_seconds = timed(floor, cwd=scratch, env=environment)
-            else:
-                floor_seconds = timed(floor, cwd=scratch, env=environment)
-                run_seconds = timed(run + out, cwd=ROOT, env=environment)
-            runs.append(run_seconds)
-            floors.append(floor_seconds)
-            ratios.append(run_seconds / floor_seconds)
-            print(f"  pair {pair + 1}: run {run_seconds:6.3f} s, floor {floor_seconds:6.3f} s, "
-                  f"ratio {ratios[-1]:5.2f}", flush=True)
-    print(f"scenario run {args.scenario} --draws {args.draws}: {args.pairs} pairs of fresh processes")
+            if pair == 0 or args.fresh:
+                shutil.rmtree(project, ignore_errors=True)
+                for folder in ("scenarios", "assumptions"):
+                    shutil.copytree(ROOT / folder, project / folder)
+                (project / "outputs").mkdir()
+            timings = {}
+            for which in (("run", "floor") if pair % 2 == 0 else ("floor", "run")):
+                timings[which] = timed(run if which == "run" else floor, cwd=project, env=environment)
+            runs.append(timings["run"])
+            floors.append(timings["floor"])
+            ratios.append(timings["run"] / timings["floor"])
+            print(f"  pair {pair + 1}: run {runs[-1]:6.3f} s, floor {floors[-1]:6.3f} s, ratio {ratios[-1]:5.2f}",
+                  flush=True)
+    copies = "a fresh copy of the project each" if args.fresh else "one copy of the project"
+    print(f"scenario run {args.scenario} --draws {args.draws}: {args.pairs} pairs of fresh processes, {copies}")
     print(f"  run    median {statistics.median(runs):6.3f} s")
     print(f"  floor  median {statistics.median(floors):6.3f} s")
     print(f"  ratio  median {statistics.median(ratios):5.2f} (lowest {min(ratios):.2f}, highest {max(ratios):.2f})")

@@ -19,7 +19,8 @@ from concurrent.futures import Future
 from typing import Any, BinaryIO
 
 # Charts are few and each takes a tenth of a second: past two helpers, a runtime's start (0.6 s of processor) costs
-# more than its share of the charts saves.
+# more than its share of the charts saves. One processor is left to the command itself, which is busy importing,
+# loading and modelling while the helpers start.
 MAX_HELPERS = 2
 # The smallest spec that starts the runtime and Vega; Vega-Lite's own module then loads with the first chart.
 _EMPTY_VEGA = {"$schema": "https://vega.github.io/schema/vega/v6.json", "width": 1, "height": 1}
@@ -115,7 +116,7 @@ def start() -> None:
         if _started:
             return
         _started = True
-        for _ in range(min(MAX_HELPERS, _processors())):
+        for _ in range(min(MAX_HELPERS, max(1, _processors() - 1))):
             try:
                 _helpers.append(_Helper())
             except OSError:  # no process to be had: this process renders every chart
