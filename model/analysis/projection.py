@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 
 from model import format
-from model.analysis.register import register, source_table, without_empty_history
+from model.analysis.register import overrides, register, source_table, without_empty_history
 from model.catalogue import HEADLINE, METRICS, Kind, metrics_on_cloud_basis
 from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 from model.domain import Inputs, Scenario, plan_window
+from model.domain.colours import company_colours
 from model.errors import InputError, Problem, display_path
 from model.format import input_value
 
@@ -46,6 +47,14 @@ class Projection:
     plans: pd.DataFrame  # capex plans in the reporting currency: company, plan_total, unit, start, end
     simulation: Simulation | None = None  # summaries of the draws, for a run with draws
     bases: tuple[str | None, ...] = ()  # each company's cloud revenue basis, in the order of `companies`
+    declared_colours: tuple[str | None, ...] = ()  # each company's file's `colour:`, in the order of `companies`
+
+    @property
+    def colours(self) -> dict[str, str]:
+        """Every company's colour (company -> "#rrggbb"), in order: the one its file declares, else its name's
+        palette slot."""
+        declared = {name: colour for name, colour in zip(self.companies, self.declared_colours) if colour}
+        return company_colours(self.companies, declared)
 
     def unit(self, metric: str) -> str:
         return METRICS[metric].unit(self.reporting_currency)
@@ -154,6 +163,7 @@ def run(
         plans=pd.DataFrame(plan_rows, columns=["company", "plan_total", "unit", "start", "end"]),
         simulation=simulation,
         bases=cloud_revenue_bases(inputs),
+        declared_colours=tuple(c.colour for c in inputs.companies),
     )
 
 
@@ -330,6 +340,9 @@ class RunResult:
     scenario: Scenario  # name, description, horizon, reporting currency, as_of, `extends` chain
     projection: Projection
     register: pd.DataFrame  # one row per assumption used (`register.register`, empty history column dropped)
+    # each assumption the scenario's `extends` chain overrides, against the value it replaces (`register.overrides`;
+    # empty for a scenario that overrides nothing, such as base)
+    overrides: pd.DataFrame
     sources: pd.DataFrame  # the sources those assumptions cite (`register.source_table`)
     files: tuple[Path, ...]  # the input files read
     problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the inputs, as warnings
@@ -348,6 +361,7 @@ def run_result(inputs: Inputs, projection: Projection, problems: Sequence[Proble
         scenario=inputs.scenario,
         projection=projection,
         register=without_empty_history(register(inputs.resolved.values(), inputs.assumptions.sources)),
+        overrides=overrides(inputs.resolved.values(), inputs.scenario.chain),
         sources=source_table(s for s in inputs.assumptions.sources.values() if s.id in cited),
         files=inputs.files,
         problems=tuple(problems),
