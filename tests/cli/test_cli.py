@@ -161,8 +161,8 @@ def test_tornado_prints_the_swings_and_writes_csv_chart_and_manifest(small):
     assert sorted(p.name for p in (folder / "charts").iterdir()) == ["tornado.png", "tornado.svg", "tornado.vl.json"]
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     assert manifest["settings"] == {"method": "tornado", "metric": "capex", "year": 2025, "companies": ["alpha"]}
-    assert manifest["outputs"] == ["charts/tornado.png", "charts/tornado.svg", "charts/tornado.vl.json",
-                                   "manifest.json", "tornado.csv"]
+    assert manifest["outputs"] == ["base-tornado.xlsx", "charts/tornado.png", "charts/tornado.svg",
+                                   "charts/tornado.vl.json", "manifest.json", "tornado.csv"]
 
 
 def test_sobol_prints_indices_and_priorities(small):
