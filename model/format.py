@@ -178,6 +178,29 @@ def d3_relative(*, decimals: int = 1) -> str:
     return f"+.{decimals}%"
 
 
+# Workbooks format numbers in Excel: number formats that show the texts above while the cells keep the numbers.
+EXCEL_YEAR = "0"  # a calendar year: no thousands separator (2,030 is not a year)
+EXCEL_DATE = "yyyy-mm-dd"
+EXCEL_SENSITIVITY_INDEX = "0." + "0" * INDEX_DECIMALS
+
+
+def excel_format(kind: Kind, *, decimals: int | None = None, sign: bool = False) -> str:
+    """The Excel number format of a figure of `kind` in its display scale, as `figure` writes it: "#,##0.0" for
+    money, "#,##0" for counts, "0.0%" for a share or probability held as a fraction; with `sign`, a change that
+    shows its plus ("+#,##0.0;-#,##0.0;#,##0.0")."""
+    places = DECIMALS[kind] if decimals is None else decimals
+    digits = "0." + "0" * places if places else "0"
+    body = f"{digits}%" if kind in PERCENT_KINDS else f"#,##{digits}"
+    return f"+{body};-{body};{body}" if sign else body
+
+
+def excel_relative(*, decimals: int = 1) -> str:
+    """The Excel number format of a relative change or error held as a fraction, as `relative` writes it:
+    "+0.0%;-0.0%;0.0%"."""
+    body = f"0.{'0' * decimals}%" if decimals else "0%"
+    return f"+{body};-{body};{body}"
+
+
 def axis_format(kind: Kind) -> str | None:
     """The d3-format of a chart axis of `kind`: percent ticks for shares and probabilities, else Vega-Lite's own."""
     return "%" if kind in PERCENT_KINDS else None

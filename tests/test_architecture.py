@@ -17,7 +17,7 @@ LAYERS = ("domain", "core", "analysis", "present")
 # The foundation modules every layer may use, counted as domain.
 FOUNDATION = ("model.errors", "model.catalogue", "model.units", "model.format")
 # Libraries the numeric core and the domain never import: files, schemas, tables and charts belong to the others.
-HEAVY = ("pandas", "altair", "pydantic", "ruamel", "typer", "rich", "vl_convert")
+HEAVY = ("pandas", "altair", "pydantic", "ruamel", "typer", "rich", "vl_convert", "xlsxwriter")
 
 
 def module_name(path: Path, package: Path = PACKAGE) -> str:

@@ -162,6 +162,20 @@ def test_charts_get_the_same_formats_as_d3_specifiers(kind, tooltip, axis):
     assert format.d3_relative() == "+.1%"
 
 
+@pytest.mark.parametrize(("kind", "cell", "change"), [
+    (Kind.money, "#,##0.0", "+#,##0.0;-#,##0.0;#,##0.0"),
+    (Kind.count, "#,##0", "+#,##0;-#,##0;#,##0"),
+    (Kind.share, "0.0%", "+0.0%;-0.0%;0.0%"),
+    (Kind.probability, "0.0%", "+0.0%;-0.0%;0.0%"),
+    (Kind.ratio, "#,##0.00", "+#,##0.00;-#,##0.00;#,##0.00"),
+])
+def test_workbooks_get_the_same_formats_as_excel_number_formats(kind, cell, change):
+    assert format.excel_format(kind) == cell
+    assert format.excel_format(kind, sign=True) == change
+    assert format.excel_relative() == "+0.0%;-0.0%;0.0%" and format.excel_relative(decimals=0) == "+0%;-0%;0%"
+    assert format.EXCEL_YEAR == "0"  # 2030, never 2,030
+
+
 def test_every_kind_has_a_precision():
     assert set(format.DECIMALS) == set(Kind)
 

@@ -4,6 +4,7 @@ renders the result)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ class Side:
     files: tuple[Path, ...]  # what it was made from, for the manifest
     warnings: tuple[Problem, ...] = ()
     problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in its inputs, as warnings
+    as_of: dt.date | None = None  # a scenario's information date (a run folder's projection does not record it)
 
     @property
     def currency(self) -> str:

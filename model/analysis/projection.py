@@ -18,7 +18,7 @@ from model.catalogue import HEADLINE, METRICS, Kind, metrics_on_cloud_basis
 from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
-from model.domain import Inputs, Scenario, plan_window
+from model.domain import Inputs, ResolvedAssumption, Scenario, plan_window
 from model.domain.colours import company_colours
 from model.errors import InputError, Problem, display_path
 from model.format import input_value
@@ -347,6 +347,9 @@ class RunResult:
     files: tuple[Path, ...]  # the input files read
     problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the inputs, as warnings
     warnings: tuple[str, ...] = ()  # too few draws for the headline intervals (`convergence_warnings`)
+    # the register's assumptions themselves, for what its text columns cannot hold (the workbook's numbers,
+    # distributions and each source's own cell with its link)
+    assumptions: tuple[ResolvedAssumption, ...] = ()
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -366,4 +369,5 @@ def run_result(inputs: Inputs, projection: Projection, problems: Sequence[Proble
         files=inputs.files,
         problems=tuple(problems),
         warnings=tuple(convergence_warnings(projection)) if projection.simulation is not None else (),
+        assumptions=tuple(inputs.resolved.values()),
     )

@@ -210,7 +210,10 @@ def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
     rows = []
     for item in items:
         dist = distribution(item)
-        percentiles = dist.ppf(np.array([0.05, 0.5, 0.95]))  # (3, K)
+        # a distribution's 5th, 50th and 95th percentiles are its lower bound, centre and upper bound, clipped as
+        # its draws are: read off, so that a run's register (the workbook's) needs no inverse CDF, nor scipy
+        percentiles = np.clip(np.stack(np.broadcast_arrays(dist.lower, dist.center, dist.upper)), dist.low,
+                              dist.high)  # (3, K)
         a = item.assumption
         width = DEFAULT_WIDTHS[a.confidence]
         if dist.explicit:

@@ -4,6 +4,7 @@ out, nothing read, printed or drawn."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ class SensitivityResult:
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    as_of: dt.date | None = None  # the scenario's information date
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -126,7 +128,7 @@ def sensitivity_result(inputs: Inputs, method: str, *, metric: str, year: int, c
     recorded = {"method": method, "metric": metric, "year": year, "companies": list(companies or [])}
     return SensitivityResult(method, inputs.scenario.name, metric, year,
                              METRICS[metric].unit(inputs.scenario.reporting_currency), dict(tables),
-                             tuple(notes), tuple(warnings), {**recorded, **(settings or {})})
+                             tuple(notes), tuple(warnings), {**recorded, **(settings or {})}, inputs.scenario.as_of)
 
 
 # ---------------------------------------------------------------------------------------------- the registry

@@ -53,7 +53,8 @@ def backtest(
     """Check a scenario against what was reported: each reported figure of an actuals file against the projection
     for its company, metric and year, in the reporting currency, with the error in percent and whether it was
     published after the scenario's as_of; a summary by basis (outturn, plan, estimate) that leaves out, and lists,
-    the figures restating one of the scenario's inputs; writes outputs/backtest-<name>/ (CSV, chart, manifest)."""
+    the figures restating one of the scenario's inputs; writes outputs/backtest-<name>/ (CSV, the workbook
+    backtest-<name>.xlsx, chart, manifest)."""
     from model.analysis import backtest as testing
     from model.io.actuals import default_actuals, load_actuals
     from model.io.outputs import destination, write_run

@@ -46,8 +46,8 @@ def compare(
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
 ) -> None:
     """Headline results of scenarios or saved runs side by side, with each one's change from the first (absolute
-    and in percent); writes the table (CSV, JSON), a chart per metric with a line per scenario, and a manifest to
-    outputs/compare-<names>/. Scenarios run with every assumption at its value; a run folder gives its 'value'
+    and in percent); writes the table (CSV, JSON, the workbook compare-<names>.xlsx), a chart per metric with a line
+    per scenario, and a manifest to outputs/compare-<names>/. Scenarios run with every assumption at its value; a run folder gives its 'value'
     column."""
     from model.cli.sides import compare as comparing
     from model.io.outputs import destination, write_run

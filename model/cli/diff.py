@@ -54,7 +54,8 @@ def diff_command(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the review here instead of outputs/diff/.")] = None,
 ) -> None:
     """Review a change to the inputs: changed assumptions and overrides with their evidence, the effect on each
-    affected scenario's headline results, and each change's share of it (Shapley values); writes outputs/diff/."""
+    affected scenario's headline results, and each change's share of it (Shapley values); writes outputs/diff/
+    (markdown, JSON, the workbook diff.xlsx, charts)."""
     from model.analysis.review import review
     from model.io.outputs import destination, write_run
     from model.io.revisions import input_files, sides

@@ -47,7 +47,8 @@ def run(
     seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
     sampler: Annotated[Sampler, typer.Option(help=SAMPLER_HELP)] = Sampler.sobol,
 ) -> None:
-    """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, manifest)."""
+    """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, the workbook
+    <name>.xlsx, manifest)."""
     from model.io.outputs import destination, write_run
 
     path = find_scenario(scenario)

@@ -53,7 +53,8 @@ def sensitivity(
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
 ) -> None:
     """Which assumptions decide an output: a tornado (each assumption at its 5th and 95th percentile) or Sobol'
-    indices with research priorities; prints the tables and writes CSV, charts and a manifest."""
+    indices with research priorities; prints the tables and writes CSV, the workbook <name>-<method>.xlsx, charts
+    and a manifest."""
     from model.analysis.sensitivity import OUTPUT_DEFAULT_METRIC, find_method, output_year
     from model.io.outputs import destination, write_run
     from model.present import sensitivity as rendering

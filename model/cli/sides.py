@@ -77,7 +77,8 @@ def load_side(name: str, assumptions: Path | None = None) -> Side:
                     problems=unaudited_run(path))
     inputs = load_inputs(path, assumptions)
     frame = run(inputs).tidy()
-    return Side(inputs.scenario.name, kind, path, frame, inputs.files, inputs.warnings, audit_inputs(inputs))
+    return Side(inputs.scenario.name, kind, path, frame, inputs.files, inputs.warnings, audit_inputs(inputs),
+                as_of=inputs.scenario.as_of)
 
 
 def unaudited_run(folder: Path) -> tuple[Problem, ...]:

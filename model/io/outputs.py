@@ -22,7 +22,7 @@ from model.errors import Problem, ScenarioError, UsageError, display_path
 from model.format import to_json
 
 PACKAGES = ("scenario", "numpy", "pandas", "pydantic", "typer", "altair", "scipy", "ruamel.yaml",
-            "vl-convert-python", "rich")
+            "vl-convert-python", "rich", "XlsxWriter")
 TOOL = "scenario"
 # The commands that write a folder; each run folder's manifest names the one that wrote it.
 COMMANDS = ("run", "sensitivity", "compare", "backtest", "diff")

@@ -7,6 +7,7 @@ import io
 import json
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -135,8 +136,14 @@ def test_the_table_and_the_folder(actuals):
     assert "wrote outputs/backtest-base/" in result.stdout
     folder = actuals.path("outputs/backtest-base")
     names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
-    assert names == ["backtest.csv", "backtest_summary.csv", "charts/backtest.png", "charts/backtest.svg", "charts/backtest.vl.json",
-                     "manifest.json"]
+    assert names == ["backtest-base.xlsx", "backtest.csv", "backtest_summary.csv", "charts/backtest.png",
+                     "charts/backtest.svg", "charts/backtest.vl.json", "manifest.json"]
+    book = openpyxl.load_workbook(folder / "backtest-base.xlsx")
+    assert book.sheetnames == ["About", "Backtest", "Summary"]
+    head = [cell.value for cell in book["Backtest"][1]]
+    cloud = next(row for row in book["Backtest"].iter_rows(min_row=2) if row[1].value == "cloud_revenue")
+    error = cloud[head.index("Relative error")]
+    assert error.value == pytest.approx(-0.2) and error.number_format == "+0.0%;-0.0%;0.0%"  # 1.00 against 1.25
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     assert manifest["inputs"][-1]["path"] == ACTUALS_PATH
     assert manifest["settings"] == {"draws": 1, "seed": None, "sampler": None}

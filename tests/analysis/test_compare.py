@@ -131,7 +131,7 @@ def test_the_folder_holds_tables_charts_and_manifest(small):
                                                         "cloud_market_revenue", "cloud_revenue", "compute_installed",
                                                         "group_revenue")
               for suffix in ("png", "svg", "vl.json")]
-    assert names == [*charts, "compare.csv", "compare.json", "manifest.json"]
+    assert names == [*charts, "compare-base-high.xlsx", "compare.csv", "compare.json", "manifest.json"]
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     assert manifest["scenario"] == "compare-base-high"
     assert manifest["settings"] == {"reference": "base", "compared": [

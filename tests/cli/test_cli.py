@@ -29,7 +29,8 @@ def test_run_prints_the_headline_table_and_writes_the_run_folder(small):
     assert "base: 2025-2027, USD, as of 2025-05-31" in result.stdout
     assert "Capex 2025-2027 (USD bn)" in result.stdout and "11.2" in result.stdout
     run = small.path("outputs/base")
-    assert sorted(p.name for p in run.iterdir()) == ["charts", "manifest.json", "projection.csv", "report.html"]
+    assert sorted(p.name for p in run.iterdir()) == ["base.xlsx", "charts", "manifest.json", "projection.csv",
+                                                     "report.html"]
     charts = sorted(p.name for p in (run / "charts").iterdir())
     for name in ("capex", "capex_cumulative_vs_plan", "ai_chip_spend", "cloud_revenue", "race_shares"):
         assert {f"{name}.vl.json", f"{name}.svg", f"{name}.png"} <= set(charts)
@@ -156,12 +157,12 @@ def test_tornado_prints_the_swings_and_writes_csv_chart_and_manifest(small):
     assert "alpha.capex.plan_total" in result.stdout and "1.7" in result.stdout and "2.06" in result.stdout
     assert "beta." not in result.stdout  # another company's assumption cannot move Alpha's capex
     folder = small.path("outputs/base-tornado")
-    assert sorted(p.name for p in folder.iterdir()) == ["charts", "manifest.json", "tornado.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == ["base-tornado.xlsx", "charts", "manifest.json", "tornado.csv"]
     assert sorted(p.name for p in (folder / "charts").iterdir()) == ["tornado.png", "tornado.svg", "tornado.vl.json"]
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     assert manifest["settings"] == {"method": "tornado", "metric": "capex", "year": 2025, "companies": ["alpha"]}
-    assert manifest["outputs"] == ["charts/tornado.png", "charts/tornado.svg", "charts/tornado.vl.json",
-                                   "manifest.json", "tornado.csv"]
+    assert manifest["outputs"] == ["base-tornado.xlsx", "charts/tornado.png", "charts/tornado.svg",
+                                   "charts/tornado.vl.json", "manifest.json", "tornado.csv"]
 
 
 def test_sobol_prints_indices_and_priorities(small):
@@ -171,7 +172,8 @@ def test_sobol_prints_indices_and_priorities(small):
     assert "Alpha: capex in 2025 (USD bn)" in result.stdout and "Beta: capex in 2025 (USD bn)" in result.stdout
     assert "alpha.capex.plan_total" in result.stdout and "fx.CNY" in result.stdout
     folder = small.path("outputs/base-sobol")
-    assert sorted(p.name for p in folder.iterdir()) == ["charts", "manifest.json", "priorities.csv", "sobol.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == ["base-sobol.xlsx", "charts", "manifest.json", "priorities.csv",
+                                                        "sobol.csv"]
     runs = 1024 * (len(load_inputs(small.path("scenarios/base.yaml")).resolved) + 2)  # n x (assumptions + 2)
     assert re.search(r"Widest 95% bootstrap interval of an index: 0\.\d{3} \((Alpha|Beta)\); 1,024 samples, "
                      rf"{runs:,} runs of the model", result.stdout)
