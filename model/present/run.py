@@ -136,8 +136,9 @@ def basis_lines(projection: Projection) -> list[str]:
     return basis_note(bases) if bases_differ(bases) else []
 
 
-def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
-    """The run's HTML report, with the `rendered` charts in their order."""
+def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed: str = "") -> str:
+    """The run's HTML report, with the `rendered` charts in their order; with `vega_embed` (Vega-Embed's bundle),
+    the charts are live views over their SVGs."""
     scenario, projection = result.scenario, result.projection
     simulation = projection.simulation
     meta = {
@@ -167,6 +168,7 @@ def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
         register=result.register,
         sources=result.sources,
         problems=[str(p) for p in result.problems],
+        vega_embed=vega_embed,
     )
 
 
