@@ -56,7 +56,7 @@ def run(
     from model.io.bundle_cache import cached_text
     from model.present import run as rendering
     from model.present.artifacts import files_of
-    from model.present.report import bundle_name, vega_embed_bundle
+    from model.present.report import bundle_name, inlinable, vega_embed_bundle
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)
@@ -68,7 +68,8 @@ def run(
     for note in result.warnings:  # (a repaired correlation matrix was reported with the files' warnings)
         err.print(f"warning: {note}", markup=False)
     # the report's JavaScript, kept in the project's outputs/.cache/ between runs (making it takes seconds)
-    bundle = partial(cached_text, root / "outputs", bundle_name(), vega_embed_bundle, create=out_dir is None)
+    bundle = partial(cached_text, root / "outputs", bundle_name(), vega_embed_bundle, valid=inlinable,
+                     create=out_dir is None)
     files = files_of(result, bundle=bundle)
     rendered = time.perf_counter()
     write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,

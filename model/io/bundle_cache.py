@@ -37,22 +37,24 @@ def _folder(outputs: Path, create: bool) -> Path | None:
     return folder
 
 
-def _read(path: Path, name: str) -> str | None:
-    """The text of `path` when it is a regular file of at most MAX_BYTES named `<name>-<its text's sha256>.js`,
-    else None."""
+def _read(path: Path, name: str, valid: Callable[[str], bool]) -> str | None:
+    """The text of `path` when it is a regular file of at most MAX_BYTES named `<name>-<its text's sha256>.js`
+    and `valid`, else None."""
     try:
         if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_BYTES:
             return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    return text if path.name == f"{name}-{_digest(text)}.js" else None
+    return text if path.name == f"{name}-{_digest(text)}.js" and valid(text) else None
 
 
-def cached_text(outputs: Path, name: str, make: Callable[[], str], *, create: bool = True) -> str:
+def cached_text(outputs: Path, name: str, make: Callable[[], str], *, valid: Callable[[str], bool],
+                create: bool = True) -> str:
     """The text `make` gives, kept as outputs/.cache/<name>-<sha256>.js: read back when a file of that name holds
-    exactly the text its hash names, else made and written atomically (a truncated, edited or foreign file is made
-    again; a symbolic link is neither read nor replaced).
+    exactly the text its hash names and that text is `valid` (of the kind `make` makes), else made and written
+    atomically (a truncated or edited file is made again, a foreign one left alone; a symbolic link is neither read
+    nor replaced).
 
     `name` must say what decides the text (the versions that made it). `create`: whether outputs/ may be made when
     absent (a command writing elsewhere with --out leaves a project without outputs/ as it is). A read-only or full
@@ -61,7 +63,7 @@ def cached_text(outputs: Path, name: str, make: Callable[[], str], *, create: bo
     folder = _folder(outputs, create)
     if folder is not None:
         for candidate in sorted(folder.glob(f"{glob_escape(name)}-*.js")):
-            if (text := _read(candidate, name)) is not None:
+            if (text := _read(candidate, name, valid)) is not None:
                 return text
     text = make()
     if folder is not None:

@@ -96,7 +96,7 @@ td.url { overflow-wrap: anywhere; min-width: 16em; }
 figure { margin: 24px 0; }
 figure .static svg { max-width: 100%; height: auto; }
 figure.interactive .static { display: none; }
-figure .live { display: block; }
+figure .live { display: block; overflow-x: auto; }
 .caption { color: var(--muted); font-size: 13px; }
 """
 
@@ -206,8 +206,8 @@ def inlinable(bundle: str) -> bool:
 # Turns each figure's spec into a live view (tooltips, legend highlight) at the width of the page, and hides the
 # static SVG only once the view has drawn; with scripts off, or should a view fail, the SVG stays. A faceted or
 # layered chart cannot take Vega-Lite's "container" width, so the chart's width is set to what fills the figure:
-# found by the secant method, as the drawn width grows linearly with it (a pixel per panel across), in one or two
-# steps. A single or layered view takes a new width through its `width` signal; a faceted one (by the facet
+# found by the secant method, as the drawn width grows linearly with it (a pixel per panel across, half that while
+# a centred title is wider than the chart), in one or two steps. A single or layered view takes a new width through its `width` signal; a faceted one (by the facet
 # operator or a row/column channel) does not lay itself out again when its `child_width` changes, so the spec's
 # panel width is set and the view drawn anew.
 EMBED = """
@@ -235,20 +235,22 @@ async function redraw(chart, width) {
   } else {
     await chart.result.view.width(width).runAsync();
   }
+  chart.width = width;
 }
 async function fit(chart) {
-  let width = panel(chart.spec).width;
+  let width = chart.width;
   if (typeof width !== "number") return;
   const target = chart.figure.clientWidth;
   let total = drawnWidth(chart.holder);
   // the panels across, as a first guess of the slope: each is its width and the spacing wide
   let slope = faceted(chart.spec) ? Math.max(1, Math.floor(total / (width + PANEL_SPACING))) : 1;
-  for (let step = 0; step < 4 && Number.isFinite(total) && Math.abs(target - total) >= 1; step++) {
+  for (let step = 0; step < 6 && Number.isFinite(total) && Math.abs(target - total) >= 1; step++) {
     const next = Math.max(40, Math.floor(width + (target - total) / slope));
     if (next === width) break;
     await redraw(chart, next);
     const measured = drawnWidth(chart.holder);
-    if (measured !== total) slope = Math.max(1, (measured - total) / (next - width));
+    // a centred title wider than the chart grows by half as much; where the title alone decides, no width fits
+    if (measured !== total) slope = Math.max(0.25, (measured - total) / (next - width));
     width = next;
     total = measured;
   }
@@ -259,7 +261,7 @@ for (const figure of figures) {
   figure.append(holder);
   try {
     const spec = JSON.parse(figure.querySelector("script.spec").textContent);
-    const chart = {figure, holder, spec, result: await vegaEmbed(holder, spec, options)};
+    const chart = {figure, holder, spec, width: panel(spec).width, result: await vegaEmbed(holder, spec, options)};
     await fit(chart);
     figure.classList.add("interactive");
     live.push(chart);
