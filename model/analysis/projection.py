@@ -19,6 +19,7 @@ from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 from model.domain import Inputs, Scenario, plan_window
+from model.domain.colours import company_colours
 from model.errors import InputError, Problem, display_path
 from model.format import input_value
 
@@ -46,6 +47,14 @@ class Projection:
     plans: pd.DataFrame  # capex plans in the reporting currency: company, plan_total, unit, start, end
     simulation: Simulation | None = None  # summaries of the draws, for a run with draws
     bases: tuple[str | None, ...] = ()  # each company's cloud revenue basis, in the order of `companies`
+    declared_colours: tuple[str | None, ...] = ()  # each company's file's `colour:`, in the order of `companies`
+
+    @property
+    def colours(self) -> dict[str, str]:
+        """Every company's colour (company -> "#rrggbb"), in order: the one its file declares, else its name's
+        palette slot."""
+        declared = {name: colour for name, colour in zip(self.companies, self.declared_colours) if colour}
+        return company_colours(self.companies, declared)
 
     def unit(self, metric: str) -> str:
         return METRICS[metric].unit(self.reporting_currency)
@@ -154,6 +163,7 @@ def run(
         plans=pd.DataFrame(plan_rows, columns=["company", "plan_total", "unit", "start", "end"]),
         simulation=simulation,
         bases=cloud_revenue_bases(inputs),
+        declared_colours=tuple(c.colour for c in inputs.companies),
     )
 
 

@@ -242,7 +242,7 @@ def _company_rows(base: AssumptionSet, head: AssumptionSet, include_unchanged: b
                          file=_shown_file(company.located.file))
             continue
         file = _shown_file(new.located.file)
-        for name in ("name", "fiscal_year_end"):
+        for name in ("name", "fiscal_year_end", "colour"):
             if getattr(old, name) != getattr(new, name):
                 yield Change(f"company {slug}: {name}", "company", "changed", str(getattr(old, name)),
                              str(getattr(new, name)), file=file, line=new.located.line((name,)))

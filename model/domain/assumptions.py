@@ -103,6 +103,7 @@ class Company:
     fiscal_year_end: int  # the month its fiscal year ends (12: calendar years)
     assumptions: dict[str, Assumption]
     located: Location
+    colour: str | None = None  # "#rrggbb" from its file; else `colours.company_colours` gives its palette slot
 
 
 class _Everything(frozenset):

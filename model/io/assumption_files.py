@@ -91,11 +91,14 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
             problems.extend(check_assumption(assumption, key, located, ("assumptions", key), registry, currencies))
         problems.extend(check_capex_routes(assumptions, located))
         companies.append(Company(company_file.company, company_file.name, company_file.fiscal_year_end,
-                                 assumptions, located))
+                                 assumptions, located, company_file.colour))
     names = [c.name for c in companies]
     for company in companies:
         if names.count(company.name) > 1:
             problems.add(company.located.problem(("name",), f"display name '{company.name}' is used twice"))
+        if company.colour and (twin := next(c for c in companies if c.colour == company.colour)) is not company:
+            problems.add(company.located.problem(("colour",), f"colour '{company.colour}' is {twin.name}'s "
+                                                              f"already; give each company its own"))
     files = (directory / SOURCES_FILE, directory / FX_FILE, directory / MARKET_FILE,
              *(c.located.file for c in companies))
     unloaded = Unloaded(registry.unloaded, unloaded_currencies, frozenset(unloaded_keys), frozenset(unloaded_companies))

@@ -23,6 +23,7 @@ from pydantic import (
 
 from model.catalogue import CLOUD_BASES, CONFIDENCE_LEVELS, MAX_MONEY
 from model.domain.assumptions import EXCERPT_MAX_CHARS
+from model.domain.colours import COLOUR
 from model.units import (
     CURRENCY,
     FIRST_YEAR,
@@ -199,6 +200,15 @@ def _month(value: object) -> int:
 Month = Annotated[int, PlainValidator(_month), WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 12})]
 
 
+def _colour(value: object) -> str:
+    if not isinstance(value, str) or not COLOUR.match(value):
+        raise ValueError(f"colour is a hex colour such as '#d55e00', not {value!r}")
+    return value.lower()
+
+
+Colour = Annotated[str, PlainValidator(_colour), WithJsonSchema({"type": "string", "pattern": COLOUR.pattern})]
+
+
 # ------------------------------------------------------------------------------------------------------- the files
 class Strict(BaseModel):
     """Base of every file model: unknown keys are errors, and loaded files are not edited in place."""
@@ -339,6 +349,9 @@ class CompanyFile(Strict):
     """Shown in tables and charts."""
     fiscal_year_end: Month = 12
     """The month the fiscal year ends (12: calendar years)."""
+    colour: Colour | None = None
+    """The company's colour in every chart and the workbook ('#d55e00'); without it, a palette colour fixed by
+    its name."""
     notes: str | None = None
     assumptions: dict[str, Assumption] = Field(min_length=1)
     """Keyed by the catalogue's dotted keys (capex.plan_total, cloud.growth, ...)."""

@@ -19,7 +19,9 @@ from model.analysis.projection import (
     run,
 )
 from model.core.engine import METRICS
+from model.domain.colours import company_colours
 from model.io.loading import load_inputs
+from model.io.project import find_scenario
 from model.present.run import formatted_headline, interval_headline, race_tables
 from tests.conftest import SMALL
 
@@ -143,3 +145,9 @@ def test_race_tables(drawn):
     overtakes = tables["Overtakes within the horizon"]
     assert list(overtakes.columns) == ["Measure", "Overtake", "Probability by 2027", "Likeliest year", "Median year"]
     assert set(overtakes["Overtake"]) <= {"Alpha overtakes Beta", "Beta overtakes Alpha"}
+
+
+def test_each_company_has_its_files_colour_else_its_names(small):
+    small.edit("assumptions/alpha.yaml", "name: Alpha\n", "name: Alpha\ncolour: '#CC79A7'\n")
+    projection = run(load_inputs(find_scenario("base")))
+    assert projection.colours == {"Alpha": "#cc79a7", "Beta": company_colours(["Beta"])["Beta"]}

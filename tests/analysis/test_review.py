@@ -336,6 +336,14 @@ def test_diff_projects_lists_companies_added_and_removed(sides):
         "beta": {"old": len(HEADLINE), "new": 0}, "gamma": {"old": 0, "new": len(HEADLINE)}}
 
 
+def test_a_companys_colour_is_a_change_that_moves_nothing(sides):
+    sides.edit("assumptions/alpha.yaml", "name: Alpha\n", "name: Alpha\ncolour: '#CC79A7'\n")
+    base, head = from_folder(sides.old, None), from_folder(sides.new, None)
+    assert [(c.key, c.status, c.old, c.new) for c in diff_projects(base, head)] == [
+        ("company alpha: colour", "changed", "None", "#cc79a7")]
+    assert not review(base, head).effects  # no figure moved, so no scenario has an effect to show
+
+
 # ------------------------------------------------------------------------------------------------ scenario diff
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_git: None) -> Path:

@@ -95,6 +95,25 @@ def test_a_fiscal_year_end_is_a_month(small, written, message):
         at("assumptions/alpha.yaml", "fiscal_year_end") + f": {message}"]
 
 
+@pytest.mark.parametrize(("written", "message"), [
+    ("'#12345'", "colour is a hex colour such as '#d55e00', not '#12345'"),
+    ("red", "colour is a hex colour such as '#d55e00', not 'red'"),
+    ("0xff0000", "colour is a hex colour such as '#d55e00', not 16711680"),
+    (".nan", "colour is a hex colour such as '#d55e00', not nan"),
+    ("[1, 2]", "colour is a hex colour such as '#d55e00', not [1, 2]"),
+])
+def test_a_colour_is_a_hex_colour(small, written, message):
+    small.edit("assumptions/alpha.yaml", "name: Alpha\n", f"name: Alpha\ncolour: {written}\n")
+    assert problems(small, "assumptions/alpha.yaml") == [at("assumptions/alpha.yaml", "colour") + f": {message}"]
+
+
+def test_two_companies_cannot_share_a_colour(small):
+    small.edit("assumptions/alpha.yaml", "name: Alpha\n", "name: Alpha\ncolour: '#D55E00'\n")
+    small.edit("assumptions/beta.yaml", "name: Beta\n", "name: Beta\ncolour: '#d55e00'\n")
+    assert problems(small, "assumptions/beta.yaml") == [
+        at("assumptions/beta.yaml", "colour") + ": colour '#d55e00' is Alpha's already; give each company its own"]
+
+
 @pytest.mark.parametrize(("key", "written", "message"), [
     ("capex.post_plan_growth", "11", "11 is outside the valid interval (-1, 10]"),
     ("accelerators.service_life", "51", "51 is outside the valid interval (0, 50]"),
