@@ -63,6 +63,9 @@ def run_folder(tmp_path_factory) -> Path:
         f"description: 'Two made-up companies {HOSTILE} & more'", 1))
     beta = root / "assumptions" / "beta.yaml"
     beta.write_text(beta.read_text().replace("name: Beta\n", f"name: '{COMPANY}'\n", 1))
+    alpha = root / "assumptions" / "alpha.yaml"
+    alpha.write_text(alpha.read_text().replace("    confidence: high\n    as_of: 2025-03-01\n",
+                                               f"    confidence: high\n    as_of: 2025-03-01\n    notes: '{HOSTILE}'\n", 1))
     result = CliRunner().invoke(app, ["run", str(scenario), "--draws", "200"])
     assert result.exit_code == 0, result.output
     return root / "outputs" / "base"
@@ -147,6 +150,7 @@ def test_hovering_a_point_shows_its_company_year_and_value_with_its_band(page, r
 def test_a_hostile_text_stays_text_in_the_page_and_the_tooltips(page):
     assert page.evaluate("window.owned") is None
     assert f"Two made-up companies {HOSTILE} & more" in page.inner_text("header")
+    assert HOSTILE in page.inner_text("#register")
     page.locator("#chart-capex .live g.mark-symbol.role-mark path").last.hover(force=True)
     assert tooltip_rows(page)["Company"] == COMPANY
 
