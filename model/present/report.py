@@ -10,7 +10,7 @@ import hashlib
 import json
 import numbers
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -180,7 +180,6 @@ def _table(frame: pd.DataFrame) -> str:
 # ------------------------------------------------------------------------------------------ interactive charts
 # The page's scripts: Vega-Embed's bundle (Vega, Vega-Lite and Vega-Embed in one ES module) and EMBED, which turns
 # each figure's spec into a live view over its static SVG. Both are inlined, so the page needs no network.
-Bundle = Callable[[], str]  # gives the bundle's text (made afresh, or read from a cache by model.io)
 BUNDLE_MARK = "window.vegaEmbed="  # the line that vl-convert's default snippet ends the bundle with
 
 
@@ -191,8 +190,8 @@ def bundle_name() -> str:
 
 
 def vega_embed_bundle() -> str:
-    """Vega-Embed's JavaScript with Vega and Vega-Lite, as vl-convert makes it (about 0.9 MB, two to four seconds
-    the first time in a process)."""
+    """Vega-Embed's JavaScript with Vega and Vega-Lite, as vl-convert makes it: about 0.9 MB, and seconds the first
+    time in a process (`scenario run` keeps it in outputs/.cache/ through model.io.bundle_cache)."""
     return vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
 
 
@@ -207,9 +206,10 @@ def inlinable(bundle: str) -> bool:
 # static SVG only once the view has drawn; with scripts off, or should a view fail, the SVG stays. A faceted or
 # layered chart cannot take Vega-Lite's "container" width, so the chart's width is set to what fills the figure:
 # found by the secant method, as the drawn width grows linearly with it (a pixel per panel across, half that while
-# a centred title is wider than the chart), in one or two steps. A single or layered view takes a new width through its `width` signal; a faceted one (by the facet
-# operator or a row/column channel) does not lay itself out again when its `child_width` changes, so the spec's
-# panel width is set and the view drawn anew.
+# a centred title is wider than the chart), in one or two steps. A single or layered view takes a new width through
+# its `width` signal; a faceted one (by the facet operator or a row/column channel) does not lay itself out again
+# when its `child_width` changes, so the spec's panel width is set and the view drawn anew. Last, the page states
+# how many charts went live (`<html data-charts="11/11">`), for whoever waits on it, such as the browser tests.
 EMBED = """
 const figures = [...document.querySelectorAll("figure[data-chart]")];
 const options = {actions: false, ast: true, renderer: "svg"};
@@ -354,7 +354,8 @@ def render_report(
     )
     scripts = policy = ""
     if vega_embed and charts:
-        policy = f'<meta http-equiv="Content-Security-Policy" content="{escape(content_policy([vega_embed, EMBED]))}">\n'
+        allowed = escape(content_policy([vega_embed, EMBED]))
+        policy = f'<meta http-equiv="Content-Security-Policy" content="{allowed}">\n'
         scripts = f'<script type="module">{vega_embed}</script>\n<script type="module">{EMBED}</script>\n'
 
     return f"""<!DOCTYPE html>

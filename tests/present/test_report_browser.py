@@ -64,8 +64,8 @@ def run_folder(tmp_path_factory) -> Path:
     beta = root / "assumptions" / "beta.yaml"
     beta.write_text(beta.read_text().replace("name: Beta\n", f"name: '{COMPANY}'\n", 1))
     alpha = root / "assumptions" / "alpha.yaml"
-    alpha.write_text(alpha.read_text().replace("    confidence: high\n    as_of: 2025-03-01\n",
-                                               f"    confidence: high\n    as_of: 2025-03-01\n    notes: '{HOSTILE}'\n", 1))
+    dated = "    confidence: high\n    as_of: 2025-03-01\n"
+    alpha.write_text(alpha.read_text().replace(dated, f"{dated}    notes: '{HOSTILE}'\n", 1))
     result = CliRunner().invoke(app, ["run", str(scenario), "--draws", "200"])
     assert result.exit_code == 0, result.output
     return root / "outputs" / "base"
