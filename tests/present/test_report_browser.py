@@ -178,3 +178,25 @@ def test_with_javascript_off_the_static_svgs_show(browser, run_folder):
         assert static.nth(position).bounding_box()["width"] > 300
     assert page.locator("figure .live").count() == 0
     context.close()
+
+
+def test_a_chart_whose_view_fails_keeps_its_static_svg(browser, run_folder, tmp_path):
+    html = (run_folder / "report.html").read_text(encoding="utf-8")
+    spec = re.search(r'(<figure id="chart-capex".*?<script type="application/json" class="spec">)(.*?)(</script>)',
+                     html, re.S)
+    broken = tmp_path / "report.html"
+    broken.write_text(html[: spec.start(2)] + '{"mark": {"type": "no such mark"}}' + html[spec.end(2):],
+                      encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(broken.as_uri())
+    wait_until(page, LIVE, timeout=60)
+    charts = figures_of(run_folder)
+    assert page.evaluate("document.documentElement.dataset.charts") == f"{len(charts) - 1}/{len(charts)}"
+    assert page.locator("#chart-capex .static svg").is_visible()
+    assert page.locator("#chart-capex .live").count() == 0
+    assert page.locator("#chart-ai_chip_spend .static svg").is_hidden()
+    assert len(errors) == 1 and errors[0].startswith("chart chart-capex stays static:")
+    context.close()
