@@ -6,24 +6,41 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import Confidence, TableFormat, app, print_frame, reports_errors
+from model.cli.common import (
+    PROJECT_COMPANIES,
+    PROJECT_SCENARIOS,
+    Command,
+    Confidence,
+    TableFormat,
+    app,
+    examples,
+    print_frame,
+    reports_errors,
+)
 from model.domain import Inputs
 from model.errors import UsageError
 from model.io.loading import base_assumptions, load_assumption_set, load_inputs
 from model.io.project import find_project_root, find_scenario
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("Tencent's figures of low confidence", "scenario assumptions --company tencent --confidence low"),
+    ("The values the bull scenario uses, overrides included, as CSV",
+     "scenario assumptions --scenario bull --format csv"),
+    ("One figure's earlier values, oldest first", "scenario assumptions --history tencent.capex.intensity"),
+))
 @reports_errors
 def assumptions(
-    company: Annotated[list[str] | None, typer.Option(help="Only this company (slug or name); repeatable.")] = None,
+    company: Annotated[list[str] | None, typer.Option(
+        help=f"Only this company (slug or name); repeatable. {PROJECT_COMPANIES}")] = None,
     confidence: Annotated[list[Confidence] | None, typer.Option(help="Only this confidence; repeatable.")] = None,
     judgement: Annotated[bool, typer.Option("--judgement", help="Only assumptions resting on analyst judgement.")] = False,
-    scenario: Annotated[str | None, typer.Option(help="Show the values this scenario uses (with its overrides).")] = None,
+    scenario: Annotated[str | None, typer.Option(
+        help=f"Show the values this scenario uses (with its overrides). {PROJECT_SCENARIOS}")] = None,
     distributions: Annotated[bool, typer.Option(
         "--distributions", help="Show each assumption's distribution and its 5th, 50th and 95th percentiles.")] = False,
     history: Annotated[str | None, typer.Option(
-        "--history", metavar="KEY", help="Show this assumption's values over time (alpha.capex.plan_total, fx.CNY), "
+        "--history", metavar="KEY", help="Show this assumption's values over time (tencent.capex.intensity, fx.CNY), "
                                          "oldest first, with their sources.")] = None,
     fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table,
 ) -> None:
@@ -68,7 +85,10 @@ def assumptions(
     print_frame(frame, fmt, title=f"{len(frame)} assumptions")
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("Every source with its publisher, date, kind and URL", "scenario sources"),
+    ("As a markdown table", "scenario sources --format markdown"),
+))
 @reports_errors
 def sources(fmt: Annotated[TableFormat, typer.Option("--format", help="Output format.")] = TableFormat.table) -> None:
     """The source registry."""

@@ -11,12 +11,15 @@ from model import format
 from model.analysis.resources import check_draws
 from model.cli.common import (
     SAMPLER_HELP,
+    SCENARIO_HELP,
     SEED_HELP,
+    Command,
     ProgressBar,
     Sampler,
     TableFormat,
     app,
     audited,
+    examples,
     print_frame,
     print_note,
     print_warnings,
@@ -28,10 +31,14 @@ from model.io.loading import load_inputs
 from model.io.project import find_scenario
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("The base case against the figures reported since", "scenario backtest base"),
+    ("With 90% intervals: how often the reported figure falls inside",
+     "scenario backtest base --draws 1000 --format markdown"),
+))
 @reports_errors
 def backtest(
-    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     actuals: Annotated[Path | None, typer.Option(
         help="The file of reported figures (default: actuals/reported.yaml in the assumptions folder).")] = None,
     draws: Annotated[int, typer.Option(min=1, help="Draws of the assumptions; above 1, each projection gains its "

@@ -1,7 +1,9 @@
-"""What every command shares: the typer app, the consoles, error reporting and the table printers."""
+"""What every command shares: the typer app, the consoles, error reporting, the table printers, and the help
+(examples, and the valid values of options that are free text)."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import os
 import sys
@@ -13,23 +15,128 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
+import typer.core
 import typer.exceptions
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from model.catalogue import CONFIDENCE_LEVELS, SAMPLERS
+from model.catalogue import CONFIDENCE_LEVELS, HEADLINE, METRICS, PARAMETERS, SAMPLERS
 from model.domain import Inputs
-from model.errors import InputError, Problem, ScenarioError, display_path
+from model.errors import InputError, Problem, ScenarioError, UsageError, display_path
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from model.present.tables import Shown
 
+
+# ------------------------------------------------------------------------------------------------------------ help
+def examples(*shown: tuple[str, str]) -> str:
+    """A command's `--help` epilog: under "Examples:", what each example does and, indented below, its command line,
+    printed as written (typer's rich help keeps an epilog's line breaks; it reads square brackets as markup, so
+    there are none)."""
+    lines = ["Examples:"]
+    for what, command in shown:  # a long command continues on indented lines, as a shell reads it
+        lines += [f"{what}:", *(f"  {part}" for part in command.split("\n"))]
+    return "\n".join(lines)
+
+
+def _flag_without_type(display_type: Callable[..., str | None]) -> Callable[..., str | None]:
+    @functools.wraps(display_type)
+    def display(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) or getattr(self, "count", False):
+            return None  # the rich help leaves the type column empty
+        return display_type(self, ctx)
+
+    display.scenario_flag_fix = True  # type: ignore[attr-defined]
+    return display
+
+
+# typer 0.29's rich help labels every option with its type, a flag too ('--strict <bool>'), where its plain help
+# and click's own leave a flag's out: a flag takes no value to describe. Replaced only where the method exists and
+# has not been replaced already; tests/cli/test_help.py fails if a newer typer prints '<bool>' another way.
+_display_type = getattr(typer.core.TyperOption, "display_type_rich", None)
+if callable(_display_type) and not getattr(_display_type, "scenario_flag_fix", False):
+    typer.core.TyperOption.display_type_rich = _flag_without_type(_display_type)  # type: ignore[method-assign]
+
+# Where an option's help says one of these, `--help` names the current project's companies or scenarios (the file
+# names of its folders, read when the help is shown: they differ from project to project).
+PROJECT_COMPANIES = "The companies of this project's assumptions/ folder."
+PROJECT_SCENARIOS = "The scenarios of this project's scenarios/ folder."
+
+
+def _project_names(files: Callable[[Path], list[Path]]) -> list[str]:
+    from model.io.project import find_project_root
+
+    try:
+        return [path.stem for path in files(find_project_root())]
+    except (UsageError, OSError):
+        return []
+
+
+def project_companies() -> str:
+    """PROJECT_COMPANIES, as the help shows it: the current project's companies, or where to find them."""
+    from model.io.project import company_files
+
+    if slugs := _project_names(lambda root: company_files(root / "assumptions")):
+        return f"This project's companies: {', '.join(slugs)}."
+    return "The companies are the file names in a project's assumptions/ (alpha for alpha.yaml)."
+
+
+def project_scenarios() -> str:
+    """PROJECT_SCENARIOS, as the help shows it: the current project's scenarios, or where to find them."""
+    if names := _project_names(lambda root: sorted((root / "scenarios").glob("*.yaml"))):
+        return f"This project's scenarios: {', '.join(names)}."
+    return "The scenarios are the file names in a project's scenarios/ (base for base.yaml)."
+
+
+FILLED_IN = {PROJECT_COMPANIES: project_companies, PROJECT_SCENARIOS: project_scenarios}
+
+
+class Command(typer.core.TyperCommand):
+    """A command whose help is made when it is shown: the project's companies and scenarios filled in, and its
+    summary in the list of `scenario --help` one paragraph (rich keeps a docstring's line breaks there)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.help and not self.short_help:
+            self.short_help = " ".join(self.help.split("\n\n")[0].split())
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        declared, shown, values = self.params, [], {}
+        for param in declared:
+            text = getattr(param, "help", None) or ""
+            if any(marker in text for marker in FILLED_IN):
+                param = copy.copy(param)
+                for marker, value in FILLED_IN.items():
+                    if marker in text:
+                        values[marker] = values.get(marker) or value()
+                        text = text.replace(marker, values[marker])
+                param.help = text
+            shown.append(param)
+        self.params = shown
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.params = declared  # the app outlives one help in tests: the next project has its own companies
+
+
+# The valid values of the free-text options, from the catalogue (enums list their own choices).
+METRIC_KEYS = ", ".join(METRICS)
+ASSUMPTION_KEYS = ", ".join(PARAMETERS)
+HEADLINE_FIGURES = ", ".join(f"'{title}'" for title in dict.fromkeys(cell.title for cell in HEADLINE))
+
+
 app = typer.Typer(
     name="scenario",
     help="Sourced assumptions, scenarios and projections of the AI-infrastructure race.",
+    epilog=examples(
+        ("Project the base case, then open outputs/base/report.html", "scenario run base"),
+        ("The same with 5th-95th percentile intervals and fan charts", "scenario run base --draws 10000"),
+        ("What your uncommitted edits change, as markdown for a pull request", "scenario diff --markdown"),
+        ("A command's options, with examples", "scenario run --help"),
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -202,6 +309,7 @@ Confidence = StrEnum("Confidence", {level: level for level in CONFIDENCE_LEVELS}
 Sampler = StrEnum("Sampler", {name: name for name in SAMPLERS})
 
 
+SCENARIO_HELP = f"A scenario name in scenarios/ (base, base.yaml) or a path. {PROJECT_SCENARIOS}"
 DRAWS_HELP = "Draws of the assumptions' distributions; above 1, the outputs gain percentiles and race odds."
 SEED_HELP = "Seed of the draws: the same seed gives the same numbers."
 SAMPLER_HELP = "Uniform draws: scrambled Sobol' sequence, Latin hypercube or plain random."

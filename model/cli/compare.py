@@ -9,7 +9,18 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import TableFormat, app, out, print_frame, print_warnings, print_wrote, reports_errors
+from model.cli.common import (
+    PROJECT_SCENARIOS,
+    Command,
+    TableFormat,
+    app,
+    examples,
+    out,
+    print_frame,
+    print_warnings,
+    print_wrote,
+    reports_errors,
+)
 
 
 class CompareFormat(StrEnum):
@@ -19,12 +30,17 @@ class CompareFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("Three scenarios side by side, each against base", "scenario compare base bull bear"),
+    ("The current view against the saved run of base, as markdown",
+     "scenario compare outputs/base latest --format markdown"),
+))
 @reports_errors
 def compare(
     names: Annotated[list[str], typer.Argument(
         help="Two or more scenarios (base, bull.yaml, a path) or run folders (outputs/base); the first is the "
-             "reference. A name that is both a scenario and a folder in outputs/ means the scenario, run afresh.")],
+             "reference. A name that is both a scenario and a folder in outputs/ means the scenario, run afresh. "
+             f"{PROJECT_SCENARIOS}")],
     fmt: Annotated[CompareFormat, typer.Option("--format", help="What to print.")] = CompareFormat.table,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of outputs/compare-<names>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,

@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import app, print_shown, print_warnings, print_wrote, reports_errors
+from model.cli.common import (
+    HEADLINE_FIGURES,
+    Command,
+    app,
+    examples,
+    print_shown,
+    print_warnings,
+    print_wrote,
+    reports_errors,
+)
 from model.errors import UsageError
 from model.io.project import find_project_root
 
@@ -20,7 +29,12 @@ class ReviewFormat(StrEnum):
     json = "json"
 
 
-@app.command("diff")
+@app.command("diff", cls=Command, epilog=examples(
+    ("What your uncommitted edits change", "scenario diff"),
+    ("A pull request's change, as one markdown block for its comment",
+     "scenario diff --base origin/main --markdown > review.md"),
+    ("Two project folders, every row shown", "scenario diff ../before ../after --all"),
+))
 @reports_errors
 def diff_command(
     folders: Annotated[list[Path] | None, typer.Argument(
@@ -35,7 +49,8 @@ def diff_command(
     fmt: Annotated[ReviewFormat, typer.Option("--format", help="Output format.")] = ReviewFormat.table,
     figure: Annotated[str | None, typer.Option(
         help="The headline figure of the waterfall charts, by its label or the start of it, such as 'AI chips' "
-             "(default: the figure with the largest relative change).")] = None,
+             "or 'Capex 2030' (default: the figure with the largest relative change); the headline figures are "
+             f"{HEADLINE_FIGURES}, each with its year or years.")] = None,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the review here instead of outputs/diff/.")] = None,
 ) -> None:
     """Review a change to the inputs: changed assumptions and overrides with their evidence, the effect on each

@@ -14,12 +14,15 @@ from model.analysis.resources import check_draws
 from model.cli.common import (
     DRAWS_HELP,
     SAMPLER_HELP,
+    SCENARIO_HELP,
     SEED_HELP,
+    Command,
     ProgressBar,
     Sampler,
     app,
     audited,
     err,
+    examples,
     out,
     print_shown,
     print_warnings,
@@ -30,10 +33,15 @@ from model.io.loading import load_inputs
 from model.io.project import find_scenario
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("The base case: the headline table, and outputs/base/ with the report", "scenario run base"),
+    ("A thousand draws of every assumption: percentile intervals, fan charts and race odds",
+     "scenario run bull --draws 1000 --seed 7"),
+    ("Into a folder of your choice (its parent must exist)", "scenario run base.yaml --out /tmp/base-run"),
+))
 @reports_errors
 def run(
-    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run here instead of outputs/<name>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
     draws: Annotated[int, typer.Option(min=1, help=DRAWS_HELP)] = 1,

@@ -7,12 +7,15 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import app, out, reports_errors
+from model.cli.common import Command, app, examples, out, reports_errors
 from model.errors import display_path
 from model.io.project import find_project_root
 
 
-@app.command("schema")
+@app.command("schema", cls=Command, epilog=examples(
+    ("Write the schemas to schemas/, for editors", "scenario schema"),
+    ("Somewhere else", "scenario schema --out ../editor-schemas"),
+))
 @reports_errors
 def schema_command(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of schemas/ at the project root.")] = None,

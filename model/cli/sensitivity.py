@@ -10,11 +10,16 @@ import typer
 
 from model.analysis.methods import declared
 from model.cli.common import (
+    METRIC_KEYS,
+    PROJECT_COMPANIES,
+    SCENARIO_HELP,
     SEED_HELP,
+    Command,
     ProgressBar,
     app,
     audited,
     err,
+    examples,
     print_shown,
     print_warnings,
     print_wrote,
@@ -28,13 +33,19 @@ Method = StrEnum("Method", {name: name for name in METHODS})  # type: ignore[mis
 METHOD_HELP = "; ".join(f"{name}: {method.description}" for name, method in METHODS.items()) + "."
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("Which assumptions decide cumulative AI-chip spend in the horizon's last year", "scenario sensitivity base"),
+    ("Sobol' indices of Tencent's capex in 2027", "scenario sensitivity bull --method sobol --metric capex \\\n"
+                                                   "  --company tencent --year 2027"),
+))
 @reports_errors
 def sensitivity(
-    scenario: Annotated[str, typer.Argument(help="A scenario name in scenarios/ (base, base.yaml) or a path.")],
+    scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     method: Annotated[Method, typer.Option(help=METHOD_HELP)] = next(iter(Method)),  # type: ignore[assignment]
-    metric: Annotated[str | None, typer.Option(help="The output metric (default: cumulative AI-chip spend).")] = None,
-    company: Annotated[list[str] | None, typer.Option(help="Only this company's output (slug or name); repeatable.")] = None,
+    metric: Annotated[str | None, typer.Option(
+        help=f"The output metric (default: cumulative AI-chip spend), one of: {METRIC_KEYS}.")] = None,
+    company: Annotated[list[str] | None, typer.Option(
+        help=f"Only this company's output (slug or name); repeatable. {PROJECT_COMPANIES}")] = None,
     year: Annotated[int | None, typer.Option(help="The output's year (default: the horizon's last).")] = None,
     samples: Annotated[int, typer.Option(help="Sobol: base sample size n, a power of two; runs n x (assumptions + 2).")] = 2**13,
     seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,

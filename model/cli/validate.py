@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from model.cli.common import app, err, out, reports_errors
+from model.cli.common import Command, app, err, examples, out, reports_errors
 from model.errors import UsageError
 from model.io.project import find_project_root
 
@@ -36,7 +36,12 @@ def _split_paths(paths: list[Path], root: Path) -> tuple[list[Path], list[Path]]
     return scenarios, folders
 
 
-@app.command()
+@app.command(cls=Command, epilog=examples(
+    ("Check every assumption, scenario and actuals file, and audit the sources", "scenario validate"),
+    ("As a pull request's check: warnings fail too", "scenario validate --strict"),
+    ("Each excerpt found in its source's text; figures older than a year flagged",
+     "scenario validate --sources ../shared/sources --max-age 365"),
+))
 @reports_errors
 def validate(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: assumptions/ and scenarios/).")] = None,
