@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from model import format
-from model.analysis.register import register, source_table, without_empty_history
+from model.analysis.register import overrides, register, source_table, without_empty_history
 from model.catalogue import HEADLINE, METRICS, Kind, metrics_on_cloud_basis
 from model.core.engine import project
 from model.core.parameters import engine_inputs
@@ -340,6 +340,9 @@ class RunResult:
     scenario: Scenario  # name, description, horizon, reporting currency, as_of, `extends` chain
     projection: Projection
     register: pd.DataFrame  # one row per assumption used (`register.register`, empty history column dropped)
+    # each assumption the scenario's `extends` chain overrides, against the value it replaces (`register.overrides`;
+    # empty for a scenario that overrides nothing, such as base)
+    overrides: pd.DataFrame
     sources: pd.DataFrame  # the sources those assumptions cite (`register.source_table`)
     files: tuple[Path, ...]  # the input files read
     problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the inputs, as warnings
@@ -358,6 +361,7 @@ def run_result(inputs: Inputs, projection: Projection, problems: Sequence[Proble
         scenario=inputs.scenario,
         projection=projection,
         register=without_empty_history(register(inputs.resolved.values(), inputs.assumptions.sources)),
+        overrides=overrides(inputs.resolved.values(), inputs.scenario.chain),
         sources=source_table(s for s in inputs.assumptions.sources.values() if s.id in cited),
         files=inputs.files,
         problems=tuple(problems),

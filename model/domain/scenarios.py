@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from model.domain.assumptions import Assumption, AssumptionSet, Company, Override
@@ -41,6 +41,8 @@ class OverrideEntry:
     override: Override
     scenario: str
     located: Location
+    # the same key's override in a scenario further up the `extends` chain, which this one shadows
+    replaces: OverrideEntry | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,8 @@ class ResolvedAssumption:
     line: int | None
     overridden_by: str | None = None
     rationale: str | None = None
+    # for an override, the assumption as the scenario it extends resolves it: the file's, or an earlier override
+    replaces: ResolvedAssumption | None = field(default=None, compare=False, repr=False)
 
     @property
     def fiscal_year_end(self) -> int:

@@ -64,8 +64,11 @@ def _apply(entry: OverrideEntry, original: ResolvedAssumption, registry: dict[st
         basis=override.basis or original.assumption.basis,
     )
     line = entry.located.line(("overrides", entry.key))
+    # what it replaces: the override it shadows further up the chain (resolved against the file's, as every
+    # override is), or the file's own assumption
+    replaces = original if entry.replaces is None else _apply(entry.replaces, original, registry)
     return ResolvedAssumption(original.key, original.company, original.parameter, assumption, entry.located.file,
-                              line, overridden_by=entry.scenario, rationale=override.rationale)
+                              line, overridden_by=entry.scenario, rationale=override.rationale, replaces=replaces)
 
 
 def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems: Problems) -> Inputs:

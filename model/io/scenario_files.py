@@ -69,7 +69,7 @@ def load_scenario(path: Path, problems: Problems) -> Scenario | None:
     correlations: dict[frozenset[str], CorrelationEntry] = {}
     for scenario_file, located in reversed(chain):  # the child's override of a key wins
         for key, override in scenario_file.overrides.items():
-            overrides[key] = OverrideEntry(key, override, scenario_file.name, located)
+            overrides[key] = OverrideEntry(key, override, scenario_file.name, located, replaces=overrides.get(key))
         for index, correlation in zip(places[located.file.resolve()], scenario_file.correlations, strict=True):
             entry = CorrelationEntry(correlation.keys, correlation.rank, correlation.rationale, located, index)
             correlations[frozenset(correlation.keys)] = entry

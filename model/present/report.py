@@ -10,7 +10,7 @@ import hashlib
 import json
 import numbers
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from html import escape
 
@@ -134,7 +134,7 @@ def _cell(column: str, text: str, *, numeric: bool) -> str:
         css_class = "url"
     elif numeric:
         css_class = "num"
-    elif column == "confidence":
+    elif column.lower() == "confidence" and " " not in text:  # a level, not a change of level ("high -> low")
         css_class = f"confidence-{text}"
     elif text and (" " not in text or len(text) <= SHORT_TEXT_CHARS):
         css_class = "nowrap"
@@ -143,11 +143,11 @@ def _cell(column: str, text: str, *, numeric: bool) -> str:
     return f'<td class="{escape(css_class)}">{_content(column, text)}</td>'
 
 
-def _table(frame: pd.DataFrame) -> str:
+def _table(frame: pd.DataFrame, details: Collection[str] = ()) -> str:
     """An HTML table of every column of `frame`; a meaningful index (e.g. of a pivot) becomes columns.
 
     A column is numeric (right-aligned) when every filled cell reads as a number, already formatted ("30.9%") or
-    not; a prose column is shown, labelled, on a full-width line under each row.
+    not; a prose column, and a column named in `details`, is shown, labelled, on a full-width line under each row.
     """
     if not isinstance(frame.index, pd.RangeIndex):
         frame = frame.reset_index()
@@ -155,7 +155,8 @@ def _table(frame: pd.DataFrame) -> str:
     rows = [[_text(value) for value in row] for row in frame.itertuples(index=False)]
     cells_by_column = [[row[position] for row in rows] for position in range(len(columns))]
     numeric = [any(texts) and all(NUMBER_TEXT.match(text) for text in texts if text) for texts in cells_by_column]
-    prose = [max(map(len, texts), default=0) > PROSE_CHARS for texts in cells_by_column]
+    prose = [max(map(len, texts), default=0) > PROSE_CHARS or column in details
+             for column, texts in zip(columns, cells_by_column, strict=True)]
     tabular = [position for position in range(len(columns)) if not prose[position]]
 
     head = "".join(
@@ -321,6 +322,9 @@ def render_report(
     headline_caption: str = "",
     race: dict[str, pd.DataFrame] | None = None,
     problems: Sequence[str] = (),
+    changes: pd.DataFrame | None = None,
+    changes_caption: str = "",
+    details: Collection[str] = (),
     vega_embed: str = "",
 ) -> str:
     """One self-contained HTML page (inline CSS, SVG and scripts, no external resource) for a scenario run.
@@ -330,9 +334,12 @@ def render_report(
     table; charts: file stem -> rendering, in display order; register: one row per assumption, every column
     shown; sources: one row per source (a `url` column becomes links); headline_caption: a line under the
     headline table's title; race: title -> table, shown in a section of their own (a run with draws has them);
-    problems: what the source audit rejects in the inputs, shown in a banner above everything else; vega_embed:
-    Vega-Embed's bundle (`vega_embed_bundle`), inlined so that each chart becomes a live view over its SVG (without
-    it, or with scripts off, the page shows the SVGs alone).
+    problems: what the source audit rejects in the inputs, shown in a banner above everything else; changes: one
+    row per assumption the scenario overrides, shown under "What this scenario changes" after changes_caption (the
+    section is left out when None; an empty table shows the caption alone); details: columns of any table shown on
+    a labelled line under their row (evidence, rationales, history); vega_embed: Vega-Embed's bundle
+    (`vega_embed_bundle`), inlined so that each chart becomes a live view over its SVG (without it, or with
+    scripts off, the page shows the SVGs alone).
     """
     if vega_embed and not inlinable(vega_embed):
         raise ValueError("the Vega-Embed bundle is not one that a <script> element can hold")
@@ -348,6 +355,12 @@ def render_report(
         lines = "\n".join(f"<li>{escape(problem)}</li>" for problem in problems)
         banner = (f'<aside class="banner" role="alert">\n<strong>{UNAUDITED_BANNER}</strong>\n'
                   f'<ul>\n{lines}\n</ul>\n</aside>\n')
+    changes_section = changes_link = ""
+    if changes is not None:
+        listed = f"\n{_table(changes, details)}" if not changes.empty else ""
+        changes_section = (f'<section id="changes">\n<h2>What this scenario changes</h2>\n'
+                           f'<p class="caption">{escape(changes_caption)}</p>{listed}\n</section>\n')
+        changes_link = '<a href="#changes">What it changes</a>'
     figures = "\n".join(
         _figure(name, chart) if vega_embed else f'<figure id="chart-{escape(name)}">\n{chart.svg}\n</figure>'
         for name, chart in charts.items()
@@ -376,7 +389,7 @@ def render_report(
 </dl>
 <nav>
 <a href="#headline">Headline</a>{race_link}<a href="#charts">Charts</a>
-<a href="#register">Assumptions</a><a href="#sources">Sources</a>
+{changes_link}<a href="#register">Assumptions</a><a href="#sources">Sources</a>
 </nav>
 </header>
 <section id="headline">
@@ -387,10 +400,10 @@ def render_report(
 <h2>Charts</h2>
 {figures}
 </section>
-<section id="register">
+{changes_section}<section id="register">
 <h2>Assumption register</h2>
 <p class="caption">{len(register)} assumptions, each with its sources, excerpts, date and confidence.</p>
-{_table(register)}
+{_table(register, details)}
 </section>
 <section id="sources">
 <h2>Sources</h2>

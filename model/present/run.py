@@ -20,6 +20,7 @@ from model.analysis.projection import (
     headline_cells,
     headline_kinds,
 )
+from model.analysis.register import REGISTER_HEADERS
 from model.catalogue import METRICS, Kind
 from model.present.charts import BASIS_MARK, ChartLike, basis_note, build_charts, lead_probability, overtake_years
 from model.present.report import RenderedChart, render_chart, render_report
@@ -136,6 +137,61 @@ def basis_lines(projection: Projection) -> list[str]:
     return basis_note(bases) if bases_differ(bases) else []
 
 
+# ------------------------------------------------------------------------------------------ what a scenario changes
+# The columns of the report's tables shown on a labelled line under their row: long texts that a cell would squeeze.
+DETAIL_COLUMNS = ("Evidence", "Rationale", REGISTER_HEADERS["history"])
+
+
+def _assumptions(count: int) -> str:
+    return f"{count} assumption{'s' * (count != 1)}"
+
+
+def overrides_line(result: RunResult) -> str:
+    """Whose values the scenario replaces, in one line: "bull overrides 11 assumptions of base", through the
+    scenarios between for a longer chain; "base overrides no assumption" for one that overrides nothing."""
+    chain, count = result.scenario.chain, len(result.overrides)
+    name = chain[0]
+    if count == 0:
+        return f"{name} overrides no assumption"
+    if len(chain) == 1:
+        return f"{name} overrides {_assumptions(count)} of the assumption files"
+    through = f" (through {', '.join(chain[1:-1])})" if len(chain) > 2 else ""
+    return f"{name} overrides {_assumptions(count)} of {chain[-1]}{through}"
+
+
+def changes_caption(result: RunResult) -> str:
+    """The sentence that opens the report's "What this scenario changes"."""
+    if result.overrides.empty:
+        return (f"{overrides_line(result)}: every value is the one its assumption file gives, as the assumption "
+                "register lists it.")
+    return (f"{overrides_line(result)}. Each is set against the value it replaces (the one the scenario it extends "
+            "uses), with the sources of both.")
+
+
+def _moved(old: str, new: str) -> str:
+    """One field across an override: "low" where it stays, "high -> low" where it moves."""
+    return new if old == new else f"{old} -> {new}"
+
+
+def changes_table(overrides: pd.DataFrame) -> pd.DataFrame:
+    """The overrides (`RunResult.overrides`) as the report lists them: key, company, the change of value, period
+    and confidence, and on lines of their own each side's evidence ("480 CNY bn (bull: ref "excerpt") replaces 380
+    CNY bn (base: ref "excerpt")") and the rationale."""
+    rows = []
+    for row in overrides.itertuples(index=False):
+        rows.append({
+            "Key": row.key,
+            "Company": row.company,
+            "Change": f"{row.replaced_set_by} {row.replaced_stated} -> {row.set_by} {row.stated}",
+            "Period": _moved(row.replaced_period, row.period),
+            "Confidence": _moved(row.replaced_confidence, row.confidence),
+            "Evidence": (f"{row.stated} ({row.set_by}: {row.evidence}) replaces {row.replaced_stated} "
+                         f"({row.replaced_set_by}: {row.replaced_evidence})"),
+            "Rationale": row.rationale,
+        })
+    return pd.DataFrame(rows, columns=["Key", "Company", "Change", "Period", "Confidence", "Evidence", "Rationale"])
+
+
 def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed: str = "") -> str:
     """The run's HTML report, with the `rendered` charts in their order; with `vega_embed` (Vega-Embed's bundle),
     the charts are live views over their SVGs."""
@@ -165,9 +221,12 @@ def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed:
         headline_caption=caption,
         charts=rendered,
         race=race,
-        register=result.register,
+        register=result.register.rename(columns=REGISTER_HEADERS),
         sources=result.sources,
         problems=[str(p) for p in result.problems],
+        changes=changes_table(result.overrides),
+        changes_caption=changes_caption(result),
+        details=DETAIL_COLUMNS,
         vega_embed=vega_embed,
     )
 
@@ -188,4 +247,6 @@ def terminal(result: RunResult) -> list[Shown]:
         shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
         precision = convergence_report(projection)
         shown.append(f"{precision[0].upper()}{precision[1:]}.")
+    if not result.overrides.empty:
+        shown.append(f"{overrides_line(result)}; report.html lists each against the value it replaces.")
     return shown

@@ -17,6 +17,7 @@ from model.analysis.projection import (
     headline_kinds,
     percentile_error,
     run,
+    run_result,
 )
 from model.core.engine import METRICS
 from model.domain.colours import company_colours
@@ -145,6 +146,15 @@ def test_race_tables(drawn):
     overtakes = tables["Overtakes within the horizon"]
     assert list(overtakes.columns) == ["Measure", "Overtake", "Probability by 2027", "Likeliest year", "Median year"]
     assert set(overtakes["Overtake"]) <= {"Alpha overtakes Beta", "Beta overtakes Alpha"}
+
+
+def test_a_run_result_lists_what_its_scenario_overrides():
+    high = load_inputs(SMALL / "scenarios" / "high.yaml")
+    changes = run_result(high, run(high)).overrides
+    assert changes[["key", "set_by", "stated", "replaced_set_by", "replaced_stated"]].values.tolist() == [
+        ["alpha.capex.plan_total", "high", "60 CNY bn", "base", "30 CNY bn"]]
+    base = load_inputs(SMALL / "scenarios" / "base.yaml")
+    assert run_result(base, run(base)).overrides.empty
 
 
 def test_each_company_has_its_files_colour_else_its_names(small):

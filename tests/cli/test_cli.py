@@ -282,13 +282,13 @@ def test_assumptions_history_does_not_combine_with_distributions(small):
 
 def test_the_reports_register_shows_history_only_when_an_assumption_has_some(small, monkeypatch):
     assert invoke("run", "base").exit_code == 0
-    assert "<th>history</th>" not in small.path("outputs/base/report.html").read_text()
+    assert '<span class="label">History</span>' not in small.path("outputs/base/report.html").read_text()
     _set_plan_twice(monkeypatch)
     assert invoke("run", "base").exit_code == 0
     report = small.path("outputs/base/report.html").read_text()
-    assert "<th>history</th>" in report
-    assert ("<td>30 (high, as of 2025-03-01, replaced 2026-06-01; alpha-filing); 35 (high, as of 2025-03-01, "
-            "replaced 2026-06-01; alpha-filing)</td>") in report
+    # each earlier value on a line under its assumption's row, in its unit
+    assert ('<p><span class="label">History</span> 30 CNY bn (high, as of 2025-03-01, replaced 2026-06-01; '
+            'alpha-filing); 35 CNY bn (high, as of 2025-03-01, replaced 2026-06-01; alpha-filing)</p>') in report
 
 
 def test_assumptions_of_a_scenario_show_its_overrides(small):
@@ -405,3 +405,13 @@ def test_problems_are_printed_verbatim_with_no_emoji_or_markup(small, line):
         assert result.exit_code == 1
         assert (f"assumptions/alpha.yaml:{line}: capex.plan_total.[bold]x:smile:: unknown field; valid fields: "
                 in result.stderr), result.stderr
+
+
+def test_run_says_how_many_assumptions_a_scenario_overrides_and_the_report_lists_them(small):
+    result = invoke("run", "high")
+    assert result.exit_code == 0, result.output
+    assert ("high overrides 1 assumption of base; report.html lists each against the value it replaces.\n"
+            "wrote outputs/high/") in result.stdout
+    report = small.path("outputs/high/report.html").read_text()
+    assert "<td>base 30 CNY bn -&gt; high 60 CNY bn</td>" in report
+    assert "overrides" not in invoke("run", "base").stdout

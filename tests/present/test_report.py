@@ -268,6 +268,31 @@ def test_a_run_with_draws_gets_a_caption_and_a_race_section(report_inputs, repor
     assert '<a href="#race">The race</a>' in html
 
 
+def test_a_scenarios_changes_get_a_section_and_a_link_and_their_details_a_line_each(report_inputs, report_html):
+    assert '<section id="changes">' not in report_html and 'href="#changes"' not in report_html
+    changes = pd.DataFrame([{"Key": "alpha.capex.plan_total", "Change": "base 30 -> high 60", "Rationale": "short"}])
+    html = render_report(**report_inputs, changes=changes, changes_caption="high overrides 1 assumption of base.",
+                         details=("Rationale",))
+    section = html[html.index('<section id="changes">') : html.index('<section id="register">')]
+    assert section.startswith('<section id="changes">\n<h2>What this scenario changes</h2>\n'
+                              '<p class="caption">high overrides 1 assumption of base.</p>')
+    # a detail column goes under its row however short it is
+    assert "<thead><tr><th>Key</th><th>Change</th></tr></thead>" in section
+    assert '<tr class="detail"><td colspan="2"><p><span class="label">Rationale</span> short</p></td></tr>' in section
+    assert '<a href="#changes">What it changes</a><a href="#register">Assumptions</a>' in html
+    # charts come first, then what the scenario changes, then the register it changes
+    assert html.index('<section id="charts">') < html.index('<section id="changes">') < html.index(
+        '<section id="register">')
+
+
+def test_a_scenario_that_changes_nothing_gets_its_caption_alone(report_inputs):
+    html = render_report(**report_inputs, changes=pd.DataFrame(columns=["Key", "Change"]),
+                         changes_caption="base overrides no assumption.")
+    section = html[html.index('<section id="changes">') : html.index('<section id="register">')]
+    assert section == ('<section id="changes">\n<h2>What this scenario changes</h2>\n'
+                       '<p class="caption">base overrides no assumption.</p>\n</section>\n')
+
+
 def test_a_chart_is_kept_as_three_files_in_the_charts_folder(rendered):
     chart = rendered["capex"]
     assert chart.files("capex") == {"charts/capex.vl.json": chart.vega_lite_json, "charts/capex.svg": chart.svg,
