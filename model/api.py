@@ -165,11 +165,12 @@ class RunResult:
         band. Raises UsageError naming the valid names."""
         from model.present.charts import build_charts, lead_probability, overtake_years
 
+        colours = self.projection.colours
         if name in RACE_CHARTS and self.draws > 1:
             if name == "lead_probability":
-                return lead_probability(self.leads())
-            return overtake_years(self.overtakes(), companies=list(self.scenario.companies))
-        charts = build_charts(self.tidy(), self.projection.plans)
+                return lead_probability(self.leads(), colours)
+            return overtake_years(self.overtakes(), colours)
+        charts = build_charts(self.tidy(), self.projection.plans, colours)
         if name not in charts:
             raise UsageError(f"unknown chart '{name}'; valid: {', '.join(self.charts())}")
         return charts[name]

@@ -81,7 +81,7 @@ def test_the_readme_snippet_shows_a_table_a_chart_the_race_a_sensitivity_and_a_c
     assert list(tidy.columns) == ["scenario", "company", "year", "metric", "unit", "value", "mean", "p5", "p50", "p95",
                                   "basis"]
     assert isinstance(chart, alt.TopLevelMixin)
-    assert chart.to_dict()["title"]["text"] == "Capex by company (USD bn)"
+    assert chart.to_dict()["title"]["text"] == "Capex by company (USD bn), scenario base"
     assert list(leads.columns) == ["scenario", "metric", "company", "year", "probability"]
     assert list(overtakes.columns) == ["scenario", "metric", "company", "rival", "year", "probability"]
     assert set(indices["year"]) == {2030} and set(indices["metric"]) == {"ai_chip_spend_cumulative"}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +203,7 @@ class Backtest:
     files: tuple[Path, ...]  # the inputs read, the actuals file last
     settings: dict[str, Any]  # of the draws
     problems: tuple[Problem, ...] = ()  # what validation's source audit rejects in the inputs, as warnings
+    colours: dict[str, str] = field(default_factory=dict)  # each company's colour, as in the run's charts
 
 
 def backtest(inputs: Inputs, figures: Sequence[ReportedFigure], actuals: Path, *, draws: int = 1,
@@ -214,4 +215,4 @@ def backtest(inputs: Inputs, figures: Sequence[ReportedFigure], actuals: Path, *
     tidy = projection.tidy()
     table = backtest_table(figures, tidy, inputs.scenario.as_of, bearings(inputs))
     return Backtest(inputs.scenario, actuals, table, backtest_summary(table), tidy, (*inputs.files, actuals),
-                    draw_settings(projection), tuple(problems))
+                    draw_settings(projection), tuple(problems), projection.colours)

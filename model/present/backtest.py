@@ -85,7 +85,7 @@ def formatted(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def chart(result: Backtest) -> ChartLike:
-    return backtest_chart(result.projection, result.table)
+    return backtest_chart(result.projection, result.table, result.colours or None)
 
 
 def title(result: Backtest) -> str:

@@ -101,10 +101,11 @@ def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
 def charts(result: RunResult) -> dict[str, ChartLike]:
     """Every chart of a run, in report order, by file stem; a run with draws adds who leads and who overtakes."""
     projection = result.projection
-    found = build_charts(projection.tidy(), projection.plans)
+    colours = projection.colours
+    found = build_charts(projection.tidy(), projection.plans, colours)
     if projection.simulation is not None:
-        found["lead_probability"] = lead_probability(projection.leads())
-        found["overtake_years"] = overtake_years(projection.overtakes(), companies=list(projection.companies))
+        found["lead_probability"] = lead_probability(projection.leads(), colours)
+        found["overtake_years"] = overtake_years(projection.overtakes(), colours)
     return found
 
 

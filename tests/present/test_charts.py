@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from model import format
 from model.catalogue import METRICS, Kind
 from model.present import charts
-from model.present.report import render_chart
+from model.present.palette import company_colours
+from model.present.report import VEGA_LITE_VERSION, render_chart
 
 YEARS = (2025, 2026, 2027)
 CHARTED = [metric for metric in METRICS.values() if metric.chart is not None]
@@ -64,6 +66,8 @@ def with_draws(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 DRAW_COLUMNS = ("company", "year", "value", "mean", "p5", "p50", "p95")
+# what a fan chart's line draws and its tooltip shows: the mean is in the frame, not in the chart
+FAN_COLUMNS = ("company", "year", "value", "p5", "p50", "p95")
 
 
 @pytest.mark.parametrize(
@@ -93,7 +97,7 @@ def test_line_charts_draw_one_line_per_company(frame, builder, metric, title, y_
     assert (encoding["y"]["field"], encoding["y"]["type"], encoding["y"]["title"]) == ("value", "quantitative", y_title)
     assert encoding["color"]["field"] == "company"
     assert [tooltip["field"] for tooltip in encoding["tooltip"]] == ["company", "year", "value"]
-    assert spec["title"] == title
+    assert spec["title"] == f"{title}, scenario test"
     assert data_values(spec, spec) == rows_of(frame, metric)
     assert (spec["width"], spec["height"]) == (charts.WIDTH, charts.HEIGHT)
 
@@ -106,11 +110,27 @@ def test_cumulative_capex_has_a_labelled_rule_per_plan(frame, plans):
     assert rules["mark"]["type"] == "rule"
     assert rules["encoding"]["y"]["field"] == "plan_total"
     assert rules["encoding"]["color"]["field"] == "company"
+    # across the plan's window only, on the lines' year axis
+    assert (rules["encoding"]["x"]["field"], rules["encoding"]["x"]["type"]) == ("start", "ordinal")
+    assert rules["encoding"]["x2"]["field"] == "end"
     assert data_values(spec, rules) == [
-        {"company": "Alpha", "plan_total": 30.0, "start": 2025, "end": 2027, "label": "Alpha plan 2025-2027: 30 USD bn"}
+        {"company": "Alpha", "plan_total": 30.0, "start": 2025, "end": 2027, "label": "Alpha plan 2025-2027: 30"}
     ]
     assert labels["mark"]["type"] == "text"
     assert labels["encoding"]["text"]["field"] == "label"
+    assert labels["encoding"]["x"]["field"] == "start"
+
+
+def test_a_plan_rule_spans_its_window_in_the_rendered_chart(frame):
+    # a plan of 2026-2027 in a 2025-2027 horizon: the rule runs from the 2026 tick to the 2027 tick, not across 2025
+    plan = pd.DataFrame({"company": ["Beta"], "plan_total": [30.0], "unit": ["USD bn"], "start": [2026], "end": [2027]})
+    svg = assert_renders(charts.cumulative_capex_vs_plan(frame, plan))
+    ticks = {year: float(x) for x, year in re.findall(r'translate\(([\d.]+),16\)"[^>]*>(20\d\d)</text>', svg)}
+    rule = re.search(r'aria-roledescription="rule mark" transform="translate\(([\d.]+),[\d.]+\)" x2="([\d.]+)"', svg)
+    assert rule, "no plan rule in the SVG"
+    start, length = float(rule[1]), float(rule[2])
+    assert start == pytest.approx(ticks["2026"], abs=1)
+    assert start + length == pytest.approx(ticks["2027"], abs=1)
 
 
 def test_cumulative_capex_works_without_plans(frame, plans):
@@ -169,15 +189,43 @@ def test_build_charts_in_report_order(frame, plans):
     ]
 
 
+def colour_pairs(view: dict) -> dict[str, str]:
+    """Company -> colour of a view's colour scale."""
+    scale = view["encoding"]["color"]["scale"]
+    return dict(zip(scale["domain"], scale["range"], strict=True))
+
+
+# made-up colours, none of them a palette slot a name would get
+COLOURS = {"Gamma": "#111111", "Alpha": "#222222", "Beta": "#333333"}
+
+
 @pytest.mark.parametrize("draws", [False, True])
-def test_every_chart_shares_one_colour_per_company_in_frame_order(plans, draws):
-    # not alphabetical: the frame's order is the legend's and the palette's
+def test_every_chart_gives_each_company_the_colour_it_is_given(plans, draws):
+    # not alphabetical: the frame's order is the legend's
     frame = tidy_frame(["Gamma", "Alpha", "Beta"])
     frame = with_draws(frame) if draws else frame
-    for name, chart in charts.build_charts(frame, plans).items():
-        encoding = main_view(chart.to_dict())["encoding"]
-        assert encoding["color"]["scale"] == {"domain": ["Gamma", "Alpha", "Beta"], "scheme": "tableau10"}, name
-        assert (encoding["x"]["field"], encoding["x"]["type"]) == ("year", "ordinal"), name
+    for name, chart in charts.build_charts(frame, plans, COLOURS).items():
+        spec = chart.to_dict()
+        for view in spec.get("layer", [spec]):
+            if "color" in view.get("encoding", {}):
+                assert colour_pairs(view) == COLOURS, name
+        assert (main_view(spec)["encoding"]["x"]["field"], main_view(spec)["encoding"]["x"]["type"]) == (
+            "year", "ordinal"), name
+
+
+@pytest.mark.parametrize("draws", [False, True])
+def test_adding_a_company_leaves_the_others_colours_as_they_were(plans, draws):
+    # no colours given: each company's comes from its name, as for a company file without `colour:`
+    def colours(companies: list[str]) -> dict[str, dict[str, str]]:
+        frame = tidy_frame(companies)
+        frame = with_draws(frame) if draws else frame
+        return {name: colour_pairs(main_view(chart.to_dict())) for name, chart in charts.build_charts(frame,
+                                                                                                      plans).items()}
+
+    before, after = colours(["Alpha", "Beta", "Gamma"]), colours(["Aardvark", "Alpha", "Beta", "Gamma"])
+    for name in before:
+        assert {company: after[name][company] for company in before[name]} == before[name], name
+        assert set(after[name]) == {"Aardvark", "Alpha", "Beta", "Gamma"}, name
 
 
 @pytest.mark.parametrize("draws", [False, True])
@@ -234,37 +282,63 @@ PLANS = pd.DataFrame({"company": ["Alpha"], "plan_total": [30.0], "unit": ["USD 
 
 
 @pytest.mark.parametrize(("builder", "metric"), FAN_BUILDERS.values(), ids=FAN_BUILDERS)
-def test_fan_charts_draw_a_band_behind_the_median(frame, builder, metric):
+def test_fan_charts_draw_an_outlined_band_behind_the_median(frame, builder, metric):
     spec = builder(with_draws(frame)).to_dict()
-    band, line = spec["layer"][:2]
-    assert band["mark"] == {"type": "area", "opacity": 0.18}
-    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == ("p5", "p95")
-    assert band["encoding"]["color"]["field"] == "company"
+    fill, edges, line = spec["layer"][:3]
+    assert fill["mark"] == {"type": "area"}
+    assert (fill["encoding"]["y"]["field"], fill["encoding"]["y2"]["field"]) == ("p5", "p95")
+    assert fill["encoding"]["color"]["field"] == "company"
+    # the band's two edges, a line each in the company's colour, so overlapping bands can be told apart
+    assert edges["mark"] == {"type": "line", "strokeWidth": 1}
+    assert edges["transform"][0] == {"fold": ["p5", "p95"], "as": ["edge", "bound"]}
+    assert (edges["encoding"]["y"]["field"], edges["encoding"]["detail"]["field"]) == ("bound", "edge")
+    assert edges["encoding"]["color"] == fill["encoding"]["color"] == line["encoding"]["color"]
     assert line["mark"] == {"type": "line", "point": True}
     assert line["encoding"]["y"]["field"] == "p50"
-    assert [tooltip["field"] for tooltip in line["encoding"]["tooltip"]] == ["company", *DRAW_COLUMNS[1:]]
+    unit = METRICS[metric].unit("USD")
+    assert [(tooltip["field"], tooltip["title"]) for tooltip in line["encoding"]["tooltip"][2:]] == [
+        ("p50", f"Median ({unit})"), ("interval", f"5th-95th percentile ({unit})"),
+        ("value", f"At the assumptions' values ({unit})")]
     assert spec["title"]["subtitle"][0].startswith("Median and 90% interval")
     assert spec["title"]["subtitle"][1] == charts.FAN_TABLE_NOTE
-    expected = rows_of(with_draws(frame), metric, DRAW_COLUMNS)
-    assert data_values(spec, band) == data_values(spec, line) == expected
+    expected = [{**row, "interval": format.interval(row["p5"], row["p95"], METRICS[metric].kind)}
+                for row in rows_of(with_draws(frame), metric, FAN_COLUMNS)]
+    assert data_values(spec, fill) == data_values(spec, edges) == data_values(spec, line) == expected
+
+
+def test_a_fan_tooltip_gives_the_band_as_the_one_formatter_writes_it(frame):
+    # 5th and 95th percentiles of 1,234.56 and 2,345.67: thousands separated, one decimal
+    wide = with_draws(frame).assign(p5=1234.56, p95=2345.67)
+    spec = charts.capex_by_company(wide).to_dict()
+    assert {row["interval"] for row in data_values(spec, spec["layer"][2])} == {"1,234.6-2,345.7"}
+
+
+def test_every_mark_of_a_fan_has_a_tooltip_naming_the_company(frame, plans):
+    for name, chart in charts.build_charts(with_draws(frame), plans).items():
+        spec = chart.to_dict()
+        for view in spec.get("layer", [spec.get("spec", spec)]):
+            tooltips = view["encoding"]["tooltip"]
+            assert tooltips[0] == {"field": "company", "type": "nominal", "title": "Company"}, (name, view["mark"])
 
 
 def test_cumulative_capex_fan_keeps_its_plan_rules_in_one_flat_layer(frame, plans):
     spec = charts.cumulative_capex_vs_plan(with_draws(frame), plans).to_dict()
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line", "rule", "text"]
-    assert spec["title"]["text"] == "Cumulative capex against announced plans (USD bn)"
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line", "line", "rule", "text"]
+    assert spec["title"]["text"] == "Cumulative capex against announced plans (USD bn), scenario test"
 
 
 def test_cloud_revenue_fan_bands_cloud_revenue_only(frame):
     spec = charts.cloud_revenue(with_draws(frame)).to_dict()
-    band, lines, points = spec["layer"]
+    band, edges, lines, points = spec["layer"]
     assert band["mark"]["type"] == "area"
+    assert edges["transform"][0]["fold"] == ["p5", "p95"]
     assert {row["series"] for row in data_values(spec, band)} == {"Cloud revenue"}
     assert [row["p95"] for row in data_values(spec, band)] == [
         row["p95"] for row in rows_of(with_draws(frame), "cloud_revenue", ("p95",))
     ]
     assert lines["encoding"]["y"]["field"] == points["encoding"]["y"]["field"] == "p50"
-    assert [tooltip["field"] for tooltip in points["encoding"]["tooltip"]] == ["company", "series", *DRAW_COLUMNS[1:]]
+    assert [tooltip["field"] for tooltip in points["encoding"]["tooltip"]] == ["company", "series", "year", "p50",
+                                                                               "interval", "value"]
     assert spec["title"]["subtitle"][0].startswith("Median and 90% interval")
     assert spec["title"]["subtitle"][1] == charts.FAN_TABLE_NOTE
 
@@ -380,7 +454,8 @@ def test_tornado_bars_run_from_low_to_high_output_around_the_base():
     assert encoding["color"]["scale"]["domain"] == ["raises the output", "lowers the output", "leaves it unchanged"]
     assert base["mark"]["type"] == "rule"
     assert (base["encoding"]["x"]["field"], base["encoding"]["x"]["aggregate"]) == ("base", "min")
-    assert spec["title"]["text"] == "Cumulative AI-chip spend in 2027 (USD bn): the swing of each assumption"
+    assert spec["title"]["text"] == ("Cumulative AI-chip spend in 2027 (USD bn): the swing of each assumption, "
+                                     "scenario test")
     drawn = pd.DataFrame(data_values(spec, spec))
     pd.testing.assert_frame_equal(drawn[per_row(frame)], frame[per_row(frame)].reset_index(drop=True))
     assert drawn.loc[drawn["company"] == "Alpha", "assumption"].tolist() == [
@@ -474,7 +549,8 @@ def test_lead_probability_draws_a_line_per_company_in_a_panel_per_metric():
     assert (encoding["x"]["field"], encoding["x"]["type"]) == ("year", "ordinal")
     assert encoding["y"]["field"] == "probability"
     assert (encoding["y"]["axis"]["format"], encoding["y"]["scale"]["domain"]) == ("%", [0, 1])
-    assert encoding["color"]["scale"] == {"domain": ["Gamma", "Alpha", "Beta"], "scheme": "tableau10"}
+    assert encoding["color"]["scale"]["domain"] == ["Gamma", "Alpha", "Beta"]
+    assert spec["title"] == "Probability of leading by company (% of draws in which it is first), scenario test"
     drawn = pd.DataFrame(data_values(spec, spec))
     columns = ["company", "metric", "year", "probability"]
     pd.testing.assert_frame_equal(drawn[columns], frame[columns])
@@ -500,7 +576,7 @@ def overtake_frame(pairs: list[tuple[str, str]]) -> pd.DataFrame:
 
 def test_overtake_years_draw_a_row_per_pair_and_a_column_per_metric():
     frame = overtake_frame([("Beta", "Alpha"), ("Gamma", "Alpha")])
-    spec = charts.overtake_years(frame, companies=["Alpha", "Beta", "Gamma"]).to_dict()
+    spec = charts.overtake_years(frame, COLOURS).to_dict()
     assert spec["facet"]["row"]["field"] == "pair"
     assert spec["facet"]["row"]["sort"] == ["Beta overtakes Alpha", "Gamma overtakes Alpha"]
     assert spec["facet"]["column"]["sort"] == ["Cumulative capex", "Cumulative AI-chip spend", "Accelerators installed",
@@ -509,7 +585,9 @@ def test_overtake_years_draw_a_row_per_pair_and_a_column_per_metric():
     assert bars["mark"]["type"] == "bar"
     assert (bars["encoding"]["x"]["field"], bars["encoding"]["y"]["field"]) == ("year", "probability")
     assert bars["encoding"]["y"]["axis"]["format"] == "%"
-    assert bars["encoding"]["color"]["scale"]["domain"] == ["Alpha", "Beta", "Gamma"]
+    # the legend lists the overtakers, in the order of the colours given: Alpha, a rival only, is not drawn
+    assert colour_pairs(bars) == {"Gamma": "#111111", "Beta": "#333333"}
+    assert spec["title"] == "Year of first overtaking (% of draws), scenario test"
     assert total["mark"]["type"] == "text"
     assert total["transform"][0] == {"aggregate": [{"op": "sum", "field": "probability", "as": "total"}]}
     drawn = pd.DataFrame(data_values(spec, spec))
@@ -536,14 +614,11 @@ def test_overtake_years_fill_an_empty_cell_with_a_zero():
     }
 
 
-def test_overtake_colours_follow_overtakers_then_rivals_unless_given():
+def test_overtake_colours_are_the_companies_own_and_the_legend_lists_the_overtakers():
     frame = overtake_frame([("Gamma", "Alpha"), ("Beta", "Alpha")])
-    for companies, colours in (
-        (None, ["Gamma", "Beta", "Alpha"]),
-        (["Alpha", "Beta", "Gamma"], ["Alpha", "Beta", "Gamma"]),
-    ):
-        spec = charts.overtake_years(frame, companies=companies).to_dict()
-        assert spec["spec"]["layer"][0]["encoding"]["color"]["scale"]["domain"] == colours
+    by_name = charts.overtake_years(frame).to_dict()["spec"]["layer"][0]
+    # without colours, each company's own from its name, as a run gives them
+    assert colour_pairs(by_name) == {name: colour for name, colour in company_colours(["Gamma", "Beta"]).items()}
 
 
 def test_overtake_years_draw_a_company_added():
@@ -587,7 +662,8 @@ def test_a_share_waterfall_reads_in_percent_its_steps_in_points():
     share = waterfall_frame().assign(figure="Share of capex 2025-2030", bottom=[0.0, 0.309, 0.3200, 0.0],
                                      top=[0.309, 0.3205, 0.3205, 0.32], amount=[0.309, 0.0115, -0.0004, 0.32])
     spec = charts.waterfall(share, kind=Kind.share).to_dict()
-    assert [row["label"] for row in data_values(spec, spec)] == ["30.9%", "+1.1 pp", "0.0 pp", "32.0%"]
+    # the change that rounds away is not listed
+    assert [row["label"] for row in data_values(spec, spec)] == ["30.9%", "+1.1 pp", "32.0%"]
     bars = spec["spec"]["layer"][0]["encoding"]
     assert bars["x"]["axis"]["format"] == "%" and bars["tooltip"][1]["format"] == ".1%"
 
@@ -604,3 +680,155 @@ def test_every_new_chart_renders(frame, plans):
     for name, chart in new_charts.items():
         assert "<svg" in assert_renders(chart), name
 
+
+
+def test_a_waterfall_axis_spans_the_steps_not_zero():
+    # 3,016.6 -> 3,004.7: a step of -11.9 on a figure of three thousand, and a step that rounds away (-0.01)
+    frame = pd.DataFrame(
+        [("base", "Alpha", "Capex 2030 (USD bn)", order, step, kind, bottom, top, amount)
+         for order, (step, kind, bottom, top, amount) in enumerate([
+             ("old", "old", 0.0, 3016.6, 3016.6), ("alpha.capex.growth", "decrease", 3016.6, 3004.7, -11.9),
+             ("fx.CNY", "decrease", 3004.7, 3004.69, -0.01), ("new", "new", 0.0, 3004.69, 3004.69)])],
+        columns=["scenario", "company", "figure", "order", "step", "kind", "bottom", "top", "amount"],
+    )
+    spec = charts.waterfall(frame, kind=Kind.money).to_dict()
+    bars = spec["spec"]["layer"][0]["encoding"]
+    assert bars["x"]["scale"] == {"zero": False, "nice": False}
+    drawn = data_values(spec, spec)
+    assert [row["step"] for row in drawn] == ["old", "alpha.capex.growth", "new"]
+    assert [row["label"] for row in drawn] == ["3,016.6", "-11.9", "3,004.7"]
+    # the old and new bars start a margin (15% of the 11.91 span) below the lowest running total, 3,004.69
+    assert [row["start"] for row in drawn] == pytest.approx([3004.69 - 0.15 * 11.91, 3016.6, 3004.69 - 0.15 * 11.91])
+    # the tooltip keeps what the bars mean: the old value from zero
+    assert (drawn[0]["bottom"], drawn[0]["top"]) == (0.0, 3016.6)
+    svg = assert_renders(charts.waterfall(frame, kind=Kind.money))
+    assert ">3,010<" in svg  # an axis tick between the totals, with its thousands separator
+
+
+def test_a_waterfall_near_zero_starts_at_zero():
+    # 2 -> 12: a margin of 1.5 below 2 stays above zero, but 0.5 -> 10.5 would not: the floor is zero there
+    frame = waterfall_frame().assign(bottom=[0.0, 0.5, 10.5, 0.0], top=[0.5, 10.5, 10.0, 10.0],
+                                     amount=[0.5, 10.0, -0.5, 10.0])
+    drawn = data_values(spec := charts.waterfall(frame, kind=Kind.money).to_dict(), spec)
+    assert [row["start"] for row in drawn] == [0.0, 0.5, 10.5, 0.0]
+
+
+# --------------------------------------------------------------------------------------- comparison and backtest
+def test_a_comparison_chart_names_its_scenarios():
+    frame = pd.concat([tidy_frame(["Alpha", "Beta"]).assign(scenario=name) for name in ("base", "bull")])
+    spec = charts.scenario_overlay(frame, metric="capex").to_dict()
+    assert spec["title"]["text"] == "Capex by scenario (USD bn): base, bull"
+
+
+def backtest_table(companies: list[str]) -> pd.DataFrame:
+    """One reported capex figure per company, for 2025, projected 10% high."""
+    return pd.DataFrame({
+        "company": companies, "metric": "capex", "year": 2025, "unit": "USD bn", "reported": "USD 10bn",
+        "actual": 10.0, "projected": 11.0, "relative_error": 0.1, "basis": "outturn", "built": "reported",
+        "published": "2026-03-01", "out_of_sample": True, "excluded": "", "sources": "press"})
+
+
+@pytest.mark.parametrize("draws", [False, True])
+def test_a_backtest_legend_lists_only_the_companies_with_reported_figures(frame, draws):
+    projected = with_draws(frame) if draws else frame
+    spec = charts.backtest_chart(projected, backtest_table(["Beta"]), COLOURS).to_dict()
+    for view in spec["spec"]["layer"]:
+        assert colour_pairs(view) == {"Beta": "#333333"}
+        assert view["encoding"]["tooltip"][0]["field"] == "company"
+    assert {row["company"] for row in data_values(spec, spec)} == {"Beta"}
+    assert spec["title"]["text"] == "Projected against reported, scenario test"
+
+
+# ------------------------------------------------------------------------------------------------ for slides
+def every_chart(frame: pd.DataFrame, plans: pd.DataFrame) -> dict[str, charts.ChartLike]:
+    overlay = pd.concat([frame.assign(scenario=name) for name in ("base", "bull")])
+    return {
+        **charts.build_charts(frame, plans),
+        **{f"fan {name}": chart for name, chart in charts.build_charts(with_draws(frame), plans).items()},
+        "tornado": charts.tornado(tornado_frame(["Alpha", "Beta"])),
+        "sobol": charts.sobol(sobol_frame(["Alpha", "Beta"])),
+        "lead probability": charts.lead_probability(lead_frame(["Alpha", "Beta"])),
+        "overtake years": charts.overtake_years(overtake_frame([("Beta", "Alpha")])),
+        "no overtakes": charts.overtake_years(overtake_frame([])),
+        "waterfall": charts.waterfall(waterfall_frame(), kind=Kind.money),
+        "comparison": charts.scenario_overlay(overlay, metric="capex"),
+        "backtest": charts.backtest_chart(with_draws(frame), backtest_table(["Alpha", "Beta"])),
+    }
+
+
+def font_sizes(node: object, path: str = "") -> list[tuple[str, object]]:
+    """Every font size anywhere in a spec, with where it is."""
+    if isinstance(node, dict):
+        return [found for key, value in node.items()
+                for found in ([(f"{path}.{key}", value)] if key.lower().endswith("fontsize") else [])
+                + font_sizes(value, f"{path}.{key}")]
+    if isinstance(node, list):
+        return [found for position, value in enumerate(node) for found in font_sizes(value, f"{path}[{position}]")]
+    return []
+
+
+def test_no_text_of_any_chart_is_under_twelve_pixels(frame, plans):
+    for name, chart in every_chart(frame, plans).items():
+        spec = chart.to_dict()
+        # Vega's defaults are 10 and 11 px: each must be overridden, by the one configuration every chart carries
+        assert {part: spec["config"][part] for part in charts.SLIDE_CONFIG} == charts.SLIDE_CONFIG, name
+        small = [(where, size) for where, size in font_sizes(spec) if size < charts.SMALLEST_FONT]
+        assert not small, (name, small)
+
+
+def test_the_rendered_text_is_twelve_pixels_or_more(frame, plans):
+    svg = assert_renders(charts.overtake_years(overtake_frame([("Beta", "Alpha")])))
+    sizes = {float(size) for size in re.findall(r'font-size="([\d.]+)px"', svg)}
+    assert sizes and min(sizes) >= 12
+
+
+def test_every_chart_names_its_scenario_in_its_title(frame, plans):
+    for name, chart in every_chart(frame, plans).items():
+        if name == "no overtakes":  # no rows, so no scenario to name
+            continue
+        spec = chart.to_dict()
+        # a one-draw line chart joined with more layers keeps its title in its first layer, which Vega-Lite shows
+        title = spec["title"] if "title" in spec else spec["layer"][0]["title"]
+        text = title["text"] if isinstance(title, dict) else title
+        assert "scenario test" in text or text.endswith(": base, bull") or "scenario base" in text, (name, text)
+
+
+def test_a_click_on_a_company_in_the_legend_highlights_it(frame, plans):
+    import vl_convert as vlc
+
+    for name, chart in {**charts.build_charts(with_draws(frame), plans),
+                        "lead probability": charts.lead_probability(lead_frame(["Alpha", "Beta"])),
+                        "overtake years": charts.overtake_years(overtake_frame([("Beta", "Alpha")])),
+                        "backtest": charts.backtest_chart(with_draws(frame), backtest_table(["Alpha"]))}.items():
+        vega = vlc.vegalite_to_vega(chart.to_dict(), vl_version=VEGA_LITE_VERSION)
+        legend = next(legend for legend in vega["legends"] if legend.get("title") == "Company")
+        assert legend["encode"]["symbols"]["interactive"] is True, name
+        assert any(signal["name"] == "company_pick" for signal in vega["signals"]), name
+    # the static renders have nothing picked: no company is dimmed
+    assert 'opacity="0.15"' not in assert_renders(charts.capex_by_company(with_draws(frame)))
+
+
+def marked_views(spec: dict) -> list[dict]:
+    """Every view of a spec that draws a mark: the spec itself, its layers, a facet's inner view and its layers."""
+    views = []
+    for view in (spec, spec.get("spec", {})):
+        views += [view] if "mark" in view else []
+        views += [layer for layer in view.get("layer", []) if "mark" in layer]
+    return views
+
+
+def test_every_mark_of_every_chart_has_a_tooltip(frame, plans):
+    for name, chart in every_chart(frame, plans).items():
+        views = marked_views(chart.to_dict())
+        assert views, name
+        for view in views:
+            assert view["encoding"].get("tooltip"), (name, view["mark"])
+
+
+def test_a_click_on_a_scenario_in_a_comparison_legend_highlights_it():
+    import vl_convert as vlc
+
+    frame = pd.concat([tidy_frame(["Alpha", "Beta"]).assign(scenario=name) for name in ("base", "bull")])
+    vega = vlc.vegalite_to_vega(charts.scenario_overlay(frame, metric="capex").to_dict(), vl_version=VEGA_LITE_VERSION)
+    assert [legend["encode"]["symbols"]["interactive"] for legend in vega["legends"]] == [True]
+    assert 'opacity="0.15"' not in assert_renders(charts.scenario_overlay(frame, metric="capex"))

@@ -69,6 +69,32 @@ def test_the_tidy_table_gives_the_basis_on_the_rows_built_on_cloud_revenue(small
     assert frame_bases(tidy.drop(columns="basis")) == {}  # a run folder of an earlier version
 
 
+# ------------------------------------------------------------------------------------------------------ colours
+def _chart_colours(result: RunResult) -> dict[str, dict[str, str]]:
+    """Each chart's company -> colour, from the colour scale of its first view that has one."""
+    found = {}
+    for name, chart in charts(result).items():
+        spec = chart.to_dict()
+        views = [spec, *spec.get("layer", []), *spec.get("spec", {}).get("layer", [])]
+        scale = next(view["encoding"]["color"]["scale"] for view in views if "color" in view.get("encoding", {}))
+        found[name] = dict(zip(scale["domain"], scale["range"], strict=True))
+    return found
+
+
+def test_adding_a_company_file_leaves_the_others_colours_as_they_were(small):
+    small.edit("assumptions/alpha.yaml", "name: Alpha\n", "name: Alpha\ncolour: '#123456'\n")
+    before = _chart_colours(_run_of(small))
+    text = small.path("assumptions/beta.yaml").read_text()
+    small.write("assumptions/aardvark.yaml", text.replace("company: beta", "company: aardvark").replace(
+        "name: Beta", "name: Aardvark"))
+    after = _run_of(small)
+    assert list(after.projection.companies) == ["Aardvark", "Alpha", "Beta"]
+    for name, colours in _chart_colours(after).items():
+        assert {company: colours[company] for company in before[name]} == before[name], name
+        assert colours["Alpha"] == "#123456", name  # the file's own colour
+        assert colours["Aardvark"] not in {colours["Alpha"], colours["Beta"]}, name
+
+
 # -------------------------------------------------------------------------------------- what a scenario changes
 def _result(project: Project, scenario: str) -> RunResult:
     inputs = load_inputs(project.path(f"scenarios/{scenario}.yaml"))
