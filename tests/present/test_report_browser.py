@@ -147,6 +147,18 @@ def test_hovering_a_point_shows_its_company_year_and_value_with_its_band(page, r
     assert re.search(r"5th", shown) and re.search(r"95th", shown)
 
 
+def test_clicking_a_company_in_the_legend_fades_the_others(page):
+    opacities = """() => [...document.querySelectorAll("#chart-capex .live g.role-mark path")].map(
+        mark => mark.getAttribute("opacity") || mark.getAttribute("fill-opacity") || "1")"""
+    before = page.evaluate(opacities)
+    page.locator("#chart-capex .live g.role-legend-symbol path").first.click(force=True)
+    wait_until(page, f"() => ({opacities})().join() !== {before!r}.join()", timeout=10)
+    after = page.evaluate(opacities)
+    faded = [position for position, (old, new) in enumerate(zip(before, after, strict=True)) if float(new) < float(old)]
+    kept = [position for position, (old, new) in enumerate(zip(before, after, strict=True)) if new == old]
+    assert faded and kept  # the other company's marks fade; the chosen one's stay as they were
+
+
 def test_a_hostile_text_stays_text_in_the_page_and_the_tooltips(page):
     assert page.evaluate("window.owned") is None
     assert f"Two made-up companies {HOSTILE} & more" in page.inner_text("header")
