@@ -78,6 +78,9 @@ def backtest(
     if not figures:
         raise UsageError(f"no reported figure in {display_path(actuals_path)} falls within the horizon {first}-{last} "
                          f"of scenario '{inputs.scenario.name}'")
+    from model.present import vega
+
+    vega.start()  # the chart renderer's runtime starts beside the work before the charts
     with ProgressBar(f"{format.count(draws)} draws", draws) as bar:
         result = testing.backtest(inputs, figures, actuals_path, draws=draws, sampler=sampler.value, rng=seed,
                                   on_chunk=bar.advance, problems=problems)

@@ -57,6 +57,9 @@ def compare(
     result = comparing(names, assumptions)
     target = destination(out_dir or result.root / "outputs" / result.name, root=result.root, inputs=result.files,
                          named=out_dir is not None)
+    from model.present import vega
+
+    vega.start()  # the chart renderer's runtime starts beside the work before the charts
     for side in result.sides:
         print_warnings(side.warnings)
     print_warnings(result.problems)

@@ -72,6 +72,9 @@ def diff_command(
     target = out_dir or home / "outputs" / "diff"
     destination(target, root=project, inputs=folders or [], named=out_dir is not None)
     old, new = sides(project, base=base, head=head, folders=folders)
+    from model.present import vega
+
+    vega.start()  # the chart renderer's runtime starts beside the work before the charts
     inputs = [file for side in (old, new) for file in input_files(side) if file.is_file()]  # not exported copies
     result = review(old, new, include_unchanged=show_all, figure=figure)
     files = files_of(result)

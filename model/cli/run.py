@@ -59,6 +59,9 @@ def run(
                          named=out_dir is not None)
     # Only checked inputs and a writable target are worth the charting and statistics libraries' import time: a
     # bad file is refused about as fast as `scenario --help` answers.
+    from model.present import vega
+
+    vega.start()  # the chart renderer's runtime starts beside the imports and the model
     from model.analysis.projection import run as project
     from model.analysis.projection import run_result
     from model.io.bundle_cache import cached_text

@@ -66,6 +66,9 @@ def sensitivity(
     root = path.resolve().parent.parent
     target = destination(out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}", root=root,
                          inputs=inputs.files, named=out_dir is not None)
+    from model.present import vega
+
+    vega.start()  # the chart renderer's runtime starts beside the work before the charts
     print_warnings(inputs.warnings)
     problems = audited(inputs)
     year = output_year(inputs, year)

@@ -13,15 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr, ndtri
-from scipy.stats import qmc
 
 from model.catalogue import SAMPLERS, parameter_of
 from model.core.correlation import gaussian_copula_matrix
 from model.domain import FX_PREFIX, Inputs, ResolvedAssumption
 from model.errors import UsageError
 
-Z95 = float(ndtri(0.95))  # a 90% interval spans this many standard deviations either side of the median
+# A 90% interval spans this many standard deviations either side of the median: scipy.special.ndtri(0.95), written
+# out because scipy takes longer to import than a deterministic run takes to model (tests check the two agree).
+Z95 = 1.6448536269514722
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,8 @@ class Distribution:
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
         """Values (D, K) at cumulative probabilities u (D,)."""
+        from scipy.special import ndtri  # only what draws or reads percentiles pays for scipy's import
+
         z = ndtri(np.asarray(u, dtype=float))[:, None]
         if self.family == "lognormal":
             below, above = np.log(self.center / self.lower), np.log(self.upper / self.center)
@@ -214,6 +216,8 @@ class UniformStream:
             self._coupled = np.flatnonzero(linked.any(axis=0) | linked.any(axis=1))
             self._coupling = self.cholesky[np.ix_(self._coupled, self._coupled)]
         if sampler == "sobol":
+            from scipy.stats import qmc  # the slowest import of a run: only a run that samples pays for it
+
             self._sobol = qmc.Sobol(d=len(self.keys), scramble=True, seed=seed)
         else:
             self._streams = [key_stream(seed, key) for key in self.keys]
@@ -222,6 +226,8 @@ class UniformStream:
         """The next n draws, (n, d)."""
         u = self.draw(n)
         if self.cholesky is not None:
+            from scipy.special import ndtr, ndtri
+
             u = ndtr(ndtri(u) @ self.cholesky.T)
         return u
 
@@ -240,6 +246,8 @@ class UniformStream:
         """Standard normal scores (d, n), draws last, of draws u (n, d) from `draw`, coupled by the copula: the
         scores of `next`'s uniforms, without the round trip through the normal CDF. Pure, so any thread may run it.
         """
+        from scipy.special import ndtri
+
         z = ndtri(u.T.copy())
         if self.cholesky is not None:
             # only the correlated keys mix; the Cholesky factor is the identity elsewhere

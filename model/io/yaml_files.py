@@ -11,6 +11,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -21,6 +22,7 @@ from ruamel.yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
 )
+from ruamel.yaml.parser import RoundTripParser
 
 from model.domain.location import Location, key_path
 from model.errors import InputError, Problem, display_path
@@ -117,16 +119,17 @@ class _Path:
         self.after_value()
 
 
-def _check_events(yaml: YAML, text: str, shown: str) -> list[Problem]:
+class _EventChecks:
     """What the parser's events show before anything is constructed: aliases, tags and nesting (refused at once),
-    and dates that do not exist (all of them listed)."""
-    if match := _OPENERS.search(text):
-        line = text.count("\n", 0, match.start()) + 1
-        raise InputError([Problem(shown, line, "", f"nesting deeper than {MAX_DEPTH} levels; input files are data "
-                                                   "a few levels deep")])
-    path = _Path()
-    problems = []
-    for event in yaml.parse(text):
+    and dates that do not exist (all of them listed in `problems`)."""
+
+    def __init__(self, shown: str):
+        self.shown = shown
+        self.path = _Path()
+        self.problems: list[Problem] = []
+
+    def see(self, event: Any) -> None:
+        path, shown = self.path, self.shown
         line = event.start_mark.line + 1 if event.start_mark else None
         # The round-trip loader builds only plain mappings, lists and scalars; aliases are refused before anything
         # could expand them (a "billion laughs" file is a few lines of aliases).
@@ -152,11 +155,43 @@ def _check_events(yaml: YAML, text: str, shown: str) -> list[Problem]:
                 try:
                     dt.date(*(int(part) for part in date.groups()))
                 except ValueError:
-                    problems.append(Problem(shown, line, key_path(path.loc()),
-                                            f"{event.value} is not a real date"))
+                    self.problems.append(Problem(shown, line, key_path(path.loc()),
+                                                 f"{event.value} is not a real date"))
             if is_value:
                 path.after_value()
-    return problems
+
+
+class _CheckedParser(RoundTripParser):
+    """ruamel's round-trip parser, each event checked as the composer takes it: the file is scanned once (the
+    scanner is most of the loading time), and nothing is composed past an alias, a tag or too deep a nesting."""
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        self.loader.event_checks.see(event)
+        return event
+
+
+class _CheckedComposer(Composer):
+    """ruamel's composer, which hands the constructor nothing while a date is wrong: the whole document is
+    composed (so every wrong date is listed) before anything is constructed."""
+
+    def get_single_node(self) -> Any:
+        node = super().get_single_node()
+        if self.loader.event_checks.problems:
+            raise InputError(self.loader.event_checks.problems)
+        return node
+
+
+def _load_checked(text: str, shown: str) -> Any:
+    """The round-trip data of `text`, refused as `_EventChecks` says before any of it is constructed."""
+    if match := _OPENERS.search(text):
+        line = text.count("\n", 0, match.start()) + 1
+        raise InputError([Problem(shown, line, "", f"nesting deeper than {MAX_DEPTH} levels; input files are data "
+                                                   "a few levels deep")])
+    yaml = YAML(typ="rt")
+    yaml.Parser, yaml.Composer = _CheckedParser, _CheckedComposer
+    yaml.event_checks = _EventChecks(shown)
+    return yaml.load(text)
 
 
 def shown_path(path: Path) -> str:
@@ -173,11 +208,8 @@ def read_yaml(path: Path) -> Any:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InputError([Problem(shown, None, "", f"not UTF-8 text ({error.reason})")]) from None
-    yaml = YAML(typ="rt")
     try:
-        if problems := _check_events(yaml, text, shown):
-            raise InputError(problems)
-        return yaml.load(text)
+        return _load_checked(text, shown)
     except MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None

@@ -10,15 +10,15 @@ import hashlib
 import json
 import numbers
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
 import altair as alt
 import pandas as pd
-import vl_convert as vlc
 
 from model.format import approximate
+from model.present import vega
 
 # PNGs at twice the CSS size stay sharp on high-density screens and in slides.
 PNG_SCALE = 2
@@ -43,17 +43,16 @@ class RenderedChart:
 
 def render_chart(chart: alt.TopLevelMixin) -> RenderedChart:
     """Render `chart` to Vega-Lite JSON, SVG and PNG without the network (data must be inline)."""
-    spec = chart.to_dict()
-    # an empty allow-list refuses any URL a spec might try to load
-    offline = {"vl_version": VEGA_LITE_VERSION, "allowed_base_urls": []}
-    svg = vlc.vegalite_to_svg(spec, **offline)
-    # Rasterising the SVG already made costs about a third of rendering the spec a second time, and is the same
-    # picture: vl-convert draws PNGs from its SVG too.
-    return RenderedChart(
-        vega_lite_json=json.dumps(spec, sort_keys=True, indent=2),
-        svg=svg,
-        png=vlc.svg_to_png(svg, scale=PNG_SCALE),
-    )
+    return render_charts({"chart": chart})["chart"]
+
+
+def render_charts(charts: Mapping[str, alt.TopLevelMixin]) -> dict[str, RenderedChart]:
+    """Render each chart as `render_chart` does, side by side in vl-convert's helper processes (`model.present.vega`);
+    the bytes are those of rendering them one by one."""
+    specs = {stem: chart.to_dict() for stem, chart in charts.items()}
+    drawn = vega.render(list(specs.values()), vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
+    return {stem: RenderedChart(vega_lite_json=json.dumps(spec, sort_keys=True, indent=2), svg=svg, png=png)
+            for (stem, spec), (svg, png) in zip(specs.items(), drawn)}
 
 
 # -------------------------------------------------------------------------------------------------------- HTML

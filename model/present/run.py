@@ -23,7 +23,7 @@ from model.analysis.projection import (
 from model.analysis.register import REGISTER_HEADERS
 from model.catalogue import METRICS, Kind
 from model.present.charts import BASIS_MARK, ChartLike, basis_note, build_charts, lead_probability, overtake_years
-from model.present.report import RenderedChart, render_chart, render_report
+from model.present.report import RenderedChart, render_charts, render_report
 from model.present.tables import Shown
 
 # How the report names each sampler of model.core.uncertainty.
@@ -110,7 +110,7 @@ def charts(result: RunResult) -> dict[str, ChartLike]:
 
 
 def rendered_charts(result: RunResult) -> dict[str, RenderedChart]:
-    return {name: render_chart(chart) for name, chart in charts(result).items()}
+    return render_charts(charts(result))
 
 
 def headline_text(result: RunResult) -> pd.DataFrame:

@@ -392,6 +392,28 @@ def test_a_bad_file_is_refused_before_the_charting_and_statistics_libraries_load
     assert "capex.plan_total.confidence: 'hihg' is not one of" in done.stderr
 
 
+def _modules_loaded_by(root, *args: str) -> tuple[int, bool]:
+    """Run `scenario ARGS` in a fresh interpreter in `root`: its exit code, and whether scipy.stats was imported."""
+    import subprocess
+    import sys
+
+    probe = (f"import sys\nfrom model.cli import main\nsys.argv = ['scenario', *{list(args)!r}]\n"
+             "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
+             "print(code, 'scipy.stats' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=False,
+                          cwd=root, env={**os.environ, "PYTHONPATH": str(REPO)})
+    code, loaded = done.stdout.strip().splitlines()[-1].split()
+    return int(code), loaded == "True"
+
+
+def test_only_a_command_that_samples_imports_scipy_stats(small):
+    """scipy.stats takes longer to import than a deterministic run takes to model: --help and a run of one draw
+    leave it alone, a run with draws loads it."""
+    assert _modules_loaded_by(small.root, "--help") == (0, False)
+    assert _modules_loaded_by(small.root, "run", "base") == (0, False)
+    assert _modules_loaded_by(small.root, "run", "base", "--draws", "8") == (0, True)
+
+
 # ------------------------------------------------------------------------------------------------ verbatim messages
 @pytest.mark.parametrize("line", [100, 1234])
 def test_problems_are_printed_verbatim_with_no_emoji_or_markup(small, line):

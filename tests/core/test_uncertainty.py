@@ -6,14 +6,14 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from scipy.special import ndtr
+from scipy.special import ndtr, ndtri
 from scipy.stats import spearmanr
 
 from model.core.correlation import gaussian_copula_matrix, is_valid
 from model.core.engine import METRICS, first_overtake_year, project
 from model.core.parameters import engine_inputs, layout
 from model.core.simulation import PERCENTILES, RACE_METRICS, SAMPLED_DTYPE, row_percentiles, simulate
-from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, values_at
+from model.core.uncertainty import Z95, ScoreMap, UniformStream, copula_matrix, distributions, values_at
 from model.io.loading import load_inputs
 from tests.conftest import SMALL, at
 
@@ -23,6 +23,10 @@ P = np.array([0.05, 0.5, 0.95])
 @pytest.fixture(scope="module")
 def small_inputs():
     return load_inputs(SMALL / "scenarios" / "base.yaml")
+
+
+def test_the_written_out_z_score_is_scipys():
+    assert Z95 == float(ndtri(0.95))  # to the last bit: every sampled value is divided by it
 
 
 def test_default_width_of_a_positive_level_is_multiplicative(small_inputs):

@@ -69,8 +69,8 @@ def test_a_runs_charts_are_rendered_once_for_their_files_and_the_report(monkeypa
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
     result = run_result(inputs, run(inputs))
     rendered = []
-    render = run_rendering.render_chart
-    monkeypatch.setattr(run_rendering, "render_chart", lambda chart: rendered.append(chart) or render(chart))
+    render = run_rendering.render_charts
+    monkeypatch.setattr(run_rendering, "render_charts", lambda charts: rendered.extend(charts) or render(charts))
     files = files_of(result)
     stems = list(run_rendering.charts(result))
     assert len(rendered) == len(stems)

@@ -12,7 +12,7 @@ from model.analysis.sensitivity import SensitivityResult
 from model.present import backtest, compare, review, run
 from model.present.artifacts import Contents, Rendering, artefact
 from model.present.charts import ChartLike
-from model.present.report import RenderedChart, render_chart
+from model.present.report import RenderedChart, render_charts
 from model.present.sensitivity import view_of
 
 
@@ -24,7 +24,7 @@ def _files(charts: Mapping[str, RenderedChart]) -> dict[str, str | bytes]:
 
 
 def _rendered(charts: Mapping[str, ChartLike]) -> dict[str, str | bytes]:
-    return _files({stem: render_chart(chart) for stem, chart in charts.items()})
+    return _files(render_charts(charts))
 
 
 @artefact(RunResult, "charts/<chart>.*", "chart")

@@ -1,0 +1,88 @@
+"""The chart renderer's helper processes: the same bytes as rendering in the command's own process, whoever draws a
+chart, and a failure reported as the tool reports it."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from model.analysis.projection import run, run_result
+from model.cli import app
+from model.io.loading import load_inputs
+from model.present import run as run_rendering
+from model.present import vega
+from model.present.artifacts import files_of
+from model.present.report import PNG_SCALE, VEGA_LITE_VERSION
+from tests.conftest import SMALL
+
+
+def spec(title: str, points: int) -> dict:
+    values = pd.DataFrame({"year": range(2025, 2025 + points), "value": [i * 1.5 for i in range(points)]})
+    return alt.Chart(values, title=title).mark_line(point=True).encode(x="year:O", y="value:Q").to_dict()
+
+
+SPECS = [spec(f"Chart {n}", 3 + n) for n in range(5)]
+
+
+def drawn_here(specs: list[dict]) -> list[tuple[str, bytes]]:
+    return [vega._render_here(s, VEGA_LITE_VERSION, PNG_SCALE) for s in specs]
+
+
+@pytest.fixture
+def fresh_helpers():
+    """Helpers started afresh for the test, and ended after it (later tests start their own)."""
+    vega.stop()
+    yield
+    vega.stop()
+
+
+def test_helpers_draw_every_chart_with_the_bytes_of_drawing_here(fresh_helpers, monkeypatch):
+    expected = drawn_here(SPECS)
+    vega.start()
+    assert vega._helpers, "no helper started"
+
+    def not_here(*args):
+        raise AssertionError("a chart was drawn in the command's process")
+
+    monkeypatch.setattr(vega, "_render_here", not_here)
+    assert vega.render(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE) == expected
+
+
+def test_charts_a_dead_helper_leaves_are_drawn_here(fresh_helpers):
+    vega.start()
+    for helper in vega._helpers:
+        helper.process.kill()
+        helper.process.wait()
+    assert vega.render(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE) == drawn_here(SPECS)
+
+
+def test_a_run_folder_is_the_same_drawn_by_helpers_or_in_one_process(fresh_helpers, monkeypatch):
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    result = run_result(inputs, run(inputs))
+    concurrent = files_of(result)
+    vega.stop()
+    monkeypatch.setattr(vega, "MAX_HELPERS", 0)  # no helper: every chart drawn here, one after the other
+    serial = files_of(result)
+    assert not vega._helpers
+    assert concurrent == serial
+
+
+def test_a_chart_a_helper_cannot_draw_fails_as_it_would_here(fresh_helpers):
+    vega.start()
+    fetching = alt.Chart(alt.UrlData("https://example.com/projection.csv")).mark_point().encode(x="value:Q")
+    with pytest.raises(ValueError, match="External data url not allowed"):
+        vega.render([fetching.to_dict()], vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
+    # the helper that refused it is still there for the next charts
+    assert vega.render(SPECS[:2], vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE) == drawn_here(SPECS[:2])
+
+
+def test_a_failure_while_drawing_reaches_the_user_as_one_line_and_exit_3(small, monkeypatch):
+    fetching = alt.Chart(alt.UrlData("https://example.com/projection.csv")).mark_point().encode(x="value:Q")
+    monkeypatch.setattr(run_rendering, "charts", lambda result: {"capex": fetching})
+    result = CliRunner().invoke(app, ["run", "base"])
+    assert result.exit_code == 3
+    assert result.stderr == ("error: this is a bug in scenario: ValueError: Vega-Lite to SVG conversion failed: "
+                             "(run with --debug or SCENARIO_DEBUG=1 for the traceback)\n")
+    assert not small.path("outputs/base").exists()
