@@ -13,6 +13,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from importlib import metadata
 
 import altair as alt
 import pandas as pd
@@ -185,13 +186,16 @@ BUNDLE_MARK = "window.vegaEmbed="  # the line that vl-convert's default snippet 
 
 def bundle_name() -> str:
     """Names the bundle by what decides its bytes: vl-convert's version (which fixes Vega's and Vega-Embed's) and
-    the Vega-Lite version it is made for, so a cache never serves the bundle of another version."""
-    return f"vega-embed-{vlc.__version__}-vl{VEGA_LITE_VERSION}"
+    the Vega-Lite version it is made for, so a cache never serves the bundle of another version. Read from the
+    package's metadata: a run whose charts are drawn in helpers need not import vl-convert to find its cache."""
+    return f"vega-embed-{metadata.version('vl-convert-python')}-vl{VEGA_LITE_VERSION}"
 
 
 def vega_embed_bundle() -> str:
     """Vega-Embed's JavaScript with Vega and Vega-Lite, as vl-convert makes it: about 0.9 MB, and seconds the first
     time in a process (`scenario run` keeps it in outputs/.cache/ through model.io.bundle_cache)."""
+    import vl_convert as vlc
+
     return vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
 
 
