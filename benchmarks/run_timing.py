@@ -17,8 +17,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 PHASES = r"""
 import json, sys, time
+from pathlib import Path
 t0 = time.perf_counter()
 import model.cli, model.analysis.projection, model.present.artifacts  # everything `scenario run` imports
+from model.io.bundle_cache import cached_text
+from model.present.report import bundle_name, inlinable, vega_embed_bundle
 t1 = time.perf_counter()
 from model.io.loading import load_inputs
 from model.io.project import find_scenario
@@ -26,10 +29,14 @@ inputs = load_inputs(find_scenario(sys.argv[1]))
 t2 = time.perf_counter()
 projection = model.analysis.projection.run(inputs)
 t3 = time.perf_counter()
-files = model.present.artifacts.files_of(model.analysis.projection.run_result(inputs, projection))
+# the report's JavaScript as `scenario run` gets it: from outputs/.cache/ (made and kept there by the first run)
+bundle = cached_text(Path("outputs"), bundle_name(), vega_embed_bundle, valid=inlinable)
 t4 = time.perf_counter()
+files = model.present.artifacts.files_of(model.analysis.projection.run_result(inputs, projection),
+                                         bundle=lambda: bundle)
+t5 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "load and check files": t2 - t1, "model": t3 - t2,
-                  "charts and report": t4 - t3}))
+                  "report's JavaScript": t4 - t3, "charts and report": t5 - t4}))
 """
 
 

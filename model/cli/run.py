@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -64,8 +65,10 @@ def run(
     vega.start()  # the chart renderer's runtime starts beside the imports and the model
     from model.analysis.projection import run as project
     from model.analysis.projection import run_result
+    from model.io.bundle_cache import cached_text
     from model.present import run as rendering
     from model.present.artifacts import files_of
+    from model.present.report import bundle_name, inlinable, vega_embed_bundle
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)
@@ -76,7 +79,10 @@ def run(
     result = run_result(inputs, projection, problems)
     for note in result.warnings:  # (a repaired correlation matrix was reported with the files' warnings)
         err.print(f"warning: {note}", markup=False)
-    files = files_of(result)
+    # the report's JavaScript, kept in the project's outputs/.cache/ between runs (making it takes seconds)
+    bundle = partial(cached_text, root / "outputs", bundle_name(), vega_embed_bundle, valid=inlinable,
+                     create=out_dir is None)
+    files = files_of(result, bundle=bundle)
     rendered = time.perf_counter()
     write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,
               inputs=result.files, root=root, settings=result.settings, named=out_dir is not None, problems=problems)

@@ -22,6 +22,9 @@ class Rendering:
 
     result: Any
     _made: dict[str, Any] = field(default_factory=dict)
+    # gives Vega-Embed's JavaScript for an interactive report: a cache's reader handed in from the edge (the CLI's
+    # model.io.bundle_cache), or None to make it afresh, so that rendering never touches the disk
+    bundle: Callable[[], str] | None = None
 
     def shared(self, name: str, make: Callable[[Any], R]) -> R:
         if name not in self._made:
@@ -61,9 +64,10 @@ def artefacts(result_type: type | None = None) -> tuple[Artefact, ...]:
     return tuple(a for a in _ARTEFACTS if result_type is None or issubclass(result_type, a.result))
 
 
-def files_of(result: object) -> dict[str, str | bytes]:
-    """Relative path -> content of every artefact of `result`: a run folder but its manifest."""
-    rendering = Rendering(result)
+def files_of(result: object, *, bundle: Callable[[], str] | None = None) -> dict[str, str | bytes]:
+    """Relative path -> content of every artefact of `result`: a run folder but its manifest. `bundle` gives the
+    JavaScript an interactive report inlines (see `Rendering.bundle`)."""
+    rendering = Rendering(result, bundle=bundle)
     files: dict[str, str | bytes] = {}
     for item in artefacts(type(result)):
         files |= item.render(rendering)

@@ -728,8 +728,9 @@ def overtake_years(frame: pd.DataFrame, colours: Mapping[str, str] | None = None
         alt.Chart()
         .transform_aggregate(total="sum(probability)")
         .transform_calculate(label=f"'in all: ' + format(datum.total, '{in_all}')")
-        .mark_text(align="right", baseline="top", color="#333333")
-        .encode(x=alt.value(FACET_WIDTH - 4), y=alt.value(4), text="label:N",
+        # at the panel's right edge ("width"), not a pixel: the report's live view widens the panels to the page
+        .mark_text(align="right", baseline="top", color="#333333", dx=-4)
+        .encode(x=alt.value("width"), y=alt.value(4), text="label:N",
                 tooltip=alt.Tooltip("total:Q", title="Probability within the horizon",
                                     format=format.d3_format(Kind.probability)))
     )

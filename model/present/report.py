@@ -5,12 +5,15 @@ Everything here is offline and deterministic: the same input gives the same byte
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import numbers
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from importlib import metadata
 
 import altair as alt
 import pandas as pd
@@ -91,7 +94,9 @@ td.url { overflow-wrap: anywhere; min-width: 16em; }
 .confidence-medium { color: #9a6700; font-weight: 600; }
 .confidence-low { color: #cf222e; font-weight: 600; }
 figure { margin: 24px 0; }
-figure svg { max-width: 100%; height: auto; }
+figure .static svg { max-width: 100%; height: auto; }
+figure.interactive .static { display: none; }
+figure .live { display: block; overflow-x: auto; }
 .caption { color: var(--muted); font-size: 13px; }
 """
 
@@ -173,6 +178,137 @@ def _table(frame: pd.DataFrame, details: Collection[str] = ()) -> str:
     return f'<div class="table-wrap"><table>\n<thead><tr>{head}</tr></thead>\n{body}\n</table></div>'
 
 
+# ------------------------------------------------------------------------------------------ interactive charts
+# The page's scripts: Vega-Embed's bundle (Vega, Vega-Lite and Vega-Embed in one ES module) and EMBED, which turns
+# each figure's spec into a live view over its static SVG. Both are inlined, so the page needs no network.
+BUNDLE_MARK = "window.vegaEmbed="  # the line that vl-convert's default snippet ends the bundle with
+
+
+def bundle_name() -> str:
+    """Names the bundle by what decides its bytes: vl-convert's version (which fixes Vega's and Vega-Embed's) and
+    the Vega-Lite version it is made for, so a cache never serves the bundle of another version. Read from the
+    package's metadata: a run whose charts are drawn in helpers need not import vl-convert to find its cache."""
+    return f"vega-embed-{metadata.version('vl-convert-python')}-vl{VEGA_LITE_VERSION}"
+
+
+def vega_embed_bundle() -> str:
+    """Vega-Embed's JavaScript with Vega and Vega-Lite, as vl-convert makes it: about 0.9 MB, and seconds the first
+    time in a process (`scenario run` keeps it in outputs/.cache/ through model.io.bundle_cache)."""
+    import vl_convert as vlc
+
+    return vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+
+
+def inlinable(bundle: str) -> bool:
+    """Whether `bundle` can stand inside a <script> element: it is Vega-Embed's, and no `</script` or `<!--` in it
+    would end the element early or change how the browser reads it."""
+    lowered = bundle.lower()
+    return BUNDLE_MARK in bundle and "</script" not in lowered and "<!--" not in lowered
+
+
+# Turns each figure's spec into a live view (tooltips, legend highlight) at the width of the page, and hides the
+# static SVG only once the view has drawn; with scripts off, or should a view fail, the SVG stays. A faceted or
+# layered chart cannot take Vega-Lite's "container" width, so the chart's width is set to what fills the figure:
+# found by the secant method, as the drawn width grows linearly with it (a pixel per panel across, half that while
+# a centred title is wider than the chart), in one or two steps. A single or layered view takes a new width through
+# its `width` signal; a faceted one (by the facet operator or a row/column channel) does not lay itself out again
+# when its `child_width` changes, so the spec's panel width is set and the view drawn anew. Last, the page states
+# how many charts went live (`<html data-charts="11/11">`), for whoever waits on it, such as the browser tests.
+EMBED = """
+const figures = [...document.querySelectorAll("figure[data-chart]")];
+const options = {actions: false, ast: true, renderer: "svg"};
+const PANEL_SPACING = 20;
+const live = [];
+function drawnWidth(holder) {
+  const svg = holder.querySelector("svg");
+  return svg ? Number(svg.getAttribute("width")) : NaN;
+}
+function faceted(spec) {
+  const channels = spec.encoding || {};
+  return Boolean(spec.facet || channels.facet || channels.row || channels.column);
+}
+function panel(spec) {
+  return spec.facet && spec.spec ? spec.spec : spec;
+}
+async function redraw(chart, width) {
+  if (faceted(chart.spec)) {
+    panel(chart.spec).width = width;
+    chart.result.finalize();
+    chart.holder.replaceChildren();
+    chart.result = await vegaEmbed(chart.holder, chart.spec, options);
+  } else {
+    await chart.result.view.width(width).runAsync();
+  }
+  chart.width = width;
+}
+async function fit(chart) {
+  let width = chart.width;
+  if (typeof width !== "number") return;
+  const target = chart.figure.clientWidth;
+  let total = drawnWidth(chart.holder);
+  // the panels across, as a first guess of the slope: each is its width and the spacing wide
+  let slope = faceted(chart.spec) ? Math.max(1, Math.floor(total / (width + PANEL_SPACING))) : 1;
+  for (let step = 0; step < 6 && Number.isFinite(total) && Math.abs(target - total) >= 1; step++) {
+    const next = Math.max(40, Math.floor(width + (target - total) / slope));
+    if (next === width) break;
+    await redraw(chart, next);
+    const measured = drawnWidth(chart.holder);
+    // a centred title wider than the chart grows by half as much; where the title alone decides, no width fits
+    if (measured !== total) slope = Math.max(0.25, (measured - total) / (next - width));
+    width = next;
+    total = measured;
+  }
+}
+for (const figure of figures) {
+  const holder = document.createElement("div");
+  holder.className = "live";
+  figure.append(holder);
+  try {
+    const spec = JSON.parse(figure.querySelector("script.spec").textContent);
+    const chart = {figure, holder, spec, width: panel(spec).width, result: await vegaEmbed(holder, spec, options)};
+    await fit(chart);
+    figure.classList.add("interactive");
+    live.push(chart);
+  } catch (error) {
+    holder.remove();
+    console.error(`chart ${figure.id} stays static:`, error);
+  }
+}
+let resizing = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => live.forEach(fit), 150);
+});
+document.documentElement.dataset.charts = `${live.length}/${figures.length}`;
+"""
+
+
+def _json_in_html(data: object) -> str:
+    """`data` as JSON that a <script> element holds safely: `<`, `>` and `&` escaped as \\u003c..., so no text in
+    it (a `</script>` in a scenario's narrative or a company's name) can end the element."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _script_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii") + "'"
+
+
+def content_policy(scripts: Sequence[str]) -> str:
+    """The page's Content-Security-Policy: nothing from the network; only the page's own `scripts` (by hash) run,
+    and Vega's expressions go through its interpreter (`ast: true`), so no eval is allowed; inline styles (Vega-Embed
+    and its tooltip add theirs) and data: images."""
+    hashes = " ".join(_script_hash(script) for script in scripts)
+    return (f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; img-src data:; "
+            "base-uri 'none'; form-action 'none'")
+
+
+def _figure(name: str, chart: RenderedChart) -> str:
+    return (f'<figure id="chart-{escape(name)}" data-chart="{escape(name)}">\n<div class="static">\n{chart.svg}\n'
+            f'</div>\n<script type="application/json" class="spec">{_json_in_html(json.loads(chart.vega_lite_json))}'
+            f'</script>\n</figure>')
+
+
 def _paragraphs(text: str) -> str:
     return "\n".join(f"<p>{escape(block.strip())}</p>" for block in re.split(r"\n\s*\n", text) if block.strip())
 
@@ -192,8 +328,9 @@ def render_report(
     changes: pd.DataFrame | None = None,
     changes_caption: str = "",
     details: Collection[str] = (),
+    vega_embed: str = "",
 ) -> str:
-    """One self-contained HTML page (inline CSS and SVG, no script, no external resource) for a scenario run.
+    """One self-contained HTML page (inline CSS, SVG and scripts, no external resource) for a scenario run.
 
     title: the scenario's name; description: its narrative (blank lines separate paragraphs); scenario_meta:
     label -> value shown under the title (horizon, reporting currency, as_of, inputs...); headline: the key
@@ -203,8 +340,12 @@ def render_report(
     problems: what the source audit rejects in the inputs, shown in a banner above everything else; changes: one
     row per assumption the scenario overrides, shown under "What this scenario changes" after changes_caption (the
     section is left out when None; an empty table shows the caption alone); details: columns of any table shown on
-    a labelled line under their row (evidence, rationales, history).
+    a labelled line under their row (evidence, rationales, history); vega_embed: Vega-Embed's bundle
+    (`vega_embed_bundle`), inlined so that each chart becomes a live view over its SVG (without it, or with
+    scripts off, the page shows the SVGs alone).
     """
+    if vega_embed and not inlinable(vega_embed):
+        raise ValueError("the Vega-Embed bundle is not one that a <script> element can hold")
     meta = "\n".join(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>" for label, value in scenario_meta.items())
     caption = f'<p class="caption">{escape(headline_caption)}</p>\n' if headline_caption else ""
     race_section = race_link = ""
@@ -224,14 +365,20 @@ def render_report(
                            f'<p class="caption">{escape(changes_caption)}</p>{listed}\n</section>\n')
         changes_link = '<a href="#changes">What it changes</a>'
     figures = "\n".join(
-        f'<figure id="chart-{escape(name)}">\n{chart.svg}\n</figure>'
+        _figure(name, chart) if vega_embed else f'<figure id="chart-{escape(name)}">\n{chart.svg}\n</figure>'
         for name, chart in charts.items()
     )
+    scripts = policy = ""
+    if vega_embed and charts:
+        allowed = escape(content_policy([vega_embed, EMBED]))
+        policy = f'<meta http-equiv="Content-Security-Policy" content="{allowed}">\n'
+        scripts = f'<script type="module">{vega_embed}</script>\n<script type="module">{EMBED}</script>\n'
+
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+{policy}<meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
 <style>{STYLESHEET}</style>
 </head>
@@ -266,6 +413,6 @@ def render_report(
 {_table(sources)}
 </section>
 </main>
-</body>
+{scripts}</body>
 </html>
 """

@@ -193,8 +193,9 @@ def changes_table(overrides: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Key", "Company", "Change", "Period", "Confidence", "Evidence", "Rationale"])
 
 
-def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
-    """The run's HTML report, with the `rendered` charts in their order."""
+def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed: str = "") -> str:
+    """The run's HTML report, with the `rendered` charts in their order; with `vega_embed` (Vega-Embed's bundle),
+    the charts are live views over their SVGs."""
     scenario, projection = result.scenario, result.projection
     simulation = projection.simulation
     meta = {
@@ -227,6 +228,7 @@ def report(result: RunResult, rendered: dict[str, RenderedChart]) -> str:
         changes=changes_table(result.overrides),
         changes_caption=changes_caption(result),
         details=DETAIL_COLUMNS,
+        vega_embed=vega_embed,
     )
 
 

@@ -145,7 +145,8 @@ def test_a_missing_parent_is_refused_rather_than_created(small):
 def test_the_default_outputs_folder_is_created(small):
     assert not small.path("outputs").exists()
     assert invoke("run", "base").exit_code == 0
-    assert sorted(p.name for p in small.path("outputs").iterdir()) == ["base"]
+    # and the report's JavaScript kept beside the run folders (model.io.bundle_cache)
+    assert sorted(p.name for p in small.path("outputs").iterdir()) == [".cache", "base"]
 
 
 def test_a_file_in_the_way_is_refused(small):
@@ -281,7 +282,7 @@ def test_debris_of_a_killed_run_is_removed_by_the_next(small):
         (outputs / name).mkdir(parents=True)
         (outputs / name / "projection.csv").write_text("half")
     assert invoke("run", "base").exit_code == 0
-    assert sorted(p.name for p in outputs.iterdir()) == [".high.new-other", "base"]  # another name's is left
+    assert sorted(p.name for p in outputs.iterdir()) == [".cache", ".high.new-other", "base"]  # another name's is left
 
 
 def test_an_interrupt_while_writing_leaves_the_earlier_outputs_and_no_staging(small, monkeypatch):

@@ -74,8 +74,14 @@ def test_a_runs_charts_are_rendered_once_for_their_files_and_the_report(monkeypa
     files = files_of(result)
     stems = list(run_rendering.charts(result))
     assert len(rendered) == len(stems)
+    report = files["report.html"]
     for stem in stems:
-        assert f'<figure id="chart-{stem}">\n{files[f"charts/{stem}.svg"]}\n</figure>' in files["report.html"]
+        figure = report[report.index(f'<figure id="chart-{stem}"'):]
+        figure = figure[: figure.index("</figure>")]
+        # the static SVG, and the spec that the live view draws, are the chart's own files
+        assert f'<div class="static">\n{files[f"charts/{stem}.svg"]}\n</div>' in figure
+        spec = figure[figure.index('<script type="application/json" class="spec">') :].partition(">")[2]
+        assert json.loads(spec.removesuffix("</script>\n")) == json.loads(files[f"charts/{stem}.vl.json"])
 
 
 def test_results_are_frozen():

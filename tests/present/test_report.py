@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import re
@@ -9,16 +11,27 @@ import shutil
 import struct
 import subprocess
 import xml.etree.ElementTree as ElementTree
-from html import escape
+from html import escape, unescape
 
 import altair as alt
 import pandas as pd
 import pytest
 
-from model.present.report import PNG_SCALE, RenderedChart, render_chart, render_report
+from model.present.report import (
+    EMBED,
+    PNG_SCALE,
+    RenderedChart,
+    content_policy,
+    inlinable,
+    render_chart,
+    render_report,
+    vega_embed_bundle,
+)
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 INJECTED_NOTE = "Beware <script>alert('owned')</script> & co."
+# text that would end a <script> element, or switch the browser's reading of it, were it not escaped
+BREAKOUT = "</script><script>window.owned = true</script><!-- & </SCRIPT >"
 LONG_NOTE = "The plan is a floor ('more than'), so the value understates it; " * 3
 # an element that would load something from elsewhere, or a CSS url() that is not a same-document #fragment
 EXTERNAL_RESOURCE = re.compile(
@@ -87,6 +100,28 @@ def report_html(report_inputs) -> str:
     return render_report(**report_inputs)
 
 
+@pytest.fixture(scope="module")
+def bundle() -> str:
+    return vega_embed_bundle()
+
+
+@pytest.fixture
+def interactive_inputs(report_inputs, rendered) -> dict:
+    hostile = render_chart(small_chart(BREAKOUT))
+    return {**report_inputs, "charts": {**rendered, "hostile": hostile}}
+
+
+@pytest.fixture
+def interactive_html(interactive_inputs, bundle) -> str:
+    return render_report(**interactive_inputs, vega_embed=bundle)
+
+
+def script_elements(html: str) -> list[tuple[str, str]]:
+    """(opening tag, text) of every <script> element, as an HTML parser splits them: each ends at the first
+    `</script`."""
+    return [(match[1], match[2]) for match in re.finditer(r"(<script\b[^>]*>)(.*?)</script", html, re.S | re.I)]
+
+
 # ------------------------------------------------------------------------------------------------- render_chart
 def test_render_chart_gives_spec_svg_and_png():
     chart = small_chart("Capex test chart")
@@ -147,6 +182,60 @@ def test_long_text_gets_a_full_width_line_under_its_row(report_html):
     assert ">notes</th>" not in register
     assert register.count('<tr class="detail"><td colspan="11">') == 2
     assert f'<p><span class="label">notes</span> {escape(LONG_NOTE)}</p>' in register
+
+
+def test_an_interactive_report_holds_each_spec_and_svg_in_its_figure(interactive_html, interactive_inputs):
+    for name, chart in interactive_inputs["charts"].items():
+        figure = interactive_html[interactive_html.index(f'<figure id="chart-{name}" data-chart="{name}">'):]
+        figure = figure[: figure.index("</figure>")]
+        assert f'<div class="static">\n{chart.svg}\n</div>' in figure
+        opening, text = script_elements(figure)[0]
+        assert opening == '<script type="application/json" class="spec">'
+        assert json.loads(text) == json.loads(chart.vega_lite_json)
+
+
+def test_no_text_in_a_spec_can_end_its_script_element(interactive_html):
+    elements = script_elements(interactive_html)
+    specs = [text for opening, text in elements if opening == '<script type="application/json" class="spec">']
+    assert len(specs) == 3
+    hostile = json.loads(specs[2])
+    assert hostile["title"] == BREAKOUT  # the text is all there, as data
+    assert all("<" not in text and ">" not in text for text in specs)
+    # the page's scripts are the specs, the bundle and the embedding, and nothing else
+    assert [opening for opening, _ in elements] == [*['<script type="application/json" class="spec">'] * 3,
+                                                    '<script type="module">', '<script type="module">']
+    assert "<script>window.owned" not in interactive_html.lower()  # in the SVG's text, it stays escaped text
+
+
+def test_only_the_pages_own_scripts_may_run(interactive_html, bundle):
+    policy = unescape(re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', interactive_html)[1])
+    hashes = [f"'sha256-{base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()}'"
+              for text in (bundle, EMBED)]
+    assert policy == (f"default-src 'none'; script-src {' '.join(hashes)}; style-src 'unsafe-inline'; "
+                      "img-src data:; base-uri 'none'; form-action 'none'")
+    assert policy == content_policy([bundle, EMBED])
+    # the policy comes before anything it governs
+    assert interactive_html.index("Content-Security-Policy") < interactive_html.index("<style>")
+    modules = [text for opening, text in script_elements(interactive_html) if opening == '<script type="module">']
+    assert modules == [bundle, EMBED]
+
+
+def test_a_bundle_that_a_script_element_cannot_hold_is_refused(report_inputs, bundle):
+    for spoiled in (bundle + "'</script>'", bundle + "'<!--'", "alert(1)"):
+        assert not inlinable(spoiled)
+        with pytest.raises(ValueError, match="the Vega-Embed bundle is not one that a <script> element can hold"):
+            render_report(**report_inputs, vega_embed=spoiled)
+    assert inlinable(bundle)
+
+
+def test_without_the_bundle_the_report_is_static(report_html):
+    assert "Content-Security-Policy" not in report_html and 'class="static"' not in report_html
+
+
+def test_an_interactive_report_loads_no_external_resource_and_is_deterministic(interactive_html, interactive_inputs,
+                                                                              bundle):
+    assert EXTERNAL_RESOURCE.findall(interactive_html.replace(bundle, "")) == []
+    assert render_report(**interactive_inputs, vega_embed=bundle) == interactive_html
 
 
 def test_report_escapes_text_and_links_only_web_addresses(report_html):
@@ -214,14 +303,14 @@ def test_report_is_deterministic(report_inputs, report_html):
     assert render_report(**report_inputs) == report_html
 
 
-def test_report_opens_offline_in_headless_chromium(report_html, tmp_path):
+def test_report_opens_offline_in_headless_chromium(interactive_html, tmp_path):
     chromium = shutil.which("chromium")
     if chromium is None:
         if os.environ.get("CI"):
             pytest.fail("chromium is not installed; CI must install it (apt-get install chromium)")
         pytest.skip("chromium is not installed")
     page = tmp_path / "report.html"
-    page.write_text(report_html, encoding="utf-8")
+    page.write_text(interactive_html, encoding="utf-8")
     result = subprocess.run(
         [
             chromium,
@@ -234,6 +323,7 @@ def test_report_opens_offline_in_headless_chromium(report_html, tmp_path):
             "--no-first-run",
             f"--user-data-dir={tmp_path / 'profile'}",
             "--proxy-server=127.0.0.1:9",  # nothing listens there, so any network fetch fails
+            "--virtual-time-budget=20000",  # lets the scripts draw the live views before the DOM is dumped
             "--dump-dom",
             page.as_uri(),
         ],
@@ -243,7 +333,11 @@ def test_report_opens_offline_in_headless_chromium(report_html, tmp_path):
         check=True,
     )
     dom = result.stdout
-    assert dom.count("<svg") == 2
+    assert '<html lang="en" data-charts="3/3">' in dom  # every chart became a live view
+    assert dom.count('class="interactive"') == 3
+    assert dom.count('<div class="static">') == 3  # each with its static SVG kept for printing without scripts
     assert "Capex test chart" in dom and "Cloud test" in dom
-    assert dom.count("<table>") == 3  # headline, register, sources
+    page_markup = re.sub(r"<script\b.*?</script>", "", dom, flags=re.S)  # the bundle's text holds tags of its own
+    assert page_markup.count("<table>") == 3  # headline, register, sources
     assert "capex.plan_total" in dom
+    assert "<script>window.owned" not in dom.lower()
