@@ -1,21 +1,32 @@
 """The `scenario` command: a module per command, each parsing its arguments, calling the model, printing and
-writing; no modelling logic lives here. Importing a command's module registers it, so the order below is the order
-of `scenario --help`."""
+writing; no modelling logic lives here. `model.cli.app` is the typer app with every command (model.cli.commands);
+`main` is the console script, which starts the process (model.cli.startup) before it imports the commands."""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
-# isort: off
-from model.cli import run, sensitivity, validate, assumptions, diff, compare, backtest, set_value, schema  # noqa: F401
-# isort: on
-from model.cli.common import BUG_EXIT_CODE, INTERRUPTED_EXIT_CODE, app, err, report_bug
+from model.cli import startup
 
 __all__ = ["app", "main"]
 
 
+def __getattr__(name: str) -> Any:
+    if name == "app":  # imported when asked for, so that `main` can start the process first
+        from model.cli.commands import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main() -> None:
+    startup.begin(sys.argv[1:])
+    from model.cli.common import BUG_EXIT_CODE, INTERRUPTED_EXIT_CODE, err, report_bug
+
     try:
+        from model.cli.commands import app
+
         app()
     except KeyboardInterrupt:  # outside a command: while typer parses, or while the libraries load
         err.print("interrupted", markup=False)
@@ -23,3 +34,5 @@ def main() -> None:
     except Exception as error:  # noqa: BLE001 (anything else is a bug, reported in one line)
         report_bug(error)
         sys.exit(BUG_EXIT_CODE)
+    finally:
+        startup.end()

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from model.catalogue import CONFIDENCE_LEVELS, HEADLINE, METRICS, PARAMETERS, SAMPLERS
+from model.cli import startup
 from model.domain import Inputs
 from model.errors import InputError, Problem, ScenarioError, UsageError, display_path
 
@@ -280,6 +281,7 @@ class ProgressBar:
     call `advance(n)`."""
 
     def __init__(self, description: str, total: int, after: float = 1.0):
+        startup.loaded()  # the long part of the command begins: its own garbage is collected as usual
         self.description, self.total, self.after = description, total, after
         self.started = time.perf_counter()
         self.done = 0
