@@ -11,7 +11,7 @@ every mark.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import ParamSpec
 
 import altair as alt
@@ -517,21 +517,26 @@ def race_shares(frame: pd.DataFrame, colours: Mapping[str, str] | None = None) -
     )
 
 
+def each_chart(frame: pd.DataFrame, plans: pd.DataFrame,
+               colours: Mapping[str, str] | None = None) -> Iterator[tuple[str, ChartLike]]:
+    """Every chart of a projection, in report order, with the file stem it is saved under, made one at a time (so
+    the first can be drawn while the next are made); `colours` gives each company its colour (a run's
+    `Projection.colours`; by default, each company's from its name)."""
+    yield "capex", capex_by_company(frame, colours)
+    yield "capex_cumulative_vs_plan", cumulative_capex_vs_plan(frame, plans, colours)
+    yield "ai_chip_spend", ai_chip_spend(frame, colours)
+    yield "cloud_revenue", cloud_revenue(frame, colours)
+    yield "cloud_market_revenue", cloud_market_revenue(frame, colours)
+    yield "cloud_market_share", cloud_market_share(frame, colours)
+    yield "race_shares", race_shares(frame, colours)
+    yield "accelerators_installed", accelerators_installed(frame, colours)
+    yield "compute_installed", compute_installed(frame, colours)
+
+
 def build_charts(frame: pd.DataFrame, plans: pd.DataFrame,
                  colours: Mapping[str, str] | None = None) -> dict[str, ChartLike]:
-    """Every chart of a projection, in report order, keyed by the file stem it is saved under; `colours` gives each
-    company its colour (a run's `Projection.colours`; by default, each company's from its name)."""
-    return {
-        "capex": capex_by_company(frame, colours),
-        "capex_cumulative_vs_plan": cumulative_capex_vs_plan(frame, plans, colours),
-        "ai_chip_spend": ai_chip_spend(frame, colours),
-        "cloud_revenue": cloud_revenue(frame, colours),
-        "cloud_market_revenue": cloud_market_revenue(frame, colours),
-        "cloud_market_share": cloud_market_share(frame, colours),
-        "race_shares": race_shares(frame, colours),
-        "accelerators_installed": accelerators_installed(frame, colours),
-        "compute_installed": compute_installed(frame, colours),
-    }
+    """Every chart of a projection (`each_chart`), keyed by file stem."""
+    return dict(each_chart(frame, plans, colours))
 
 
 # ----------------------------------------------------------------------------------------------- sensitivity

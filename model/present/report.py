@@ -10,7 +10,7 @@ import hashlib
 import json
 import numbers
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import metadata
@@ -47,13 +47,22 @@ def render_chart(chart: alt.TopLevelMixin) -> RenderedChart:
     return render_charts({"chart": chart})["chart"]
 
 
-def render_charts(charts: Mapping[str, alt.TopLevelMixin]) -> dict[str, RenderedChart]:
-    """Render each chart as `render_chart` does, side by side in vl-convert's helper processes (`model.present.vega`);
-    the bytes are those of rendering them one by one."""
-    specs = {stem: chart.to_dict() for stem, chart in charts.items()}
-    drawn = vega.render(list(specs.values()), vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
+def render_charts(charts: Mapping[str, alt.TopLevelMixin] | Iterable[tuple[str, alt.TopLevelMixin]]
+                  ) -> dict[str, RenderedChart]:
+    """Render each chart (by file stem) as `render_chart` does, side by side in vl-convert's helper processes
+    (`model.present.vega`), each sent to be drawn as soon as its spec is made; the bytes are those of rendering them
+    one by one."""
+    stems, specs = [], []
+
+    def made() -> Iterator[dict]:
+        for stem, chart in charts.items() if isinstance(charts, Mapping) else charts:
+            stems.append(stem)
+            specs.append(chart.to_dict())
+            yield specs[-1]
+
+    drawn = vega.render(made(), vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
     return {stem: RenderedChart(vega_lite_json=json.dumps(spec, sort_keys=True, indent=2), svg=svg, png=png)
-            for (stem, spec), (svg, png) in zip(specs.items(), drawn)}
+            for stem, spec, (svg, png) in zip(stems, specs, drawn)}
 
 
 # -------------------------------------------------------------------------------------------------------- HTML

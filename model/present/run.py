@@ -4,7 +4,7 @@ with draws), the tables of the race, the charts and the HTML report; what the te
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,8 @@ from model.analysis.projection import (
 )
 from model.analysis.register import REGISTER_HEADERS
 from model.catalogue import METRICS, Kind
-from model.present.charts import BASIS_MARK, ChartLike, basis_note, build_charts, lead_probability, overtake_years
+from model.present.charts import BASIS_MARK, ChartLike, basis_note, lead_probability, overtake_years
+from model.present.charts import each_chart as chart_by_chart
 from model.present.report import RenderedChart, render_charts, render_report
 from model.present.tables import Shown
 
@@ -98,19 +99,25 @@ def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
 
 
 # ------------------------------------------------------------------------------------------------------ a run
-def charts(result: RunResult) -> dict[str, ChartLike]:
-    """Every chart of a run, in report order, by file stem; a run with draws adds who leads and who overtakes."""
+def each_chart(result: RunResult) -> Iterator[tuple[str, ChartLike]]:
+    """Every chart of a run, in report order, with its file stem, made one at a time; a run with draws adds who
+    leads and who overtakes."""
     projection = result.projection
     colours = projection.colours
-    found = build_charts(projection.tidy(), projection.plans, colours)
+    yield from chart_by_chart(projection.tidy(), projection.plans, colours)
     if projection.simulation is not None:
-        found["lead_probability"] = lead_probability(projection.leads(), colours)
-        found["overtake_years"] = overtake_years(projection.overtakes(), colours)
-    return found
+        yield "lead_probability", lead_probability(projection.leads(), colours)
+        yield "overtake_years", overtake_years(projection.overtakes(), colours)
+
+
+def charts(result: RunResult) -> dict[str, ChartLike]:
+    """Every chart of a run (`each_chart`), by file stem."""
+    return dict(each_chart(result))
 
 
 def rendered_charts(result: RunResult) -> dict[str, RenderedChart]:
-    return render_charts(charts(result))
+    """The run's charts drawn, each sent to be drawn as soon as it is made."""
+    return render_charts(each_chart(result))
 
 
 def headline_text(result: RunResult) -> pd.DataFrame:

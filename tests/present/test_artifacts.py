@@ -68,12 +68,18 @@ def test_an_artefact_of_another_result_is_not_written(small, registry):
 def test_a_runs_charts_are_rendered_once_for_their_files_and_the_report(monkeypatch):
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
     result = run_result(inputs, run(inputs))
-    rendered = []
+    calls = []
     render = run_rendering.render_charts
-    monkeypatch.setattr(run_rendering, "render_charts", lambda charts: rendered.extend(charts) or render(charts))
+
+    def counted(charts):
+        charts = dict(charts)  # (a mapping of stems, or the pairs of stems and charts as they are made)
+        calls.append(list(charts))
+        return render(charts)
+
+    monkeypatch.setattr(run_rendering, "render_charts", counted)
     files = files_of(result)
     stems = list(run_rendering.charts(result))
-    assert len(rendered) == len(stems)
+    assert calls == [stems]
     report = files["report.html"]
     for stem in stems:
         figure = report[report.index(f'<figure id="chart-{stem}"'):]

@@ -56,6 +56,17 @@ def test_charts_a_dead_helper_leaves_are_drawn_here(fresh_helpers):
         helper.process.kill()
         helper.process.wait()
     assert vega.render(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE) == drawn_here(SPECS)
+    assert not vega._helpers  # a helper out of step is ended, so no later call reads its replies
+
+
+def test_a_helper_draws_the_svgs_and_the_command_rasterises_them(fresh_helpers, monkeypatch):
+    expected = [svg for svg, _ in drawn_here(SPECS)]
+    vega.start()
+    rasterised = []
+    monkeypatch.setattr(vega, "_png", lambda svg, scale: rasterised.append(svg) or b"png")
+    monkeypatch.setattr(vega, "_svg", lambda *args: pytest.fail("an SVG was drawn in the command's process"))
+    drawn = vega.render(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
+    assert [svg for svg, _ in drawn] == expected == rasterised
 
 
 def test_a_run_folder_is_the_same_drawn_by_helpers_or_in_one_process(fresh_helpers, monkeypatch):
@@ -80,7 +91,7 @@ def test_a_chart_a_helper_cannot_draw_fails_as_it_would_here(fresh_helpers):
 
 def test_a_failure_while_drawing_reaches_the_user_as_one_line_and_exit_3(small, monkeypatch):
     fetching = alt.Chart(alt.UrlData("https://example.com/projection.csv")).mark_point().encode(x="value:Q")
-    monkeypatch.setattr(run_rendering, "charts", lambda result: {"capex": fetching})
+    monkeypatch.setattr(run_rendering, "each_chart", lambda result: iter([("capex", fetching)]))
     result = CliRunner().invoke(app, ["run", "base"])
     assert result.exit_code == 3
     assert result.stderr == ("error: this is a bug in scenario: ValueError: Vega-Lite to SVG conversion failed: "
