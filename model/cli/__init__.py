@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 # isort: off
-from model.cli import run, sensitivity, validate, assumptions, diff, compare, backtest, set_value, schema  # noqa: F401
+from model.cli import run, sensitivity, discover, validate, assumptions, diff, compare, backtest, set_value, schema  # noqa: F401
 # isort: on
 from model.cli.common import BUG_EXIT_CODE, INTERRUPTED_EXIT_CODE, app, err, report_bug
 
