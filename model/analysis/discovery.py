@@ -129,7 +129,8 @@ def _year(inputs: Inputs, text: str, *, overtake: bool = False) -> int:
 def threshold_value(text: str, metric: str, currency: str) -> float:
     """A threshold in the metric's display unit (USD bn, thousand units, a fraction for a share) from "300",
     "300bn", "USD 300bn", "2,500k" or "35%"; a UsageError for anything else or a non-finite number."""
-    match = _THRESHOLD.match(text.strip())
+    text = text.strip()
+    match = _THRESHOLD.match(text)
     unit = METRICS[metric].unit(currency)
     if match is None:
         raise UsageError(f"the event's threshold '{text}' is not a number in {unit}; {GRAMMAR}")
@@ -184,8 +185,8 @@ class Column:
     as one (one uniform number per draw), so its column is its first given year's value (`year`)."""
 
     key: str
-    owner: str  # "ByteDance", "the China cloud market", "the exchange rate"
-    label: str  # "AI-chip budget"
+    owner: str  # "ByteDance", "the China cloud market"; empty for an exchange rate
+    label: str  # "AI-chip budget", "CNY exchange rate"
     unit: str  # the assumption's unit, as its file writes it: "CNY bn", "ratio"
     percent: bool  # a rate or share, read in percent
     year: int | None  # the series' year the column holds; None for one value
@@ -199,8 +200,8 @@ def columns_of(inputs: Inputs) -> list[Column]:
         value = item.assumption.value
         year = int(next(iter(value.plain()))) if value.is_series else None
         if item.parameter == FX_PREFIX:
-            columns.append(Column(key, "the exchange rate", f"of {key.partition('.')[2]}", item.assumption.unit,
-                                  False, year))
+            columns.append(Column(key, "", f"{key.partition('.')[2]} exchange rate", item.assumption.unit, False,
+                                  year))
             continue
         parameter = parameter_of(item.parameter)
         assert parameter is not None, f"{key} is not catalogued"
@@ -304,8 +305,8 @@ def peel(x: np.ndarray, y: np.ndarray, *, alpha: float = PEEL_ALPHA, min_mass: f
          density_threshold: float = DENSITY_THRESHOLD) -> Trajectory:
     """PRIM's peeling (Friedman and Fisher 1999, section 4.1) of draws x (N, K) with outcomes y (N,) in {0, 1}.
 
-    Each step removes, from one side of one column, the draws beyond that column's `alpha` (or 1 - alpha) quantile
-    within the box, choosing the removal that leaves the highest mean of y; it stops before the box would hold
+    Each step removes, from one side of one column, the box's floor(alpha n_box) draws (at least one) of lowest
+    or highest values in that column (fewer where values tie at the limit, none where they all do), choosing the removal that leaves the highest mean of y; it stops before the box would hold
     less than `min_mass` of the draws, when the density is 1, or when no removal takes a draw away (ties). The
     chosen box is `chosen_box`'s.
     """
@@ -320,8 +321,13 @@ def peel(x: np.ndarray, y: np.ndarray, *, alpha: float = PEEL_ALPHA, min_mass: f
         size = len(yb)
         if yb.sum() == size:  # density 1: peeling more only loses coverage
             break
-        low_q = np.quantile(xb, alpha, axis=0, method="lower")
-        high_q = np.quantile(xb, 1 - alpha, axis=0, method="higher")
+        # the box's `removed`-th smallest and largest values: a peel takes at least one draw away (a quantile of a
+        # small box can be its minimum, and would take none)
+        removed = max(1, math.floor(alpha * size))
+        if removed >= size:
+            break
+        low_q = np.partition(xb, removed, axis=0)[removed]
+        high_q = np.partition(xb, size - 1 - removed, axis=0)[size - 1 - removed]
         keep_low, keep_high = xb >= low_q, xb <= high_q  # (n_b, K): what each removal keeps
         kept = np.concatenate([keep_low.sum(axis=0), keep_high.sum(axis=0)])  # (2K,)
         hits = np.concatenate([yb @ keep_low, yb @ keep_high])
