@@ -9,6 +9,8 @@ import typer
 
 from model import format
 from model.cli.common import (
+    METRIC_KEYS,
+    PROJECT_COMPANIES,
     SAMPLER_HELP,
     SCENARIO_HELP,
     SEED_HELP,
@@ -28,7 +30,8 @@ from model.io.project import find_scenario
 
 EVENT_HELP = ("The event: '<company> leads <metric> <year>', '<company> overtakes <company> <metric> <year>' (by "
               "that year) or '<company> <metric> <year> > <number>' (also >=, <, <=; the number in the metric's "
-              "unit as projection.csv gives it, or with a scale: 300bn, 35%).")
+              "unit as projection.csv gives it, or with a scale: 300bn, 35%). Metrics: "
+              f"{METRIC_KEYS}. {PROJECT_COMPANIES}")
 
 
 @app.command(cls=Command, epilog=examples(

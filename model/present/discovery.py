@@ -209,7 +209,7 @@ def peeling_chart(result: Discovery) -> ChartLike:
         box = result.boxes[0]
         reported = alt.Chart(pd.DataFrame({
             "coverage": [box.coverage], "density": [box.density], "mass": [box.mass],
-            "restricted": [len(box.restrictions)], "label": ["box 1, pasted and pruned"]}))
+            "restricted": [len(box.restrictions)], "label": ["box 1"]}))
         box_tooltip = [t for t in tooltip if t.to_dict()["field"] != "step"]
         layers += [
             reported.mark_point(size=160, shape="diamond", filled=True, color=MARK_COLOUR).encode(
@@ -222,6 +222,7 @@ def peeling_chart(result: Discovery) -> ChartLike:
         title=alt.Title(f"What would have to be true: {result.description} ({result.scenario})", subtitle=[
             (f"PRIM's peeling over {format.count(result.draws)} draws: each point a box, peeled from all the draws "
              f"(at the right) to {format.figure(result.settings['min_mass'], Kind.share)} of them;"),
-            f"the event happens in {format.figure(result.share, Kind.probability)} of all draws",
+            (f"the event happens in {format.figure(result.share, Kind.probability)} of all draws. Ringed: the chosen "
+             "box; diamond: box 1 as reported, the chosen box pasted and pruned"),
         ]),
     )
