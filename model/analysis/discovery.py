@@ -145,11 +145,13 @@ def threshold_value(text: str, metric: str, currency: str) -> float:
     if scale == "%":
         if kind not in (Kind.share, Kind.probability):
             raise UsageError(f"the event's threshold '{text}' is a percentage, but {metric} is in {unit}")
-        return number / 100
-    if scale:
+        number /= 100
+    elif scale:
         if kind not in (Kind.money, Kind.count):
             raise UsageError(f"the event's threshold '{text}' has a scale ({scale}), but {metric} is in {unit}")
-        return number * MONEY_SCALES[scale] / METRICS[metric].scale.factor
+        number *= MONEY_SCALES[scale] / METRICS[metric].scale.factor
+    if kind in (Kind.share, Kind.probability) and not 0 <= number <= 1:
+        raise UsageError(f"the event's threshold '{text}' is outside 0-100%: {metric} is a share")
     return number
 
 
@@ -198,7 +200,7 @@ def columns_of(inputs: Inputs) -> list[Column]:
     for key in distributions(inputs):
         item = inputs.resolved[key]
         value = item.assumption.value
-        year = int(next(iter(value.plain()))) if value.is_series else None
+        year = value.series_years[0] if value.series_years is not None else None
         if item.parameter == FX_PREFIX:
             columns.append(Column(key, "", f"{key.partition('.')[2]} exchange rate", item.assumption.unit, False,
                                   year))
@@ -298,7 +300,11 @@ class Trajectory:
 
 
 def _inside(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    return ((x >= lower) & (x <= upper)).all(axis=1)
+    """Whether each draw of x (N, K) lies in the box; only its restricted columns are read."""
+    inside = np.ones(len(x), dtype=bool)
+    for column in np.flatnonzero(np.isfinite(lower) | np.isfinite(upper)):
+        inside &= (x[:, column] >= lower[column]) & (x[:, column] <= upper[column])
+    return inside
 
 
 def peel(x: np.ndarray, y: np.ndarray, *, alpha: float = PEEL_ALPHA, min_mass: float = MIN_MASS,
@@ -326,7 +332,7 @@ def peel(x: np.ndarray, y: np.ndarray, *, alpha: float = PEEL_ALPHA, min_mass: f
         removed = max(1, math.floor(alpha * size))
         if removed >= size:
             break
-        low_q = np.partition(xb, removed, axis=0)[removed]
+        low_q = np.partition(xb, removed, axis=0)[removed]  # one partitioned copy of the box at a time
         high_q = np.partition(xb, size - 1 - removed, axis=0)[size - 1 - removed]
         keep_low, keep_high = xb >= low_q, xb <= high_q  # (n_b, K): what each removal keeps
         kept = np.concatenate([keep_low.sum(axis=0), keep_high.sum(axis=0)])  # (2K,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 
 import altair as alt
 import numpy as np
@@ -23,19 +24,20 @@ from model.analysis.discovery import (
     column_names,
     decision_tree,
     discover,
+    parse_event,
     paste,
     peel,
-    parse_event,
     prim,
     sample,
     threshold_value,
 )
+from model.catalogue import MARKET_PARAMETERS, PARAMETER_LABELS, PARAMETERS
 from model.core.uncertainty import Z95
 from model.errors import UsageError
 from model.format import to_json
 from model.io.loading import load_inputs
 from model.present import discovery as rendering
-from tests.conftest import SMALL
+from tests.conftest import REPO, SMALL
 
 
 @pytest.fixture(scope="module")
@@ -254,8 +256,8 @@ def test_an_event_that_never_or_always_happens_has_nothing_to_discover(inputs):
         assert result.share == share and result.trajectory is None and not result.boxes and not result.leaves
         assert rendering.trajectory_frame(result).empty
         line = rendering.terminal(result)
-        assert line == [f"{result.description} in {'none' if share == 0 else 'all'} of the 1,000 draws of base: it "
-                        f"{'never' if share == 0 else 'always'} happens, so there is nothing to discover"]
+        assert line == [(f"{result.description} in {'none' if share == 0 else 'all'} of the 1,000 draws of base: it "
+                        f"{'never' if share == 0 else 'always'} happens, so there is nothing to discover")]
 
 
 def test_the_draws_asked_for_are_checked(inputs, monkeypatch):
@@ -353,3 +355,25 @@ def test_the_peeling_chart_names_the_scenario_marks_the_chosen_box_and_has_toolt
     assert any(layer["mark"].get("shape") == "diamond" for layer in layers)  # the box as reported
     frame = rendering.trajectory_frame(_made_up())
     assert frame["chosen"].sum() == 1 and list(frame.columns) == rendering.TRAJECTORY_COLUMNS
+
+
+def test_a_share_threshold_outside_its_range_is_refused(inputs):
+    for text in ("150%", "1.5", "-0.1"):
+        with pytest.raises(UsageError, match=rf"the event's threshold '{re.escape(text)}' is outside 0-100%: "
+                                             "capex_share is a share"):
+            parse_event(f"alpha capex_share 2026 > {text}", inputs)
+
+
+def test_every_assumption_the_catalogue_knows_has_a_sentences_label():
+    assert set(PARAMETER_LABELS) == set(PARAMETERS) | set(MARKET_PARAMETERS)
+
+
+def test_the_shipped_assumptions_read_as_words():
+    shipped = load_inputs(REPO / "scenarios" / "base.yaml")
+    subjects = {column.key: rendering.subject(column) for column in discovery.columns_of(shipped)}
+    assert subjects["bytedance.ai_chips.budget_base"] == "ByteDance's AI-chip budget"
+    assert subjects["fx.CNY"] == "the CNY exchange rate"
+    assert subjects["market.cloud.total_base"] == "the China cloud market's size in its base year"
+    series = [c for c in discovery.columns_of(shipped) if c.year is not None]
+    assert series and all(shipped.resolved[c.key].assumption.value.series_years[0] == c.year for c in series)
+    assert all(subject.count("'s ") <= 1 and "None" not in subject for subject in subjects.values())

@@ -60,10 +60,10 @@ def test_the_same_seed_gives_the_same_bytes(small, tmp_path):
 
 
 @pytest.mark.parametrize(("event", "said"), [
-    ("alpha accelerator_unit_price 2025 > 1000000", "in none of the 1,000 draws of base: it never happens, so there "
-                                                   "is nothing to discover"),
-    ("alpha accelerator_unit_price 2025 <= 1000000", "in all of the 1,000 draws of base: it always happens, so there "
-                                                    "is nothing to discover"),
+    ("alpha accelerator_unit_price 2025 > 1000000", ("in none of the 1,000 draws of base: it never happens, so there "
+                                                   "is nothing to discover")),
+    ("alpha accelerator_unit_price 2025 <= 1000000", ("in all of the 1,000 draws of base: it always happens, so there "
+                                                    "is nothing to discover")),
 ])
 def test_an_event_that_never_or_always_happens_says_so_and_exits_0(small, event, said):
     result = discover(event=event, draws="1000")
@@ -77,11 +77,11 @@ def test_an_event_that_never_or_always_happens_says_so_and_exits_0(small, event,
 
 
 @pytest.mark.parametrize(("event", "message"), [
-    ("alpha wins capex 2026", "error: cannot read the event 'alpha wins capex 2026': an event is one of: "
-                              "'<company> leads <metric> <year>'"),
+    ("alpha wins capex 2026", ("error: cannot read the event 'alpha wins capex 2026': an event is one of: "
+                              "'<company> leads <metric> <year>'")),
     ("gamma leads capex 2026", "error: unknown company 'gamma' in the event; valid: alpha, beta\n"),
-    ("alpha leads capx 2026", "error: unknown metric a company can lead or overtake on 'capx' in the event; valid: "
-                              "capex, capex_cumulative,"),
+    ("alpha leads capx 2026", ("error: unknown metric a company can lead or overtake on 'capx' in the event; valid: "
+                              "capex, capex_cumulative,")),
     ("alpha leads capex 2030", "error: the event's year 2030 is outside the horizon 2025-2027\n"),
     ("alpha capex 2026 > nan", "error: the event's threshold must be a finite number, not 'nan'\n"),
     ("alpha capex 2026 > inf", "error: the event's threshold must be a finite number, not 'inf'\n"),
@@ -95,8 +95,8 @@ def test_a_bad_event_is_a_usage_error_naming_what_is_valid(small, event, message
 
 
 @pytest.mark.parametrize(("draws", "message"), [
-    ("10", "error: --draws must be at least 1,000 for scenario discovery (the last boxes hold 5% of the draws), "
-           "not 10\n"),
+    ("10", ("error: --draws must be at least 1,000 for scenario discovery (the last boxes hold 5% of the draws), "
+           "not 10\n")),
     ("0", "error: --draws must be at least 1,000"),
     ("-5", "error: --draws must be at least 1,000"),
     ("2000000", "error: --draws 2,000,000 is above the ceiling of 1,000,000 draws"),
