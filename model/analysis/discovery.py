@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.analysis.projection import check_finite
-from model.analysis.resources import FLOAT64, MEMORY_SHARE, available_memory
+from model.analysis.resources import FLOAT32, FLOAT64, MEMORY_SHARE, available_memory
 from model.catalogue import (
     MARKET_PREFIX,
     METRICS,
@@ -39,8 +39,9 @@ from model.units import MONEY_SCALES
 # Below a thousand draws the last boxes of a peeling (5% of the draws) hold a few dozen points: their densities are
 # noise.
 DISCOVER_MIN_DRAWS = 1000
-# PRIM keeps the draws' inputs, (draws x assumptions) float64, and sorts each column per peel: 10^6 draws of the
-# base case's ~60 assumptions hold 0.5 GB and peel in about a minute on two cores.
+# PRIM and the tree keep every draw's assumptions (float64) and each column's order (`sorted_orders`, and the box's
+# copy of it while peeling): 10^6 draws of the base case's 53 assumptions peak at 1.1 GB and take 24 s on two cores.
+# More draws than this buy no precision a box's limits can show.
 DISCOVER_MAX_DRAWS = 10**6
 # The share of a box's draws one peel removes (Friedman and Fisher's alpha; they advise 0.05-0.1).
 PEEL_ALPHA = 0.05
@@ -214,17 +215,22 @@ def columns_of(inputs: Inputs) -> list[Column]:
     return columns
 
 
+def _bytes_per_draw(columns: int) -> int:
+    """What discovery holds per draw: its assumptions (float64), their orders and the box's copy of them (int32),
+    and a few masks and outcomes over the draws."""
+    return columns * (FLOAT64 + 2 * FLOAT32) + 8 * FLOAT64
+
+
 def check_discover_draws(draws: int, inputs: Inputs, option: str = "--draws") -> None:
     """A UsageError when `draws` is too few for PRIM or more than this machine holds (or DISCOVER_MAX_DRAWS)."""
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < DISCOVER_MIN_DRAWS:
         raise UsageError(f"{option} must be at least {count(DISCOVER_MIN_DRAWS)} for scenario discovery (the last "
                          f"boxes hold {MIN_MASS:.0%} of the draws), not {draws}")
     columns = len(inputs.resolved)
-    # the inputs' matrix, a column's sort and the peel's masks, and a slice of the engine
-    needed = draws * columns * (2 * FLOAT64 + 1) + draws * 4 * FLOAT64
+    needed = draws * _bytes_per_draw(columns)
     budget = int(MEMORY_SHARE * available_memory())
     if draws > DISCOVER_MAX_DRAWS or needed > budget:
-        most = min(DISCOVER_MAX_DRAWS, budget // (columns * (2 * FLOAT64 + 1) + 4 * FLOAT64))
+        most = min(DISCOVER_MAX_DRAWS, budget // _bytes_per_draw(columns))
         why = (f"above the ceiling of {DISCOVER_MAX_DRAWS:,} draws (PRIM keeps every draw's {columns} assumptions)"
                if draws > DISCOVER_MAX_DRAWS else
                f"more than this machine's memory holds ({byte_size(needed)} needed, {byte_size(budget)} available)")
@@ -242,7 +248,7 @@ def sample(inputs: Inputs, event: Event, draws: int, *, sampler: str = "sobol",
     correlation, _ = copula_matrix(inputs, list(dists))
     stream = UniformStream(list(dists), sampler=sampler, seed=seed, correlation=correlation)
     score_map = ScoreMap(dists)
-    x = np.empty((draws, len(dists)))
+    x = np.empty((draws, len(dists)), order="F")  # column-major: PRIM and the tree read a column at a time
     happens = np.empty(draws, dtype=bool)
     first_year = inputs.scenario.horizon[0]
     for start in range(0, draws, SLICE):
@@ -299,61 +305,78 @@ class Trajectory:
     chosen: int
 
 
-def _inside(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Whether each draw of x (N, K) lies in the box; only its restricted columns are read."""
-    inside = np.ones(len(x), dtype=bool)
+def _inside(x: np.ndarray, lower: np.ndarray, upper: np.ndarray, within: np.ndarray | None = None) -> np.ndarray:
+    """Whether each draw of x (N, K) lies in the box (and in `within`, a mask (N,), when given); only the box's
+    restricted columns are read."""
+    inside = np.ones(len(x), dtype=bool) if within is None else within.copy()
     for column in np.flatnonzero(np.isfinite(lower) | np.isfinite(upper)):
         inside &= (x[:, column] >= lower[column]) & (x[:, column] <= upper[column])
     return inside
 
 
-def peel(x: np.ndarray, y: np.ndarray, *, alpha: float = PEEL_ALPHA, min_mass: float = MIN_MASS,
-         density_threshold: float = DENSITY_THRESHOLD) -> Trajectory:
-    """PRIM's peeling (Friedman and Fisher 1999, section 4.1) of draws x (N, K) with outcomes y (N,) in {0, 1}.
+def sorted_orders(x: np.ndarray) -> np.ndarray:
+    """Each column's draws in ascending order, (N, K) positions, column-major: sorted once, so that peeling and the
+    tree find a box's or a node's order by filtering rather than sorting again."""
+    dtype = np.int32 if len(x) < 2**31 else np.int64
+    orders = np.empty(x.shape, dtype=dtype, order="F")
+    for j in range(x.shape[1]):  # a column at a time (not a loop over draws)
+        orders[:, j] = np.argsort(x[:, j], kind="stable")
+    return orders
 
-    Each step removes, from one side of one column, the box's floor(alpha n_box) draws (at least one) of lowest
-    or highest values in that column (fewer where values tie at the limit, none where they all do), choosing the removal that leaves the highest mean of y; it stops before the box would hold
-    less than `min_mass` of the draws, when the density is 1, or when no removal takes a draw away (ties). The
-    chosen box is `chosen_box`'s.
+
+def peel(x: np.ndarray, y: np.ndarray, *, alpha: float = PEEL_ALPHA, min_mass: float = MIN_MASS,
+         density_threshold: float = DENSITY_THRESHOLD, within: np.ndarray | None = None,
+         orders: np.ndarray | None = None) -> Trajectory:
+    """PRIM's peeling (Friedman and Fisher 1999, section 4.1) of draws x (N, K) with outcomes y (N,) in {0, 1}, over
+    the draws `within` (a mask (N,); all for None). `orders` are `sorted_orders(x)`, when already made.
+
+    Each step removes, from one side of one column, the box's floor(alpha n_box) draws (at least one) of lowest or
+    highest values in that column (fewer where values tie at the limit, none where they all do), choosing the
+    removal that leaves the highest mean of y; it stops before the box would hold less than `min_mass` of the
+    draws peeled, when the density is 1, or when no removal takes a draw away. Coverage and mass are shares of the
+    draws peeled. The chosen box is `chosen_box`'s.
     """
-    n, k = x.shape
-    y = y.astype(float)
-    total = y.sum()
+    k = x.shape[1]
+    happens = np.asarray(y, dtype=bool)
+    inbox = np.ones(len(x), dtype=bool) if within is None else within.copy()
+    orders = sorted_orders(x) if orders is None else orders
+    order = [orders[:, j][inbox[orders[:, j]]] for j in range(k)]  # each column's box draws, ascending
+    n = int(np.count_nonzero(inbox))
+    total = int(np.count_nonzero(happens & inbox))
     lower, upper = np.full(k, -np.inf), np.full(k, np.inf)
-    inside = np.ones(n, dtype=bool)
-    steps = [(lower.copy(), upper.copy(), inside.sum(), y.sum())]
-    while True:
-        xb, yb = x[inside], y[inside]
-        size = len(yb)
-        if yb.sum() == size:  # density 1: peeling more only loses coverage
+    steps = [(lower.copy(), upper.copy(), n, total)]
+    size, box_hits = n, total
+    low_q, high_q, cuts, hits = np.empty(k), np.empty(k), np.empty(2 * k, dtype=np.int64), np.empty(2 * k)
+    while box_hits < size:  # at density 1, peeling more only loses coverage
+        removed = max(1, math.floor(alpha * size))  # at least one: a quantile of a small box can be its minimum
+        if 2 * removed >= size:
             break
-        # the box's `removed`-th smallest and largest values: a peel takes at least one draw away (a quantile of a
-        # small box can be its minimum, and would take none)
-        removed = max(1, math.floor(alpha * size))
-        if removed >= size:
-            break
-        low_q = np.partition(xb, removed, axis=0)[removed]  # one partitioned copy of the box at a time
-        high_q = np.partition(xb, size - 1 - removed, axis=0)[size - 1 - removed]
-        keep_low, keep_high = xb >= low_q, xb <= high_q  # (n_b, K): what each removal keeps
-        kept = np.concatenate([keep_low.sum(axis=0), keep_high.sum(axis=0)])  # (2K,)
-        hits = np.concatenate([yb @ keep_low, yb @ keep_high])
-        usable = (kept < size) & (kept >= min_mass * n)
+        for j in range(k):  # a column at a time (not a loop over draws)
+            head, tail = x[order[j][: removed + 1], j], x[order[j][size - 1 - removed :], j]
+            low_q[j], high_q[j] = head[removed], tail[0]
+            cuts[j] = np.searchsorted(head, low_q[j], side="left")  # the draws below the limit; ties stay
+            cuts[k + j] = len(tail) - np.searchsorted(tail, high_q[j], side="right")
+            hits[j] = box_hits - np.count_nonzero(happens[order[j][: cuts[j]]])
+            hits[k + j] = box_hits - np.count_nonzero(happens[order[j][size - cuts[k + j] :]])
+        kept = size - cuts
+        usable = (cuts > 0) & (kept >= min_mass * n)
         if not usable.any():
             break
-        with np.errstate(invalid="ignore", divide="ignore"):
-            means = np.where(usable, hits / np.maximum(kept, 1), -np.inf)
-        best = int(np.argmax(means))  # the first of equal means: a deterministic choice
-        column = best % k
+        best = int(np.argmax(np.where(usable, hits / kept, -np.inf)))  # the first of equal means: deterministic
+        column, cut = best % k, int(cuts[best])
         if best < k:
             lower[column] = low_q[column]
+            inbox[order[column][:cut]] = False
         else:
             upper[column] = high_q[column]
-        inside &= (x[:, column] >= lower[column]) & (x[:, column] <= upper[column])
-        steps.append((lower.copy(), upper.copy(), inside.sum(), y[inside].sum()))
+            inbox[order[column][size - cut :]] = False
+        order = [draws[inbox[draws]] for draws in order]
+        size, box_hits = size - cut, int(hits[best])
+        steps.append((lower.copy(), upper.copy(), size, box_hits))
     lows, highs = np.array([s[0] for s in steps]), np.array([s[1] for s in steps])
-    sizes, hits = np.array([s[2] for s in steps], dtype=float), np.array([s[3] for s in steps])
-    coverage = hits / total if total else np.zeros_like(hits)
-    density = hits / sizes
+    sizes, held = np.array([s[2] for s in steps], dtype=float), np.array([s[3] for s in steps], dtype=float)
+    coverage = held / total if total else np.zeros_like(held)
+    density = held / sizes
     restricted = (np.isfinite(lows) | np.isfinite(highs)).sum(axis=1)
     return Trajectory(coverage, density, sizes / n, restricted, lows, highs,
                       chosen_box(coverage, density, density_threshold))
@@ -369,21 +392,22 @@ def chosen_box(coverage: np.ndarray, density: np.ndarray, threshold: float = DEN
     return int(np.argmax(np.where(reached, harmonic, -1.0) if reached.any() else harmonic))
 
 
-def paste(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, *,
-          alpha: float = PEEL_ALPHA) -> tuple[np.ndarray, np.ndarray]:
-    """PRIM's pasting (Friedman and Fisher 1999, section 4.2): widen one side of one restricted column at a time by
-    `alpha` of the box's draws, the widening that raises the box's density most, until none raises it."""
+def paste(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, alpha: float = PEEL_ALPHA,
+          within: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """PRIM's pasting (Friedman and Fisher 1999, section 4.2) of a box over the draws `within` (all for None): widen
+    one side of one restricted column at a time by `alpha` of the box's draws, the widening that raises the box's
+    density most, until none raises it."""
     lower, upper = lower.copy(), upper.copy()
-    y = y.astype(float)
+    happens = np.asarray(y, dtype=bool)
     while True:
-        inside = _inside(x, lower, upper)
-        size = inside.sum()
-        density = y[inside].mean()
+        inside = _inside(x, lower, upper, within)
+        size = int(np.count_nonzero(inside))
+        best, best_density = None, np.count_nonzero(happens & inside) / size
         step = max(1, math.ceil(alpha * size))
-        best, best_density = None, density
         for column in np.flatnonzero(np.isfinite(lower) | np.isfinite(upper)):
-            others = np.delete(np.arange(x.shape[1]), column)
-            fits = _inside(x[:, others], lower[others], upper[others])
+            others_lower, others_upper = lower.copy(), upper.copy()
+            others_lower[column], others_upper[column] = -np.inf, np.inf
+            fits = _inside(x, others_lower, others_upper, within)  # inside on every other column
             for side, bound in (("lower", lower[column]), ("upper", upper[column])):
                 if not np.isfinite(bound):
                     continue
@@ -394,8 +418,8 @@ def paste(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, *,
                 new = values[-min(step, len(values))] if side == "lower" else values[min(step, len(values)) - 1]
                 trial_lower, trial_upper = lower.copy(), upper.copy()
                 (trial_lower if side == "lower" else trial_upper)[column] = new
-                widened = _inside(x, trial_lower, trial_upper)
-                trial = y[widened].mean()
+                widened = _inside(x, trial_lower, trial_upper, within)
+                trial = np.count_nonzero(happens & widened) / np.count_nonzero(widened)
                 if trial > best_density + 1e-12:
                     best, best_density = (trial_lower, trial_upper), trial
         if best is None:
@@ -403,20 +427,24 @@ def paste(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, *,
         lower, upper = best
 
 
-def _pruned(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-            tolerance: float) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
+def _pruned(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, tolerance: float,
+            within: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, dict[int, float]]:
     """The box with each restriction that does not matter dropped (greedily, the least missed first), and each kept
     column's density without it."""
     lower, upper = lower.copy(), upper.copy()
-    y = y.astype(float)
+    happens = np.asarray(y, dtype=bool)
+
+    def density_of(trial_lower: np.ndarray, trial_upper: np.ndarray) -> float:
+        inside = _inside(x, trial_lower, trial_upper, within)
+        return float(np.count_nonzero(happens & inside) / max(1, np.count_nonzero(inside)))
 
     def without(column: int) -> float:
         trial_lower, trial_upper = lower.copy(), upper.copy()
         trial_lower[column], trial_upper[column] = -np.inf, np.inf
-        return float(y[_inside(x, trial_lower, trial_upper)].mean())
+        return density_of(trial_lower, trial_upper)
 
     while True:
-        density = float(y[_inside(x, lower, upper)].mean())
+        density = density_of(lower, upper)
         restricted = np.flatnonzero(np.isfinite(lower) | np.isfinite(upper))
         losses = {int(c): without(int(c)) for c in restricted}
         if not losses:
@@ -428,43 +456,48 @@ def _pruned(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray,
 
 
 def box_of(x: np.ndarray, y: np.ndarray, lower: np.ndarray, upper: np.ndarray, *, total_hits: float,
-           total_draws: int, tolerance: float = PRUNE_TOLERANCE) -> Box:
-    """A Box from limits on x: its restrictions that matter (`_pruned`), the most important first; coverage and
-    mass are shares of `total_hits` and `total_draws` (of all the draws, when x is what earlier boxes left)."""
-    lower, upper, losses = _pruned(x, y, lower, upper, tolerance)
-    inside = _inside(x, lower, upper)
-    hits = float(y[inside].sum())
+           total_draws: int, tolerance: float = PRUNE_TOLERANCE, within: np.ndarray | None = None) -> Box:
+    """A Box from limits on x over the draws `within` (all for None): its restrictions that matter (`_pruned`), the
+    most important first; coverage and mass are shares of `total_hits` and `total_draws` (of all the draws, when
+    `within` is what earlier boxes left)."""
+    lower, upper, losses = _pruned(x, y, lower, upper, tolerance, within)
+    inside = _inside(x, lower, upper, within)
+    size = int(np.count_nonzero(inside))
+    hits = float(np.count_nonzero(np.asarray(y, dtype=bool) & inside))
     restrictions = tuple(Restriction(c, float(lower[c]), float(upper[c]), density_without)
                          for c, density_without in sorted(losses.items(), key=lambda item: (item[1], item[0])))
-    return Box(restrictions, hits / total_hits if total_hits else 0.0, hits / max(1, inside.sum()),
-               inside.sum() / total_draws, int(inside.sum()))
+    return Box(restrictions, hits / total_hits if total_hits else 0.0, hits / max(1, size), size / total_draws, size)
 
 
 def prim(x: np.ndarray, y: np.ndarray, *, alpha: float = PEEL_ALPHA, min_mass: float = MIN_MASS,
          density_threshold: float = DENSITY_THRESHOLD, pasting: bool = True, max_boxes: int = MAX_BOXES,
-         tolerance: float = PRUNE_TOLERANCE) -> tuple[Trajectory, tuple[Box, ...]]:
+         tolerance: float = PRUNE_TOLERANCE, orders: np.ndarray | None = None) -> tuple[Trajectory, tuple[Box, ...]]:
     """PRIM on draws x (N, K) with outcomes y (N,) in {0, 1}: the first peeling's trajectory, and up to `max_boxes`
     boxes, each the chosen box of a peeling (`peel`) of the draws the earlier boxes leave, pasted (`paste`) and
     pruned to the restrictions that matter. A box is kept only when it restricts something and its density is
     above the share of the event in the draws it was found in; a box after the first, only when its density also
-    reaches `density_threshold` (the draws the first leaves are mostly noise)."""
-    n = len(y)
-    total_hits = float(y.sum())
+    reaches `density_threshold` (the draws the first leaves are mostly noise). `orders`: `sorted_orders(x)`."""
+    happens = np.asarray(y, dtype=bool)
+    n = len(happens)
+    total_hits = float(np.count_nonzero(happens))
+    orders = sorted_orders(x) if orders is None else orders
     boxes: list[Box] = []
     remaining = np.ones(n, dtype=bool)
     first = None
     for _ in range(max_boxes):
-        xr, yr = x[remaining], y[remaining]
-        if yr.sum() == 0 or yr.all() or len(yr) < 2 / alpha:
+        left, left_hits = int(np.count_nonzero(remaining)), int(np.count_nonzero(happens & remaining))
+        if left_hits in (0, left) or left < 2 / alpha:
             break
-        trajectory = peel(xr, yr, alpha=alpha, min_mass=min_mass * n / len(yr), density_threshold=density_threshold)
+        trajectory = peel(x, happens, alpha=alpha, min_mass=min_mass * n / left, density_threshold=density_threshold,
+                          within=remaining, orders=orders)
         if first is None:
             first = trajectory
         lower, upper = trajectory.lower[trajectory.chosen], trajectory.upper[trajectory.chosen]
         if pasting:
-            lower, upper = paste(xr, yr, lower, upper, alpha=alpha)
-        box = box_of(xr, yr, lower, upper, total_hits=total_hits, total_draws=n, tolerance=tolerance)
-        if not box.restrictions or box.density <= yr.mean() or (boxes and box.density < density_threshold):
+            lower, upper = paste(x, happens, lower, upper, alpha=alpha, within=remaining)
+        box = box_of(x, happens, lower, upper, total_hits=total_hits, total_draws=n, tolerance=tolerance,
+                     within=remaining)
+        if not box.restrictions or box.density <= left_hits / left or (boxes and box.density < density_threshold):
             break
         boxes.append(box)
         limits = np.full((2, x.shape[1]), [[-np.inf], [np.inf]])
@@ -472,7 +505,7 @@ def prim(x: np.ndarray, y: np.ndarray, *, alpha: float = PEEL_ALPHA, min_mass: f
             limits[:, r.column] = r.lower, r.upper
         remaining &= ~_inside(x, *limits)
     if first is None:
-        first = peel(x, y, alpha=alpha, min_mass=min_mass, density_threshold=density_threshold)
+        first = peel(x, happens, alpha=alpha, min_mass=min_mass, density_threshold=density_threshold, orders=orders)
     return first, tuple(boxes)
 
 
@@ -487,50 +520,59 @@ class Leaf:
     share: float
 
 
-def _best_split(x: np.ndarray, y: np.ndarray, min_leaf: int) -> tuple[int, float] | None:
-    """The split (column, threshold) of the least weighted Gini impurity, thresholds halfway between distinct
-    neighbouring values, each side at least `min_leaf` draws; None when no split lowers the impurity."""
-    n = len(y)
-    order = np.argsort(x, axis=0, kind="stable")  # (n, K)
-    xs = np.take_along_axis(x, order, axis=0)
-    hits_left = np.cumsum(y[order], axis=0)[:-1]  # (n - 1, K): positives among the first i + 1
-    left = np.arange(1, n)[:, None].astype(float)
+def _best_split(x: np.ndarray, y: np.ndarray, min_leaf: int, *, node: np.ndarray | None = None,
+                orders: np.ndarray | None = None) -> tuple[int, float] | None:
+    """The split (column, threshold) of the draws of x (N, K) in `node` (a mask (N,); all for None) with the least
+    weighted Gini impurity of their outcomes y (N,), thresholds halfway between distinct neighbouring values, each
+    side at least `min_leaf` draws; None when no split lowers the impurity (the first column of equals wins).
+    `orders`: `sorted_orders(x)`."""
+    y = np.asarray(y, dtype=float)
+    orders = sorted_orders(x) if orders is None else orders
+    n = len(y) if node is None else int(np.count_nonzero(node))
+    positives = float(y.sum() if node is None else y[node].sum())
+    left = np.arange(1, n, dtype=float)
     right = n - left
-    hits_right = y.sum() - hits_left
-    impurity = (2 * hits_left * (1 - hits_left / left) + 2 * hits_right * (1 - hits_right / right))  # n x Gini
-    valid = (xs[1:] > xs[:-1]) & (left >= min_leaf) & (right >= min_leaf)
-    if not valid.any():
-        return None
-    impurity = np.where(valid, impurity, np.inf)
-    row, column = np.unravel_index(int(np.argmin(impurity)), impurity.shape)
-    parent = 2 * y.sum() * (1 - y.sum() / n)
-    if impurity[row, column] >= parent - 1e-12:
-        return None
-    return int(column), float((xs[row, column] + xs[row + 1, column]) / 2)
+    best, found = 2 * positives * (1 - positives / n) - 1e-12, None  # n x the node's Gini impurity
+    for j in range(x.shape[1]):  # a column at a time (not a loop over draws)
+        order = orders[:, j] if node is None else orders[:, j][node[orders[:, j]]]
+        values = x[order, j]
+        hits_left = np.cumsum(y[order])[:-1]  # positives among the first i + 1
+        hits_right = positives - hits_left
+        impurity = 2 * hits_left * (1 - hits_left / left) + 2 * hits_right * (1 - hits_right / right)
+        valid = (values[1:] > values[:-1]) & (left >= min_leaf) & (right >= min_leaf)
+        if not valid.any():
+            continue
+        impurity[~valid] = np.inf
+        i = int(np.argmin(impurity))
+        if impurity[i] < best:
+            best, found = impurity[i], (j, float((values[i] + values[i + 1]) / 2))
+    return found
 
 
-def decision_tree(x: np.ndarray, y: np.ndarray, *, depth: int = TREE_DEPTH,
-                  min_leaf: float = TREE_MIN_LEAF) -> tuple[Leaf, ...]:
+def decision_tree(x: np.ndarray, y: np.ndarray, *, depth: int = TREE_DEPTH, min_leaf: float = TREE_MIN_LEAF,
+                  orders: np.ndarray | None = None) -> tuple[Leaf, ...]:
     """A classification tree (CART, Breiman et al. 1984: Gini impurity, binary splits) of depth at most `depth` on
-    draws x (N, K) with outcomes y (N,), each leaf at least `min_leaf` of the draws; its leaves, left to right."""
-    y = y.astype(float)
+    draws x (N, K) with outcomes y (N,), each leaf at least `min_leaf` of the draws; its leaves, left to right.
+    `orders`: `sorted_orders(x)`."""
+    y = np.asarray(y, dtype=float)
+    orders = sorted_orders(x) if orders is None else orders
     smallest = max(1, math.ceil(min_leaf * len(y)))
     leaves: list[Leaf] = []
 
-    def grow(rows: np.ndarray, conditions: tuple[tuple[int, str, float], ...], level: int) -> None:
-        ys = y[rows]
+    def grow(node: np.ndarray, conditions: tuple[tuple[int, str, float], ...], level: int) -> None:
+        size, positives = int(np.count_nonzero(node)), float(y[node].sum())
         split = None
-        if level < depth and 0 < ys.sum() < len(ys):
-            split = _best_split(x[rows], ys, smallest)
+        if level < depth and 0 < positives < size:
+            split = _best_split(x, y, smallest, node=node, orders=orders)
         if split is None:
-            leaves.append(Leaf(conditions, len(rows), float(ys.mean())))
+            leaves.append(Leaf(conditions, size, positives / size))
             return
         column, threshold = split
-        below = x[rows, column] <= threshold
-        grow(rows[below], (*conditions, (column, "<=", threshold)), level + 1)
-        grow(rows[~below], (*conditions, (column, ">", threshold)), level + 1)
+        below = x[:, column] <= threshold
+        grow(node & below, (*conditions, (column, "<=", threshold)), level + 1)
+        grow(node & ~below, (*conditions, (column, ">", threshold)), level + 1)
 
-    grow(np.arange(len(y)), (), 0)
+    grow(np.ones(len(y), dtype=bool), (), 0)
     return tuple(leaves)
 
 
@@ -582,9 +624,10 @@ def discover(inputs: Inputs, event: Event, *, draws: int = 10_000, sampler: str 
     share = float(happens.mean())
     trajectory, boxes, leaves = None, (), ()
     if 0 < share < 1:
+        orders = sorted_orders(x)  # once, for PRIM and the tree
         trajectory, boxes = prim(x, happens, alpha=alpha, density_threshold=density_threshold, pasting=pasting,
-                                 max_boxes=max_boxes)
-        leaves = decision_tree(x, happens)
+                                 max_boxes=max_boxes, orders=orders)
+        leaves = decision_tree(x, happens, orders=orders)
     settings = {"event": event.text, "draws": draws, "seed": seed, "sampler": sampler, "alpha": alpha,
                 "min_mass": MIN_MASS, "density_threshold": density_threshold, "pasting": pasting,
                 "max_boxes": max_boxes, "prune_tolerance": PRUNE_TOLERANCE, "tree_depth": TREE_DEPTH,
