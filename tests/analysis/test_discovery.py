@@ -68,6 +68,23 @@ def test_prim_finds_the_known_box_and_leaves_the_other_inputs_free(known):
     assert trajectory.density[trajectory.chosen] > 0.98
 
 
+def test_a_second_box_is_found_in_the_draws_the_first_leaves():
+    # the event: x0 > 0.7 (30% of the draws), or x1 < 0.3 and x2 < 0.5 (15% of the other 70%): the first box holds
+    # 0.3 / (0.3 + 0.105) = 74.1% of the draws where it happens, the second the other 25.9%
+    x = np.random.default_rng(3).random((20_000, 4))
+    y = (x[:, 0] > 0.7) | ((x[:, 1] < 0.3) & (x[:, 2] < 0.5))
+    first, second = prim(x, y)[1]
+    assert [(r.column, r.upper) for r in first.restrictions] == [(0, np.inf)]
+    assert first.restrictions[0].lower == pytest.approx(0.7, abs=0.015)
+    assert {r.column for r in second.restrictions} == {1, 2}
+    limits = {r.column: r.upper for r in second.restrictions}
+    assert limits[1] == pytest.approx(0.3, abs=0.015) and limits[2] == pytest.approx(0.5, abs=0.02)
+    assert first.coverage == pytest.approx(0.3 / 0.405, abs=0.01)
+    assert second.coverage == pytest.approx(0.105 / 0.405, abs=0.01)
+    assert first.density > 0.95 and second.density > 0.95
+    assert prim(x, y, max_boxes=1)[1] == (first,)
+
+
 def test_each_restriction_matters_by_the_density_lost_without_it(known):
     x, y = known
     box = prim(x, y)[1][0]
