@@ -142,6 +142,42 @@ MARKET_PARAMETERS: dict[str, Parameter] = {
 }
 
 
+# How a sentence names each assumption after its company ("ByteDance's AI-chip budget"), for `scenario discover`'s
+# boxes; market keys are the China cloud market's. A growth rate or share reads in percent (`reads_in_percent`).
+PARAMETER_LABELS: dict[str, str] = {
+    "capex.base": "capex in its base year",
+    "capex.growth": "capex growth",
+    "capex.plan_total": "capex plan",
+    "capex.plan_phasing": "capex plan phasing",
+    "capex.post_plan_growth": "capex growth after its plan",
+    "capex.intensity": "capex intensity",
+    "group.revenue_base": "group revenue in its base year",
+    "group.revenue_growth": "group revenue growth",
+    "ai_chips.budget_base": "AI-chip budget",
+    "ai_chips.growth": "AI-chip budget growth",
+    "ai_chips.share_of_capex": "AI-chip share of capex",
+    "accelerators.unit_price": "accelerator price",
+    "accelerators.price_change": "yearly accelerator price change",
+    "accelerators.service_life": "accelerator service life",
+    "accelerators.installed_base": "opening fleet of accelerators",
+    "accelerators.installed_base_performance": "opening fleet's performance per accelerator",
+    "accelerators.performance": "performance per new accelerator",
+    "accelerators.performance_change": "yearly change of performance per new accelerator",
+    "cloud.revenue_base": "cloud revenue in its base year",
+    "cloud.growth": "cloud revenue growth",
+    "cloud.ai_share": "AI share of cloud revenue",
+    "cloud.market_share": "share of the China cloud market",
+    "cloud.total_base": "size in its base year",
+    "cloud.total_growth": "growth",
+}
+
+
+def reads_in_percent(parameter: Parameter) -> bool:
+    """Whether a parameter's figure reads in percent: a growth rate or a share (a ratio within [-1, MAX_GROWTH]),
+    not a weight such as the plan's phasing."""
+    return parameter.kind == "ratio" and parameter.upper <= MAX_GROWTH
+
+
 def parameter_of(parameter: str) -> Parameter | None:
     """The catalogue's entry for a resolved assumption's parameter: a company's key (cloud.growth), or a key of
     market.yaml as market.<key>; None for anything else (an exchange rate)."""

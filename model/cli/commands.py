@@ -4,7 +4,9 @@ the order of `scenario --help`."""
 from __future__ import annotations
 
 # isort: off
-from model.cli import run, sensitivity, validate, assumptions, diff, compare, backtest, set_value, schema  # noqa: F401
+from model.cli import (  # noqa: F401
+    run, sensitivity, discover, validate, assumptions, diff, compare, backtest, set_value, schema,
+)
 # isort: on
 from model.cli.common import app
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 # Commands that draw charts: the helper that renders them starts before the command's imports, so its JavaScript
 # runtime is ready when the first chart is. Another command (or one not listed) that draws charts starts the
 # helper itself once its inputs are checked (model.present.vega.start), a little later.
-DRAWS_CHARTS = frozenset({"run", "sensitivity", "compare", "backtest", "diff"})
+DRAWS_CHARTS = frozenset({"run", "sensitivity", "discover", "compare", "backtest", "diff"})
 # Options that answer without running the command.
 ANSWERS_AT_ONCE = frozenset({"--help", "-h", "--version"})
 

@@ -25,7 +25,7 @@ PACKAGES = ("scenario", "numpy", "pandas", "pydantic", "typer", "altair", "scipy
             "vl-convert-python", "rich", "XlsxWriter")
 TOOL = "scenario"
 # The commands that write a folder; each run folder's manifest names the one that wrote it.
-COMMANDS = ("run", "sensitivity", "compare", "backtest", "diff")
+COMMANDS = ("run", "sensitivity", "compare", "backtest", "diff", "discover")
 MANIFEST = "manifest.json"
 # A manifest is a few kilobytes; a larger file of that name is not one of ours, and is not read whole.
 MANIFEST_MAX_BYTES = 10 * 2**20

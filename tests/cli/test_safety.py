@@ -160,6 +160,7 @@ def test_a_file_in_the_way_is_refused(small):
 
 @pytest.mark.parametrize("command", [
     ["sensitivity", "base"], ["compare", "base", "high"], ["diff", "{a}", "{b}"], ["schema"],
+    ["discover", "base", "--event", "alpha leads capex 2026"],
 ])
 def test_every_writing_command_refuses_the_inputs(small, tmp_path, command):
     a, b = tmp_path / "a", tmp_path / "b"

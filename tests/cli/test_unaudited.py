@@ -42,6 +42,8 @@ COMMANDS = {
     "sensitivity": (["sensitivity", "base"], "outputs/base-tornado"),
     "backtest": (["backtest", "base"], "outputs/backtest-base"),
     "compare": (["compare", "base", "high"], "outputs/compare-base-high"),
+    "discover": (["discover", "base", "--event", "alpha leads ai_chip_spend 2027", "--draws", "1000"],
+                 "outputs/discover-base"),
 }
 
 

@@ -6,12 +6,14 @@ from collections.abc import Mapping
 
 from model.analysis.backtest import Backtest
 from model.analysis.compare import Comparison
+from model.analysis.discovery import Discovery
 from model.analysis.projection import RunResult
 from model.analysis.review import Review
 from model.analysis.sensitivity import SensitivityResult
 from model.present import backtest, compare, review, run
 from model.present.artifacts import Contents, Rendering, artefact
 from model.present.charts import ChartLike
+from model.present.discovery import peeling_chart
 from model.present.report import RenderedChart, render_charts
 from model.present.sensitivity import view_of
 
@@ -51,3 +53,10 @@ def backtest_chart(rendering: Rendering) -> Contents:
 @artefact(Review, "charts/waterfall-<scenario>.*", "chart")
 def waterfalls(rendering: Rendering) -> Contents:
     return _rendered(review.waterfalls(rendering.result))
+
+
+@artefact(Discovery, "charts/peeling.*", "chart")
+def discovery_chart(rendering: Rendering) -> Contents:
+    """PRIM's peeling trade-off; none when the event never or always happens."""
+    result = rendering.result
+    return {} if result.trajectory is None else _rendered({"peeling": peeling_chart(result)})

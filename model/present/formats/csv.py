@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from model.analysis.backtest import Backtest
 from model.analysis.compare import Comparison
+from model.analysis.discovery import Discovery
 from model.analysis.projection import RunResult
 from model.analysis.sensitivity import SensitivityResult
 from model.present.artifacts import Contents, Rendering, artefact
+from model.present.discovery import trajectory_frame
 from model.present.tables import to_csv
 
 
@@ -42,3 +44,10 @@ def backtest(rendering: Rendering) -> Contents:
 @artefact(Backtest, "backtest_summary.csv", "csv")
 def backtest_summary(rendering: Rendering) -> Contents:
     return {"backtest_summary.csv": to_csv(rendering.result.summary)}
+
+
+@artefact(Discovery, "trajectory.csv", "csv")
+def discovery_trajectory(rendering: Rendering) -> Contents:
+    """PRIM's peeling trajectory; none when the event never or always happens."""
+    frame = trajectory_frame(rendering.result)
+    return {} if frame.empty else {"trajectory.csv": to_csv(frame)}
