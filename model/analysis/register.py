@@ -3,7 +3,7 @@ and the plain-text renderings of their values."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -170,8 +170,8 @@ def overrides(items: Iterable[ResolvedAssumption], chain: Sequence[str]) -> pd.D
             "replaced_period": old.period,
             "replaced_confidence": old.confidence,
             "replaced_as_of": old.as_of.isoformat(),
-            "replaced_sources": ", ".join(c.ref for c in old.sources),
-            "replaced_evidence": cited(old.sources),
+            "replaced_sources": ", ".join(dict.fromkeys(c.ref for c in old.citations)),
+            "replaced_evidence": cited(old.citations),
             "stated": stated(new.value, new.unit),
             "replaced_stated": stated(old.value, old.unit),
             "location": _written(item),
@@ -236,11 +236,11 @@ def _spread_text(dist: Distribution, confidence: str, percentiles: np.ndarray) -
     return f"{dist.family} ({spread})"
 
 
-def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
+def distribution_table(items: Iterable[ResolvedAssumption], *, components: bool = False) -> pd.DataFrame:
     """One row per assumption: the distribution a run with draws samples it from, and its 5th, 50th and 95th
     percentiles (as drawn: clipped to the parameter's valid interval; a series lists each given year, all moving
-    together). A pooled assumption's row is its mixture's, followed by a row per candidate (its component, its
-    source and its weight)."""
+    together). A pooled assumption's row is its mixture's; with `components`, a row per candidate follows it (its
+    component, its source and its weight), under the same key."""
     rows = []
     for item in items:
         dist = distribution(item)
@@ -256,7 +256,7 @@ def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
             described, source, share = _spread_text(dist, a.confidence, percentiles), "", ""
         rows.append({**_identity(item), "confidence": a.confidence, "distribution": described,
                      "p5": shown[0], "p50": shown[1], "p95": shown[2], "source": source, "weight": share})
-        if isinstance(dist, Pool):
+        if isinstance(dist, Pool) and components:
             for candidate, component, part in zip(a.candidates, dist.components, a.weights, strict=True):
                 bounds = _percentiles(component)
                 low, mid, high = significant(bounds.ravel())
@@ -277,18 +277,17 @@ DISAGREEMENT_HEADERS = {
 }
 
 
-def disagreements(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) -> pd.DataFrame:
-    """Where sources disagree: one row per candidate of each pooled assumption, with its source, the source's
-    kind, its date and its weight in the pool, beside the pool's median (the value a run uses). Empty (with its
-    columns) when nothing is pooled."""
+def disagreements(items: Iterable[ResolvedAssumption], kinds: Mapping[str, str]) -> pd.DataFrame:
+    """Where sources disagree: one row per candidate of each pooled assumption, with its source, the source's kind
+    (`kinds`: source id -> kind), its date and its weight in the pool, beside the pool's median (the value a run
+    uses). Empty (with its columns) when nothing is pooled."""
     rows = []
     for item in items:
         a = item.assumption
         for candidate, share in zip(a.candidates, a.weights, strict=True):
-            source = sources.get(candidate.source.ref)
             rows.append({
                 **_identity(item), "period": a.period, "candidate": input_number(candidate.value),
-                "source": candidate.source.ref, "kind": source.kind if source else "",
+                "source": candidate.source.ref, "kind": kinds.get(candidate.source.ref, ""),
                 "as_of": candidate.as_of.isoformat(), "weight": weight(share),
                 "excerpt": candidate.source.excerpt or candidate.source.rationale or "",
             })

@@ -76,7 +76,7 @@ def assumptions(
     if judgement:
         items = [i for i in items if rests_on_judgement(i, sources)]
     if distributions:
-        frame = distribution_table(items)
+        frame = distribution_table(items, components=True)
         if fmt is TableFormat.table:
             # a pooled assumption's candidates follow it, each with its source and weight; without one, no such column
             pooled = any(i.assumption.pooled for i in items)
