@@ -131,6 +131,11 @@ def pooled(assumption: Assumption, parameter: str, kinds: Sequence[str], as_of: 
                            [c.weight for c in assumption.candidates], as_of)
     weighed = replace(assumption, weights=weights)
     low, high = valid_interval(parameter) or (-math.inf, math.inf)
+    figures = [x for c in assumption.candidates for x in (c.value, *(c.range or ()))]
+    if not all(low <= x <= high and (low <= 0 or x > 0) for x in figures):
+        # a figure the parameter cannot take is an error the loader reports at that candidate, and the inputs do not
+        # load; the weighted mean only stands in for the median meanwhile, so that the other checks can run
+        return replace(weighed, value=Value.of(float(np.dot(weights, [c.value for c in assumption.candidates]))))
     median = float(pool(parameter, weighed, low, high, widths).center[0])
     return replace(weighed, value=Value.of(median))
 
@@ -178,7 +183,8 @@ def distributions(inputs: Inputs, widths: dict[str, Width] = DEFAULT_WIDTHS) -> 
 # ------------------------------------------------------------------------------------------------------- pooling
 # A pool's quantile function is read off a table of the mixture's CDF by straight lines: each component gives nodes at
 # POOL_NODES standard scores evenly spread over +/- POOL_SPAN (its median, where the mixture's CDF has a kink, among
-# them), and the mixture's score Phi^-1(F) is worked out exactly at every node. Between two nodes the quantile lies
+# them), POOL_NODES more spread evenly from the lowest to the highest, and the mixture's score Phi^-1(F) is worked
+# out exactly at every node. Between two nodes the quantile lies
 # between them, and the straight line is within POOL_TOLERANCE of it (relative to the value for a lognormal pool, to
 # the component's spread for a normal one); tests check the bound against a root-finder on the mixture's CDF.
 POOL_NODES = 2001
@@ -247,9 +253,11 @@ def _component_scores(dist: Distribution, t: np.ndarray) -> np.ndarray:
     side of zero spread (a range that ends at the value) is a step."""
     median, below, above = _centre_and_scales(dist)
     spread = np.where(t < median, below, above)
+    # at the median, half the mass lies at or below it; all of it when the upper side has no spread
+    at_median = 0.0 if above > 0 else np.inf
     with np.errstate(divide="ignore", invalid="ignore"):
         scores = (t - median) / spread
-        return np.where(t == median, 0.0, np.where(spread > 0, scores, np.sign(t - median) * np.inf))
+        return np.where(t == median, at_median, np.where(spread > 0, scores, np.sign(t - median) * np.inf))
 
 
 def pool(key: str, assumption: Assumption, low: float, high: float,
@@ -264,8 +272,13 @@ def pool(key: str, assumption: Assumption, low: float, high: float,
     nodes = []
     for component in components:
         median, below, above = _centre_and_scales(component)
-        nodes.append(median + grid * np.where(grid < 0, below, above))
-    t = np.unique(np.concatenate(nodes))
+        # the floats either side of the median too, where a side of no spread puts half the mass at once
+        nodes.append(np.concatenate([median + grid * np.where(grid < 0, below, above),
+                                     np.nextafter(median, [-np.inf, np.inf])]))
+    # and nodes spread evenly over the whole span, for the stretches between components far apart, where the
+    # mixture's quantile climbs steeply through little probability
+    span = np.concatenate(nodes)
+    t = np.unique(np.concatenate([span, np.linspace(span.min(), span.max(), POOL_NODES)]))
     cdf = np.zeros_like(t)
     survival = np.zeros_like(t)
     for weight, component in zip(weights, components, strict=True):

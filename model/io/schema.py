@@ -373,11 +373,6 @@ class Assumption(_InRange):
 
     value: Value | None = None
     """A number, or a per-year series {2025: 0.17, 2027: 0.10} where the key allows one (or give candidates)."""
-    candidates: list[Candidate] | None = None
-    """Several sources' figures, pooled by `pool` into one distribution whose median is the value shown (in place
-    of `value`): each {value, source, as_of?, confidence?, range?, weight?}."""
-    pool: PoolRule | None = None
-    """How candidates are pooled: linear (a linear opinion pool, the weighted mixture of their distributions)."""
     unit: UnitText
     """CCY [k|mn|bn|tn] (CNY bn, USD), ratio, years, count or H100e; an exchange rate is 'CNY per USD'."""
     period: PeriodText
@@ -397,6 +392,11 @@ class Assumption(_InRange):
     basis: CloudBasis | None = None
     """What a cloud revenue figure counts (cloud.revenue_base only, and required there): segment-reported (the
     segment as reported, sales to the group included), external-only, or market-share-estimate."""
+    candidates: list[Candidate] | None = None
+    """Several sources' figures, pooled by `pool` into one distribution whose median is the value shown (in place
+    of `value`): each {value, source, as_of?, confidence?, range?, weight?}."""
+    pool: PoolRule | None = None
+    """How candidates are pooled: linear (a linear opinion pool, the weighted mixture of their distributions)."""
 
     @field_validator("candidates")
     @classmethod
