@@ -106,8 +106,7 @@ def _specialised(definition: str, parameter: Parameter | None, description: str)
     if definition == "Assumption":  # a pooled assumption's candidates are figures of the same key
         candidate = {"allOf": [{"$ref": "#/$defs/Candidate"}, {"properties": {
             "value": number, "range": {"anyOf": [bounds, {"type": "null"}]}}}]}
-        narrowed["properties"]["candidates"] = {"anyOf": [{"type": "array", "items": candidate, "minItems": 2},
-                                                          {"type": "null"}]}
+        narrowed["properties"]["candidates"] = {"type": "array", "items": candidate, "minItems": 2}
     return {"allOf": [{"$ref": f"#/$defs/{definition}"}, narrowed], "description": description}
 
 

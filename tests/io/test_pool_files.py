@@ -240,3 +240,20 @@ def test_the_report_shows_where_sources_disagree(pooled):
     assert result.exit_code == 0, result.output
     html = pooled.path("outputs/base/report.html").read_text()
     assert "<h2>Where sources disagree</h2>" in html and "US$2.4bn in fiscal 2025" in html
+
+
+def test_the_json_schema_checks_candidates_as_the_loader_does(pooled):
+    from tests.io.test_json_schema import errors, load
+
+    document = load(pooled.path(FILE))
+    assert errors("company", document) == []
+    candidates = document["assumptions"]["capex.base"]["candidates"]
+    candidates[1]["value"] = -2.4  # capex is positive
+    candidates[1]["weight"] = 0
+    candidates[0]["wieght"] = 2
+    assert [path for path, _ in errors("company", document)] == [
+        "assumptions/capex.base/candidates",  # (the list as a whole, then where in it)
+        "assumptions/capex.base/candidates/0", "assumptions/capex.base/candidates/1/value",
+        "assumptions/capex.base/candidates/1/weight"]
+    document["assumptions"]["capex.base"]["candidates"] = candidates[:1]  # a single candidate is no pool
+    assert "assumptions/capex.base/candidates" in [path for path, _ in errors("company", document)]
