@@ -5,6 +5,7 @@ project, its weights and value as loaded, each hostile field with the message th
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pytest
 from typer.testing import CliRunner
@@ -257,3 +258,32 @@ def test_the_json_schema_checks_candidates_as_the_loader_does(pooled):
         "assumptions/capex.base/candidates/1/weight"]
     document["assumptions"]["capex.base"]["candidates"] = candidates[:1]  # a single candidate is no pool
     assert "assumptions/capex.base/candidates" in [path for path, _ in errors("company", document)]
+
+
+def test_the_register_names_the_candidates_and_cites_their_sources(pooled):
+    from model.analysis.register import register
+
+    inputs = load_inputs(pooled.path("scenarios/base.yaml"))
+    row = register(inputs.resolved.values(), inputs.assumptions.sources).set_index("key").loc["beta.capex.base"]
+    assert row["sources"] == "beta-press, rumour"
+    assert row["source_kinds"] == "press, unconfirmed"
+    assert row["notes"].startswith("Pooled (linear; the value is the median) from 2 (beta-press, 54%), 2.4 (rumour, "
+                                   "46%).")
+    assert row["value"] == f"{inputs.resolved['beta.capex.base'].assumption.value.scalar:g}"
+
+
+def test_a_review_lists_a_changed_candidate_and_its_move(tmp_path):
+    from model.analysis.review import review
+    from model.io.revisions import from_folder
+    from tests.conftest import SMALL, Project
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    for side in (old, new):
+        shutil.copytree(SMALL, side)
+        Project(side).edit(FILE, SINGLE, POOLED)
+    Project(new).edit(FILE, "weight: 1.5", "weight: 3")
+    [change] = review(from_folder(old, None), from_folder(new, None)).changes
+    assert change.key == "beta.capex.base" and change.value_changed  # the median moves towards 2.4
+    fields = {f.field: (f.old, f.new) for f in change.fields}
+    assert fields["candidates"][0].endswith("from 2 (beta-press, 54%), 2.4 (rumour, 46%).")
+    assert fields["candidates"][1].endswith("from 2 (beta-press, 37%), 2.4 (rumour, 63%).")  # 0.479 : 0.803
