@@ -71,7 +71,7 @@ def bearings(inputs: Inputs) -> dict[tuple[str, str, int], tuple[Bearing, ...]]:
                 assumption, role = item.assumption, PARAMETERS[key].role
                 anchor = key in ANCHORS.get(metric, ()) and not assumption.value.is_series
 
-                def whole(number: float, assumption: Assumption = assumption) -> float:
+                def whole(number: float, assumption: Assumption = assumption, metric: str = metric) -> float:
                     return float(to_whole(number, parse_unit(assumption.unit),
                                           into=inputs.scenario.reporting_currency, rates=rates,
                                           per_year=parse_period(assumption.period).per_year,

@@ -10,10 +10,10 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
+from model.analysis.audit import AuditSettings
 from model.analysis.register import disagreements, distribution_table
 from model.cli import app
 from model.cli.checks import audit_project
-from model.analysis.audit import AuditSettings
 from model.core.uncertainty import Pool, distribution
 from model.errors import InputError
 from model.io.loading import load_inputs
@@ -114,11 +114,11 @@ HOSTILE = [
     ("value: 2.4", "value: -2.4\n        unit: USD bn", "capex.base.candidates[1]", None),  # below: the range
     ("range: [2, 3]", "range: [2.5, 3]", "capex.base.candidates[1]", "value 2.4 lies outside its range [2.5, 3]"),
     ("ref: rumour", "ref: rumor", "capex.base.candidates[1].source.ref",
-     "unknown source 'rumor'; did you mean 'rumour'? valid: alpha-filing, analyst-judgement, beta-press, "
-     "later-news, rumour"),
+     ("unknown source 'rumor'; did you mean 'rumour'? valid: alpha-filing, analyst-judgement, beta-press, "
+      "later-news, rumour")),
     ("weight: 1.5", "weight: 1.5\n        wieght: 2", "capex.base.candidates[1].wieght",
-     "unknown field; did you mean 'weight'? valid fields: value, source, as_of, confidence, range, weight, unit, "
-     "period, notes"),
+     ("unknown field; did you mean 'weight'? valid fields: value, source, as_of, confidence, range, weight, unit, "
+      "period, notes")),
     ("weight: 1.5", "weight: 1.5\n        unit: CNY bn", "capex.base.candidates[1].unit",
      "candidate's unit 'CNY bn' is not the assumption's 'USD bn': a pool mixes figures of one unit"),
     ("weight: 1.5", "weight: 1.5\n        period: FY2026", "capex.base.candidates[1].period",
