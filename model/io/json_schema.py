@@ -107,6 +107,7 @@ def _specialised(definition: str, parameter: Parameter | None, description: str)
         candidate = {"allOf": [{"$ref": "#/$defs/Candidate"}, {"properties": {
             "value": number, "range": {"anyOf": [bounds, {"type": "null"}]}}}]}
         narrowed["properties"]["candidates"] = {"type": "array", "items": candidate, "minItems": 2}
+        narrowed["anyOf"] = [{"required": ["value"]}, {"required": ["candidates"]}]  # one figure, or a pool
     return {"allOf": [{"$ref": f"#/$defs/{definition}"}, narrowed], "description": description}
 
 

@@ -258,6 +258,8 @@ def test_the_json_schema_checks_candidates_as_the_loader_does(pooled):
         "assumptions/capex.base/candidates/1/weight"]
     document["assumptions"]["capex.base"]["candidates"] = candidates[:1]  # a single candidate is no pool
     assert "assumptions/capex.base/candidates" in [path for path, _ in errors("company", document)]
+    del document["assumptions"]["capex.base"]["candidates"]  # neither a value nor candidates
+    assert any(path == "assumptions/capex.base" for path, _ in errors("company", document))
 
 
 def test_the_register_names_the_candidates_and_cites_their_sources(pooled):
