@@ -136,8 +136,29 @@ def pooled(assumption: Assumption, parameter: str, kinds: Sequence[str], as_of: 
         # a figure the parameter cannot take is an error the loader reports at that candidate, and the inputs do not
         # load; the weighted mean only stands in for the median meanwhile, so that the other checks can run
         return replace(weighed, value=Value.of(float(np.dot(weights, [c.value for c in assumption.candidates]))))
-    median = float(pool(parameter, weighed, low, high, widths).center[0])
-    return replace(weighed, value=Value.of(median))
+    components = [candidate_distribution(parameter, c, low, high, widths) for c in assumption.candidates]
+    median = _median(components, weights)  # without scipy, whose import a command that only loads need not pay
+    value = math.exp(median) if low > 0 else median
+    return replace(weighed, value=Value.of(min(max(value, low), high)))
+
+
+def _median(components: Sequence[Distribution], weights: Sequence[float]) -> float:
+    """The mixture's median, in log-values for lognormal components: the least t with CDF(t) >= 1/2, by bisection
+    to the last float (where half the mass sits on one value, that value)."""
+    def cdf(t: float) -> float:
+        scores = (float(_component_scores(c, np.array(t))) for c in components)
+        return math.fsum(w * 0.5 * math.erfc(-z / math.sqrt(2)) for w, z in zip(weights, scores, strict=True))
+
+    spans = [_centre_and_scales(c) for c in components]
+    low = min(median - POOL_SPAN * below for median, below, _ in spans)
+    high = max(median + POOL_SPAN * above for median, _, above in spans)
+    while cdf(low) >= 0.5:  # (no component holds half the weight below POOL_SPAN standard deviations: never)
+        low -= high - low
+    while True:
+        middle = (low + high) / 2
+        if not low < middle < high:
+            return high
+        low, high = (low, middle) if cdf(middle) >= 0.5 else (middle, high)
 
 
 def _spread(center: np.ndarray, bounds: tuple[float, float] | None, confidence: str, family: str,
@@ -278,7 +299,9 @@ def pool(key: str, assumption: Assumption, low: float, high: float,
     # and nodes spread evenly over the whole span, for the stretches between components far apart, where the
     # mixture's quantile climbs steeply through little probability
     span = np.concatenate(nodes)
-    t = np.unique(np.concatenate([span, np.linspace(span.min(), span.max(), POOL_NODES)]))
+    # and the median itself, so that the pool's median is the value `pooled` gives the assumption, to the last bit
+    median = _median(components, weights)
+    t = np.unique(np.concatenate([span, np.linspace(span.min(), span.max(), POOL_NODES), [median]]))
     cdf = np.zeros_like(t)
     survival = np.zeros_like(t)
     for weight, component in zip(weights, components, strict=True):
@@ -288,6 +311,7 @@ def pool(key: str, assumption: Assumption, low: float, high: float,
     # the upper tail from the survival function, which keeps its digits where the CDF rounds to 1
     with np.errstate(divide="ignore"):
         scores = np.where(cdf < 0.5, ndtri(cdf), -ndtri(survival))
+    scores[t == median] = 0.0
     finite = np.isfinite(scores)
     t, scores = t[finite], scores[finite]
     # a flat stretch (between components far apart) gives equal scores: keep the first node of each
