@@ -289,3 +289,18 @@ def test_a_review_lists_a_changed_candidate_and_its_move(tmp_path):
     fields = {f.field: (f.old, f.new) for f in change.fields}
     assert fields["candidates"][0].endswith("from 2 (beta-press, 54%), 2.4 (rumour, 46%).")
     assert fields["candidates"][1].endswith("from 2 (beta-press, 37%), 2.4 (rumour, 63%).")  # 0.479 : 0.803
+
+
+def test_loading_the_shipped_pool_imports_no_scipy():
+    # the median of a pool is found by bisection on math.erfc: a command that only loads the project (validate, a
+    # deterministic run) does not pay for scipy's import, as it did not before pools
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = ("import sys; from pathlib import Path; from model.io.loading import load_inputs; "
+            "value = load_inputs(Path('scenarios/base.yaml')).resolved['bytedance.capex.base'].assumption.value; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'scipy')[:1], round(value.scalar, 3))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert done.stdout == "[] 152.366\n"
