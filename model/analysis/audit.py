@@ -413,15 +413,38 @@ class _Audit:
         return self.assumption_set.base_currency
 
     def run(self, entry: _Entry) -> None:
-        if not entry.derived and isinstance(entry.item, Assumption):
+        item = entry.item
+        pooled = isinstance(item, Assumption) and item.pooled
+        if not entry.derived and isinstance(item, Assumption) and not pooled:
             self.check_value(entry)
-        for index, citation in enumerate(entry.item.sources):
+        citations = [((*entry.loc, "sources", index), citation) for index, citation in enumerate(item.sources)]
+        if pooled:  # each candidate's excerpt states its own figure, and is audited as any excerpt is
+            assert isinstance(item, Assumption)
+            for index, candidate in enumerate(item.candidates):
+                citations.append(((*entry.loc, "candidates", index, "source"), candidate.source))
+                self.check_candidate(entry, index, candidate.value, candidate.source)
+        for where, citation in citations:
             source = self.assumption_set.sources.get(citation.ref)
             audited = bool(citation.excerpt) and not (source is not None and source.kind == JUDGEMENT)
-            found = self.check_citation(entry, (*entry.loc, "sources", index, "excerpt"), citation, source) \
-                if audited else []
+            found = self.check_citation(entry, (*where, "excerpt"), citation, source) if audited else []
             if citation.acknowledged and not any(found):
-                self.check_stale(entry, (*entry.loc, "sources", index, "acknowledged"), source, audited)
+                self.check_stale(entry, (*where, "acknowledged"), source, audited)
+
+    def check_candidate(self, entry: _Entry, index: int, value: float, citation: Citation) -> None:
+        """A pooled assumption's candidate claims that its source states its figure (analyst judgement aside)."""
+        source = self.assumption_set.sources.get(citation.ref)
+        unit = entry.item.unit
+        assert unit is not None
+        if not citation.excerpt or (source is not None and source.kind == JUDGEMENT):
+            return
+        if excerpt_states(citation.excerpt, Value.of(value), unit):
+            return
+        found = [f'"{f.text}"' for f in figures_in(citation.excerpt) if not f.is_year]
+        given = f"it gives {', '.join(dict.fromkeys(found))}" if found else "it states no figure"
+        self.problems.add(entry.located.problem(
+            (*entry.loc, "candidates", index, "source", "excerpt"),
+            f"the excerpt does not state the candidate's value {value:g} {unit} (as {value_forms(value, unit)}); "
+            f"{given}"))
 
     def check_citation(self, entry: _Entry, where: tuple[Any, ...], citation: Citation,
                        source: Source | None) -> list[bool]:

@@ -27,7 +27,7 @@ import pandas as pd
 from model.analysis.projection import draw_settings, run
 from model.catalogue import ANCHORS, INPUTS, METRICS, PARAMETERS
 from model.core.parameters import anchor_year, exchange_rates
-from model.domain import Inputs, ReportedFigure, Scenario, plan_window
+from model.domain import Assumption, Inputs, ReportedFigure, Scenario, plan_window
 from model.errors import Problem
 from model.format import input_value
 from model.units import parse_period, parse_unit, to_whole
@@ -69,15 +69,23 @@ def bearings(inputs: Inputs) -> dict[tuple[str, str, int], tuple[Bearing, ...]]:
             for key in sorted((k for k in keys if k in given), key=lambda k: k not in ANCHORS.get(metric, ())):
                 item = given[key]
                 assumption, role = item.assumption, PARAMETERS[key].role
-                value = None
-                if key in ANCHORS.get(metric, ()) and not assumption.value.is_series:
-                    value = float(to_whole(assumption.value.scalar, parse_unit(assumption.unit),
-                                           into=inputs.scenario.reporting_currency, rates=rates,
-                                           per_year=parse_period(assumption.period).per_year,
-                                           display_scale=METRICS[metric].scale.factor))
+                anchor = key in ANCHORS.get(metric, ()) and not assumption.value.is_series
+
+                def whole(number: float, assumption: Assumption = assumption, metric: str = metric) -> float:
+                    return float(to_whole(number, parse_unit(assumption.unit),
+                                          into=inputs.scenario.reporting_currency, rates=rates,
+                                          per_year=parse_period(assumption.period).per_year,
+                                          display_scale=METRICS[metric].scale.factor))
+
                 raw = assumption.value.series if assumption.value.is_series else assumption.value.scalar
                 bearing = Bearing(item.key, f"{input_value(raw)} {assumption.unit}, {assumption.period}",
-                                  frozenset(c.ref for c in assumption.sources), value)
+                                  frozenset(c.ref for c in assumption.citations),
+                                  whole(assumption.value.scalar) if anchor else None)
+                # a pooled anchor's candidates are inputs too: a reported figure that repeats one restates it
+                bearings_here = [bearing, *(
+                    Bearing(item.key, f"{input_value(c.value)} {assumption.unit}, {assumption.period}, a candidate of "
+                                      "its pool", frozenset({c.source.ref}), whole(c.value) if anchor else None)
+                    for c in assumption.candidates)]
                 if role in ("flow", "level"):
                     years = [anchor_year(item)]
                 elif role == "plan":
@@ -86,7 +94,7 @@ def bearings(inputs: Inputs) -> dict[tuple[str, str, int], tuple[Bearing, ...]]:
                 else:
                     years = list(inputs.scenario.years)
                 for year in years:
-                    found.setdefault((company.name, metric, year), []).append(bearing)
+                    found.setdefault((company.name, metric, year), []).extend(bearings_here)
     return {where: tuple(found_here) for where, found_here in found.items()}
 
 

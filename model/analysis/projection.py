@@ -359,7 +359,7 @@ class RunResult:
 def run_result(inputs: Inputs, projection: Projection, problems: Sequence[Problem] = ()) -> RunResult:
     """A run of `inputs` (`run`'s `projection` of them) with what its folder shows beside the projection;
     `problems` are the source audit's findings."""
-    cited = {c.ref for item in inputs.resolved.values() for c in item.assumption.sources}
+    cited = {c.ref for item in inputs.resolved.values() for c in item.assumption.citations}
     return RunResult(
         scenario=inputs.scenario,
         projection=projection,

@@ -3,16 +3,16 @@ and the plain-text renderings of their values."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from model.core.uncertainty import DEFAULT_WIDTHS, distribution
-from model.domain import Citation, ResolvedAssumption, Source, Value, Vintage, cites_judgement
+from model.core.uncertainty import DEFAULT_WIDTHS, Distribution, Pool, distribution
+from model.domain import Assumption, Citation, ResolvedAssumption, Source, Value, Vintage, cites_judgement
 from model.domain.assumptions import EXCERPT_MAX_CHARS
 from model.errors import UsageError, suggest
-from model.format import input_number, input_range, input_value, series, significant
+from model.format import input_number, input_range, input_value, relative, series, significant
 
 REGISTER_COLUMNS = [
     "key", "company", "value", "unit", "period", "confidence", "source_kinds", "as_of", "sources", "excerpts",
@@ -59,23 +59,36 @@ def _earlier(vintage: Vintage, unit: str) -> str:
             f"{replaced}; {refs})")
 
 
+def weight(share: float) -> str:
+    """A candidate's normalised weight in its pool, as a percentage: "61%"."""
+    return relative(share, decimals=0, sign=False)
+
+
+def pooled_from(assumption: Assumption) -> str:
+    """A pooled assumption's candidates in one line: "Pooled (linear) from 150 (reuters-2025-01-23, 61%), ..."."""
+    parts = [f"{input_number(c.value)} ({c.source.ref}, {weight(w)})"
+             for c, w in zip(assumption.candidates, assumption.weights, strict=True)]
+    return f"Pooled ({assumption.pool}; the value is the median) from {', '.join(parts)}."
+
+
 def register(items: Iterable[ResolvedAssumption], sources: dict[str, Source]) -> pd.DataFrame:
     """One row per assumption, with where it comes from; an override's rationale leads its notes; `history` lists
-    the earlier values, oldest first."""
+    the earlier values, oldest first. A pooled assumption's sources and excerpts are its own, then its candidates'."""
     rows = []
     for item in items:
         a = item.assumption
-        cited = [sources[c.ref] for c in a.sources if c.ref in sources]
-        evidence = _evidence(a.sources)
+        cited = [sources[c.ref] for c in a.citations if c.ref in sources]
+        evidence = _evidence(a.citations)
         basis = f"Basis: {a.basis}." if a.basis else None  # what a cloud revenue figure counts
-        notes = " ".join(part.strip() for part in (item.rationale, basis, a.notes) if part)
+        pool = pooled_from(a) if a.pooled else None
+        notes = " ".join(part.strip() for part in (item.rationale, basis, pool, a.notes) if part)
         rows.append({
             **_identity(item),
             "period": a.period,
             "confidence": a.confidence,
             "source_kinds": ", ".join(dict.fromkeys(s.kind for s in cited)),
             "as_of": a.as_of.isoformat(),
-            "sources": ", ".join(c.ref for c in a.sources),
+            "sources": ", ".join(dict.fromkeys(c.ref for c in a.citations)),
             "excerpts": evidence,
             "overridden_by": item.overridden_by or "",
             "notes": notes,
@@ -157,8 +170,8 @@ def overrides(items: Iterable[ResolvedAssumption], chain: Sequence[str]) -> pd.D
             "replaced_period": old.period,
             "replaced_confidence": old.confidence,
             "replaced_as_of": old.as_of.isoformat(),
-            "replaced_sources": ", ".join(c.ref for c in old.sources),
-            "replaced_evidence": cited(old.sources),
+            "replaced_sources": ", ".join(dict.fromkeys(c.ref for c in old.citations)),
+            "replaced_evidence": cited(old.citations),
             "stated": stated(new.value, new.unit),
             "replaced_stated": stated(old.value, old.unit),
             "location": _written(item),
@@ -200,42 +213,85 @@ def history_table(items: Iterable[ResolvedAssumption], key: str) -> pd.DataFrame
     return pd.DataFrame(rows, columns=HISTORY_COLUMNS)
 
 
-DISTRIBUTION_COLUMNS = ["key", "company", "value", "unit", "confidence", "distribution", "p5", "p50", "p95"]
+DISTRIBUTION_COLUMNS = ["key", "company", "value", "unit", "confidence", "distribution", "p5", "p50", "p95",
+                        "source", "weight"]
 
 
-def distribution_table(items: Iterable[ResolvedAssumption]) -> pd.DataFrame:
+def _percentiles(dist: Distribution | Pool) -> np.ndarray:
+    # a distribution's 5th, 50th and 95th percentiles are its lower bound, centre and upper bound, clipped as its
+    # draws are: read off, so that a run's register (the workbook's) needs no inverse CDF, nor scipy
+    return np.clip(np.stack(np.broadcast_arrays(dist.lower, dist.center, dist.upper)), dist.low, dist.high)  # (3, K)
+
+
+def _spread_text(dist: Distribution, confidence: str, percentiles: np.ndarray) -> str:
+    width = DEFAULT_WIDTHS[confidence]
+    if dist.explicit:
+        spread = "given 90% range"
+    elif dist.family == "lognormal":
+        spread = f"{confidence} default, / to x {input_number(1 + width.relative)}"
+    else:
+        spread = f"{confidence} default, +/- {input_number(width.absolute)}"
+    if (percentiles[0] <= dist.low).any() or (percentiles[-1] >= dist.high).any():
+        spread += f", clipped to {input_range(dist.low, dist.high)}"
+    return f"{dist.family} ({spread})"
+
+
+def distribution_table(items: Iterable[ResolvedAssumption], *, components: bool = False) -> pd.DataFrame:
     """One row per assumption: the distribution a run with draws samples it from, and its 5th, 50th and 95th
     percentiles (as drawn: clipped to the parameter's valid interval; a series lists each given year, all moving
-    together)."""
+    together). A pooled assumption's row is its mixture's; with `components`, a row per candidate follows it (its
+    component, its source and its weight), under the same key."""
     rows = []
     for item in items:
         dist = distribution(item)
-        # a distribution's 5th, 50th and 95th percentiles are its lower bound, centre and upper bound, clipped as
-        # its draws are: read off, so that a run's register (the workbook's) needs no inverse CDF, nor scipy
-        percentiles = np.clip(np.stack(np.broadcast_arrays(dist.lower, dist.center, dist.upper)), dist.low,
-                              dist.high)  # (3, K)
+        percentiles = _percentiles(dist)
         a = item.assumption
-        width = DEFAULT_WIDTHS[a.confidence]
-        if dist.explicit:
-            spread = "given 90% range"
-        elif dist.family == "lognormal":
-            spread = f"{a.confidence} default, / to x {input_number(1 + width.relative)}"
-        else:
-            spread = f"{a.confidence} default, +/- {input_number(width.absolute)}"
-        if (percentiles[0] <= dist.low).any() or (percentiles[-1] >= dist.high).any():
-            spread += f", clipped to {input_range(dist.low, dist.high)}"
         texts = np.array(significant(percentiles.ravel()), dtype=object).reshape(percentiles.shape)
         years = list(a.value.years) if a.value.is_series else None
         shown = [series(years, row) if years else row[0] for row in texts]
-        rows.append({
-            **_identity(item),
-            "confidence": a.confidence,
-            "distribution": f"{dist.family} ({spread})",
-            "p5": shown[0],
-            "p50": shown[1],
-            "p95": shown[2],
-        })
+        if isinstance(dist, Pool):
+            described = f"{a.pool} pool of {len(a.candidates)} {dist.family} candidates"
+            source, share = "", weight(1.0)
+        else:
+            described, source, share = _spread_text(dist, a.confidence, percentiles), "", ""
+        rows.append({**_identity(item), "confidence": a.confidence, "distribution": described,
+                     "p5": shown[0], "p50": shown[1], "p95": shown[2], "source": source, "weight": share})
+        if isinstance(dist, Pool) and components:
+            for candidate, component, part in zip(a.candidates, dist.components, a.weights, strict=True):
+                bounds = _percentiles(component)
+                low, mid, high = significant(bounds.ravel())
+                rows.append({**_identity(item), "value": input_number(candidate.value),
+                             "confidence": candidate.confidence,
+                             "distribution": _spread_text(component, candidate.confidence, bounds),
+                             "p5": low, "p50": mid, "p95": high, "source": candidate.source.ref,
+                             "weight": weight(part)})
     return pd.DataFrame(rows, columns=DISTRIBUTION_COLUMNS)
+
+
+DISAGREEMENT_COLUMNS = ["key", "company", "value", "unit", "period", "candidate", "source", "kind", "as_of",
+                        "weight", "excerpt"]
+DISAGREEMENT_HEADERS = {
+    "key": "Key", "company": "Company", "value": "Pool median", "unit": "Unit", "period": "Period",
+    "candidate": "Candidate", "source": "Source", "kind": "Kind", "as_of": "As of", "weight": "Weight",
+    "excerpt": "Excerpt",
+}
+
+
+def disagreements(items: Iterable[ResolvedAssumption], kinds: Mapping[str, str]) -> pd.DataFrame:
+    """Where sources disagree: one row per candidate of each pooled assumption, with its source, the source's kind
+    (`kinds`: source id -> kind), its date and its weight in the pool, beside the pool's median (the value a run
+    uses). Empty (with its columns) when nothing is pooled."""
+    rows = []
+    for item in items:
+        a = item.assumption
+        for candidate, share in zip(a.candidates, a.weights, strict=True):
+            rows.append({
+                **_identity(item), "period": a.period, "candidate": input_number(candidate.value),
+                "source": candidate.source.ref, "kind": kinds.get(candidate.source.ref, ""),
+                "as_of": candidate.as_of.isoformat(), "weight": weight(share),
+                "excerpt": candidate.source.excerpt or candidate.source.rationale or "",
+            })
+    return pd.DataFrame(rows, columns=DISAGREEMENT_COLUMNS)
 
 
 def rests_on_judgement(item: ResolvedAssumption, sources: dict[str, Source]) -> bool:

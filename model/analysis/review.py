@@ -21,6 +21,7 @@ from model.analysis.attribution import (
     scenario_effect,
 )
 from model.analysis.audit import audit_loaded
+from model.analysis.register import pooled_from
 from model.catalogue import MARKET_PREFIX, parameter_of
 from model.domain import (
     FX_PREFIX,
@@ -149,6 +150,12 @@ def _source_changes(old: Sequence[domain.Citation], new: Sequence[domain.Citatio
                 yield FieldChange(f"{name} ({citation.ref})", getattr(previous, name), getattr(citation, name))
 
 
+def _pool_text(figure: Assumption | Override) -> str | None:
+    if not getattr(figure, "candidates", ()):
+        return None
+    return pooled_from(figure)  # type: ignore[arg-type]
+
+
 def _assumption_fields(old: Assumption | Override, new: Assumption | Override, units: tuple[str, str],
                        periods: tuple[str, str]) -> tuple[FieldChange, ...]:
     """What changed beside the value, in the order of the files' fields; unit and period are the effective ones (an
@@ -161,6 +168,9 @@ def _assumption_fields(old: Assumption | Override, new: Assumption | Override, u
         if getattr(old, name) != getattr(new, name):
             found.append(FieldChange(name, _text(getattr(old, name)), _text(getattr(new, name))))
     found += _source_changes(old.sources, new.sources)
+    old_pool, new_pool = (_pool_text(figure) for figure in (old, new))
+    if old_pool != new_pool:  # a pooled assumption's candidates, their sources and weights
+        found.append(FieldChange("candidates", old_pool, new_pool))
     for name in ("rationale", "notes"):
         before, after = getattr(old, name, None), getattr(new, name, None)
         if before != after:

@@ -38,7 +38,8 @@ def assumptions(
     scenario: Annotated[str | None, typer.Option(
         help=f"Show the values this scenario uses (with its overrides). {PROJECT_SCENARIOS}")] = None,
     distributions: Annotated[bool, typer.Option(
-        "--distributions", help="Show each assumption's distribution and its 5th, 50th and 95th percentiles.")] = False,
+        "--distributions", help="Show each assumption's distribution and its 5th, 50th and 95th percentiles; a pooled "
+                                "assumption's candidates follow it, with their sources and weights.")] = False,
     history: Annotated[str | None, typer.Option(
         "--history", metavar="KEY", help="Show this assumption's values over time (tencent.capex.intensity, fx.CNY), "
                                          "oldest first, with their sources.")] = None,
@@ -75,9 +76,13 @@ def assumptions(
     if judgement:
         items = [i for i in items if rests_on_judgement(i, sources)]
     if distributions:
-        frame = distribution_table(items)
+        frame = distribution_table(items, components=True)
         if fmt is TableFormat.table:
-            frame = frame.drop(columns=["company"])
+            # a pooled assumption's candidates follow it, each with its source and weight; without one, no such column
+            pooled = any(i.assumption.pooled for i in items)
+            frame = frame.drop(columns=["company"] if pooled else ["company", "source", "weight"])
+        print_frame(frame, fmt, title=f"{len(items)} assumptions")
+        return
     else:
         frame = register(items, sources)
         if fmt is TableFormat.table:

@@ -4,8 +4,10 @@ from model.domain.actuals import ReportedFigure
 from model.domain.assumptions import (
     EVERYTHING,
     FX_PREFIX,
+    POOL_RULES,
     Assumption,
     AssumptionSet,
+    Candidate,
     Citation,
     Company,
     Override,
@@ -30,7 +32,7 @@ from model.domain.scenarios import (
 from model.domain.value import Value
 
 __all__ = [
-    "EVERYTHING", "FX_PREFIX", "Assumption", "AssumptionSet", "Citation", "Company", "Correlation",
+    "EVERYTHING", "FX_PREFIX", "POOL_RULES", "Assumption", "AssumptionSet", "Candidate", "Citation", "Company", "Correlation",
     "CorrelationEntry", "Inputs", "Location", "Override", "OverrideEntry", "ProjectInputs", "Registry", "ReportedFigure", "ResolvedAssumption",
     "Scenario", "ScenarioDefinition", "Source", "Unloaded", "Value", "Vintage", "cites_judgement", "key_path",
     "plan_window",

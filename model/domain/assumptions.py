@@ -58,9 +58,33 @@ class Vintage:
     notes: str | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Candidate:
+    """One source's figure for a pooled assumption: a component of the pool, in the assumption's unit and period."""
+
+    value: float
+    source: Citation
+    as_of: dt.date  # when the figure was known: the candidate's date, else its source's
+    confidence: str  # sets the component's width unless `range` is given; the assumption's own unless given
+    range: tuple[float, float] | None = None  # the component's explicit 90% interval
+    weight: float | None = None  # an explicit multiplier on the weight its source's kind and age give it
+    notes: str | None = None
+    unit: str | None = None  # as written, if written: the loader refuses one that is not the assumption's
+    period: str | None = None
+
+
+# The one pooling rule: a linear opinion pool, the weighted mixture of the candidates' distributions.
+POOL_RULES = ("linear",)
+
+
 @dataclass(frozen=True)
 class Assumption:
-    """One sourced figure: its value in `unit` over `period` (as written: CNY bn, FY2025), with its evidence."""
+    """One sourced figure: its value in `unit` over `period` (as written: CNY bn, FY2025), with its evidence.
+
+    A pooled assumption lists its sources' `candidates` instead of one value: its distribution is their mixture
+    under `pool`, with `weights` (normalised, in the candidates' order) from each source's kind and age, and its
+    `value` is the mixture's median (both worked out when the file is loaded, and again against a scenario's as_of).
+    """
 
     value: Value
     unit: str
@@ -72,6 +96,18 @@ class Assumption:
     notes: str | None = None
     history: tuple[Vintage, ...] = ()
     basis: str | None = None  # what a cloud revenue figure counts (catalogue.CLOUD_BASES); only that key has one
+    candidates: tuple[Candidate, ...] = ()
+    pool: str | None = None  # one of POOL_RULES, for a pooled assumption
+    weights: tuple[float, ...] = ()  # the candidates' normalised weights, summing to 1
+
+    @property
+    def pooled(self) -> bool:
+        return bool(self.candidates)
+
+    @property
+    def citations(self) -> tuple[Citation, ...]:
+        """Every citation: the assumption's sources, then each candidate's."""
+        return (*self.sources, *(c.source for c in self.candidates))
 
 
 @dataclass(frozen=True)
@@ -93,7 +129,8 @@ class Override:
 
 def cites_judgement(assumption: Assumption | Override, registry: dict[str, Source]) -> bool:
     """True when the figure involves the team's judgement: it cites analyst judgement, alone or beside evidence."""
-    return any(c.ref in registry and registry[c.ref].kind == "analyst-judgement" for c in assumption.sources)
+    citations = assumption.citations if isinstance(assumption, Assumption) else assumption.sources
+    return any(c.ref in registry and registry[c.ref].kind == "analyst-judgement" for c in citations)
 
 
 @dataclass(frozen=True)

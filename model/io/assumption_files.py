@@ -18,14 +18,15 @@ from model.io.project import FX_FILE, MARKET_FILE, SOURCES_FILE, company_files
 from model.io.validation import Problems
 
 
-def _valid_entries(node: Any, container: str) -> Iterator[tuple[str, Assumption]]:
+def _valid_entries(node: Any, container: str, registry: Registry, prefix: str = ""
+                   ) -> Iterator[tuple[str, Assumption]]:
     """The entries of a mapping `container` in `node` that validate as assumptions (the others' errors are reported
-    by the file's own validation)."""
+    by the file's own validation); `prefix` makes a key the catalogue's parameter (market.)."""
     entries = node.get(container) if isinstance(node, dict) else None
     for key, entry in (entries.items() if isinstance(entries, dict) else ()):
         try:
-            yield str(key), build.assumption(schema.Assumption.model_validate(dict(entry) if isinstance(entry, dict)
-                                                                              else entry))
+            model = schema.Assumption.model_validate(dict(entry) if isinstance(entry, dict) else entry)
+            yield str(key), build.assumption(model, f"{prefix}{key}", registry)
         except ValidationError:
             continue
 
@@ -60,7 +61,7 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
         base_currency, rates, unloaded_currencies = "", {}, EVERYTHING
     else:
         base_currency = fx.model.base_currency
-        rates = {currency: build.assumption(rate) for currency, rate in fx.model.rates.items()}
+        rates = {currency: build.assumption(rate, FX_PREFIX, registry) for currency, rate in fx.model.rates.items()}
         unloaded_currencies = frozenset(str(c) for c in fx.dropped.get("rates", ()))
     currencies = EVERYTHING if fx.model is None else frozenset({base_currency, *rates, *unloaded_currencies})
     for currency, rate in rates.items():
@@ -79,14 +80,14 @@ def load_assumptions(directory: Path, problems: Problems) -> AssumptionSet | Non
             if isinstance(slug, str):
                 unloaded_companies.add(slug)
             # the file's own fields are wrong; its entries still get their range, unit and source checks
-            for key, assumption in _valid_entries(parsed.node, "assumptions"):
+            for key, assumption in _valid_entries(parsed.node, "assumptions", registry):
                 problems.extend(check_assumption(assumption, key, located, ("assumptions", key), registry, currencies))
             continue
         if company_file.company != located.file.stem:
             problems.add(located.problem(("company",), f"'{company_file.company}' must equal the file name "
                                                        f"'{located.file.stem}'"))
         unloaded_keys |= {f"{company_file.company}.{key}" for key in parsed.dropped.get("assumptions", ())}
-        assumptions = {key: build.assumption(entry) for key, entry in company_file.assumptions.items()}
+        assumptions = {key: build.assumption(entry, key, registry) for key, entry in company_file.assumptions.items()}
         for key, assumption in assumptions.items():
             problems.extend(check_assumption(assumption, key, located, ("assumptions", key), registry, currencies))
         problems.extend(check_capex_routes(assumptions, located))
@@ -113,8 +114,9 @@ def _load_market(directory: Path, problems: Problems, registry: Registry, curren
     parsed = problems.parse_entries(directory / MARKET_FILE, schema.MarketFile)
     every = {f"{MARKET_PREFIX}.{key}" for key in MARKET_PARAMETERS}
     # the entries that parsed, even where the file as a whole did not, are checked for what else they get wrong
-    entries = (dict(_valid_entries(parsed.node, "assumptions")) if parsed.model is None else
-               {key: build.assumption(entry) for key, entry in parsed.model.assumptions.items()})
+    entries = (dict(_valid_entries(parsed.node, "assumptions", registry, f"{MARKET_PREFIX}.")) if parsed.model is None
+               else {key: build.assumption(entry, f"{MARKET_PREFIX}.{key}", registry)
+                     for key, entry in parsed.model.assumptions.items()})
     for key, assumption in entries.items():
         problems.extend(check_assumption(assumption, f"{MARKET_PREFIX}.{key}", parsed.located, ("assumptions", key),
                                          registry, currencies))

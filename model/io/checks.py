@@ -57,7 +57,13 @@ def check_assumption(
     """
     unit = assumption.unit or unit
     period = assumption.period or period
-    values = [*assumption.value.values, *(assumption.range or ())]
+    # each figure with where it is written: a pooled assumption's are its candidates' (its value is their median)
+    candidates = getattr(assumption, "candidates", ())
+    if candidates:
+        figures = [((*loc, "candidates", i, "value"), v) for i, c in enumerate(candidates)
+                   for v in (c.value, *(c.range or ()))]
+    else:
+        figures = [((*loc, "value"), v) for v in (*assumption.value.values, *(assumption.range or ()))]
     parsed_unit = parse_unit(unit)
     if key.startswith(f"{FX_PREFIX}."):
         currency = key.removeprefix(f"{FX_PREFIX}.")
@@ -67,9 +73,9 @@ def check_assumption(
             yield located.problem((*loc, "unit"), f"unit '{unit}' does not quote {currency}")
         if assumption.value.is_series:  # each figure converts once, at one rate: a path would be ignored
             yield located.problem((*loc, "value"), f"{key} takes a single value, not a series")
-        yield from (located.problem((*loc, "value"), f"rate {v:g} must be positive") for v in values if v <= 0)
-        yield from (located.problem((*loc, "value"), f"rate {v:g} is above {MAX_EXCHANGE_RATE:g}, the largest "
-                                                     "plausible exchange rate") for v in values if v > MAX_EXCHANGE_RATE)
+        yield from (located.problem(at, f"rate {v:g} must be positive") for at, v in figures if v <= 0)
+        yield from (located.problem(at, f"rate {v:g} is above {MAX_EXCHANGE_RATE:g}, the largest "
+                                        "plausible exchange rate") for at, v in figures if v > MAX_EXCHANGE_RATE)
     else:
         parameter = parameter_of(key)
         if parameter is None:
@@ -86,9 +92,9 @@ def check_assumption(
         if assumption.value.is_series and not parameter.series:
             yield located.problem((*loc, "value"), f"{key} takes a single value, not a series")
         scale = parsed_unit.scale if parsed_unit.kind == "money" else 1.0
-        for value in values:
+        for at, value in figures:
             if reason := parameter.check(value, scale):
-                yield located.problem((*loc, "value"), reason)
+                yield located.problem(at, reason)
         if parameter.not_all_zero and assumption.value.is_series and not any(assumption.value.values):
             yield located.problem((*loc, "value"), f"{key} needs at least one weight above zero")
         parsed_period = parse_period(period)
@@ -97,6 +103,7 @@ def check_assumption(
         if parsed_period.quarter and parameter.role != "flow":
             yield located.problem((*loc, "period"), f"only a flow can be given for a quarter; {key} cannot")
     yield from check_citations(assumption, located, loc, registry)
+    yield from _check_candidates(assumption, located, loc, registry, unit, period)
     # each earlier value must be one the key could take, resting on registered sources, as the current one; only
     # errors, since a warning about a replaced value asks for nothing to be done (and non-finite values never get
     # here: the schema's number type refuses them)
@@ -118,12 +125,30 @@ def _check_basis(assumption: Assumption | Override | Vintage, key: str, needs_ba
         yield located.problem((*loc, "basis"), f"only {takes} takes a basis; {key} has none")
 
 
+def _check_candidates(assumption: Assumption | Override | Vintage, located: Location, loc: tuple[Any, ...],
+                      registry: dict[str, Source], unit: str, period: str) -> Iterator[Problem]:
+    """A pool mixes figures of one unit and period, each known by the assumption's as_of."""
+    for index, candidate in enumerate(getattr(assumption, "candidates", ())):
+        where = (*loc, "candidates", index)
+        for name, written, own in (("unit", candidate.unit, unit), ("period", candidate.period, period)):
+            if written is not None and written != own:
+                yield located.problem((*where, name), f"candidate's {name} '{written}' is not the assumption's "
+                                                      f"'{own}': a pool mixes figures of one {name}")
+        if candidate.as_of > assumption.as_of:
+            source = registry.get(candidate.source.ref)
+            dated = "as_of" if source is None or candidate.as_of != source.date else "source"
+            yield located.problem((*where, dated), f"candidate is dated {candidate.as_of}, after the assumption's "
+                                                   f"as_of {assumption.as_of} (the date its latest figure was known)")
+
+
 def check_citations(
     assumption: Assumption | Override | Vintage, located: Location, loc: tuple[Any, ...], registry: dict[str, Source]
 ) -> Iterator[Problem]:
     cited = []
-    for index, citation in enumerate(assumption.sources):
-        where = (*loc, "sources", index)
+    citations = [((*loc, "sources", index), citation) for index, citation in enumerate(assumption.sources)]
+    citations += [((*loc, "candidates", index, "source"), candidate.source)
+                  for index, candidate in enumerate(getattr(assumption, "candidates", ()))]
+    for where, citation in citations:
         source = registry.get(citation.ref)
         if source is None:
             if not (isinstance(registry, Registry) and citation.ref in registry.unloaded):  # (reported at its entry)

@@ -174,6 +174,8 @@ def describe(value: Any) -> str:
     """A value as the summary shows it: `0.12`, or `2025: 0.15, 2026: 0.1` for a series."""
     if isinstance(value, dict):
         return ", ".join(f"{year}: {describe(number)}" for year, number in value.items())
+    if isinstance(value, str):  # what stands for a pool's value
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return repr(value)
     return str(value) if isinstance(value, int) else f"{value:g}"
@@ -228,6 +230,14 @@ def find_target(root: Path, key: str, scenario: str | None = None) -> Target:
         what = "exchange rate" if company == FX_PREFIX else "assumption"
         raise UsageError(f"{shown} has no {what} '{name}' to set (add a new one by hand, with its unit and period); "
                          f"{suggest(name, known)}")
+    entry = entries[name]
+    if path is None and isinstance(entry, dict) and "candidates" in entry:
+        # a pool's value is the median of its candidates' mixture: no one number to replace, nor one to keep in
+        # history; a scenario may still override it with a single figure
+        count = len(entry["candidates"]) if isinstance(entry["candidates"], list) else 0
+        raise UsageError(f"{display_path(assumption_path)}: {name} pools {count} candidate figures, so there is no "
+                         "single value to set: edit its candidates by hand (each with its source), or override it "
+                         "in a scenario with --scenario")
     if path is None:
         return Target(key, assumption_path, assumption_loc, assumption_path, assumption_loc, assumptions_dir,
                       scenarios_dir)
@@ -465,6 +475,8 @@ def edit(target: Target, change: Change) -> Edited:
         container.fa.set_block_style()
         container[name] = entry
         old, created = overridden.get("value"), True
+        if old is None and isinstance(overridden.get("candidates"), list):  # a pooled assumption
+            old = f"a pool of {len(overridden['candidates'])} candidates"
     else:
         old, created = entry.get("value"), False
         vintage = _vintage(entry, _effective_as_of(target, entry), change.replaced)

@@ -103,6 +103,11 @@ def _specialised(definition: str, parameter: Parameter | None, description: str)
             "range": {"anyOf": [bounds, {"type": "null"}]},
         },
     }
+    if definition == "Assumption":  # a pooled assumption's candidates are figures of the same key
+        candidate = {"allOf": [{"$ref": "#/$defs/Candidate"}, {"properties": {
+            "value": number, "range": {"anyOf": [bounds, {"type": "null"}]}}}]}
+        narrowed["properties"]["candidates"] = {"type": "array", "items": candidate, "minItems": 2}
+        narrowed["anyOf"] = [{"required": ["value"]}, {"required": ["candidates"]}]  # one figure, or a pool
     return {"allOf": [{"$ref": f"#/$defs/{definition}"}, narrowed], "description": description}
 
 

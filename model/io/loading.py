@@ -7,6 +7,7 @@ Every problem is reported as `file:line: key: message`; loading collects all of 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from model.catalogue import MARKET_PREFIX
@@ -22,6 +23,7 @@ from model.domain import (
 )
 from model.errors import Problem, display_path, suggest
 from model.io.assumption_files import load_assumptions
+from model.io.build import repool
 from model.io.checks import absent_capex_route, check_assumption, check_correlations, missing_parameters
 from model.io.project import assumptions_for
 from model.io.scenario_files import load_scenario
@@ -71,9 +73,17 @@ def _apply(entry: OverrideEntry, original: ResolvedAssumption, registry: dict[st
                               line, overridden_by=entry.scenario, rationale=override.rationale, replaces=replaces)
 
 
+def _repooled(item: ResolvedAssumption, assumption_set: AssumptionSet, scenario: Scenario) -> ResolvedAssumption:
+    if not item.assumption.pooled:
+        return item
+    weighed = repool(item.assumption, item.parameter, assumption_set.sources, scenario.as_of)
+    return replace(item, assumption=weighed)
+
+
 def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems: Problems) -> Inputs:
-    """Apply the scenario's overrides to the assumption set and check what the horizon needs."""
-    resolved = base_assumptions(assumption_set)
+    """Apply the scenario's overrides to the assumption set and check what the horizon needs; pooled assumptions
+    are weighed against the scenario's as_of."""
+    resolved = {key: _repooled(item, assumption_set, scenario) for key, item in base_assumptions(assumption_set).items()}
     companies = {c.slug: c for c in assumption_set.companies}
     for key, entry in scenario.overrides.items():
         loc = ("overrides", key)
@@ -113,7 +123,7 @@ def resolve_scenario(scenario: Scenario, assumption_set: AssumptionSet, problems
             problems.add(company.located.problem(("assumptions",), f"{message} (scenario {scenario.name}, "
                                                                    f"horizon {scenario.horizon[0]}-{scenario.horizon[1]})"))
     for item in resolved.values():
-        for citation in item.assumption.sources:
+        for citation in item.assumption.citations:
             source = assumption_set.sources.get(citation.ref)
             if source is not None and source.date > scenario.as_of:
                 problems.add(Problem(display_path(item.file), item.line, item.key,

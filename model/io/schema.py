@@ -18,11 +18,12 @@ from pydantic import (
     Field,
     PlainValidator,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
 from model.catalogue import CLOUD_BASES, CONFIDENCE_LEVELS, MAX_MONEY
-from model.domain.assumptions import EXCERPT_MAX_CHARS
+from model.domain.assumptions import EXCERPT_MAX_CHARS, POOL_RULES
 from model.domain.colours import COLOUR
 from model.units import (
     CURRENCY,
@@ -181,8 +182,8 @@ SourceFile = Annotated[str, PlainValidator(_source_file), WithJsonSchema(
     {"type": "string", "pattern": r"^(?![/\\])(?![A-Za-z]:)(?!.*(?:^|[/\\])\.\.(?:[/\\]|$)).+$"})]
 
 
-def _check_value_in_range(value: float | Series, bounds: tuple[float, float] | None) -> None:
-    if bounds is None:
+def _check_value_in_range(value: float | Series | None, bounds: tuple[float, float] | None) -> None:
+    if bounds is None or value is None:  # (a pooled assumption has no value of its own, nor a range: see Assumption)
         return
     if isinstance(value, dict):
         raise ValueError("an explicit range needs a single value; a series moves as one by its confidence")
@@ -314,11 +315,64 @@ class Vintage(_InRange):
     notes: str | None = None
 
 
-class Assumption(_InRange):
-    """One sourced figure."""
+# An explicit weight multiplies the one its source's kind and age give a candidate (model.core.uncertainty's
+# SOURCE_WEIGHTS): a thousandfold either way is far past any judgement of one source against another.
+MAX_WEIGHT = 1000.0
 
-    value: Value
-    """A number, or a per-year series {2025: 0.17, 2027: 0.10} where the key allows one."""
+
+def _weight(value: object) -> float:
+    weight = finite_number(value, "weight")
+    if weight <= 0:
+        raise ValueError(f"weight {weight:g} must be above zero (leave a candidate out rather than weigh it at zero)")
+    if weight > MAX_WEIGHT:
+        raise ValueError(f"weight {weight:g} is above {MAX_WEIGHT:g}, the largest multiplier")
+    return weight
+
+
+Weight = Annotated[float, PlainValidator(_weight, json_schema_input_type=float), WithJsonSchema(
+    {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_WEIGHT})]
+
+
+def _single(value: object) -> float:
+    if isinstance(value, dict):
+        raise ValueError("a candidate's value is a single number: a pool mixes single figures, not series")
+    return finite_number(value, "value")
+
+
+SingleValue = Annotated[float, PlainValidator(_single, json_schema_input_type=float),
+                        WithJsonSchema({"type": "number"})]
+PoolRule = Literal[POOL_RULES]  # type: ignore[valid-type]
+MIN_CANDIDATES = 2
+
+
+class Candidate(_InRange):
+    """One source's figure for a pooled assumption: a component of its mixture, weighed by its source's kind and
+    age (and `weight`)."""
+
+    value: SingleValue
+    """The figure this source gives, in the assumption's unit and for its period."""
+    source: SourceRef
+    """The citation that states it: {ref, excerpt, locator?}."""
+    as_of: Date | None = None
+    """When the figure was known (default: its source's date); its age at the scenario's as_of lowers its weight."""
+    confidence: Confidence | None = None
+    """high, medium or low: the width of its component unless `range` is given (default: the assumption's)."""
+    range: Range | None = None
+    """Its component's explicit 90% interval [low, high], holding the value."""
+    weight: Weight | None = None
+    """A multiplier (above 0, at most 1000) on the weight its source's kind and age give it; say why in notes."""
+    unit: UnitText | None = None
+    """The assumption's unit, if written here (it must be the same: a pool mixes figures of one unit)."""
+    period: PeriodText | None = None
+    """The assumption's period, if written here (it must be the same)."""
+    notes: str | None = None
+
+
+class Assumption(_InRange):
+    """One sourced figure, or several sources' figures pooled into one distribution."""
+
+    value: Value | None = None
+    """A number, or a per-year series {2025: 0.17, 2027: 0.10} where the key allows one (or give candidates)."""
     unit: UnitText
     """CCY [k|mn|bn|tn] (CNY bn, USD), ratio, years, count or H100e; an exchange rate is 'CNY per USD'."""
     period: PeriodText
@@ -338,6 +392,37 @@ class Assumption(_InRange):
     basis: CloudBasis | None = None
     """What a cloud revenue figure counts (cloud.revenue_base only, and required there): segment-reported (the
     segment as reported, sales to the group included), external-only, or market-share-estimate."""
+    candidates: list[Candidate] | None = None
+    """Several sources' figures, pooled by `pool` into one distribution whose median is the value shown (in place
+    of `value`): each {value, source, as_of?, confidence?, range?, weight?}."""
+    pool: PoolRule | None = None
+    """How candidates are pooled: linear (a linear opinion pool, the weighted mixture of their distributions)."""
+
+    @field_validator("candidates")
+    @classmethod
+    def _several(cls, candidates: list[Candidate] | None) -> list[Candidate] | None:
+        if candidates is not None and len(candidates) < MIN_CANDIDATES:
+            raise ValueError(f"a pool needs at least {MIN_CANDIDATES} candidates, not {len(candidates)}: give a "
+                             "single figure as value")
+        return candidates
+
+    @model_validator(mode="after")
+    def _value_or_candidates(self) -> Assumption:
+        if self.candidates is None:
+            if self.value is None:
+                raise ValueError("give value (one figure), or candidates (several sources' figures) with pool: linear")
+            if self.pool is not None:
+                raise ValueError("pool says how candidates are pooled; this assumption has none (give candidates, "
+                                 "or leave pool out)")
+            return self
+        if self.value is not None:
+            raise ValueError("give value or candidates, not both: a pooled assumption's value is its pool's median")
+        if self.pool is None:
+            raise ValueError(f"candidates need their pooling rule: pool: {' or '.join(POOL_RULES)}")
+        if self.range is not None:
+            raise ValueError("a pooled assumption's spread comes from its candidates: give each candidate its own "
+                             "range instead")
+        return self
 
 
 class CompanyFile(Strict):

@@ -336,6 +336,7 @@ def render_report(
     problems: Sequence[str] = (),
     changes: pd.DataFrame | None = None,
     changes_caption: str = "",
+    disagreements: pd.DataFrame | None = None,
     details: Collection[str] = (),
     vega_embed: str = "",
 ) -> str:
@@ -348,7 +349,8 @@ def render_report(
     headline table's title; race: title -> table, shown in a section of their own (a run with draws has them);
     problems: what the source audit rejects in the inputs, shown in a banner above everything else; changes: one
     row per assumption the scenario overrides, shown under "What this scenario changes" after changes_caption (the
-    section is left out when None; an empty table shows the caption alone); details: columns of any table shown on
+    section is left out when None; an empty table shows the caption alone); disagreements: one row per candidate
+    figure of each pooled assumption, under "Where sources disagree" (left out when None or empty); details: columns of any table shown on
     a labelled line under their row (evidence, rationales, history); vega_embed: Vega-Embed's bundle
     (`vega_embed_bundle`), inlined so that each chart becomes a live view over its SVG (without it, or with
     scripts off, the page shows the SVGs alone).
@@ -373,6 +375,15 @@ def render_report(
         changes_section = (f'<section id="changes">\n<h2>What this scenario changes</h2>\n'
                            f'<p class="caption">{escape(changes_caption)}</p>{listed}\n</section>\n')
         changes_link = '<a href="#changes">What it changes</a>'
+    disagree_section = disagree_link = ""
+    if disagreements is not None and not disagreements.empty:
+        pooled = disagreements.iloc[:, 0].nunique()
+        disagree_section = (
+            f'<section id="disagreements">\n<h2>Where sources disagree</h2>\n<p class="caption">'
+            f'{pooled} assumption{"s" * (pooled != 1)} pool{"s" * (pooled == 1)} several sources\' figures into one '
+            f'distribution, a mixture weighed by each source\'s kind and age; the value used is the pool\'s median.'
+            f'</p>\n{_table(disagreements, details)}\n</section>\n')
+        disagree_link = '<a href="#disagreements">Where sources disagree</a>'
     figures = "\n".join(
         _figure(name, chart) if vega_embed else f'<figure id="chart-{escape(name)}">\n{chart.svg}\n</figure>'
         for name, chart in charts.items()
@@ -401,7 +412,7 @@ def render_report(
 </dl>
 <nav>
 <a href="#headline">Headline</a>{race_link}<a href="#charts">Charts</a>
-{changes_link}<a href="#register">Assumptions</a><a href="#sources">Sources</a>
+{changes_link}{disagree_link}<a href="#register">Assumptions</a><a href="#sources">Sources</a>
 </nav>
 </header>
 <section id="headline">
@@ -412,7 +423,7 @@ def render_report(
 <h2>Charts</h2>
 {figures}
 </section>
-{changes_section}<section id="register">
+{changes_section}{disagree_section}<section id="register">
 <h2>Assumption register</h2>
 <p class="caption">{len(register)} assumptions, each with its sources, excerpts, date and confidence.</p>
 {_table(register, details)}

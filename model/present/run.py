@@ -20,7 +20,7 @@ from model.analysis.projection import (
     headline_cells,
     headline_kinds,
 )
-from model.analysis.register import REGISTER_HEADERS
+from model.analysis.register import DISAGREEMENT_HEADERS, REGISTER_HEADERS, disagreements
 from model.catalogue import METRICS, Kind
 from model.present.charts import BASIS_MARK, ChartLike, basis_note, lead_probability, overtake_years
 from model.present.charts import each_chart as chart_by_chart
@@ -234,6 +234,8 @@ def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed:
         problems=[str(p) for p in result.problems],
         changes=changes_table(result.overrides),
         changes_caption=changes_caption(result),
+        disagreements=disagreements(result.assumptions, dict(zip(result.sources["id"], result.sources["kind"],
+                                                                 strict=True))).rename(columns=DISAGREEMENT_HEADERS),
         details=DETAIL_COLUMNS,
         vega_embed=vega_embed,
     )

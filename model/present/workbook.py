@@ -512,7 +512,8 @@ def register_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
     register = result.register.set_index("key").to_dict("index")
     urls = dict(zip(result.sources["id"], result.sources["url"], strict=True))
     distributions = distribution_table(items).set_index("key").to_dict("index")
-    most = max((len(item.assumption.sources) for item in items), default=0)
+    # a pooled assumption's citations are its own, then its candidates'
+    most = max((len(item.assumption.citations) for item in items), default=0)
     keys = [item.key for item in items]
     companies = [item.company.name if item.company else "" for item in items]
     columns = [
@@ -530,7 +531,7 @@ def register_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
         Column(titles["as_of"], tuple(item.assumption.as_of for item in items), format.EXCEL_DATE),
     ]
     for position in range(most):
-        cited = [item.assumption.sources[position] if position < len(item.assumption.sources) else None
+        cited = [item.assumption.citations[position] if position < len(item.assumption.citations) else None
                  for item in items]
         columns.append(Column(f"Source {position + 1}", tuple(c.ref if c else None for c in cited),
                               links=tuple(urls.get(c.ref) if c else None for c in cited)))

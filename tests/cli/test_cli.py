@@ -314,13 +314,14 @@ def test_assumptions_with_their_distributions(small):
     result = invoke("assumptions", "--distributions", "--format", "csv", "--company", "alpha")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "key,company,value,unit,confidence,distribution,p5,p50,p95"
+    # (source and weight name a pooled assumption's candidates; a file's data keeps its columns, empty here)
+    assert lines[0] == "key,company,value,unit,confidence,distribution,p5,p50,p95,source,weight"
     assert lines[1] == (
-        'alpha.capex.plan_total,Alpha,30,CNY bn,high,"lognormal (high default, / to x 1.1)",27.27,30,33')
-    assert 'alpha.ai_chips.budget_base,Alpha,8,CNY bn,medium,lognormal (given 90% range),6,8,10' in lines
+        'alpha.capex.plan_total,Alpha,30,CNY bn,high,"lognormal (high default, / to x 1.1)",27.27,30,33,,')
+    assert 'alpha.ai_chips.budget_base,Alpha,8,CNY bn,medium,lognormal (given 90% range),6,8,10,,' in lines
     assert (
         'alpha.cloud.ai_share,Alpha,"2025: 0.1, 2027: 0.3",ratio,low,"normal (low default, +/- 0.1, clipped to [0, 1])",'
-        '"2025: 0, 2027: 0.2","2025: 0.1, 2027: 0.3","2025: 0.2, 2027: 0.4"') in lines
+        '"2025: 0, 2027: 0.2","2025: 0.1, 2027: 0.3","2025: 0.2, 2027: 0.4",,') in lines
 
 
 def test_assumptions_of_an_unknown_company(small):

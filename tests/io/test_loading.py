@@ -149,7 +149,7 @@ def test_unknown_fields_are_errors_with_the_valid_ones(small):
     assert problems_of(small) == [
         at("assumptions/alpha.yaml", "capex.plan_total.confidence") + ": required field is missing",
         at("assumptions/alpha.yaml", "capex.plan_total.confidance") + ": unknown field; did you mean 'confidence'? "
-        "valid fields: value, unit, period, confidence, range, as_of, sources, notes, history, basis",
+        "valid fields: value, unit, period, confidence, range, as_of, sources, notes, history, basis, candidates, pool",
     ]
 
 

@@ -261,7 +261,7 @@ def _sobol_warnings(inputs: Inputs, metric: str, year: int, samples: int,
 def research_flags(item: ResolvedAssumption, sources: dict[str, Source]) -> str:
     """Why an assumption's figure is soft: "low confidence", "unconfirmed source", "analyst judgement", joined
     with "; "; empty when none applies."""
-    kinds = {sources[c.ref].kind for c in item.assumption.sources if c.ref in sources}
+    kinds = {sources[c.ref].kind for c in item.assumption.citations if c.ref in sources}
     flags = [
         ("low confidence", item.assumption.confidence == "low"),
         ("unconfirmed source", "unconfirmed" in kinds),
