@@ -114,7 +114,7 @@ def shapley_effects(
     kept = np.ones((samples, len(block)), dtype=bool)
     draws = np.arange(samples)
 
-    start = np.asarray(model(z), dtype=float)
+    start = np.array(model(z), dtype=float)  # a copy: a model may return a view of its scores
     tail = start.shape[1:]
     start = start.reshape(samples, -1)
     current = z.copy()
@@ -132,7 +132,7 @@ def shapley_effects(
             current[np.ix_(block, coupled)] = _conditional_block(kept[coupled], z[np.ix_(block, coupled)],
                                                                  fresh[np.ix_(block, coupled)],
                                                                  correlation[np.ix_(block, block)])
-        value = np.asarray(model(current), dtype=float).reshape(samples, -1)
+        value = np.array(model(current), dtype=float).reshape(samples, -1)
         cost = 0.5 * (start - value) ** 2
         shares[chosen, draws] = cost - previous_cost
         changed = value != previous  # (n, s)

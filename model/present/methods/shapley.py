@@ -12,7 +12,7 @@ from model.analysis.sensitivity import SensitivityResult
 from model.catalogue import Kind
 from model.present import charts
 from model.present.charts import ASSUMPTION_STEP, ChartLike
-from model.present.palette import company_colours, company_scale
+from model.present.palette import company_colours
 
 CORRELATED, INDEPENDENT = "correlated with another", "independent"
 
@@ -21,6 +21,7 @@ def chart(result: SensitivityResult) -> ChartLike:
     return shapley_chart(result.frame, result.colours)
 
 
+@charts.for_slides
 def shapley_chart(frame: pd.DataFrame, colours: dict[str, str] | None = None) -> alt.FacetChart:
     """Per company, each assumption's Shapley effect (its fair share of the output's variance, correlations
     included) as a bar in the company's colour with its interval, largest on top, on a 0-1 axis (an estimate below 0
@@ -50,7 +51,7 @@ def shapley_chart(frame: pd.DataFrame, colours: dict[str, str] | None = None) ->
     bars = base.mark_bar().encode(
         x=alt.X("shapley:Q", title="Share of the output's variance", scale=x_scale,
                 axis=alt.Axis(format=format.axis_format(Kind.share))),
-        color=alt.Color("company:N", title="Company", scale=company_scale(colours, companies)),
+        color=charts._company_colour(colours, companies),
         opacity=alt.Opacity("dependence:N", title="Assumption",
                             scale=alt.Scale(domain=[INDEPENDENT, CORRELATED], range=[1.0, 0.45])),
     )
