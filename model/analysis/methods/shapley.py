@@ -31,6 +31,7 @@ DESCRIPTION = "variance shares with correlations"
 ORDER = 2
 
 SHAPLEY_MIN_SAMPLES = 64
+SHAPLEY_CONFIDENCE = 0.95  # of each effect's interval
 SHAPLEY_COLUMNS = ["scenario", "metric", "unit", "company", "year", "key", "shapley", "shapley_low", "shapley_high",
                    "standard_error", "correlated_with"]
 SHAPLEY_PRIORITY_COLUMNS = ["scenario", "metric", "year", "company", "rank", "key", "shapley", "variance_share",
@@ -217,7 +218,7 @@ def shapley(
     companies: Sequence[str] | None = None,
     samples: int = 2**13,
     rng: np.random.Generator | int | None = None,
-    confidence: float = 0.95,
+    confidence: float = SHAPLEY_CONFIDENCE,
     on_progress: Callable[[int], None] | None = None,
 ) -> tuple[pd.DataFrame, int, list[str], list[str]]:
     """Each assumption's Shapley effect on `metric` in `year` (default: the horizon's last), per company, under
@@ -310,7 +311,7 @@ def analyse(inputs: Inputs, *, metric: str, year: int, companies: Sequence[str] 
     return sensitivity_result(
         inputs, "shapley", metric=metric, year=year, companies=companies,
         tables={"shapley": frame, "priorities": shapley_priorities(inputs, frame)}, notes=notes, warnings=warnings,
-        settings={"samples": samples, "seed": used, "confidence": 0.95,
+        settings={"samples": samples, "seed": used, "confidence": SHAPLEY_CONFIDENCE,
                   "evaluations": samples * (len(inputs.resolved) + 1),
                   "correlations": len(inputs.scenario.correlations)},
     )
