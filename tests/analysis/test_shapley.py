@@ -308,7 +308,11 @@ def test_shapley_is_a_method_with_one_result_type(small_inputs):
                                "evaluations": 64 * (k + 1), "correlations": 0}
     assert sum(steps) == find_method("shapley").work(small_inputs, 64)[1] == 64 * (k + 1)
     pd.testing.assert_frame_equal(result.frame, shapley(small_inputs, samples=64, rng=5)[0])
-    assert result.colours == {"Alpha": result.colours["Alpha"], "Beta": result.colours["Beta"]}
+
+
+def test_a_result_carries_the_colours_the_company_files_declare():
+    swings = analyse(load_inputs(REPO / "scenarios" / "base.yaml"), method="tornado")
+    assert swings.colours == {"Alibaba": "#d55e00", "ByteDance": "#0072b2", "Tencent": "#009e73"}
 
 
 def test_a_small_sample_warns_with_the_widest_interval(small_inputs):
