@@ -73,6 +73,9 @@ def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
     metric's unit). method="sobol" splits the output's variance (`samples`, a power of two of at least 64, runs the
     model samples x (assumptions + 2) times, seeded by `seed`): `.frame` has first_order and total_order indices
     (0 to 1) with their 95% bootstrap intervals (`_low`, `_high`), and `.priorities` ranks where to research next.
+    method="shapley" applies the scenario's correlations (`samples` draws, at least 64, run the model
+    samples x (assumptions + 1) times): `.frame` has each assumption's `shapley` effect (the shares add up to 1) with
+    its 95% interval and `standard_error`, and `.priorities` ranks by it.
     `companies` (slugs or display names) narrows the rows. Unknown names raise UsageError listing the valid ones.
     """
     from model.analysis.methods import declared

@@ -194,7 +194,7 @@ class SensitivityResult:
     metric: str
     year: int
     frame: pd.DataFrame = field(repr=False)
-    priorities: pd.DataFrame | None = field(repr=False)  # Sobol' only: where to research next
+    priorities: pd.DataFrame | None = field(repr=False)  # Sobol' and Shapley: where to research next
     notes: tuple[str, ...] = ()  # what the method leaves out, and when its sample is too small
     result: Any = field(default=None, repr=False, compare=False)  # the analysis's own result, which its chart draws
 

@@ -187,6 +187,16 @@ def test_a_tornado_moves_alphas_capex_by_its_plans_percentiles(outside):
     assert isinstance(tornado.chart(), alt.TopLevelMixin)
 
 
+def test_shapley_effects_come_with_research_priorities(outside):
+    result = model.sensitivity(model.load("base", project=outside), method="shapley", metric="capex", year=2025,
+                               samples=4096)
+    alpha = result.priorities[result.priorities["company"] == "Alpha"]
+    # plan / rate again: two equally wide independent lognormals share the variance and their interaction equally
+    assert set(alpha["key"].head(2)) == {"alpha.capex.plan_total", "fx.CNY"}
+    assert alpha["shapley"].head(2).tolist() == pytest.approx([0.5, 0.5], abs=0.03)
+    assert isinstance(result.chart(), alt.TopLevelMixin) and result.method == "shapley"
+
+
 def test_sobol_indices_come_with_research_priorities(outside):
     result = model.sensitivity(model.load("base", project=outside), method="sobol", metric="capex", year=2025,
                                samples=256)
@@ -311,10 +321,12 @@ def test_run_refuses_arguments_as_the_cli_does(outside, monkeypatch, arguments, 
 
 
 @pytest.mark.parametrize(("arguments", "message"), [
-    ({"method": "morris"}, "unknown method 'morris'; valid: tornado, sobol"),
+    ({"method": "morris"}, "unknown method 'morris'; valid: tornado, sobol, shapley"),
     ({"year": 2031}, "year 2031 is outside the horizon 2025-2027"),
     ({"companies": ["alpha", "gamma"]}, "unknown company 'gamma'; valid: alpha, beta"),
     ({"method": "sobol", "samples": 100}, "samples must be a power of two, at least 64 (such as 4096), not 100"),
+    ({"method": "shapley", "samples": 10}, "samples for Shapley effects must be a whole number of draws, at least 64 "
+                                           "(such as 8192), not 10"),
     ({"seed": -2}, "seed must be a whole number, at least 0, not -2"),
 ])
 def test_sensitivity_refuses_arguments_as_the_cli_does(outside, arguments, message):

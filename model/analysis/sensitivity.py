@@ -20,6 +20,7 @@ from model.catalogue import METRICS
 from model.core.engine import project
 from model.core.parameters import engine_inputs
 from model.domain import Inputs
+from model.domain.colours import company_colours
 from model.errors import UsageError
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
@@ -114,6 +115,7 @@ class SensitivityResult:
     warnings: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
     as_of: dt.date | None = None  # the scenario's information date
+    colours: Mapping[str, str] = field(default_factory=dict)  # company name -> "#rrggbb", as a run's charts use
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -128,7 +130,9 @@ def sensitivity_result(inputs: Inputs, method: str, *, metric: str, year: int, c
     recorded = {"method": method, "metric": metric, "year": year, "companies": list(companies or [])}
     return SensitivityResult(method, inputs.scenario.name, metric, year,
                              METRICS[metric].unit(inputs.scenario.reporting_currency), dict(tables),
-                             tuple(notes), tuple(warnings), {**recorded, **(settings or {})}, inputs.scenario.as_of)
+                             tuple(notes), tuple(warnings), {**recorded, **(settings or {})}, inputs.scenario.as_of,
+                             company_colours([c.name for c in inputs.companies],
+                                             {c.name: c.colour for c in inputs.companies if c.colour}))
 
 
 # ---------------------------------------------------------------------------------------------- the registry

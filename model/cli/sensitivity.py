@@ -37,6 +37,8 @@ METHOD_HELP = "; ".join(f"{name}: {method.description}" for name, method in METH
     ("Which assumptions decide cumulative AI-chip spend in the horizon's last year", "scenario sensitivity base"),
     ("Sobol' indices of Tencent's capex in 2027", "scenario sensitivity bull --method sobol --metric capex \\\n"
                                                    "  --company tencent --year 2027"),
+    ("Shapley effects, which share the correlated accelerator prices' variance",
+     "scenario sensitivity base --method shapley --metric accelerators_installed"),
 ))
 @reports_errors
 def sensitivity(
@@ -47,14 +49,15 @@ def sensitivity(
     company: Annotated[list[str] | None, typer.Option(
         help=f"Only this company's output (slug or name); repeatable. {PROJECT_COMPANIES}")] = None,
     year: Annotated[int | None, typer.Option(help="The output's year (default: the horizon's last).")] = None,
-    samples: Annotated[int, typer.Option(help="Sobol: base sample size n, a power of two; runs n x (assumptions + 2).")] = 2**13,
+    samples: Annotated[int, typer.Option(help="Sobol: base sample size n, a power of two; runs n x (assumptions + 2). "
+                                              "Shapley: n draws, at least 64; runs n x (assumptions + 1).")] = 2**13,
     seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of outputs/<name>-<method>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
 ) -> None:
-    """Which assumptions decide an output: a tornado (each assumption at its 5th and 95th percentile) or Sobol'
-    indices with research priorities; prints the tables and writes CSV, the workbook <name>-<method>.xlsx, charts
-    and a manifest."""
+    """Which assumptions decide an output: a tornado (each assumption at its 5th and 95th percentile), Sobol'
+    indices or Shapley effects (which respect the scenario's correlations), with research priorities; prints the
+    tables and writes CSV, the workbook <name>-<method>.xlsx, charts and a manifest."""
     from model.analysis.sensitivity import OUTPUT_DEFAULT_METRIC, find_method, output_year
     from model.io.outputs import destination, write_run
     from model.present import sensitivity as rendering

@@ -577,7 +577,8 @@ def run_book(result: RunResult, colours: Mapping[str, str]) -> Book:
 SENSITIVITY_INPUTS = ("input_low", "input_high")
 SENSITIVITY_FIGURES = ("output_low", "output_high", "base", "swing")
 SENSITIVITY_INDICES = ("first_order", "first_order_low", "first_order_high", "total_order", "total_order_low",
-                       "total_order_high", "variance_share")
+                       "total_order_high", "variance_share", "shapley", "shapley_low", "shapley_high",
+                       "standard_error")
 
 
 def sensitivity_book(result: SensitivityResult) -> Book:

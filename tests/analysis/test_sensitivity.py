@@ -299,7 +299,7 @@ def test_sobol_notes_correlations_it_leaves_out(small):
                "    rationale: same suppliers\n")
     result = sobol(load_inputs(small.path("scenarios/base.yaml")), samples=64, bootstrap=0)
     assert result.notes == ("the scenario's 1 rank correlations are not applied: Sobol indices assume independent "
-                            "assumptions",)
+                            "assumptions (--method shapley applies them, and ranks research priorities by them)",)
     assert result.warnings == () and result.max_interval_width == {}  # no bootstrap, no intervals to judge
 
 

@@ -241,7 +241,7 @@ def _sobol_notes(inputs: Inputs, metric: str, year: int, chosen: Sequence[int], 
     notes = []
     if correlations := inputs.scenario.correlations:
         notes.append(f"the scenario's {len(correlations)} rank correlations are not applied: Sobol indices assume "
-                     "independent assumptions")
+                     "independent assumptions (--method shapley applies them, and ranks research priorities by them)")
     pooled = np.concatenate([f_a, f_b])  # (2n, C)
     for column in np.flatnonzero((pooled == pooled[0]).all(axis=0)):
         notes.append(f"{inputs.companies[chosen[column]].slug} {metric} {year}: the output is the same in every "
