@@ -40,28 +40,24 @@ def bin_count(draws: int) -> int:
     return int(max(2, min(MAX_BINS, math.ceil(draws**exponent))))
 
 
-def _check_bins(bins: int) -> None:
+def check_bins(bins: int) -> None:
     if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or not 2 <= bins <= MAX_BINS:
         raise ValueError(f"bins must be a whole number from 2 to {MAX_BINS}, not {bins!r}")
 
 
-def score_edges(bins: int) -> np.ndarray:
-    """(bins - 1,): the standard normal scores that cut N(0, 1) into `bins` bins of equal probability."""
-    from scipy.special import ndtri
-
-    _check_bins(bins)
-    return ndtri(np.arange(1, bins) / bins)
-
-
-def bins_of_scores(scores: np.ndarray, edges: np.ndarray) -> np.ndarray:
+def bins_of_scores(scores: np.ndarray, bins: int) -> np.ndarray:
     """(d, n) uint8: the bin of each standard normal score of `scores` (d, n) (each assumption's marginal is
-    N(0, 1), coupled by a copula or not), for `edges` from `score_edges`."""
-    return np.searchsorted(edges, scores).astype(np.uint8)
+    N(0, 1), coupled by a copula or not) among `bins` bins of equal probability."""
+    from scipy.special import ndtr
+
+    check_bins(bins)
+    # the normal CDF and a floor: three times faster than a search among the bins' edges
+    return np.minimum(ndtr(scores) * bins, bins - 1).astype(np.uint8)
 
 
 def bins_of_uniforms(u: np.ndarray, bins: int) -> np.ndarray:
     """(d, n) uint8: the bin of each uniform draw of `u` (n, d) in (0, 1), `bins` bins of equal width."""
-    _check_bins(bins)
+    check_bins(bins)
     u = np.asarray(u, dtype=float)
     if u.ndim != 2 or not np.all((u >= 0) & (u <= 1)):
         raise ValueError("u must be (n, d) with every draw in [0, 1]")
@@ -84,7 +80,7 @@ def binned_sums(bins: np.ndarray, outputs: np.ndarray, n_bins: int) -> BinnedSum
     and whose outputs are `outputs` (R, n), draws last, for `n_bins` bins."""
     from scipy import sparse
 
-    _check_bins(n_bins)
+    check_bins(n_bins)
     d, n = bins.shape
     outputs = np.asarray(outputs)
     if outputs.ndim != 2 or outputs.shape[1] != n:
@@ -92,12 +88,13 @@ def binned_sums(bins: np.ndarray, outputs: np.ndarray, n_bins: int) -> BinnedSum
     if n == 0:
         raise ValueError("binned sums need at least one draw")
     # one sparse matrix (d * B, n) with a 1 where draw k falls in bin b of assumption j: its product with the
-    # outputs is every bin's sum in one pass over the draws (as many multiply-adds as d x n x R)
-    columns = (np.arange(d)[:, None] * n_bins + bins).ravel()
-    membership = sparse.csr_matrix((np.ones(d * n), (columns, np.tile(np.arange(n), d))), shape=(d * n_bins, n))
+    # outputs is every bin's sum in one pass over the draws (as many multiply-adds as d x n x R); built column by
+    # column (a draw's d bins), which needs no sorting
+    rows = (np.arange(d, dtype=np.int32)[:, None] * n_bins + bins).T.ravel()
+    membership = sparse.csc_matrix((np.ones(d * n), rows, np.arange(0, d * n + 1, d)), shape=(d * n_bins, n))
     values = np.ascontiguousarray(outputs.T, dtype=np.float64)  # (n, R)
     sums = np.asarray(membership @ values).reshape(d, n_bins, -1)
-    counts = np.bincount(columns, minlength=d * n_bins).reshape(d, n_bins).astype(np.int64)
+    counts = np.bincount(rows, minlength=d * n_bins).reshape(d, n_bins).astype(np.int64)
     mean = values.mean(axis=0)
     squares = ((values - mean) ** 2).sum(axis=0)
     return BinnedSums(n, counts, sums, mean, squares)

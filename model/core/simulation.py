@@ -25,10 +25,10 @@ from model.core.first_order import (
     FirstOrder,
     bin_count,
     binned_sums,
+    check_bins,
     bins_of_scores,
     first_order,
     merged,
-    score_edges,
 )
 from model.core.parameters import Layout, layout
 from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
@@ -183,7 +183,6 @@ class _Chunks:
                  first_order_metrics: tuple[str, ...] = (), bins: int = 2):
         self.stream, self.score_map, self.structure, self.batches = stream, score_map, structure, batches
         self.first_order_metrics, self.bins = first_order_metrics, bins
-        self.edges = score_edges(bins) if first_order_metrics else None
         self.chunk_size = chunk_size
         self.cells = (len(structure.in_plan), structure.horizon_stop - structure.horizon_start)  # (C, H)
         ranked = [name for name, metric in METRICS.items() if metric.kind is Kind.rank]
@@ -210,13 +209,13 @@ class _Chunks:
         draws = len(u)
         leads = {name: np.zeros(self.cells, dtype=np.int64) for name in RACE_METRICS}
         overtakes = {name: np.zeros(self.cells[:1] + self.cells, dtype=np.int64) for name in RACE_METRICS}
-        bins = np.empty((u.shape[1], draws), np.uint8) if self.edges is not None else None
+        bins = np.empty((u.shape[1], draws), np.uint8) if self.first_order_metrics else None
         for start in range(0, draws, ENGINE_SLICE):
             stop = min(draws, start + ENGINE_SLICE)
             cells = {name: block[rows, start:stop].reshape(*self.cells, -1) for name, rows in self.rows.items()}
             scores = self.stream.scores(u[start:stop])
             if bins is not None:  # each assumption's bin, from its (coupled) normal score
-                bins[:, start:stop] = bins_of_scores(scores, self.edges)
+                bins[:, start:stop] = bins_of_scores(scores, self.bins)
             values = self.score_map(scores)
             project(self.structure.engine_inputs(values), out={name: draws_first(c) for name, c in cells.items()})
             for name in RACE_METRICS:  # while the slice is in the caches
@@ -382,6 +381,8 @@ def simulate(
     if unknown:
         raise ValueError(f"unknown metric(s) {', '.join(unknown)}; valid: {', '.join(METRICS)}")
     bins = bin_count(draws) if bins is None else bins
+    if first_order_metrics:
+        check_bins(bins)
     run_chunk = _Chunks(stream, ScoreMap(dists, SAMPLED_DTYPE), layout(inputs), min(chunk_size, draws), batches,
                         first_order_metrics, bins)
 
