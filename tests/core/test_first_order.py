@@ -40,8 +40,8 @@ def test_ishigamis_first_order_indices():
     u = np.random.default_rng(1).random((2**17, 3))
     x = -np.pi + 2 * np.pi * u
     y = np.sin(x[:, 0]) + 7 * np.sin(x[:, 1]) ** 2 + 0.1 * x[:, 2] ** 4 * np.sin(x[:, 0])
-    # binning smooths sin^2 x2 (a loss of about h^2 / 3 of it for bins of width h: 0.6% at the 48 bins of 2^17 draws), and the noise
-    # of an index at 2^17 draws is about 0.003
+    # binning smooths sin^2 x2 (a loss of about h^2 / 3 of it for bins of width h: 0.6% at the 48 bins of 2^17
+    # draws), and the noise of an index at 2^17 draws is about 0.003
     assert first_order_indices(u, y) == pytest.approx([0.3139, 0.4424, 0.0], abs=0.01)
 
 
