@@ -67,11 +67,11 @@ def first_order_heatmap(frame: pd.DataFrame, *, top: int = TOP_ASSUMPTIONS) -> C
     text = base.mark_text(fontSize=12).encode(
         text="label:N",
         color=alt.condition(f"datum.first_order > {DARK_INDEX}", alt.value("white"), alt.value("#222222")))
-    subtitle = [f"Each cell: the share of the variance of the company's figure in that year that "
-                "the assumption explains alone (given-data first-order index from the run's draws);",
-                f"the {len(shown)} assumptions with the largest index anywhere, largest first; "
-                f"empty cells are below {format.sensitivity_index(LABELLED_INDEX)}; correlated assumptions (such as "
-                "accelerator prices) share their effect, so a column may sum above 1"]
+    subtitle = [("Each cell: the share of the variance of the company's figure in that year that the assumption "
+                 "explains alone (given-data first-order index from the run's draws);"),
+                (f"the {len(shown)} assumptions with the largest index anywhere, largest first; empty cells are "
+                 f"below {format.sensitivity_index(LABELLED_INDEX)}; correlated assumptions (such as accelerator "
+                 "prices) share their effect, so a column may sum above 1")]
     return (
         alt.layer(cells, text, data=rows)
         .properties(width=alt.Step(CELL_WIDTH), height=alt.Step(ASSUMPTION_STEP))

@@ -7,6 +7,7 @@ import pytest
 
 from model.core.first_order import (
     MAX_BINS,
+    MIN_DRAWS,
     bin_count,
     binned_sums,
     bins_of_scores,
@@ -52,6 +53,21 @@ def test_normal_score_bins_recover_a_linear_model_of_normal_inputs():
     y = z.sum(axis=0)[None]
     indices = first_order(binned_sums(bins_of_scores(z, bins), y, bins))[:, 0]
     assert indices == pytest.approx([1 / 3] * 3, abs=0.015)
+
+
+@pytest.mark.parametrize(("transform", "expected", "tolerance"), [
+    (lambda s: s, 0.25, 0.012),
+    # exp(Z_1 / 2 + ... + Z_4 / 2): S_i = (e^(1/4) - 1) / (e - 1) = 0.1653; the tail bins lose about 5% of it
+    (lambda s: np.exp(s / 2), (np.exp(0.25) - 1) / (np.e - 1), 0.02),
+])
+def test_at_the_fewest_draws_a_heatmap_shows_the_indices_are_close(transform, expected, tolerance):
+    rng = np.random.default_rng(7)
+    found = []
+    for _ in range(10):
+        z = rng.standard_normal((4, MIN_DRAWS))
+        bins = bin_count(MIN_DRAWS)
+        found.append(first_order(binned_sums(bins_of_scores(z, bins), transform(z.sum(axis=0))[None], bins)))
+    assert np.mean(found) == pytest.approx(expected, abs=tolerance)
 
 
 def test_the_small_sample_correction_takes_the_noise_floor_off():
