@@ -175,7 +175,8 @@ def run(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # check_finite reports it, with its cause
         metrics = project(engine)
     check_finite(inputs, metrics, "with every assumption at its value")
-    # the heatmaps' indices come from the same draws, at a few percent of their time (none below the minimum)
+    # the heatmaps' indices come from the same draws (about a quarter more of the simulation's time; none below the
+    # minimum)
     heatmap = HEATMAP_METRICS if draws >= FIRST_ORDER_MIN_DRAWS else ()
     simulation = simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk,
                           first_order_metrics=heatmap) if draws > 1 else None

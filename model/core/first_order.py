@@ -65,6 +65,17 @@ def bins_of_uniforms(u: np.ndarray, bins: int) -> np.ndarray:
     return np.minimum((u.T * bins).astype(np.intp), bins - 1).astype(np.uint8)
 
 
+def bins_of_draws(u: np.ndarray, scores: np.ndarray, coupled: np.ndarray, bins: int) -> np.ndarray:
+    """(d, n) uint8: each assumption's bin among `bins` of equal probability, from its uniform draw `u` (n, d)
+    where no copula couples it (eight times faster than the normal CDF of its score, and the same bin), and from its
+    coupled normal score `scores` (d, n) for the assumptions `coupled` (indices)."""
+    check_bins(bins)
+    found = np.minimum(u.T * bins, bins - 1).astype(np.uint8)
+    if len(coupled):
+        found[coupled] = bins_of_scores(scores[coupled], bins)
+    return found
+
+
 @dataclass(frozen=True)
 class BinnedSums:
     """What the indices need of some draws: d assumptions, B bins, R output cells."""

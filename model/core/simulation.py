@@ -26,7 +26,7 @@ from model.core.first_order import (
     bin_count,
     binned_sums,
     check_bins,
-    bins_of_scores,
+    bins_of_draws,
     first_order,
     merged,
 )
@@ -180,9 +180,10 @@ class _Chunks:
     """
 
     def __init__(self, stream: UniformStream, score_map: ScoreMap, structure: Layout, chunk_size: int, batches: int,
-                 first_order_metrics: tuple[str, ...] = (), bins: int = 2):
+                 first_order_metrics: tuple[str, ...] = (), bins: int = 2, coupled: np.ndarray | None = None):
         self.stream, self.score_map, self.structure, self.batches = stream, score_map, structure, batches
         self.first_order_metrics, self.bins = first_order_metrics, bins
+        self.coupled = np.array([], dtype=np.intp) if coupled is None else coupled  # columns the copula mixes
         self.chunk_size = chunk_size
         self.cells = (len(structure.in_plan), structure.horizon_stop - structure.horizon_start)  # (C, H)
         ranked = [name for name, metric in METRICS.items() if metric.kind is Kind.rank]
@@ -214,8 +215,8 @@ class _Chunks:
             stop = min(draws, start + ENGINE_SLICE)
             cells = {name: block[rows, start:stop].reshape(*self.cells, -1) for name, rows in self.rows.items()}
             scores = self.stream.scores(u[start:stop])
-            if bins is not None:  # each assumption's bin, from its (coupled) normal score
-                bins[:, start:stop] = bins_of_scores(scores, self.bins)
+            if bins is not None:  # each assumption's bin, as its (coupled) draw falls
+                bins[:, start:stop] = bins_of_draws(u[start:stop], scores, self.coupled, self.bins)
             values = self.score_map(scores)
             project(self.structure.engine_inputs(values), out={name: draws_first(c) for name, c in cells.items()})
             for name in RACE_METRICS:  # while the slice is in the caches
@@ -383,8 +384,9 @@ def simulate(
     bins = bin_count(draws) if bins is None else bins
     if first_order_metrics:
         check_bins(bins)
+    coupled = None if correlation is None else np.flatnonzero((correlation != np.eye(len(dists))).any(axis=0))
     run_chunk = _Chunks(stream, ScoreMap(dists, SAMPLED_DTYPE), layout(inputs), min(chunk_size, draws), batches,
-                        first_order_metrics, bins)
+                        first_order_metrics, bins, coupled)
 
     totals = _Totals()
     if workers == 1:

@@ -10,6 +10,7 @@ from model.core.first_order import (
     MIN_DRAWS,
     bin_count,
     binned_sums,
+    bins_of_draws,
     bins_of_scores,
     bins_of_uniforms,
     first_order,
@@ -150,3 +151,16 @@ def test_a_run_without_heatmap_metrics_has_no_indices_and_an_unknown_metric_is_r
         simulate(small_inputs, 100, rng=0, first_order_metrics=("capex_typo",))
     with pytest.raises(ValueError, match="bins must be a whole number"):
         simulate(small_inputs, 100, rng=0, first_order_metrics=HEATMAP, bins=1)
+
+
+def test_a_draws_bin_is_its_uniforms_where_uncoupled_and_its_scores_where_coupled():
+    from scipy.special import ndtri
+
+    rng = np.random.default_rng(8)
+    u = rng.random((5000, 3))
+    scores = ndtri(u.T)
+    scores[2] = 0.6 * scores[0] + 0.8 * scores[2]  # a column a copula mixes: its own uniform no longer says its bin
+    found = bins_of_draws(u, scores, np.array([2]), 10)
+    np.testing.assert_array_equal(found[:2], np.floor(u.T[:2] * 10))
+    np.testing.assert_array_equal(found[2], bins_of_scores(scores[2:], 10)[0])
+    assert (found[2] != np.floor(u.T[2] * 10)).mean() > 0.5
