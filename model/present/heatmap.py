@@ -18,11 +18,14 @@ TOP_ASSUMPTIONS = 15
 SHOWN_INDEX = 0.01
 # Each cell's index is written in it from this size up; below it the colour alone says "next to nothing".
 LABELLED_INDEX = 0.05
-# Cells darker than this index take white text.
-DARK_INDEX = 0.5
+# Cells from this index up are dark enough to take white text.
+DARK_INDEX = 0.4
 CELL_WIDTH = 40
-# A sequential scale fixed on 0-1 (white at 0, so that "nothing" reads as empty), so that two heatmaps compare.
-COLOUR_STOPS = ([0.0, 0.5, 1.0], ["#f7fbff", "#6baed6", "#08306b"])
+# Classes of index, each a shade of ColorBrewer's Blues (nearly white below LABELLED_INDEX, so that "nothing" reads
+# as empty), fixed so that two heatmaps compare. Classes rather than a gradient: a gradient legend's SVG carries an
+# id that counts the renderer's earlier gradients, so the same chart would not give the same bytes.
+COLOUR_CLASSES = ([LABELLED_INDEX, 0.1, 0.2, DARK_INDEX, 0.6, 0.8],
+                  ["#f7fbff", "#deebf7", "#c6dbef", "#9ecae1", "#4292c6", "#2171b5", "#084594"])
 
 
 def top_assumptions(frame: pd.DataFrame, top: int = TOP_ASSUMPTIONS) -> list[str]:
@@ -62,11 +65,11 @@ def first_order_heatmap(frame: pd.DataFrame, *, top: int = TOP_ASSUMPTIONS) -> C
     )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
         color=alt.Color("first_order:Q", title=["First-order", "index"],
-                        scale=alt.Scale(domain=COLOUR_STOPS[0], range=COLOUR_STOPS[1]),
-                        legend=alt.Legend(format=format.D3_SENSITIVITY_INDEX, gradientLength=200)))
+                        scale=alt.Scale(type="threshold", domain=COLOUR_CLASSES[0], range=COLOUR_CLASSES[1]),
+                        legend=alt.Legend(format=format.D3_SENSITIVITY_INDEX)))
     text = base.mark_text(fontSize=12).encode(
         text="label:N",
-        color=alt.condition(f"datum.first_order > {DARK_INDEX}", alt.value("white"), alt.value("#222222")))
+        color=alt.condition(f"datum.first_order >= {DARK_INDEX}", alt.value("white"), alt.value("#222222")))
     subtitle = [("Each cell: the share of the variance of the company's figure in that year that the assumption "
                  "explains alone (given-data first-order index from the run's draws);"),
                 (f"the {len(shown)} assumptions with the largest index anywhere, largest first; empty cells are "

@@ -126,3 +126,29 @@ def test_a_heatmap_is_of_one_metric():
     frame = pd.concat([_frame({"a.x": [0.1] * 4}), _frame({"a.x": [0.1] * 4}).assign(metric="capex")])
     with pytest.raises(ValueError, match="a heatmap is of one metric and scenario"):
         first_order_heatmap(frame)
+
+
+# ------------------------------------------------------------------------------------------------------ the command
+def test_scenario_run_writes_the_heatmaps_and_their_csv_the_same_bytes_each_time(small, tmp_path):
+    from typer.testing import CliRunner
+
+    from model.cli import app
+
+    runner = CliRunner()
+    for out in ("one", "two"):
+        result = runner.invoke(app, ["run", "base", "--draws", str(MIN_DRAWS), "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, result.output
+        assert "sensitivity heatmaps" not in result.stdout
+    one, two = tmp_path / "one", tmp_path / "two"
+    stems = [f"first_order_{metric}" for metric in HEATMAP_METRICS]
+    names = ["first_order.csv", "report.html",
+             *(f"charts/{stem}.{ext}" for stem in stems for ext in ("vl.json", "svg", "png"))]
+    for name in names:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+    report = (one / "report.html").read_text()
+    assert "Accelerators installed: which assumption decides it, by company and year, scenario base" in report
+    result = runner.invoke(app, ["run", "base", "--draws", "4096", "--out", str(tmp_path / "few")])
+    assert result.exit_code == 0, result.output
+    assert ("The sensitivity heatmaps (which assumption decides each company's figure in each year) need 10,000 "
+            "draws or more; this run has 4,096.") in result.stdout
+    assert not (tmp_path / "few" / "first_order.csv").exists()
