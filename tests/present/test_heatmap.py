@@ -152,3 +152,17 @@ def test_scenario_run_writes_the_heatmaps_and_their_csv_the_same_bytes_each_time
     assert ("The sensitivity heatmaps (which assumption decides each company's figure in each year) need 10,000 "
             "draws or more; this run has 4,096.") in result.stdout
     assert not (tmp_path / "few" / "first_order.csv").exists()
+
+
+def test_the_python_api_gives_the_indices_and_the_heatmaps(enough):
+    import model
+
+    result = model.run(SMALL / "scenarios" / "base.yaml", draws=MIN_DRAWS, seed=4)
+    pd.testing.assert_frame_equal(result.first_order(), enough.projection.first_order())
+    stems = [f"first_order_{metric}" for metric in HEATMAP_METRICS]
+    assert list(result.charts()[-len(stems):]) == stems
+    assert result.chart(stems[0]).to_dict()["title"]["text"].startswith("Cumulative AI-chip spend: which assumption")
+    few = model.run(SMALL / "scenarios" / "base.yaml", draws=1000, seed=4)
+    assert few.first_order().empty and not [name for name in few.charts() if name.startswith("first_order")]
+    with pytest.raises(model.UsageError, match="unknown chart 'first_order_capex'"):
+        result.chart("first_order_capex")
