@@ -152,12 +152,22 @@ class RunResult:
         metric in `year`: columns scenario, metric, company, rival, year, probability; non-zero rows only."""
         return self._drawn().overtakes()
 
+    def first_order(self) -> pd.DataFrame:
+        """For a run of 10,000 draws or more, each assumption's first-order index (its share of a figure's
+        variance alone, 0 to 1) on the sensitivity heatmaps' metrics of each company and year: columns scenario,
+        metric, company, year, assumption, first_order, as the CLI's first_order.csv; empty with fewer draws."""
+        return self._drawn().first_order()
+
     def charts(self) -> tuple[str, ...]:
-        """The names `chart` takes: the run folder's charts (a run with draws adds the race's two)."""
+        """The names `chart` takes: the run folder's charts (a run with draws adds the race's two, and one of
+        10,000 draws or more the sensitivity heatmaps, `first_order_<metric>`)."""
         from model.present.charts import build_charts
 
         names = tuple(build_charts(self.tidy(), self.projection.plans))
-        return (*names, *RACE_CHARTS) if self.draws > 1 else names
+        if self.draws == 1:
+            return names
+        heatmaps = (f"first_order_{metric}" for metric in self.first_order()["metric"].drop_duplicates())
+        return (*names, *RACE_CHARTS, *heatmaps)
 
     def chart(self, name: str) -> alt.Chart | alt.LayerChart | alt.FacetChart:
         """The chart `name` of the run folder (such as "capex", "ai_chip_spend", "race_shares"; see `charts()`), as
@@ -170,6 +180,13 @@ class RunResult:
             if name == "lead_probability":
                 return lead_probability(self.leads(), colours)
             return overtake_years(self.overtakes(), colours)
+        if name.startswith("first_order_") and self.draws > 1:
+            from model.present.heatmap import first_order_heatmap
+
+            indices = self.first_order()
+            rows = indices[indices["metric"] == name.removeprefix("first_order_")]
+            if not rows.empty:
+                return first_order_heatmap(rows)
         charts = build_charts(self.tidy(), self.projection.plans, colours)
         if name not in charts:
             raise UsageError(f"unknown chart '{name}'; valid: {', '.join(self.charts())}")

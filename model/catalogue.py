@@ -241,6 +241,7 @@ class View(StrEnum):
     race = "race"  # who leads and who overtakes whom, in a run with draws
     compare = "compare"  # an overlay chart, a line per scenario, in `scenario compare`
     backtest = "backtest"  # a figure companies report, so an actuals file may hold it
+    heatmap = "heatmap"  # a run with draws shows which assumption decides it, per company and year
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def _rank(of: str, label: str, description: str) -> Metric:
     return Metric(f"{of}_rank", label, Kind.rank, description, derived_from=of)
 
 
-RACE, COMPARE, BACKTEST = View.race, View.compare, View.backtest
+RACE, COMPARE, BACKTEST, HEATMAP = View.race, View.compare, View.backtest, View.heatmap
 
 # The engine's outputs, in the order of its tables (projection.csv lists them so).
 METRICS: dict[str, Metric] = {
@@ -305,12 +306,12 @@ METRICS: dict[str, Metric] = {
         _money("ai_chip_spend", "AI-chip spend", "spending on AI accelerators", COMPARE, BACKTEST,
                chart="ai_chip_spend"),
         _money("ai_chip_spend_cumulative", "Cumulative AI-chip spend",
-               "AI-chip spend summed from the horizon's first year", RACE),
+               "AI-chip spend summed from the horizon's first year", RACE, HEATMAP),
         _money("accelerator_unit_price", "Accelerator unit price", "price of one accelerator", BACKTEST, scale=ONE),
         _count("accelerators_bought", "Accelerators bought", "accelerators bought in the year", BACKTEST),
         _count("accelerators_installed", "Accelerators installed",
                "accelerators in service: the opening fleet, retired evenly over the service life, and the purchases "
-               "since", RACE, COMPARE, BACKTEST, chart="accelerators_installed"),
+               "since", RACE, COMPARE, BACKTEST, HEATMAP, chart="accelerators_installed"),
         Metric("accelerator_performance", "Accelerator performance", Kind.ratio,
                "H100-equivalents of the average accelerator bought in the year", ratio_unit="H100e"),
         Metric("compute_installed", "Compute installed", Kind.count,

@@ -52,6 +52,7 @@ def metrics_table() -> str:
         views += ["race (leads, overtakes)"] if View.race in metric.views else []
         views += [f"chart `{metric.chart}`"] if metric.chart else []
         views += [view.value for view in (View.compare, View.backtest) if view in metric.views]
+        views += ["sensitivity heatmap"] if View.heatmap in metric.views else []
         rows.append(f"| `{key}` | {metric.unit('CCY')} | {metric.label} | {metric.description} | "
                     f"{', '.join(views) or '-'} |")
     return "\n".join(rows) + "\n"
@@ -70,7 +71,7 @@ def test_the_metrics_table_names_a_metric_s_unit_label_and_views():
     row = next(line for line in metrics_table().splitlines() if line.startswith("| `accelerators_installed` |"))
     assert row == ("| `accelerators_installed` | thousand units | Accelerators installed | accelerators in service: "
                    "the opening fleet, retired evenly over the service life, and the purchases since | headline, race (leads, overtakes), chart `accelerators_installed`, "
-                   "compare, backtest |")
+                   "compare, backtest, sensitivity heatmap |")
     row = next(line for line in metrics_table().splitlines() if line.startswith("| `compute_installed` |"))
     assert row == ("| `compute_installed` | thousand H100e | Compute installed | H100-equivalents in service: each "
                    "surviving cohort's accelerators times their performance | headline, race (leads, overtakes), chart "

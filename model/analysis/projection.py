@@ -14,8 +14,9 @@ import pandas as pd
 
 from model import format
 from model.analysis.register import overrides, register, source_table, without_empty_history
-from model.catalogue import HEADLINE, METRICS, Kind, metrics_on_cloud_basis
+from model.catalogue import HEADLINE, METRICS, Kind, View, metrics_in, metrics_on_cloud_basis
 from model.core.engine import project
+from model.core.first_order import MIN_DRAWS as FIRST_ORDER_MIN_DRAWS
 from model.core.parameters import engine_inputs
 from model.core.simulation import PERCENTILES, RACE_METRICS, Simulation, simulate
 from model.domain import Inputs, ResolvedAssumption, Scenario, plan_window
@@ -33,6 +34,10 @@ RACE_LABELS = {metric: METRICS[metric].label for metric in RACE_METRICS}
 # The column of the tidy table that gives, on the rows of a metric built on cloud revenue, what the company's
 # cloud.revenue_base counts (catalogue.CLOUD_BASES); missing (an empty cell) on every other row.
 BASIS_COLUMN = "basis"
+# The metrics whose first-order indices a run with at least FIRST_ORDER_MIN_DRAWS draws estimates from its draws
+# and draws as a heatmap (the catalogue's heatmap view).
+HEATMAP_METRICS = metrics_in(View.heatmap)
+FIRST_ORDER_COLUMNS = ["scenario", "metric", "company", "year", "assumption", "first_order"]
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,27 @@ class Projection:
                              "probability": float(counts[a, b, t])})
         return pd.DataFrame(rows, columns=["scenario", "metric", "company", "rival", "year", "probability"])
 
+    def first_order(self) -> pd.DataFrame:
+        """For a run with enough draws, each assumption's given-data first-order index (its share of the variance
+        of a figure, alone; `model.core.first_order`) on each HEATMAP_METRICS metric of each company and year:
+        columns scenario, metric, company, year, assumption, first_order; empty for a run with too few draws."""
+        found = self._simulation().first_order
+        if found is None:
+            return pd.DataFrame(columns=FIRST_ORDER_COLUMNS)
+        keys = np.array(found.keys, dtype=object)
+        blocks = []
+        for metric, indices in found.indices.items():  # (d, C, H)
+            d, c, h = indices.shape
+            blocks.append(pd.DataFrame({
+                "scenario": self.scenario,
+                "metric": metric,
+                "company": np.repeat(self.companies, h * d),
+                "year": np.tile(np.repeat(self.years, d), c),
+                "assumption": np.tile(keys, c * h),
+                "first_order": indices.transpose(1, 2, 0).reshape(-1),
+            }))
+        return pd.concat(blocks, ignore_index=True)
+
     def _simulation(self) -> Simulation:
         if self.simulation is None:
             raise ValueError("this projection has no draws; run it with draws > 1")
@@ -149,7 +175,11 @@ def run(
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # check_finite reports it, with its cause
         metrics = project(engine)
     check_finite(inputs, metrics, "with every assumption at its value")
-    simulation = simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk) if draws > 1 else None
+    # the heatmaps' indices come from the same draws (about a quarter more of the simulation's time; none below the
+    # minimum)
+    heatmap = HEATMAP_METRICS if draws >= FIRST_ORDER_MIN_DRAWS else ()
+    simulation = simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk,
+                          first_order_metrics=heatmap) if draws > 1 else None
     if simulation is not None:
         # a non-finite draw makes its cell's sum, and so its mean, non-finite: the summaries show every draw
         check_finite(inputs, simulation.mean, "in the draws, which are computed in float32 (largest about 3.4e38)")
@@ -321,6 +351,15 @@ def convergence_warnings(projection: Projection) -> list[str]:
     return [f"with {format.count(simulation.draws)} draws the 5th and 95th percentiles carry standard errors up to "
             f"{format.figure(worst, Kind.share)} of their interval's width ({where}); use --draws {format.count(suggest)} "
             "or more"]
+
+
+def first_order_note(projection: Projection) -> str | None:
+    """Why a run with draws has no sensitivity heatmap (too few draws), or None when it has one or has no draws."""
+    simulation = projection.simulation
+    if simulation is None or simulation.first_order is not None:
+        return None
+    return (f"the sensitivity heatmaps (which assumption decides each company's figure in each year) need "
+            f"{format.count(FIRST_ORDER_MIN_DRAWS)} draws or more; this run has {format.count(simulation.draws)}")
 
 
 # ---------------------------------------------------------------------------------------------------- a whole run

@@ -12,7 +12,7 @@ import math
 import os
 import queue
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -20,6 +20,16 @@ import numpy as np
 
 from model.catalogue import METRICS, Kind, View, metrics_in
 from model.core.engine import draws_first, project
+from model.core.first_order import (
+    BinnedSums,
+    FirstOrder,
+    bin_count,
+    binned_sums,
+    bins_of_draws,
+    check_bins,
+    first_order,
+    merged,
+)
 from model.core.parameters import Layout, layout
 from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
 from model.domain import Inputs
@@ -61,6 +71,7 @@ class Simulation:
     overtake: dict[str, np.ndarray]  # (C, C, T): share of draws in which company a first moves ahead of b in year t
     notes: tuple[str, ...]  # repairs made to the scenario's correlations
     workers: int = 1  # threads that projected and summarised the chunks (the numbers do not depend on it)
+    first_order: FirstOrder | None = None  # given-data first-order indices of the metrics asked for, if any
 
 
 # ---------------------------------------------------------------------------------------------------- percentiles
@@ -157,6 +168,7 @@ class _Chunk:
     batch_sizes: tuple[int, ...]
     leads: dict[str, np.ndarray]  # (C, H) counts
     overtakes: dict[str, np.ndarray]  # (C, C, H) counts
+    binned: BinnedSums | None = None  # for the first-order indices: the asked metrics' (C, H) rows, in order
 
 
 class _Chunks:
@@ -167,8 +179,11 @@ class _Chunks:
     place. Each running chunk holds one block; a finished chunk hands its block on to the next.
     """
 
-    def __init__(self, stream: UniformStream, score_map: ScoreMap, structure: Layout, chunk_size: int, batches: int):
+    def __init__(self, stream: UniformStream, score_map: ScoreMap, structure: Layout, chunk_size: int, batches: int,
+                 first_order_metrics: tuple[str, ...] = (), bins: int = 2, coupled: np.ndarray | None = None):
         self.stream, self.score_map, self.structure, self.batches = stream, score_map, structure, batches
+        self.first_order_metrics, self.bins = first_order_metrics, bins
+        self.coupled = np.array([], dtype=np.intp) if coupled is None else coupled  # columns the copula mixes
         self.chunk_size = chunk_size
         self.cells = (len(structure.in_plan), structure.horizon_stop - structure.horizon_start)  # (C, H)
         ranked = [name for name, metric in METRICS.items() if metric.kind is Kind.rank]
@@ -195,14 +210,21 @@ class _Chunks:
         draws = len(u)
         leads = {name: np.zeros(self.cells, dtype=np.int64) for name in RACE_METRICS}
         overtakes = {name: np.zeros(self.cells[:1] + self.cells, dtype=np.int64) for name in RACE_METRICS}
+        bins = np.empty((u.shape[1], draws), np.uint8) if self.first_order_metrics else None
         for start in range(0, draws, ENGINE_SLICE):
             stop = min(draws, start + ENGINE_SLICE)
             cells = {name: block[rows, start:stop].reshape(*self.cells, -1) for name, rows in self.rows.items()}
-            values = self.score_map(self.stream.scores(u[start:stop]))
+            scores = self.stream.scores(u[start:stop])
+            if bins is not None:  # each assumption's bin, as its (coupled) draw falls
+                bins[:, start:stop] = bins_of_draws(u[start:stop], scores, self.coupled, self.bins)
+            values = self.score_map(scores)
             project(self.structure.engine_inputs(values), out={name: draws_first(c) for name, c in cells.items()})
             for name in RACE_METRICS:  # while the slice is in the caches
                 leads[name] += _lead_counts(cells[name])
                 overtakes[name] += _overtake_counts(cells[name])
+        # before the percentiles' partitions reorder each row's draws
+        binned = None if bins is None else binned_sums(
+            bins, np.concatenate([block[self.rows[name]] for name in self.first_order_metrics]), self.bins)
         batches = min(self.batches, draws)  # a chunk smaller than the batches asked for has a draw per batch
         bounds = np.cumsum([0, *(len(b) for b in np.array_split(np.empty(draws), batches))])
         sums, percentiles, batch_percentiles = np.empty(len(block)), [], []
@@ -231,6 +253,7 @@ class _Chunks:
             batch_sizes=tuple(int(size) for size in np.diff(bounds)),
             leads=leads,
             overtakes=overtakes,
+            binned=binned,
         )
 
 
@@ -266,9 +289,12 @@ class _Totals:
         self.batch_sizes: list[int] = []
         self.leads: dict[str, np.ndarray] = {}
         self.overtakes: dict[str, np.ndarray] = {}
+        self.binned: BinnedSums | None = None
 
     def add(self, chunk: _Chunk) -> None:
         self.draws += chunk.draws
+        if chunk.binned is not None:
+            self.binned = chunk.binned if self.binned is None else merged(self.binned, chunk.binned)
         self.chunk_sizes.append(chunk.draws)
         self.batch_sizes += chunk.batch_sizes
         for name, total in chunk.sums.items():
@@ -318,6 +344,8 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK,
     on_chunk: Callable[[int], None] | None = None,
     workers: int | None = None,
+    first_order_metrics: Sequence[str] = (),
+    bins: int | None = None,
 ) -> Simulation:
     """Run the projection over `draws` draws of every assumption's distribution, `chunk_size` draws at a time.
 
@@ -328,6 +356,10 @@ def simulate(
     of the chunks' percentiles, whose bias shrinks with the chunk size. Their standard errors come from the spread
     over at least SE_BATCHES batches (the chunks, or parts of them). Memory is bounded by the chunk size times the
     number of chunks in flight (two per worker at most), whatever the number of draws.
+
+    For each of `first_order_metrics` the run also estimates every assumption's first-order index on each company
+    and year from the same draws (`model.core.first_order`), with `bins` bins per assumption (default
+    `bin_count(draws)`, so that the indices do not depend on the chunk size).
     """
     if draws < 1:
         raise ValueError(f"draws must be at least 1, not {draws}")
@@ -345,7 +377,16 @@ def simulate(
         for start in range(0, draws, chunk_size):
             yield min(chunk_size, draws - start)
 
-    run_chunk = _Chunks(stream, ScoreMap(dists, SAMPLED_DTYPE), layout(inputs), min(chunk_size, draws), batches)
+    first_order_metrics = tuple(first_order_metrics)
+    unknown = [name for name in first_order_metrics if name not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; valid: {', '.join(METRICS)}")
+    bins = bin_count(draws) if bins is None else bins
+    if first_order_metrics:
+        check_bins(bins)
+    coupled = None if correlation is None else np.flatnonzero((correlation != np.eye(len(dists))).any(axis=0))
+    run_chunk = _Chunks(stream, ScoreMap(dists, SAMPLED_DTYPE), layout(inputs), min(chunk_size, draws), batches,
+                        first_order_metrics, bins, coupled)
 
     totals = _Totals()
     if workers == 1:
@@ -375,6 +416,11 @@ def simulate(
                     future.cancel()
                 raise
     percentiles, errors = totals.percentiles()
+    indices = None
+    if totals.binned is not None:
+        cells = run_chunk.cells
+        found = first_order(totals.binned).reshape(len(dists), len(first_order_metrics), *cells)  # (d, M, C, H)
+        indices = FirstOrder(tuple(dists), bins, {name: found[:, i] for i, name in enumerate(first_order_metrics)})
     return Simulation(
         draws=draws,
         seed=seed,
@@ -387,4 +433,5 @@ def simulate(
         overtake={name: counts / draws for name, counts in totals.overtakes.items()},
         notes=tuple(notes),
         workers=workers,
+        first_order=indices,
     )

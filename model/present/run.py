@@ -16,6 +16,7 @@ from model.analysis.projection import (
     RunResult,
     bases_differ,
     convergence_report,
+    first_order_note,
     headline,
     headline_cells,
     headline_kinds,
@@ -24,6 +25,7 @@ from model.analysis.register import DISAGREEMENT_HEADERS, REGISTER_HEADERS, disa
 from model.catalogue import METRICS, Kind
 from model.present.charts import BASIS_MARK, ChartLike, basis_note, lead_probability, overtake_years
 from model.present.charts import each_chart as chart_by_chart
+from model.present.heatmap import first_order_heatmap
 from model.present.report import RenderedChart, render_charts, render_report
 from model.present.tables import Shown
 
@@ -101,13 +103,16 @@ def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
 # ------------------------------------------------------------------------------------------------------ a run
 def each_chart(result: RunResult) -> Iterator[tuple[str, ChartLike]]:
     """Every chart of a run, in report order, with its file stem, made one at a time; a run with draws adds who
-    leads and who overtakes."""
+    leads and who overtakes, and one with enough draws a sensitivity heatmap per metric of the catalogue's heatmap
+    view (`first_order_<metric>`)."""
     projection = result.projection
     colours = projection.colours
     yield from chart_by_chart(projection.tidy(), projection.plans, colours)
     if projection.simulation is not None:
         yield "lead_probability", lead_probability(projection.leads(), colours)
         yield "overtake_years", overtake_years(projection.overtakes(), colours)
+        for metric, rows in projection.first_order().groupby("metric", sort=False):
+            yield f"first_order_{metric}", first_order_heatmap(rows)
 
 
 def charts(result: RunResult) -> dict[str, ChartLike]:
@@ -220,6 +225,8 @@ def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed:
         caption = (f"Each figure with every assumption at its value, then its median over "
                    f"{format.count(simulation.draws)} draws where the two differ (the charts' lines are medians), "
                    f"and in brackets the 5th to 95th percentile; {convergence_report(projection)}.")
+        if note := first_order_note(projection):
+            caption += f" {note[0].upper()}{note[1:]}."
     caption = " ".join([caption, *basis_lines(projection)]).strip()
     return render_report(
         title=f"Scenario '{scenario.name}'",
@@ -257,6 +264,8 @@ def terminal(result: RunResult) -> list[Shown]:
         shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
         precision = convergence_report(projection)
         shown.append(f"{precision[0].upper()}{precision[1:]}.")
+        if note := first_order_note(projection):
+            shown.append(f"{note[0].upper()}{note[1:]}.")
     if not result.overrides.empty:
         shown.append(f"{overrides_line(result)}; report.html lists each against the value it replaces.")
     return shown

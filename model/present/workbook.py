@@ -477,6 +477,17 @@ def race_sheets(result: RunResult, colours: Mapping[str, str]) -> tuple[Sheet, .
     return tuple(sheets)
 
 
+def first_order_sheets(result: RunResult) -> tuple[Sheet, ...]:
+    """The heatmaps' first-order indices, every assumption (a run with enough draws)."""
+    projection = result.projection
+    if projection.simulation is None or projection.simulation.first_order is None:
+        return ()
+    frame = projection.first_order()
+    frame.insert(frame.columns.get_loc("metric") + 1, "label", frame["metric"].map(lambda m: METRICS[m].label))
+    return (Sheet("First-order", frame_columns(frame, {"first_order": format.EXCEL_SENSITIVITY_INDEX}),
+                  frozen_columns=2),)
+
+
 def _number_or_text(value: float | Mapping[int, float] | str) -> Cell:
     """A scalar as a number; a per-year series (or its text) as the files write it."""
     if isinstance(value, Mapping):
@@ -560,12 +571,13 @@ def sources_sheet(sources: pd.DataFrame) -> Sheet:
 
 def run_book(result: RunResult, colours: Mapping[str, str]) -> Book:
     """A run's workbook: Headline, Overrides (of a scenario that overrides any), Projection, Leads and Overtakes
-    (with draws), Register and Sources."""
+    (with draws), First-order (with enough draws for the heatmaps), Register and Sources."""
     return Book(f"Scenario '{result.scenario.name}'", result.scenario.as_of, (
         headline_sheet(result, colours),
         *overrides_sheets(result, colours),
         projection_sheet(result, colours),
         *race_sheets(result, colours),
+        *first_order_sheets(result),
         register_sheet(result, colours),
         sources_sheet(result.sources),
     ))

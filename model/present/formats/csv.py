@@ -26,6 +26,15 @@ def race(rendering: Rendering) -> Contents:
     return {"leads.csv": to_csv(projection.leads()), "overtakes.csv": to_csv(projection.overtakes())}
 
 
+@artefact(RunResult, "first_order.csv", "csv")
+def first_order(rendering: Rendering) -> Contents:
+    """The heatmaps' first-order indices, every assumption: a run with enough draws only."""
+    projection = rendering.result.projection
+    if projection.simulation is None or projection.simulation.first_order is None:
+        return {}
+    return {"first_order.csv": to_csv(projection.first_order())}
+
+
 @artefact(SensitivityResult, "<table>.csv", "csv")
 def sensitivity(rendering: Rendering) -> Contents:
     return {f"{name}.csv": to_csv(table) for name, table in rendering.result.tables.items()}
