@@ -16,6 +16,7 @@ from model.analysis.projection import (
     RunResult,
     bases_differ,
     convergence_report,
+    precision_report,
     headline,
     headline_cells,
     headline_kinds,
@@ -213,6 +214,8 @@ def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed:
         caption = (f"Each figure with every assumption at its value, then its median over "
                    f"{format.count(simulation.draws)} draws where the two differ (the charts' lines are medians), "
                    f"and in brackets the 5th to 95th percentile; {convergence_report(projection)}.")
+        if drawn_until := precision_report(projection):
+            caption += f" {drawn_until}."
     caption = " ".join([caption, *basis_lines(projection)]).strip()
     return render_report(
         title=f"Scenario '{scenario.name}'",
@@ -248,6 +251,8 @@ def terminal(result: RunResult) -> list[Shown]:
         shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
         precision = convergence_report(projection)
         shown.append(f"{precision[0].upper()}{precision[1:]}.")
+        if drawn_until := precision_report(projection):
+            shown.append(f"{drawn_until}.")
     if not result.overrides.empty:
         shown.append(f"{overrides_line(result)}; report.html lists each against the value it replaces.")
     return shown
