@@ -102,18 +102,6 @@ def run_warning(precision: Precision) -> str:
                       "the percentiles' standard errors are still up to {achieved} of their interval's width")
 
 
-def sobol_report(precision: Precision, runs: int) -> str:
-    """The sentence a Sobol' analysis grown until precise ends with: the sample size it took (and the model's
-    `runs`), or that it stopped at its cap."""
-    target = shown(precision.target, Kind.ratio)
-    if not precision.reached:
-        return (f"Grown until precise (--precision {target}), but stopped at the cap of --samples "
-                f"{format.count(precision.cap)} ({precision.cap_option}) short of it")
-    return (f"Grown until precise: a sample of {format.count(precision.size)} ({format.count(runs)} runs of the "
-            f"model) brought the widest Sobol' interval to {shown_achieved(precision, Kind.ratio)} "
-            f"({precision.where}), at most {target} (--precision)")
-
-
 def sobol_warning(precision: Precision) -> str:
     """The warning of a Sobol' analysis that reached its cap of samples before its target."""
     return _unreached(precision, "samples", Kind.ratio, "the widest Sobol' interval is still {achieved} wide")
