@@ -47,8 +47,8 @@ def run(
     scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run here instead of outputs/<name>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
-    draws: Annotated[int | None, typer.Option(min=1, show_default="1", help=DRAWS_HELP + (
-        " With --precision, the most drawn (default: this machine's ceiling)."))] = None,
+    draws: Annotated[int | None, typer.Option(min=1, show_default=False, help=DRAWS_HELP + (
+        " Default 1; with --precision, the most drawn (default: this machine's ceiling)."))] = None,
     seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
     sampler: Annotated[Sampler, typer.Option(help=SAMPLER_HELP)] = Sampler.sobol,
     precision: Annotated[str | None, typer.Option(metavar="SHARE", help=PRECISION_HELP)] = None,

@@ -50,9 +50,9 @@ def sensitivity(
     company: Annotated[list[str] | None, typer.Option(
         help=f"Only this company's output (slug or name); repeatable. {PROJECT_COMPANIES}")] = None,
     year: Annotated[int | None, typer.Option(help="The output's year (default: the horizon's last).")] = None,
-    samples: Annotated[int | None, typer.Option(show_default=str(2**13), help=(
-        "Sobol: base sample size n, a power of two; runs n x (assumptions + 2). With --precision, the most "
-        "(default: this machine's ceiling)."))] = None,
+    samples: Annotated[int | None, typer.Option(show_default=False, help=(
+        f"Sobol: base sample size n, a power of two; runs n x (assumptions + 2). Default {2**13}; with "
+        "--precision, the most (default: this machine's ceiling)."))] = None,
     seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of outputs/<name>-<method>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,

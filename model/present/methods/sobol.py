@@ -37,7 +37,7 @@ def footer(result: SensitivityResult) -> str | None:
     target = shown(settings["precision"], Kind.ratio)
     if settings["precision_reached"]:
         return f"{line}: the sample grown until the widest interval was at most {target} (--precision)"
-    return f"{line}: the cap of the sample, short of --precision {target}"
+    return f"{line}: stopped at the cap of the sample, short of --precision {target}"
 
 
 def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame:
