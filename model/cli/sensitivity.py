@@ -71,10 +71,10 @@ def sensitivity(
     from model.present.artifacts import files_of
 
     chosen = find_method(method.value)
-    grows = hasattr(chosen, "analyse_until")  # a method drawn from a sequence that can grow
-    if precision is not None and not grows:
+    if precision is not None and not hasattr(chosen, "analyse_until"):  # a method whose sample cannot grow
+        growing = [name for name in METHODS if hasattr(find_method(name), "analyse_until")]
         raise UsageError(f"--precision grows a sampled method's sample; --method {method.value} is not sampled "
-                         f"(use --method {', '.join(name for name in METHODS if name != method.value)})")
+                         f"(use --method {' or '.join(growing)})")
     wanted = None if precision is None else read_precision(precision, "--precision")
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
