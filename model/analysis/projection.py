@@ -27,8 +27,8 @@ from model.format import input_value
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
 # Columns a run with draws adds: the mean and the percentiles of each value over the draws.
 SUMMARY_COLUMNS = ["mean", *(f"p{p:g}" for p in PERCENTILES)]
-# A headline interval is trusted when the Monte Carlo standard error of its 5th, 50th and 95th percentiles is at most
-# this share of its width (p95 - p5); above it the run says to draw more.
+# A headline interval is trusted when the Monte Carlo standard error of its 5th, 50th and 95th percentiles is at
+# most this share of its width (p95 - p5); above it the run says to draw more.
 MAX_INTERVAL_ERROR = 0.02
 RACE_LABELS = {metric: METRICS[metric].label for metric in RACE_METRICS}
 # The column of the tidy table that gives, on the rows of a metric built on cloud revenue, what the company's
@@ -346,8 +346,8 @@ def convergence_warnings(projection: Projection) -> list[str]:
     needed = simulation.draws * (worst / MAX_INTERVAL_ERROR) ** 2
     power = 10 ** math.floor(math.log10(needed))
     suggest = next(step * power for step in (1, 2, 5, 10) if step * power >= needed)
-    return [f"with {format.count(simulation.draws)} draws the 5th, 50th and 95th percentiles carry standard errors up to "
-            f"{format.figure(worst, Kind.share)} of their interval's width ({where}); use --draws {format.count(suggest)} "
+    return [f"with {format.count(simulation.draws)} draws the 5th, 50th and 95th percentiles carry standard errors "
+            f"up to {format.figure(worst, Kind.share)} of their interval's width ({where}); use --draws {format.count(suggest)} "
             "or more"]
 
 
