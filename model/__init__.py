@@ -42,24 +42,37 @@ def load(scenario: PathLike, *, project: PathLike | None = None) -> LoadedScenar
         return LoadedScenario.from_file(scenario_file(scenario, project))
 
 
-def run(scenario: LoadedScenario | PathLike, *, draws: int = 1, seed: int = 0, sampler: str = "sobol") -> RunResult:
+def run(scenario: LoadedScenario | PathLike, *, draws: int | None = None, seed: int = 0, sampler: str = "sobol",
+        precision: float | None = None) -> RunResult:
     """Project a scenario (from `load`, or a scenario file's path) as `scenario run` does.
 
     draws=1 is the deterministic run, every assumption at its value. With draws > 1 every assumption is drawn
     that many times from its distribution (`sampler`: "sobol", "lhs" or "random", seeded by `seed` >= 0): the
     result's `tidy()` gains mean, p5, p50 and p95, and `leads()` and `overtakes()` give the race's odds. Memory
     stays flat in the draws; a number of draws this machine cannot hold is refused with the most it can.
+
+    With `precision` (a share strictly between 0 and 1, such as 0.01), the draws go on, chunk after chunk, until
+    every headline figure's 5th, 50th and 95th percentiles carry Monte Carlo standard errors of at most that share
+    of the figure's 90% interval, `draws` being the most (default: this machine's ceiling); the result's `draws`
+    says how many it took, and `warnings` when the cap came first.
     """
-    draws, seed = whole_number("draws", draws, 1), whole_number("seed", seed, 0)
+    seed = whole_number("seed", seed, 0)
+    capped = draws is not None
+    draws = whole_number("draws", draws, 2 if precision is not None else 1) if capped else 1
     loaded = _loaded(scenario)
     with scenario_errors():
-        from model.analysis.resources import check_draws
+        from model.analysis.precision import check_precision
+        from model.analysis.resources import check_draws, max_draws
         from model.core.uncertainty import SAMPLERS
 
         one_of("sampler", sampler, SAMPLERS)
-
+        if precision is not None:
+            precision = check_precision(precision, "precision")
+            if not capped:
+                draws = max_draws(len(loaded.inputs.companies), len(loaded.inputs.scenario.years))
         check_draws(draws, loaded.inputs, option="draws")
-        return projected(loaded, draws=draws, seed=seed, sampler=sampler)
+        return projected(loaded, draws=draws, seed=seed, sampler=sampler, precision=precision,
+                         cap_option="draws" if capped else "this machine's ceiling")
 
 
 def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",

@@ -249,12 +249,15 @@ class ComparisonResult:
 
 
 # ----------------------------------------------------------------------------------------------------- adapters
-def projected(scenario: LoadedScenario, *, draws: int, seed: int, sampler: str) -> RunResult:
+def projected(scenario: LoadedScenario, *, draws: int, seed: int, sampler: str, precision: float | None = None,
+              cap_option: str = "draws") -> RunResult:
     from model.analysis.projection import convergence_warnings
     from model.analysis.projection import run as project
 
-    projection = project(scenario.inputs, draws=draws, sampler=sampler, rng=seed)
-    drawn = draws > 1
+    projection = project(scenario.inputs, draws=draws, sampler=sampler, rng=seed, precision=precision,
+                         cap_option=cap_option)
+    drawn = projection.simulation is not None
+    draws = projection.simulation.draws if drawn else 1
     return RunResult(scenario, draws, seed if drawn else None, sampler if drawn else None,
                      tuple(convergence_warnings(projection)) if drawn else (), projection)
 

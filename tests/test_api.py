@@ -179,6 +179,21 @@ def test_draws_add_percentiles_that_bracket_the_value(outside):
     assert model.run(result.scenario, draws=np.int64(2**12), seed=np.int64(3), sampler="lhs").tidy().equals(tidy)
 
 
+def test_a_run_drawn_until_precise_says_how_many_draws_it_took(outside):
+    scenario = model.load("base", project=outside)
+    result = model.run(scenario, precision=0.01, seed=2)
+    assert result.draws == result.projection.simulation.draws and result.draws % 32768 == 0 and result.warnings == ()
+    assert model.run(scenario, precision=0.01, seed=2).tidy().equals(result.tidy())
+    capped = model.run(scenario, precision=0.0001, draws=2000)
+    assert capped.draws == 2000 and capped.warnings[0].startswith(
+        "--precision 0.01% was not reached within 2,000 draws (draws): ")
+    for bad in (0, -0.1, 1.0, float("nan"), float("inf"), "1%", True):
+        with pytest.raises(UsageError, match="^precision must be a share between 0 and 1, such as 0.01 or 1%"):
+            model.run(scenario, precision=bad)
+    with pytest.raises(UsageError, match="^draws must be a whole number, at least 2, not 1$"):
+        model.run(scenario, precision=0.01, draws=1)
+
+
 def test_a_tornado_moves_alphas_capex_by_its_plans_percentiles(outside):
     tornado = model.sensitivity(model.load("base", project=outside), metric="capex", year=2025, companies="alpha")
     plan = tornado.frame.set_index("key").loc["alpha.capex.plan_total"]

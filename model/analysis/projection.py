@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from model import format
+from model.analysis.precision import Precision, run_report, run_warning
 from model.analysis.register import overrides, register, source_table, without_empty_history
 from model.catalogue import HEADLINE, METRICS, Kind, View, metrics_in, metrics_on_cloud_basis
 from model.core.engine import project
@@ -27,8 +28,8 @@ from model.format import input_value
 TIDY_COLUMNS = ["scenario", "company", "year", "metric", "unit", "value"]
 # Columns a run with draws adds: the mean and the percentiles of each value over the draws.
 SUMMARY_COLUMNS = ["mean", *(f"p{p:g}" for p in PERCENTILES)]
-# A headline interval is trusted when the Monte Carlo standard error of its 5th and 95th percentiles is at most
-# this share of its width (p95 - p5); above it the run says to draw more.
+# A headline interval is trusted when the Monte Carlo standard error of its 5th, 50th and 95th percentiles is at
+# most this share of its width (p95 - p5); above it the run says to draw more.
 MAX_INTERVAL_ERROR = 0.02
 RACE_LABELS = {metric: METRICS[metric].label for metric in RACE_METRICS}
 # The column of the tidy table that gives, on the rows of a metric built on cloud revenue, what the company's
@@ -53,6 +54,7 @@ class Projection:
     simulation: Simulation | None = None  # summaries of the draws, for a run with draws
     bases: tuple[str | None, ...] = ()  # each company's cloud revenue basis, in the order of `companies`
     declared_colours: tuple[str | None, ...] = ()  # each company's file's `colour:`, in the order of `companies`
+    precision: Precision | None = None  # how a run drawn until precise ended
 
     @property
     def colours(self) -> dict[str, str]:
@@ -159,9 +161,15 @@ def run(
     sampler: str = "sobol",
     rng: np.random.Generator | int | None = None,
     on_chunk: Callable[[int], None] | None = None,
+    precision: float | None = None,
+    cap_option: str = "--draws",
 ) -> Projection:
     """Project a resolved scenario with every assumption at its value and, when `draws` > 1, summarise the
-    projection over that many draws of the assumptions' distributions (see `model.core.simulation.simulate`)."""
+    projection over that many draws of the assumptions' distributions (see `model.core.simulation.simulate`).
+
+    With `precision` (a share in (0, 1), see `model.analysis.precision`), `draws` is a cap: the draws go on, chunk
+    after chunk of the same sequence, until `percentile_error` is at most `precision`, and `Projection.precision`
+    says where they stopped (`cap_option` names where the cap came from, for the warning when it is reached)."""
     engine = engine_inputs(inputs)
     currency = inputs.scenario.reporting_currency
     plan_rows = []
@@ -176,17 +184,28 @@ def run(
         metrics = project(engine)
     check_finite(inputs, metrics, "with every assumption at its value")
     # the heatmaps' indices come from the same draws (about a quarter more of the simulation's time; none below the
-    # minimum)
+    # minimum, which a run drawn until precise passes with its first chunk)
     heatmap = HEATMAP_METRICS if draws >= FIRST_ORDER_MIN_DRAWS else ()
-    simulation = simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk,
-                          first_order_metrics=heatmap) if draws > 1 else None
+    companies = tuple(c.name for c in inputs.companies)
+    first, last = inputs.scenario.horizon
+    cells = headline_cells(first, last, currency)
+    if precision is not None:
+        simulation = simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk, first_order_metrics=heatmap,
+                              stop=lambda drawn: simulation_error(drawn, cells, companies)[0] <= precision)
+    else:
+        simulation = simulate(inputs, draws, sampler=sampler, rng=rng, on_chunk=on_chunk,
+                              first_order_metrics=heatmap) if draws > 1 else None
     if simulation is not None:
         # a non-finite draw makes its cell's sum, and so its mean, non-finite: the summaries show every draw
         check_finite(inputs, simulation.mean, "in the draws, which are computed in float32 (largest about 3.4e38)")
         check_finite(inputs, simulation.percentiles, "in the draws' percentiles")
+    reached = None
+    if precision is not None and simulation is not None:
+        achieved, where = simulation_error(simulation, cells, companies)
+        reached = Precision(precision, achieved, where, simulation.draws, draws, cap_option)
     return Projection(
         scenario=inputs.scenario.name,
-        companies=tuple(c.name for c in inputs.companies),
+        companies=companies,
         years=np.array(list(inputs.scenario.years)),
         reporting_currency=currency,
         metrics=metrics,
@@ -194,6 +213,7 @@ def run(
         simulation=simulation,
         bases=cloud_revenue_bases(inputs),
         declared_colours=tuple(c.colour for c in inputs.companies),
+        precision=reached,
     )
 
 
@@ -308,20 +328,25 @@ def headline_kinds(projection: Projection) -> dict[str, Kind]:
 
 
 def percentile_error(projection: Projection) -> tuple[float, str]:
-    """The largest Monte Carlo standard error of a headline figure's 5th or 95th percentile, as a share of its
+    """The largest Monte Carlo standard error of a headline figure's 5th, 50th or 95th percentile, as a share of its
     interval's width (p95 - p5), and where it is ("Company, figure"); inf when the draws are too few to estimate it.
     """
-    simulation = projection._simulation()
+    return simulation_error(projection._simulation(), _headline_cells(projection), projection.companies)
+
+
+def simulation_error(simulation: Simulation, cells: Sequence[tuple[str, str, int]],
+                     companies: Sequence[str]) -> tuple[float, str]:
+    """`percentile_error` of a simulation's headline `cells` (as `headline_cells` gives them) for `companies`."""
     worst, where = 0.0, ""
-    for label, metric, year in _headline_cells(projection):
+    for label, metric, year in cells:
         p5, _, p95 = simulation.percentiles[metric][:, :, year]
-        errors = simulation.standard_error[metric][[0, -1], :, year]  # (2, C)
+        errors = simulation.standard_error[metric][:, :, year]  # (P, C)
         width = p95 - p5
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(width > 0, errors.max(axis=0) / width, 0.0)
         ratio = np.nan_to_num(ratio, nan=np.inf)
         if ratio.max() > worst or not where:
-            worst, where = float(ratio.max()), f"{projection.companies[int(ratio.argmax())]}, {label}"
+            worst, where = float(ratio.max()), f"{companies[int(ratio.argmax())]}, {label}"
     return worst, where
 
 
@@ -335,9 +360,12 @@ def convergence_report(projection: Projection) -> str:
 
 
 def convergence_warnings(projection: Projection) -> list[str]:
-    """Warnings when the draws are too few for the headline intervals: the Monte Carlo standard error of a 5th or
-    95th percentile above MAX_INTERVAL_ERROR of the interval's width, with the draws that would bring it under."""
+    """Warnings when the draws are too few for the headline intervals: the Monte Carlo standard error of a 5th, 50th
+    or 95th percentile above MAX_INTERVAL_ERROR of the interval's width, with the draws that would bring it under;
+    for a run drawn until precise that stopped at its cap short of its target, that it did (`precision.run_warning`)."""
     simulation = projection._simulation()
+    if projection.precision is not None and not projection.precision.reached:
+        return [run_warning(projection.precision)]
     worst, where = percentile_error(projection)
     if worst <= MAX_INTERVAL_ERROR:
         return []
@@ -348,8 +376,8 @@ def convergence_warnings(projection: Projection) -> list[str]:
     needed = simulation.draws * (worst / MAX_INTERVAL_ERROR) ** 2
     power = 10 ** math.floor(math.log10(needed))
     suggest = next(step * power for step in (1, 2, 5, 10) if step * power >= needed)
-    return [f"with {format.count(simulation.draws)} draws the 5th and 95th percentiles carry standard errors up to "
-            f"{format.figure(worst, Kind.share)} of their interval's width ({where}); use --draws {format.count(suggest)} "
+    return [f"with {format.count(simulation.draws)} draws the 5th, 50th and 95th percentiles carry standard errors "
+            f"up to {format.figure(worst, Kind.share)} of their interval's width ({where}); use --draws {format.count(suggest)} "
             "or more"]
 
 
@@ -368,7 +396,13 @@ def draw_settings(projection: Projection) -> dict[str, Any]:
     simulation = projection.simulation
     if simulation is None:
         return {"draws": 1, "seed": None, "sampler": None}
-    return {"draws": simulation.draws, "seed": simulation.seed, "sampler": simulation.sampler}
+    drawn = {"draws": simulation.draws, "seed": simulation.seed, "sampler": simulation.sampler}
+    return drawn if projection.precision is None else drawn | projection.precision.settings("draws")
+
+
+def precision_report(projection: Projection) -> str | None:
+    """For a run drawn until precise, the line saying how many draws it took (None for any other run)."""
+    return None if projection.precision is None else run_report(projection.precision)
 
 
 @dataclass(frozen=True, eq=False)

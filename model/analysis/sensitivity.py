@@ -139,7 +139,9 @@ def sensitivity_result(inputs: Inputs, method: str, *, metric: str, year: int, c
 class Method(Protocol):
     """A module of `model.analysis.methods`: `analyse` explains one output in a year (reporting each step of its
     `work` to `on_progress`); `work` is what a progress bar shows of it, a description and the number of steps;
-    `check` refuses a sample size at once, before anything runs or is written."""
+    `check` refuses a sample size at once, before anything runs or is written. A sampled method may also provide
+    `analyse_until(inputs, *, metric, year, companies, precision, cap, seed, cap_option, on_progress)`, its sample
+    grown until precise (`--precision`; see `model.analysis.methods.sobol.analyse_until`)."""
 
     DESCRIPTION: str
     ORDER: int

@@ -18,7 +18,7 @@ import typer
 import typer.core
 import typer.exceptions
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from model.catalogue import CONFIDENCE_LEVELS, HEADLINE, METRICS, PARAMETERS, SAMPLERS
@@ -278,9 +278,10 @@ def print_wrote(folder: Path, fmt: str = "table") -> None:
 class ProgressBar:
     """A progress bar on stderr for work of `total` steps, shown only on a terminal and only once the work has
     taken longer than `after` seconds, so quick runs and piped output stay clean. Use as a context manager and
-    call `advance(n)`."""
+    call `advance(n)`. Work whose total is not known in advance (None: drawing until precise) shows a pulsing bar,
+    the steps done so far and the time elapsed, where a known total shows its fraction and the time remaining."""
 
-    def __init__(self, description: str, total: int, after: float = 1.0):
+    def __init__(self, description: str, total: int | None, after: float = 1.0):
         startup.loaded()  # the long part of the command begins: its own garbage is collected as usual
         self.description, self.total, self.after = description, total, after
         self.started = time.perf_counter()
@@ -294,12 +295,19 @@ class ProgressBar:
     def advance(self, steps: int) -> None:
         self.done += steps
         if self.progress is None and err.is_terminal and time.perf_counter() - self.started > self.after:
-            self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                     TimeRemainingColumn(), console=err, transient=True)
+            self.progress = Progress(*self.columns(), console=err, transient=True)
             self.progress.start()
             self.task = self.progress.add_task(self.description, total=self.total, completed=self.done)
         elif self.progress is not None:
             self.progress.update(self.task, completed=self.done)
+
+    def columns(self) -> tuple[Any, ...]:
+        """The bar's columns: with a known total, how much of it is done and the time left; without, how much is
+        done (no "of", no time left to guess) and the time spent."""
+        if self.total is None:
+            return (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}"),
+                    TimeElapsedColumn())
+        return TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()
 
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
@@ -315,3 +323,5 @@ SCENARIO_HELP = f"A scenario name in scenarios/ (base, base.yaml) or a path. {PR
 DRAWS_HELP = "Draws of the assumptions' distributions; above 1, the outputs gain percentiles and race odds."
 SEED_HELP = "Seed of the draws: the same seed gives the same numbers."
 SAMPLER_HELP = "Uniform draws: scrambled Sobol' sequence, Latin hypercube or plain random."
+PRECISION_HELP = ("Draw in chunks until the headline percentiles' Monte Carlo standard errors are at most this share "
+                  "of their 90% interval's width, as 0.01 or 1%; the run says how many draws it took.")

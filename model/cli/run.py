@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 
 from model import format
-from model.analysis.resources import check_draws
+from model.analysis.resources import check_draws, max_draws
 from model.cli.common import (
     DRAWS_HELP,
+    PRECISION_HELP,
     SAMPLER_HELP,
     SCENARIO_HELP,
     SEED_HELP,
@@ -28,7 +29,7 @@ from model.cli.common import (
     print_warnings,
     reports_errors,
 )
-from model.errors import display_path
+from model.errors import UsageError, display_path
 from model.io.loading import load_inputs
 from model.io.project import find_scenario
 
@@ -37,6 +38,8 @@ from model.io.project import find_scenario
     ("The base case: the headline table, and outputs/base/ with the report", "scenario run base"),
     ("A thousand draws of every assumption: percentile intervals, fan charts and race odds",
      "scenario run bull --draws 1000 --seed 7"),
+    ("Draw until every headline percentile is known to 1% of its interval, at most a million draws",
+     "scenario run base --precision 1% --draws 1000000"),
     ("Into a folder of your choice (its parent must exist)", "scenario run base.yaml --out /tmp/base-run"),
 ))
 @reports_errors
@@ -44,17 +47,28 @@ def run(
     scenario: Annotated[str, typer.Argument(help=SCENARIO_HELP)],
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write the run here instead of outputs/<name>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
-    draws: Annotated[int, typer.Option(min=1, help=DRAWS_HELP)] = 1,
+    draws: Annotated[int | None, typer.Option(min=1, show_default=False, help=DRAWS_HELP + (
+        " Default 1; with --precision, the most drawn (default: this machine's ceiling)."))] = None,
     seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
     sampler: Annotated[Sampler, typer.Option(help=SAMPLER_HELP)] = Sampler.sobol,
+    precision: Annotated[str | None, typer.Option(metavar="SHARE", help=PRECISION_HELP)] = None,
 ) -> None:
     """Project a scenario: print the headline table and write outputs/<name>/ (CSV, charts, report, the workbook
     <name>.xlsx, manifest)."""
+    from model.analysis.precision import read_precision
     from model.io.outputs import destination, write_run
 
+    wanted = None if precision is None else read_precision(precision)
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
-    check_draws(draws, inputs)
+    if draws is not None:
+        check_draws(draws, inputs)
+        if wanted is not None and draws < 2:
+            raise UsageError(f"--precision draws until precise, at most --draws: give --draws 2 or more, not {draws}")
+    cap_option = "--draws" if draws is not None else "this machine's ceiling"
+    if wanted is not None and draws is None:
+        draws = max_draws(len(inputs.companies), len(inputs.scenario.years))
+    draws = draws or 1
     root = path.resolve().parent.parent
     target = destination(out_dir or root / "outputs" / inputs.scenario.name, root=root, inputs=inputs.files,
                          named=out_dir is not None)
@@ -73,8 +87,10 @@ def run(
     print_warnings(inputs.warnings)
     problems = audited(inputs)
     started = time.perf_counter()
-    with ProgressBar(f"{format.count(draws)} draws", draws) as bar:
-        projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance)
+    progress = (f"{format.count(draws)} draws", draws) if wanted is None else ("draws until precise", None)
+    with ProgressBar(*progress) as bar:
+        projection = project(inputs, draws=draws, sampler=sampler.value, rng=seed, on_chunk=bar.advance,
+                             precision=wanted, cap_option=cap_option)
     modelled = time.perf_counter()
     result = run_result(inputs, projection, problems)
     for note in result.warnings:  # (a repaired correlation matrix was reported with the files' warnings)

@@ -25,6 +25,7 @@ from model.cli.common import (
     print_wrote,
     reports_errors,
 )
+from model.errors import UsageError
 from model.io.loading import load_inputs
 from model.io.project import find_scenario
 
@@ -39,6 +40,8 @@ METHOD_HELP = "; ".join(f"{name}: {method.description}" for name, method in METH
                                                    "  --company tencent --year 2027"),
     ("Shapley effects, which share the correlated accelerator prices' variance",
      "scenario sensitivity base --method shapley --metric accelerators_installed"),
+    ("Sobol' indices, the sample doubled until every interval is at most 0.05 wide",
+     "scenario sensitivity base --method sobol --precision 0.05"),
 ))
 @reports_errors
 def sensitivity(
@@ -49,24 +52,42 @@ def sensitivity(
     company: Annotated[list[str] | None, typer.Option(
         help=f"Only this company's output (slug or name); repeatable. {PROJECT_COMPANIES}")] = None,
     year: Annotated[int | None, typer.Option(help="The output's year (default: the horizon's last).")] = None,
-    samples: Annotated[int, typer.Option(help="Sobol: base sample size n, a power of two; runs n x (assumptions + 2). "
-                                              "Shapley: n draws, at least 64; runs n x (assumptions + 1).")] = 2**13,
+    samples: Annotated[int | None, typer.Option(show_default=False, help=(
+        f"Sobol: base sample size n, a power of two; runs n x (assumptions + 2). Shapley: n draws, at least 64; runs "
+        f"n x (assumptions + 1). Default {2**13}; with --precision (Sobol), the most (default: this machine's "
+        "ceiling)."))] = None,
     seed: Annotated[int, typer.Option(min=0, help=SEED_HELP)] = 0,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Write here instead of outputs/<name>-<method>/.")] = None,
     assumptions: Annotated[Path | None, typer.Option(help="Assumptions folder (default: beside scenarios/).")] = None,
+    precision: Annotated[str | None, typer.Option(metavar="WIDTH", help=(
+        "Sobol: double the sample, from 1,024, until every index's 95% interval is at most this wide, such as "
+        "0.05; the footer gives the sample it took."))] = None,
 ) -> None:
     """Which assumptions decide an output: a tornado (each assumption at its 5th and 95th percentile), Sobol'
     indices or Shapley effects (which respect the scenario's correlations), with research priorities; prints the
     tables and writes CSV, the workbook <name>-<method>.xlsx, charts and a manifest."""
+    from model.analysis.precision import read_precision
+    from model.analysis.resources import max_samples
     from model.analysis.sensitivity import OUTPUT_DEFAULT_METRIC, find_method, output_year
     from model.io.outputs import destination, write_run
     from model.present import sensitivity as rendering
     from model.present.artifacts import files_of
 
     chosen = find_method(method.value)
+    if precision is not None and not hasattr(chosen, "analyse_until"):  # a method whose sample cannot grow
+        growing = [name for name in METHODS if hasattr(find_method(name), "analyse_until")]
+        raise UsageError(f"--precision grows a sampled method's sample; --method {method.value} is not sampled "
+                         f"(use --method {' or '.join(growing)})")
+    wanted = None if precision is None else read_precision(precision, "--precision")
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
-    chosen.check(inputs, samples)
+    if samples is not None or wanted is None:
+        samples = 2**13 if samples is None else samples
+        chosen.check(inputs, samples)
+        cap_option = "--samples"
+    else:
+        samples = max_samples(len(inputs.resolved), len(inputs.companies), len(inputs.scenario.years))
+        cap_option = "this machine's ceiling"
     root = path.resolve().parent.parent
     target = destination(out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}", root=root,
                          inputs=inputs.files, named=out_dir is not None)
@@ -76,9 +97,15 @@ def sensitivity(
     print_warnings(inputs.warnings)
     problems = audited(inputs)
     year = output_year(inputs, year)
-    with ProgressBar(*chosen.work(inputs, samples)) as bar:
-        result = chosen.analyse(inputs, metric=metric or OUTPUT_DEFAULT_METRIC, year=year, companies=company,
-                                samples=samples, seed=seed, on_progress=bar.advance)
+    if wanted is None:
+        with ProgressBar(*chosen.work(inputs, samples)) as bar:
+            result = chosen.analyse(inputs, metric=metric or OUTPUT_DEFAULT_METRIC, year=year, companies=company,
+                                    samples=samples, seed=seed, on_progress=bar.advance)
+    else:
+        with ProgressBar(f"{method.value} until precise, runs of the model", None) as bar:
+            result = chosen.analyse_until(inputs, metric=metric or OUTPUT_DEFAULT_METRIC, year=year,
+                                          companies=company, precision=wanted, cap=samples, seed=seed,
+                                          cap_option=cap_option, on_progress=bar.advance)
     write_run(target, files_of(result), command="sensitivity", scenario=inputs.scenario.name,
               chain=inputs.scenario.chain, inputs=inputs.files, root=root, settings=result.settings,
               named=out_dir is not None, problems=problems)

@@ -49,6 +49,11 @@ SE_BATCHES = 10
 ENGINE_SLICE = 2**13
 # Percentiles are found for this many bytes of rows at a time (a processor's L2 cache holds them).
 GROUP_BYTES = 2**20
+# A run with a `stop` rule asks it after each of its first STOP_EVERY_CHUNK chunks, then each time its draws have
+# grown by STOP_GROWTH: summarising k chunks costs O(k) (their percentiles are kept apart), so asking after every
+# chunk would cost O(k^2), a second at 300 chunks; this way a run stops at most a sixteenth later than it could.
+STOP_EVERY_CHUNK = 16
+STOP_GROWTH = 1 / 16
 # Threads by default at most: each holds a chunk's block (40 MB at the default chunk) and the engine's arrays.
 MAX_WORKERS = 8
 # The sampled path runs in float32: half the memory traffic of float64, and faster sorting; its rounding (1e-7)
@@ -194,7 +199,8 @@ class _Chunks:
         self.levels = np.arange(1.0, self.cells[0] + 1)  # the values a rank takes
         self.free_blocks: queue.SimpleQueue[np.ndarray] = queue.SimpleQueue()
 
-    def __call__(self, u: np.ndarray) -> _Chunk:
+    def __call__(self, u: np.ndarray, batches: int | None = None) -> _Chunk:
+        """The summaries of the draws `u`, their standard errors' batches `batches` (default: the constructor's)."""
         try:
             block = self.free_blocks.get_nowait()
         except queue.Empty:
@@ -202,11 +208,11 @@ class _Chunks:
         try:
             # errstate is per thread; `projection.check_finite` reports a non-finite draw, with its cause
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                return self._summarise(u, block[:, : len(u)])
+                return self._summarise(u, block[:, : len(u)], self.batches if batches is None else batches)
         finally:
             self.free_blocks.put(block)
 
-    def _summarise(self, u: np.ndarray, block: np.ndarray) -> _Chunk:
+    def _summarise(self, u: np.ndarray, block: np.ndarray, batches: int) -> _Chunk:
         draws = len(u)
         leads = {name: np.zeros(self.cells, dtype=np.int64) for name in RACE_METRICS}
         overtakes = {name: np.zeros(self.cells[:1] + self.cells, dtype=np.int64) for name in RACE_METRICS}
@@ -225,7 +231,7 @@ class _Chunks:
         # before the percentiles' partitions reorder each row's draws
         binned = None if bins is None else binned_sums(
             bins, np.concatenate([block[self.rows[name]] for name in self.first_order_metrics]), self.bins)
-        batches = min(self.batches, draws)  # a chunk smaller than the batches asked for has a draw per batch
+        batches = min(batches, draws)  # a chunk smaller than the batches asked for has a draw per batch
         bounds = np.cumsum([0, *(len(b) for b in np.array_split(np.empty(draws), batches))])
         sums, percentiles, batch_percentiles = np.empty(len(block)), [], []
         group = max(1, GROUP_BYTES // (draws * block.itemsize))
@@ -344,6 +350,7 @@ def simulate(
     chunk_size: int = DEFAULT_CHUNK,
     on_chunk: Callable[[int], None] | None = None,
     workers: int | None = None,
+    stop: Callable[[Simulation], bool] | None = None,
     first_order_metrics: Sequence[str] = (),
     bins: int | None = None,
 ) -> Simulation:
@@ -357,9 +364,17 @@ def simulate(
     over at least SE_BATCHES batches (the chunks, or parts of them). Memory is bounded by the chunk size times the
     number of chunks in flight (two per worker at most), whatever the number of draws.
 
+    `stop`, when given, makes `draws` the most that are drawn: after each chunk (in chunk order; past
+    STOP_EVERY_CHUNK chunks, once the draws have grown by STOP_GROWTH since it was last asked), the draws so far
+    are summarised and `stop(summary)` is asked whether they are enough; True ends the run with them (chunks drawn
+    ahead by other workers are dropped, so the stopping point does not depend on `workers` either). The k-th
+    chunk (from 1) is then split into ceil(SE_BATCHES / k) batches, so that the first chunks, whatever their
+    number, give standard errors from at least SE_BATCHES batches. A run stopped after n draws has the means and
+    percentiles of a run of n draws; only its standard errors' batches differ.
+
     For each of `first_order_metrics` the run also estimates every assumption's first-order index on each company
     and year from the same draws (`model.core.first_order`), with `bins` bins per assumption (default
-    `bin_count(draws)`, so that the indices do not depend on the chunk size).
+    `bin_count(draws)`, so that the indices do not depend on the chunk size; with `stop`, on the most draws).
     """
     if draws < 1:
         raise ValueError(f"draws must be at least 1, not {draws}")
@@ -373,9 +388,10 @@ def simulate(
     batches = max(1, math.ceil(SE_BATCHES / chunks))
     workers = max(1, min(default_workers() if workers is None else workers, chunks))
 
-    def sizes() -> Iterator[int]:
-        for start in range(0, draws, chunk_size):
-            yield min(chunk_size, draws - start)
+    def sizes() -> Iterator[tuple[int, int]]:  # each chunk's draws and its batches
+        for index, start in enumerate(range(0, draws, chunk_size)):
+            split = batches if stop is None else math.ceil(SE_BATCHES / (index + 1))
+            yield min(chunk_size, draws - start), max(1, split)
 
     first_order_metrics = tuple(first_order_metrics)
     unknown = [name for name in first_order_metrics if name not in METRICS]
@@ -388,50 +404,69 @@ def simulate(
     run_chunk = _Chunks(stream, ScoreMap(dists, SAMPLED_DTYPE), layout(inputs), min(chunk_size, draws), batches,
                         first_order_metrics, bins, coupled)
 
+    def indices(totals: _Totals) -> FirstOrder | None:
+        if totals.binned is None:
+            return None
+        found = first_order(totals.binned).reshape(len(dists), len(first_order_metrics), *run_chunk.cells)
+        return FirstOrder(tuple(dists), bins, {name: found[:, i] for i, name in enumerate(first_order_metrics)})
+
     totals = _Totals()
+    asked: list[Simulation] = []  # the last summary `stop` was asked about
+
+    def summary() -> Simulation:
+        if asked and asked[0].draws == totals.draws:
+            return asked[0]
+        return _simulation(totals, seed=seed, sampler=sampler, chunk_size=chunk_size, notes=notes, workers=workers,
+                           first_order=indices(totals))
+
+    def added(chunk: _Chunk) -> bool:
+        """Add a chunk, in order; whether the run stops there."""
+        totals.add(chunk)
+        if on_chunk is not None:
+            on_chunk(chunk.draws)
+        if stop is None or (len(totals.chunk_sizes) > STOP_EVERY_CHUNK
+                            and totals.draws < asked[0].draws * (1 + STOP_GROWTH)):
+            return False
+        asked[:] = [summary()]
+        return bool(stop(asked[0]))
+
     if workers == 1:
-        for size in sizes():
-            totals.add(run_chunk(stream.draw(size)))
-            if on_chunk is not None:
-                on_chunk(size)
+        for size, split in sizes():
+            if added(run_chunk(stream.draw(size), split)):
+                break
     else:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simulate") as pool:
             pending: deque[Future[_Chunk]] = deque()
-
-            def collect() -> None:
-                chunk = pending.popleft().result()
-                totals.add(chunk)
-                if on_chunk is not None:
-                    on_chunk(chunk.draws)
-
+            stopped = False
             try:
-                for size in sizes():
+                for size, split in sizes():
                     if len(pending) >= 2 * workers:  # bounds memory: a chunk is drawn only when one is collected
-                        collect()
-                    pending.append(pool.submit(run_chunk, stream.draw(size)))
-                while pending:
-                    collect()
-            except BaseException:  # an error or an interrupt: leave the queued chunks undone
+                        if stopped := added(pending.popleft().result()):
+                            break
+                    pending.append(pool.submit(run_chunk, stream.draw(size), split))
+                while pending and not stopped:
+                    stopped = added(pending.popleft().result())
+            finally:  # stopped, an error or an interrupt: leave the queued chunks undone
                 for future in pending:
                     future.cancel()
-                raise
+    return summary()
+
+
+def _simulation(totals: _Totals, *, seed: int, sampler: str, chunk_size: int, notes: list[str],
+                workers: int, first_order: FirstOrder | None = None) -> Simulation:
+    """The Simulation of the chunks added to `totals` so far."""
     percentiles, errors = totals.percentiles()
-    indices = None
-    if totals.binned is not None:
-        cells = run_chunk.cells
-        found = first_order(totals.binned).reshape(len(dists), len(first_order_metrics), *cells)  # (d, M, C, H)
-        indices = FirstOrder(tuple(dists), bins, {name: found[:, i] for i, name in enumerate(first_order_metrics)})
     return Simulation(
-        draws=draws,
+        draws=totals.draws,
         seed=seed,
         sampler=sampler,
         chunk_size=chunk_size,
-        mean={name: total / draws for name, total in totals.sums.items()},
+        mean={name: total / totals.draws for name, total in totals.sums.items()},
         percentiles=percentiles,
         standard_error=errors,
-        lead={name: counts / draws for name, counts in totals.leads.items()},
-        overtake={name: counts / draws for name, counts in totals.overtakes.items()},
+        lead={name: counts / totals.draws for name, counts in totals.leads.items()},
+        overtake={name: counts / totals.draws for name, counts in totals.overtakes.items()},
         notes=tuple(notes),
         workers=workers,
-        first_order=indices,
+        first_order=first_order,
     )

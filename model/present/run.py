@@ -20,6 +20,7 @@ from model.analysis.projection import (
     headline,
     headline_cells,
     headline_kinds,
+    precision_report,
 )
 from model.analysis.register import DISAGREEMENT_HEADERS, REGISTER_HEADERS, disagreements
 from model.catalogue import METRICS, Kind
@@ -227,6 +228,8 @@ def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed:
                    f"and in brackets the 5th to 95th percentile; {convergence_report(projection)}.")
         if note := first_order_note(projection):
             caption += f" {note[0].upper()}{note[1:]}."
+        if drawn_until := precision_report(projection):
+            caption += f" {drawn_until}."
     caption = " ".join([caption, *basis_lines(projection)]).strip()
     return render_report(
         title=f"Scenario '{scenario.name}'",
@@ -266,6 +269,8 @@ def terminal(result: RunResult) -> list[Shown]:
         shown.append(f"{precision[0].upper()}{precision[1:]}.")
         if note := first_order_note(projection):
             shown.append(f"{note[0].upper()}{note[1:]}.")
+        if drawn_until := precision_report(projection):
+            shown.append(f"{drawn_until}.")
     if not result.overrides.empty:
         shown.append(f"{overrides_line(result)}; report.html lists each against the value it replaces.")
     return shown

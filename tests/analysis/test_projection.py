@@ -132,7 +132,8 @@ def test_too_few_draws_are_flagged_with_the_draws_that_would_do(drawn):
     few = run(load_inputs(SMALL / "scenarios" / "base.yaml"), draws=64, rng=11)
     (warning,) = convergence_warnings(few)
     assert re.fullmatch(
-        r"with 64 draws the 5th and 95th percentiles carry standard errors up to \d+\.\d% of their interval's width "
+        r"with 64 draws the 5th, 50th and 95th percentiles carry standard errors up to \d+\.\d% of their interval's "
+        r"width "
         r"\((Alpha|Beta), .+\); use --draws [125](0|,000)+ or more", warning
     ), warning
 

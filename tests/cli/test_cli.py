@@ -131,7 +131,8 @@ def test_too_few_draws_warn_but_run(small):
     for draws in ("2", "7", "40"):  # fewer draws than the batches standard errors come from, and more
         result = invoke("run", "base", "--draws", draws)
         assert result.exit_code == 0, result.output
-        assert result.stderr.startswith(f"warning: with {draws} draws the 5th and 95th percentiles carry standard")
+        assert result.stderr.startswith(f"warning: with {draws} draws the 5th, 50th and 95th percentiles carry "
+                                        "standard")
 
 
 def test_bad_draws_options_are_usage_errors(small):

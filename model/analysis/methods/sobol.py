@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -12,6 +12,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from model import format
+from model.analysis.precision import SOBOL_START, Precision, check_precision, sobol_warning
 from model.analysis.register import rests_on_judgement
 from model.analysis.resources import check_sobol_size
 from model.analysis.sensitivity import (
@@ -188,41 +189,104 @@ def sobol(
     year, chosen = chosen_output(inputs, metric, year, companies)
     check_samples(samples)
     _check_bootstrap(bootstrap, confidence)
-    seed = resolve_seed(rng)
-    dists = distributions(inputs)
-    keys = list(dists)
-    k = len(keys)
-    design = qmc.Sobol(d=2 * k, scramble=True, seed=seed).random(samples)
-    values_a, values_b = values_at(dists, design[:, :k]), values_at(dists, design[:, k:])
+    design = _Design(inputs, metric, year, chosen, resolve_seed(rng), on_progress)
+    design.grow(samples)
+    return design.result(bootstrap, confidence)
 
-    def evaluate(values: dict[str, np.ndarray]) -> np.ndarray:
-        result = outputs(inputs, values, metric=metric, year=year, chosen=chosen)  # (n, C)
-        if on_progress is not None:
-            on_progress(samples)
-        return result
 
-    f_a, f_b = evaluate(values_a), evaluate(values_b)
-    f_ab = np.empty((k, samples, len(chosen)))
-    for i, key in enumerate(keys):  # one assumption at a time keeps memory at O(n K), not O(n K^2)
-        f_ab[i] = evaluate(values_a | {key: values_b[key]})  # A with column i from B
-    indices = sobol_indices(f_a, f_b, f_ab, bootstrap=bootstrap, confidence=confidence,
-                            rng=np.random.default_rng([seed, 1]))
-    frame = labels(inputs, metric, year, chosen, keys).assign(**{
-        column: values.T.ravel() for column, values in zip(SOBOL_COLUMNS[6:], indices, strict=True)})
-    moves = (f_ab != f_a).any(axis=1).T.ravel()  # (C K): the assumption changed the output in some draw
-    frame = sorted_rows(inputs, frame[moves], "total_order")[SOBOL_COLUMNS]
-    widths = interval_widths(frame)
-    return SobolResult(
-        frame=frame,
-        samples=samples,
-        evaluations=samples * (k + 2),
-        seed=seed,
-        bootstrap=bootstrap,
-        confidence=confidence,
-        max_interval_width={name: width for name, (width, _) in widths.items()},
-        notes=tuple(_sobol_notes(inputs, metric, year, chosen, f_a, f_b)),
-        warnings=tuple(_sobol_warnings(inputs, metric, year, samples, widths)),
-    )
+def sobol_until(
+    inputs: Inputs,
+    *,
+    precision: float,
+    cap: int,
+    metric: str = OUTPUT_DEFAULT_METRIC,
+    year: int | None = None,
+    companies: Sequence[str] | None = None,
+    rng: np.random.Generator | int | None = None,
+    bootstrap: int = 1000,
+    confidence: float = 0.95,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[SobolResult, Precision]:
+    """`sobol` with the sample grown until the widest first- or total-order interval of any company is at most
+    `precision` wide: SOBOL_START rows (or `cap`, if smaller), then twice as many, up to `cap` (a power of two).
+
+    Each doubling draws the next rows of the same scrambled Sobol' sequence and runs the model on them alone, so
+    the model runs as often as for the final sample once; the result at n rows is `sobol(samples=n)`'s, bit for bit.
+    Returns the result and how the growth ended.
+    """
+    year, chosen = chosen_output(inputs, metric, year, companies)
+    check_samples(cap)
+    _check_bootstrap(bootstrap, confidence)
+    precision = check_precision(precision, "precision")
+    design = _Design(inputs, metric, year, chosen, resolve_seed(rng), on_progress)
+    samples = min(SOBOL_START, cap)
+    while True:
+        design.grow(samples)
+        result = design.result(bootstrap, confidence)
+        company, (widest, key) = max(interval_widths(result.frame).items(), key=lambda item: item[1][0],
+                                     default=("", (0.0, "")))
+        if widest <= precision or samples >= cap:
+            return result, Precision(precision, widest, f"{company}, {key}" if company else "", samples, cap,
+                                     "--samples")
+        samples *= 2
+
+
+class _Design:
+    """A Saltelli design over a scrambled Sobol' sequence that grows: its rows, and the model's outputs on them."""
+
+    def __init__(self, inputs: Inputs, metric: str, year: int, chosen: list[int], seed: int,
+                 on_progress: Callable[[int], None] | None):
+        self.inputs, self.metric, self.year, self.chosen, self.seed = inputs, metric, year, chosen, seed
+        self.on_progress = on_progress
+        self.dists = distributions(inputs)
+        self.keys = list(self.dists)
+        self.sequence = qmc.Sobol(d=2 * len(self.keys), scramble=True, seed=seed)
+        self.samples = 0
+        self.f_a, self.f_b, self.f_ab = [], [], []  # outputs on each block of rows: (n, C), (n, C), (K, n, C)
+
+    def grow(self, samples: int) -> None:
+        """Draw the sequence's next rows, up to `samples` in all, and run the model K + 2 times on them."""
+        new, k = samples - self.samples, len(self.keys)
+        design = self.sequence.random(new)  # the same rows as `random(samples)` drawn at once: a sequence's prefix
+        values_a, values_b = values_at(self.dists, design[:, :k]), values_at(self.dists, design[:, k:])
+
+        def evaluate(values: dict[str, np.ndarray]) -> np.ndarray:
+            result = outputs(self.inputs, values, metric=self.metric, year=self.year, chosen=self.chosen)  # (n, C)
+            if self.on_progress is not None:
+                self.on_progress(new)
+            return result
+
+        self.f_a.append(evaluate(values_a))
+        self.f_b.append(evaluate(values_b))
+        f_ab = np.empty((k, new, len(self.chosen)))
+        for i, key in enumerate(self.keys):  # one assumption at a time keeps memory at O(n K), not O(n K^2)
+            f_ab[i] = evaluate(values_a | {key: values_b[key]})  # A with column i from B
+        self.f_ab.append(f_ab)
+        self.samples = samples
+
+    def result(self, bootstrap: int, confidence: float) -> SobolResult:
+        """The indices of the rows drawn so far."""
+        inputs, metric, year, chosen, keys = self.inputs, self.metric, self.year, self.chosen, self.keys
+        f_a, f_b = np.concatenate(self.f_a), np.concatenate(self.f_b)
+        f_ab = self.f_ab[0] if len(self.f_ab) == 1 else np.concatenate(self.f_ab, axis=1)
+        indices = sobol_indices(f_a, f_b, f_ab, bootstrap=bootstrap, confidence=confidence,
+                                rng=np.random.default_rng([self.seed, 1]))
+        frame = labels(inputs, metric, year, chosen, keys).assign(**{
+            column: values.T.ravel() for column, values in zip(SOBOL_COLUMNS[6:], indices, strict=True)})
+        moves = (f_ab != f_a).any(axis=1).T.ravel()  # (C K): the assumption changed the output in some draw
+        frame = sorted_rows(inputs, frame[moves], "total_order")[SOBOL_COLUMNS]
+        widths = interval_widths(frame)
+        return SobolResult(
+            frame=frame,
+            samples=self.samples,
+            evaluations=self.samples * (len(keys) + 2),
+            seed=self.seed,
+            bootstrap=bootstrap,
+            confidence=confidence,
+            max_interval_width={name: width for name, (width, _) in widths.items()},
+            notes=tuple(_sobol_notes(inputs, metric, year, chosen, f_a, f_b)),
+            warnings=tuple(_sobol_warnings(inputs, metric, year, self.samples, widths)),
+        )
 
 
 def interval_widths(frame: pd.DataFrame) -> dict[str, tuple[float, str]]:
@@ -303,6 +367,23 @@ def analyse(inputs: Inputs, *, metric: str, year: int, companies: Sequence[str] 
         notes=result.notes, warnings=result.warnings,
         settings={"samples": samples, "seed": result.seed, "bootstrap": result.bootstrap,
                   "confidence": result.confidence, "evaluations": result.evaluations},
+    )
+
+
+def analyse_until(inputs: Inputs, *, metric: str, year: int, companies: Sequence[str] | None, precision: float,
+                  cap: int, seed: int, cap_option: str = "--samples",
+                  on_progress: Callable[[int], None] | None = None) -> SensitivityResult:
+    """`sobol_until` as a SensitivityResult (see `analyse`), its settings saying the target and whether it was
+    reached; a warning when the growth stopped at `cap` (`cap_option` names where the cap came from) short of it."""
+    result, grown = sobol_until(inputs, precision=precision, cap=cap, metric=metric, year=year, companies=companies,
+                                rng=seed, on_progress=on_progress)
+    grown = replace(grown, cap_option=cap_option)
+    return sensitivity_result(
+        inputs, "sobol", metric=metric, year=year, companies=companies,
+        tables={"sobol": result.frame, "priorities": research_priorities(inputs, result.frame)},
+        notes=result.notes, warnings=(*result.warnings, *([] if grown.reached else [sobol_warning(grown)])),
+        settings={"samples": result.samples, "seed": result.seed, "bootstrap": result.bootstrap,
+                  "confidence": result.confidence, "evaluations": result.evaluations, **grown.settings("samples")},
     )
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from model import format
 from model.analysis.methods.sobol import interval_widths
+from model.analysis.precision import shown
 from model.analysis.sensitivity import SensitivityResult
 from model.catalogue import Kind
 from model.present import charts
@@ -28,9 +29,15 @@ def footer(result: SensitivityResult) -> str | None:
     if widest is None:
         return None
     settings = result.settings
-    return (f"Widest {format.figure(settings['confidence'], Kind.probability, decimals=0)} bootstrap interval of an "
+    line = (f"Widest {format.figure(settings['confidence'], Kind.probability, decimals=0)} bootstrap interval of an "
             f"index: {format.sensitivity_index(widest[1])} ({widest[0]}); {format.count(settings['samples'])} samples, "
             f"{format.count(settings['evaluations'])} runs of the model")
+    if "precision" not in settings:
+        return line
+    target = shown(settings["precision"], Kind.ratio)
+    if settings["precision_reached"]:
+        return f"{line}: the sample grown until the widest interval was at most {target} (--precision)"
+    return f"{line}: stopped at the cap of the sample, short of --precision {target}"
 
 
 def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame:
