@@ -47,7 +47,7 @@ SE_BATCHES = 10
 ENGINE_SLICE = 2**13
 # and the bytes of one of its (companies, years) arrays, so that with many companies a slice holds fewer draws (the
 # engine makes some fifty such arrays at once).
-ENGINE_BYTES = 2**20
+ENGINE_BYTES = 2**22
 # Up to this many companies, "who first overtakes whom" is counted for every pair; beyond it, among the OVERTAKE_LIMIT
 # companies that lead each race metric in the horizon's last year with every assumption at its median (the pairs,
 # and their cost, grow as the square of the companies; the rest grows linearly). Pairs outside them count zero.
@@ -90,7 +90,7 @@ def row_percentiles(rows: np.ndarray, percentiles: tuple[float, ...] = PERCENTIL
     position (n - 1) p / 100, counted from 0, weighted by distance); NaN for a row holding NaN. Instead of sorting,
     single-kth partitions put each needed order statistic in place, nearest the middle first, so that the later
     ones work on a part of the row; the rows are reordered in place (any layout whose rows are contiguous). Rows
-    whose values all lie in the sorted `levels` (ranks: 1, 2, ..., C) are counted instead, and left as they are.
+    whose values all lie in `levels` = 1, 2, ..., L (ranks) are counted instead, and left as they are.
     """
     group = max(1, GROUP_BYTES // max(1, rows.shape[1] * rows.itemsize))
     if rows.shape[0] > group:  # a group of rows at a time, so that its partitions and minima stay in the caches
@@ -145,8 +145,8 @@ def _counted(rows: np.ndarray, levels: np.ndarray) -> Callable[[int], np.ndarray
     if len(levels) <= 4:  # a few levels: a comparison pass per level is quicker than finding each value's level
         at_most = np.stack([np.count_nonzero(rows <= level, axis=1) for level in levels[:-1]], axis=1)  # (R, L - 1)
     else:  # a histogram of each row in one pass, rather than a pass per level (ranks of many companies)
-        level_of = np.searchsorted(levels, rows)  # exact: every value is one of the levels
-        level_of += np.arange(rows.shape[0])[:, None] * len(levels)
+        level_of = rows.astype(np.intp)  # the levels are 1, 2, ..., L: each value's level is its index + 1
+        level_of += np.arange(rows.shape[0])[:, None] * len(levels) - 1
         counts = np.bincount(level_of.reshape(-1), minlength=rows.shape[0] * len(levels))
         at_most = counts.reshape(rows.shape[0], len(levels)).cumsum(axis=1)[:, :-1]  # (R, L - 1)
     levels = np.asarray(levels, dtype=rows.dtype)
