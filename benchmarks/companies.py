@@ -105,9 +105,10 @@ def main() -> None:
             seconds, cpu = min(r["seconds"] for r in runs), min(r["cpu"] for r in runs)
             cost = cpu / (args.draws * companies)
             first_cost = first_cost or cost
-            print(f"{companies:>9} {seconds:>8.2f} {args.draws / seconds:>10,.0f} {cpu:>7.2f} {cost / first_cost:>6.2f} "
-                  f"{max(r['peak_mib'] for r in runs):>9.0f} {statistics.median(r['baseline_mib'] for r in runs):>13.0f} "
-                  f"{runs[0]['chunk_size']:>7,} {runs[0]['workers']:>8}", flush=True)
+            peak, baseline = max(r["peak_mib"] for r in runs), statistics.median(r["baseline_mib"] for r in runs)
+            print(f"{companies:>9} {seconds:>8.2f} {args.draws / seconds:>10,.0f} {cpu:>7.2f} "
+                  f"{cost / first_cost:>6.2f} {peak:>9.0f} {baseline:>13.0f} {runs[0]['chunk_size']:>7,} "
+                  f"{runs[0]['workers']:>8}", flush=True)
 
 
 if __name__ == "__main__":
