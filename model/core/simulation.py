@@ -34,11 +34,11 @@ RACE_METRICS = metrics_in(View.race)
 DEFAULT_CHUNK = 2**15
 # Bytes a chunk may hold, its block of rows (metrics x companies x years float32 per draw) and its uniform draws
 # (float64 per assumption): with many companies a chunk holds fewer draws (`chunk_size_for`), so that memory stays
-# bounded (two running chunks and four drawn ones on two cores: about 0.5 GiB at 100 companies). The shipped three
-# companies use 4% of it at DEFAULT_CHUNK. Measured with benchmarks/companies.py.
+# bounded (two running chunks and four drawn ones on two cores: about 360 MB at 100 companies, whose run peaks at
+# 750 MiB). The shipped three companies fill a quarter of it at DEFAULT_CHUNK. Measured with benchmarks/companies.py.
 CHUNK_BYTES = 2**28
-# The fewest draws a chunk holds, whatever the budget: below it the chunks' percentile bias (of order 1/chunk) would
-# pass half the Monte Carlo standard error at 65,536 draws. It binds beyond about 350 companies.
+# The fewest draws a chunk holds, whatever the budget, so that the chunks' percentile bias (of order 1/chunk) stays
+# near what the README reports for 2,048. It binds beyond about 350 companies (the budget is then exceeded).
 MIN_CHUNK = 2**10
 # Percentiles' standard errors come from the spread of percentiles over at least this many batches of draws.
 SE_BATCHES = 10
@@ -46,7 +46,7 @@ SE_BATCHES = 10
 # for the allocator to reuse rather than map afresh. Measured with benchmarks/draws.py. The most draws of a slice:
 ENGINE_SLICE = 2**13
 # and the bytes of one of its (companies, years) arrays, so that with many companies a slice holds fewer draws (the
-# engine makes some fifty such arrays at once).
+# engine holds dozens of such arrays at once).
 ENGINE_BYTES = 2**22
 # Up to this many companies, "who first overtakes whom" is counted for every pair; beyond it, among the OVERTAKE_LIMIT
 # companies that lead each race metric in the horizon's last year with every assumption at its median (the pairs,
@@ -74,6 +74,7 @@ class Simulation:
     standard_error: dict[str, np.ndarray]  # (P, C, T): Monte Carlo standard error of each percentile
     lead: dict[str, np.ndarray]  # (C, T): share of draws in which the company is first on a RACE_METRIC
     overtake: dict[str, np.ndarray]  # (C, C, T): share of draws in which company a first moves ahead of b in year t
+    # (counted among `overtake_among` only: zero for other pairs)
     notes: tuple[str, ...]  # repairs made to the scenario's correlations
     workers: int = 1  # threads that projected and summarised the chunks (the numbers do not depend on it)
     # the companies (indices, in company order) among which each RACE_METRIC's overtakes were counted: every
