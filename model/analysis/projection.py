@@ -38,6 +38,9 @@ BASIS_COLUMN = "basis"
 # The metrics whose first-order indices a run with at least FIRST_ORDER_MIN_DRAWS draws estimates from its draws
 # and draws as a heatmap (the catalogue's heatmap view).
 HEATMAP_METRICS = metrics_in(View.heatmap)
+# The heatmaps' sums grow as assumptions x companies (about 17 x companies^2 x 48 bins x 6 years per metric): 780 MB
+# a chunk at 100 companies, a heatmap no slide could show. Past this many companies a run draws none, and says why.
+HEATMAP_MAX_COMPANIES = 12
 FIRST_ORDER_COLUMNS = ["scenario", "metric", "company", "year", "assumption", "first_order"]
 
 
@@ -185,7 +188,8 @@ def run(
     check_finite(inputs, metrics, "with every assumption at its value")
     # the heatmaps' indices come from the same draws (about a quarter more of the simulation's time; none below the
     # minimum, which a run drawn until precise passes with its first chunk)
-    heatmap = HEATMAP_METRICS if draws >= FIRST_ORDER_MIN_DRAWS else ()
+    heatmap = HEATMAP_METRICS if draws >= FIRST_ORDER_MIN_DRAWS and len(inputs.companies) <= HEATMAP_MAX_COMPANIES \
+        else ()
     companies = tuple(c.name for c in inputs.companies)
     first, last = inputs.scenario.horizon
     cells = headline_cells(first, last, currency)
@@ -386,8 +390,28 @@ def first_order_note(projection: Projection) -> str | None:
     simulation = projection.simulation
     if simulation is None or simulation.first_order is not None:
         return None
+    companies = len(simulation.mean[next(iter(simulation.mean))])
+    if companies > HEATMAP_MAX_COMPANIES:
+        return (f"the sensitivity heatmaps (which assumption decides each company's figure in each year) are drawn "
+                f"for at most {HEATMAP_MAX_COMPANIES} companies; this run has {companies}")
     return (f"the sensitivity heatmaps (which assumption decides each company's figure in each year) need "
             f"{format.count(FIRST_ORDER_MIN_DRAWS)} draws or more; this run has {format.count(simulation.draws)}")
+
+
+def overtake_note(projection: Projection) -> str | None:
+    """Which companies a run with many companies counted "who overtakes whom" among (model.core.simulation's
+    OVERTAKE_LIMIT), or None when it counted every pair."""
+    simulation = projection.simulation
+    if simulation is None:
+        return None
+    companies = len(projection.companies)
+    counted = {name: among for name, among in simulation.overtake_among.items() if len(among) < companies}
+    if not counted:
+        return None
+    names = sorted({projection.companies[i] for among in counted.values() for i in among})
+    return (f"with {companies} companies, who overtakes whom is counted among the {max(map(len, counted.values()))} "
+            f"that lead each race metric in the last year at median values ({', '.join(names)}); the other pairs "
+            "show 0%")
 
 
 # ---------------------------------------------------------------------------------------------------- a whole run

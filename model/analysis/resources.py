@@ -43,15 +43,17 @@ def _shape(inputs: Inputs) -> tuple[int, int, int]:
 
 
 # ----------------------------------------------------------------------------------------------------------- draws
-def draws_bytes(draws: int, companies: int, years: int) -> int:
+def draws_bytes(draws: int, companies: int, years: int, assumptions: int = 0) -> int:
     """An upper bound of what `simulation.simulate` holds for `draws` draws: the chunks in flight (two per worker,
-    each a block of float32 rows) and, per chunk, its percentiles and its batches' (kept to combine them)."""
+    each a block of float32 rows) and, per chunk, its percentiles and its batches' (kept to combine them). The
+    chunks hold fewer draws with more companies (`simulation.chunk_size_for`), so more of them are kept."""
     from model.catalogue import METRICS
-    from model.core.simulation import DEFAULT_CHUNK, PERCENTILES, SE_BATCHES, default_workers
+    from model.core.simulation import PERCENTILES, SE_BATCHES, chunk_size_for, default_workers
 
     cells = len(METRICS) * companies * years
-    chunk = min(DEFAULT_CHUNK, draws)
-    chunks = math.ceil(draws / DEFAULT_CHUNK)
+    chunk_size = chunk_size_for(companies, years, assumptions)
+    chunk = min(chunk_size, draws)
+    chunks = math.ceil(draws / chunk_size)
     batches = max(1, math.ceil(SE_BATCHES / chunks))
     in_flight = 2 * default_workers() * cells * chunk * FLOAT32
     # x 1.25: the metric being combined at the end is stacked once more
@@ -59,29 +61,30 @@ def draws_bytes(draws: int, companies: int, years: int) -> int:
     return in_flight + kept
 
 
-def max_draws(companies: int, years: int, memory: int | None = None) -> int:
+def max_draws(companies: int, years: int, memory: int | None = None, assumptions: int = 0) -> int:
     """The most draws this machine can run: MAX_DRAWS, or fewer where its memory would not hold their summaries."""
     budget = MEMORY_SHARE * (available_memory() if memory is None else memory)
-    if draws_bytes(MAX_DRAWS, companies, years) <= budget:
+    if draws_bytes(MAX_DRAWS, companies, years, assumptions) <= budget:
         return MAX_DRAWS
     low, high = 1, MAX_DRAWS  # bytes grow with draws: bisect for the largest that fits
     while low < high:
         middle = (low + high + 1) // 2
-        low, high = (middle, high) if draws_bytes(middle, companies, years) <= budget else (low, middle - 1)
+        low, high = ((middle, high) if draws_bytes(middle, companies, years, assumptions) <= budget
+                     else (low, middle - 1))
     return low
 
 
 def check_draws(draws: int, inputs: Inputs, option: str = "--draws") -> None:
     """A UsageError when `draws` is more than this machine can run for `inputs`, naming the most it can."""
-    _, companies, years = _shape(inputs)
-    ceiling = max_draws(companies, years)
+    assumptions, companies, years = _shape(inputs)
+    ceiling = max_draws(companies, years, assumptions=assumptions)
     if draws <= ceiling:
         return
     if ceiling == MAX_DRAWS:
         why = (f"above the ceiling of {MAX_DRAWS:,} draws (about 20 minutes at the measured 750,000 draws a "
                f"second, and the most points a Sobol' sequence gives)")
     else:
-        why = (f"more than this machine's memory holds ({byte_size(draws_bytes(draws, companies, years))} "
+        why = (f"more than this machine's memory holds ({byte_size(draws_bytes(draws, companies, years, assumptions))} "
                f"needed, {byte_size(available_memory())} available)")
     raise UsageError(f"{option} {draws:,} is {why}; the most this machine can do is {option} {ceiling:,}")
 

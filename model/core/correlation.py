@@ -52,7 +52,9 @@ def gaussian_copula_matrix(
     matrix = np.eye(len(keys))
     for (a, b), rank in ranks.items():
         matrix[index[a], index[b]] = matrix[index[b], index[a]] = pearson_from_spearman(rank)
-    if is_valid(matrix):
+    # the keys outside every pair form an identity block: the matrix is valid when the pairs' block is
+    paired = sorted({index[key] for pair in ranks for key in pair})
+    if is_valid(matrix[np.ix_(paired, paired)]):
         return matrix, []
     repaired = nearest_correlation(matrix)
     notes = []

@@ -14,7 +14,7 @@ import queue
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -30,7 +30,7 @@ from model.core.first_order import (
     first_order,
     merged,
 )
-from model.core.parameters import Layout, layout
+from model.core.parameters import Layout, engine_inputs, layout
 from model.core.uncertainty import ScoreMap, UniformStream, copula_matrix, distributions, resolve_seed
 from model.domain import Inputs
 
@@ -40,13 +40,28 @@ RACE_METRICS = metrics_in(View.race)
 # A chunk is the unit of the percentiles: the mean of the chunks' percentiles has a bias of order 1/chunk, which at
 # 2^15 draws is under a tenth of the Monte Carlo standard error at 10^6 draws (about a quarter at 10^7), for 40 MB
 # of float32 rows per running chunk; larger chunks sort more slowly (their rows leave the caches). A power of two
-# keeps each chunk of a Sobol' sequence balanced. Measured with benchmarks/draws.py.
+# keeps each chunk of a Sobol' sequence balanced. Measured with benchmarks/draws.py. The most draws a chunk holds.
 DEFAULT_CHUNK = 2**15
+# Bytes a chunk may hold, its block of rows (metrics x companies x years float32 per draw) and its uniform draws
+# (float64 per assumption): with many companies a chunk holds fewer draws (`chunk_size_for`), so that memory stays
+# bounded (two running chunks and four drawn ones on two cores: about 360 MB at 100 companies, whose run peaks at
+# 750 MiB). The shipped three companies fill a quarter of it at DEFAULT_CHUNK. Measured with benchmarks/companies.py.
+CHUNK_BYTES = 2**28
+# The fewest draws a chunk holds, whatever the budget, so that the chunks' percentile bias (of order 1/chunk) stays
+# near what the README reports for 2,048. It binds beyond about 350 companies (the budget is then exceeded).
+MIN_CHUNK = 2**10
 # Percentiles' standard errors come from the spread of percentiles over at least this many batches of draws.
 SE_BATCHES = 10
 # Draws the engine projects at a time within a chunk: its arrays stay in the processor's caches and small enough
-# for the allocator to reuse rather than map afresh. Measured with benchmarks/draws.py.
+# for the allocator to reuse rather than map afresh. Measured with benchmarks/draws.py. The most draws of a slice:
 ENGINE_SLICE = 2**13
+# and the bytes of one of its (companies, years) arrays, so that with many companies a slice holds fewer draws (the
+# engine holds dozens of such arrays at once).
+ENGINE_BYTES = 2**22
+# Up to this many companies, "who first overtakes whom" is counted for every pair; beyond it, among the OVERTAKE_LIMIT
+# companies that lead each race metric in the horizon's last year with every assumption at its median (the pairs,
+# and their cost, grow as the square of the companies; the rest grows linearly). Pairs outside them count zero.
+OVERTAKE_LIMIT = 12
 # Percentiles are found for this many bytes of rows at a time (a processor's L2 cache holds them).
 GROUP_BYTES = 2**20
 # A run with a `stop` rule asks it after each of its first STOP_EVERY_CHUNK chunks, then each time its draws have
@@ -74,9 +89,13 @@ class Simulation:
     standard_error: dict[str, np.ndarray]  # (P, C, T): Monte Carlo standard error of each percentile
     lead: dict[str, np.ndarray]  # (C, T): share of draws in which the company is first on a RACE_METRIC
     overtake: dict[str, np.ndarray]  # (C, C, T): share of draws in which company a first moves ahead of b in year t
+    # (counted among `overtake_among` only: zero for other pairs)
     notes: tuple[str, ...]  # repairs made to the scenario's correlations
     workers: int = 1  # threads that projected and summarised the chunks (the numbers do not depend on it)
     first_order: FirstOrder | None = None  # given-data first-order indices of the metrics asked for, if any
+    # the companies (indices, in company order) among which each RACE_METRIC's overtakes were counted: every
+    # company up to OVERTAKE_LIMIT of them; empty when not recorded
+    overtake_among: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------------------------------- percentiles
@@ -88,7 +107,7 @@ def row_percentiles(rows: np.ndarray, percentiles: tuple[float, ...] = PERCENTIL
     position (n - 1) p / 100, counted from 0, weighted by distance); NaN for a row holding NaN. Instead of sorting,
     single-kth partitions put each needed order statistic in place, nearest the middle first, so that the later
     ones work on a part of the row; the rows are reordered in place (any layout whose rows are contiguous). Rows
-    whose values all lie in the sorted `levels` (ranks: 1, 2, ..., C) are counted instead, and left as they are.
+    whose values all lie in `levels` = 1, 2, ..., L (ranks) are counted instead, and left as they are.
     """
     group = max(1, GROUP_BYTES // max(1, rows.shape[1] * rows.itemsize))
     if rows.shape[0] > group:  # a group of rows at a time, so that its partitions and minima stay in the caches
@@ -140,11 +159,17 @@ def _partitioned(rows: np.ndarray, below: np.ndarray) -> Callable[[int], np.ndar
 
 def _counted(rows: np.ndarray, levels: np.ndarray) -> Callable[[int], np.ndarray]:
     """The order statistic (R,) at any position k of rows whose values all lie in the sorted `levels`."""
-    at_most = np.stack([np.count_nonzero(rows <= level, axis=1) for level in levels[:-1]])  # (L - 1, R)
+    if len(levels) <= 4:  # a few levels: a comparison pass per level is quicker than finding each value's level
+        at_most = np.stack([np.count_nonzero(rows <= level, axis=1) for level in levels[:-1]], axis=1)  # (R, L - 1)
+    else:  # a histogram of each row in one pass, rather than a pass per level (ranks of many companies)
+        level_of = rows.astype(np.intp)  # the levels are 1, 2, ..., L: each value's level is its index + 1
+        level_of += np.arange(rows.shape[0])[:, None] * len(levels) - 1
+        counts = np.bincount(level_of.reshape(-1), minlength=rows.shape[0] * len(levels))
+        at_most = counts.reshape(rows.shape[0], len(levels)).cumsum(axis=1)[:, :-1]  # (R, L - 1)
     levels = np.asarray(levels, dtype=rows.dtype)
 
     def order_statistic(k: int) -> np.ndarray:
-        return levels[np.count_nonzero(at_most <= k, axis=0)]
+        return levels[np.count_nonzero(at_most <= k, axis=1)]
 
     return order_statistic
 
@@ -185,12 +210,17 @@ class _Chunks:
     """
 
     def __init__(self, stream: UniformStream, score_map: ScoreMap, structure: Layout, chunk_size: int, batches: int,
-                 first_order_metrics: tuple[str, ...] = (), bins: int = 2, coupled: np.ndarray | None = None):
+                 overtake_among: dict[str, tuple[int, ...]], first_order_metrics: tuple[str, ...] = (),
+                 bins: int = 2, coupled: np.ndarray | None = None):
         self.stream, self.score_map, self.structure, self.batches = stream, score_map, structure, batches
         self.first_order_metrics, self.bins = first_order_metrics, bins
         self.coupled = np.array([], dtype=np.intp) if coupled is None else coupled  # columns the copula mixes
         self.chunk_size = chunk_size
         self.cells = (len(structure.in_plan), structure.horizon_stop - structure.horizon_start)  # (C, H)
+        self.engine_slice = engine_slice_for(self.cells[0], len(structure.years))
+        # None: every company, counted without a copy of its rows
+        self.overtake_among = {name: None if len(among) == self.cells[0] else np.array(among, dtype=np.intp)
+                               for name, among in overtake_among.items()}
         ranked = [name for name, metric in METRICS.items() if metric.kind is Kind.rank]
         order = [name for name in METRICS if name not in ranked] + ranked
         size = math.prod(self.cells)
@@ -217,8 +247,8 @@ class _Chunks:
         leads = {name: np.zeros(self.cells, dtype=np.int64) for name in RACE_METRICS}
         overtakes = {name: np.zeros(self.cells[:1] + self.cells, dtype=np.int64) for name in RACE_METRICS}
         bins = np.empty((u.shape[1], draws), np.uint8) if self.first_order_metrics else None
-        for start in range(0, draws, ENGINE_SLICE):
-            stop = min(draws, start + ENGINE_SLICE)
+        for start in range(0, draws, self.engine_slice):
+            stop = min(draws, start + self.engine_slice)
             cells = {name: block[rows, start:stop].reshape(*self.cells, -1) for name, rows in self.rows.items()}
             scores = self.stream.scores(u[start:stop])
             if bins is not None:  # each assumption's bin, as its (coupled) draw falls
@@ -227,7 +257,10 @@ class _Chunks:
             project(self.structure.engine_inputs(values), out={name: draws_first(c) for name, c in cells.items()})
             for name in RACE_METRICS:  # while the slice is in the caches
                 leads[name] += _lead_counts(cells[name])
-                overtakes[name] += _overtake_counts(cells[name])
+                if (among := self.overtake_among[name]) is None:
+                    overtakes[name] += _overtake_counts(cells[name])
+                else:
+                    overtakes[name][np.ix_(among, among)] += _overtake_counts(cells[name][among])
         # before the percentiles' partitions reorder each row's draws
         binned = None if bins is None else binned_sums(
             bins, np.concatenate([block[self.rows[name]] for name in self.first_order_metrics]), self.bins)
@@ -281,6 +314,42 @@ def _overtake_counts(values: np.ndarray) -> np.ndarray:
         counts[:, :, t + 1] = np.bitwise_count(new).sum(axis=-1)
         seen |= new
     return counts
+
+
+def chunk_size_for(companies: int, years: int, assumptions: int) -> int:
+    """The draws of a chunk of a run over `companies` companies, `years` horizon years and `assumptions` uniform
+    draws per draw: the largest power of two whose block and uniforms fit in CHUNK_BYTES, between MIN_CHUNK and
+    DEFAULT_CHUNK."""
+    per_draw = len(METRICS) * companies * years * np.dtype(SAMPLED_DTYPE).itemsize + assumptions * 8
+    return min(DEFAULT_CHUNK, max(MIN_CHUNK, _power_of_two_below(CHUNK_BYTES // per_draw)))
+
+
+def engine_slice_for(companies: int, years: int) -> int:
+    """The draws the engine projects at a time for `companies` companies over `years` model years: the largest
+    power of two whose (companies, years) arrays fit in ENGINE_BYTES, at most ENGINE_SLICE (and at least 64)."""
+    per_draw = companies * years * np.dtype(SAMPLED_DTYPE).itemsize
+    return min(ENGINE_SLICE, max(64, _power_of_two_below(ENGINE_BYTES // per_draw)))
+
+
+def _power_of_two_below(n: int) -> int:
+    """The largest power of two at most n (1 for n < 1)."""
+    return 1 << max(0, int(n).bit_length() - 1)
+
+
+def overtakers(inputs: Inputs, limit: int = OVERTAKE_LIMIT) -> dict[str, tuple[int, ...]]:
+    """Per RACE_METRIC, the companies (indices in company order) among which overtakes are counted: every company
+    when there are at most `limit`, else the `limit` largest in the horizon's last year with every assumption at its
+    median (the deterministic projection; ties keep company order)."""
+    companies = len(inputs.companies)
+    if companies <= limit:
+        return {name: tuple(range(companies)) for name in RACE_METRICS}
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # `projection.run` reports non-finite values
+        central = project(engine_inputs(inputs))
+    chosen = {}
+    for name in RACE_METRICS:
+        last = np.nan_to_num(central[name][0, :, -1], nan=-np.inf)
+        chosen[name] = tuple(sorted(np.argsort(-last, kind="stable")[:limit].tolist()))
+    return chosen
 
 
 class _Totals:
@@ -347,14 +416,15 @@ def simulate(
     *,
     sampler: str = "sobol",
     rng: np.random.Generator | int | None = None,
-    chunk_size: int = DEFAULT_CHUNK,
+    chunk_size: int | None = None,
     on_chunk: Callable[[int], None] | None = None,
     workers: int | None = None,
     stop: Callable[[Simulation], bool] | None = None,
     first_order_metrics: Sequence[str] = (),
     bins: int | None = None,
 ) -> Simulation:
-    """Run the projection over `draws` draws of every assumption's distribution, `chunk_size` draws at a time.
+    """Run the projection over `draws` draws of every assumption's distribution, `chunk_size` draws at a time
+    (default: as many as CHUNK_BYTES holds for this scenario's companies, `chunk_size_for`).
 
     `on_chunk(n)` is called, in chunk order, after each chunk of n draws (for a progress bar). `workers` threads
     (default: one per available core) project and summarise chunks; the uniform draws are made in order in the
@@ -362,7 +432,8 @@ def simulate(
     are exact (numpy's linear interpolation) when the run fits in one chunk; over several chunks they are the mean
     of the chunks' percentiles, whose bias shrinks with the chunk size. Their standard errors come from the spread
     over at least SE_BATCHES batches (the chunks, or parts of them). Memory is bounded by the chunk size times the
-    number of chunks in flight (two per worker at most), whatever the number of draws.
+    number of chunks in flight (two per worker at most), whatever the number of draws. Overtakes are counted among
+    `overtakers(inputs)`: every pair up to OVERTAKE_LIMIT companies.
 
     `stop`, when given, makes `draws` the most that are drawn: after each chunk (in chunk order; past
     STOP_EVERY_CHUNK chunks, once the draws have grown by STOP_GROWTH since it was last asked), the draws so far
@@ -378,10 +449,14 @@ def simulate(
     """
     if draws < 1:
         raise ValueError(f"draws must be at least 1, not {draws}")
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size must be at least 1, not {chunk_size}")
     seed = resolve_seed(rng)
     dists = distributions(inputs)
+    structure = layout(inputs)
+    if chunk_size is None:
+        chunk_size = chunk_size_for(len(inputs.companies), structure.horizon_stop - structure.horizon_start,
+                                    len(dists))
     correlation, notes = copula_matrix(inputs, list(dists))
     stream = UniformStream(list(dists), sampler=sampler, seed=seed, correlation=correlation)
     chunks = math.ceil(draws / chunk_size)
@@ -401,7 +476,8 @@ def simulate(
     if first_order_metrics:
         check_bins(bins)
     coupled = None if correlation is None else np.flatnonzero((correlation != np.eye(len(dists))).any(axis=0))
-    run_chunk = _Chunks(stream, ScoreMap(dists, SAMPLED_DTYPE), layout(inputs), min(chunk_size, draws), batches,
+    among = overtakers(inputs)
+    run_chunk = _Chunks(stream, ScoreMap(dists, SAMPLED_DTYPE), structure, min(chunk_size, draws), batches, among,
                         first_order_metrics, bins, coupled)
 
     def indices(totals: _Totals) -> FirstOrder | None:
@@ -417,7 +493,7 @@ def simulate(
         if asked and asked[0].draws == totals.draws:
             return asked[0]
         return _simulation(totals, seed=seed, sampler=sampler, chunk_size=chunk_size, notes=notes, workers=workers,
-                           first_order=indices(totals))
+                           first_order=indices(totals), overtake_among=among)
 
     def added(chunk: _Chunk) -> bool:
         """Add a chunk, in order; whether the run stops there."""
@@ -453,7 +529,8 @@ def simulate(
 
 
 def _simulation(totals: _Totals, *, seed: int, sampler: str, chunk_size: int, notes: list[str],
-                workers: int, first_order: FirstOrder | None = None) -> Simulation:
+                workers: int, first_order: FirstOrder | None = None,
+                overtake_among: dict[str, tuple[int, ...]] | None = None) -> Simulation:
     """The Simulation of the chunks added to `totals` so far."""
     percentiles, errors = totals.percentiles()
     return Simulation(
@@ -469,4 +546,5 @@ def _simulation(totals: _Totals, *, seed: int, sampler: str, chunk_size: int, no
         notes=tuple(notes),
         workers=workers,
         first_order=first_order,
+        overtake_among=overtake_among or {},
     )

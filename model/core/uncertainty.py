@@ -436,11 +436,13 @@ class UniformStream:
             raise UsageError(f"unknown sampler '{sampler}'; valid: {', '.join(SAMPLERS)}")
         self.keys = list(keys)
         self.sampler = sampler
-        self.cholesky = None if correlation is None else np.linalg.cholesky(correlation)
-        if self.cholesky is not None:
-            linked = self.cholesky != np.diag(np.diag(self.cholesky))
+        self.correlated = correlation is not None
+        if correlation is not None:
+            # only the correlated keys mix: the Cholesky factor is the identity elsewhere, and its block over them
+            # is the factor of their block (so a run of many companies need not factor a matrix over every key)
+            linked = correlation != np.diag(np.diag(correlation))
             self._coupled = np.flatnonzero(linked.any(axis=0) | linked.any(axis=1))
-            self._coupling = self.cholesky[np.ix_(self._coupled, self._coupled)]
+            self._coupling = np.linalg.cholesky(correlation[np.ix_(self._coupled, self._coupled)])
         if sampler == "sobol":
             from scipy.stats import qmc  # the slowest import of a run: only a run that samples pays for it
 
@@ -451,10 +453,10 @@ class UniformStream:
     def next(self, n: int) -> np.ndarray:
         """The next n draws, (n, d)."""
         u = self.draw(n)
-        if self.cholesky is not None:
-            from scipy.special import ndtr, ndtri
+        if self.correlated:
+            from scipy.special import ndtr
 
-            u = ndtr(ndtri(u) @ self.cholesky.T)
+            u = ndtr(self.scores(u).T)
         return u
 
     def draw(self, n: int) -> np.ndarray:
@@ -475,8 +477,7 @@ class UniformStream:
         from scipy.special import ndtri
 
         z = ndtri(u.T.copy())
-        if self.cholesky is not None:
-            # only the correlated keys mix; the Cholesky factor is the identity elsewhere
+        if self.correlated:
             z[self._coupled] = self._coupling @ z[self._coupled]
         return z
 

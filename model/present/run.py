@@ -17,6 +17,7 @@ from model.analysis.projection import (
     bases_differ,
     convergence_report,
     first_order_note,
+    overtake_note,
     headline,
     headline_cells,
     headline_kinds,
@@ -226,7 +227,7 @@ def report(result: RunResult, rendered: dict[str, RenderedChart], *, vega_embed:
         caption = (f"Each figure with every assumption at its value, then its median over "
                    f"{format.count(simulation.draws)} draws where the two differ (the charts' lines are medians), "
                    f"and in brackets the 5th to 95th percentile; {convergence_report(projection)}.")
-        if note := first_order_note(projection):
+        for note in filter(None, (first_order_note(projection), overtake_note(projection))):
             caption += f" {note[0].upper()}{note[1:]}."
         if drawn_until := precision_report(projection):
             caption += f" {drawn_until}."
@@ -267,7 +268,7 @@ def terminal(result: RunResult) -> list[Shown]:
         shown += [(name, race) for name, race in race_tables(projection).items() if not race.empty]
         precision = convergence_report(projection)
         shown.append(f"{precision[0].upper()}{precision[1:]}.")
-        if note := first_order_note(projection):
+        for note in filter(None, (first_order_note(projection), overtake_note(projection))):
             shown.append(f"{note[0].upper()}{note[1:]}.")
         if drawn_until := precision_report(projection):
             shown.append(f"{drawn_until}.")

@@ -10,7 +10,15 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from model.analysis.projection import FIRST_ORDER_COLUMNS, HEATMAP_METRICS, first_order_note, run, run_result
+from model.analysis.projection import (
+    FIRST_ORDER_COLUMNS,
+    HEATMAP_MAX_COMPANIES,
+    HEATMAP_METRICS,
+    first_order_note,
+    overtake_note,
+    run,
+    run_result,
+)
 from model.core.first_order import MIN_DRAWS
 from model.io.loading import load_inputs
 from model.present import charts
@@ -21,6 +29,7 @@ from model.present.report import render_chart
 from model.present.run import charts as run_charts
 from model.present.run import terminal
 from tests.conftest import SMALL
+from tests.core.test_scale import COMPANIES, many_inputs  # noqa: F401 (a fixture)
 from tests.present.test_charts import font_sizes
 
 
@@ -85,6 +94,22 @@ def test_a_run_below_the_minimum_says_so_and_writes_no_heatmap(few, enough):
     assert first_order_note(enough.projection) is None
     assert [stem for stem in run_charts(enough) if stem.startswith("first_order")] == \
         [f"first_order_{metric}" for metric in HEATMAP_METRICS]
+
+
+def test_a_run_of_more_companies_than_a_heatmap_holds_draws_none_and_says_why(many_inputs):  # noqa: F811
+    assert COMPANIES > HEATMAP_MAX_COMPANIES
+    result = run_result(many_inputs, run(many_inputs, draws=MIN_DRAWS, rng=0))
+    assert result.projection.simulation.first_order is None
+    assert first_order_note(result.projection) == (
+        "the sensitivity heatmaps (which assumption decides each company's figure in each year) are drawn for at "
+        f"most 12 companies; this run has {COMPANIES}")
+    assert not [stem for stem in run_charts(result) if stem.startswith("first_order")]
+    # nor are overtakes counted for every pair, and the run says among whom they are
+    note = overtake_note(result.projection)
+    assert note.startswith(f"with {COMPANIES} companies, who overtakes whom is counted among the 12 that lead each "
+                           "race metric in the last year at median values (")
+    assert note.endswith("); the other pairs show 0%") and f"{note[0].upper()}{note[1:]}." in terminal(result)
+    assert overtake_note(_result(MIN_DRAWS).projection) is None
 
 
 # ----------------------------------------------------------------------------------------------------- the chart
