@@ -17,10 +17,10 @@ from model.analysis.projection import (
     bases_differ,
     convergence_report,
     first_order_note,
-    overtake_note,
     headline,
     headline_cells,
     headline_kinds,
+    overtake_note,
     precision_report,
 )
 from model.analysis.register import DISAGREEMENT_HEADERS, REGISTER_HEADERS, disagreements
