@@ -418,6 +418,23 @@ def test_only_a_command_that_samples_imports_scipy_stats(small):
     assert _modules_loaded_by(small.root, "run", "base", "--draws", "8") == (0, True)
 
 
+def test_a_deterministic_run_of_a_pooled_assumption_imports_no_scipy(tmp_path):
+    """The shipped project pools ByteDance's capex: its register's percentiles come from the pool's table, built
+    without scipy (whose import would be a tenth of the run)."""
+    import subprocess
+    import sys
+
+    for folder in ("scenarios", "assumptions"):
+        shutil.copytree(REPO / folder, tmp_path / folder)
+    probe = ("import sys\nfrom model.cli import main\nsys.argv = ['scenario', 'run', 'base']\n"
+             "try:\n    main()\nexcept SystemExit as stop:\n    code = stop.code\n"
+             "print(code, sorted(m for m in sys.modules if m.split('.')[0] == 'scipy'))\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, check=False,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stdout[-2000:] + done.stderr
+    assert "pool" in (tmp_path / "assumptions" / "bytedance.yaml").read_text()
+
+
 # ------------------------------------------------------------------------------------------------ verbatim messages
 @pytest.mark.parametrize("line", [100, 1234])
 def test_problems_are_printed_verbatim_with_no_emoji_or_markup(small, line):

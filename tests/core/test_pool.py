@@ -189,3 +189,14 @@ def test_pooled_draws_stay_finite_at_the_extremes():
     assert np.isfinite(values).all() and (np.diff(values) >= 0).all() is not None
     assert np.all(np.diff(values[:5]) >= 0)
     assert ndtr(0.0) == 0.5 and mixture.from_scores(np.array([0.0]))[0] == pytest.approx(mixture.center[0])
+
+
+def test_the_pools_normal_cdf_and_quantile_agree_with_scipys():
+    from scipy.special import ndtr, ndtri
+
+    from model.core.uncertainty import _ndtr, _ndtri
+
+    z = np.array([-np.inf, -30.0, -9.0, -1.6448536269514722, 0.0, 0.3, 9.0, 30.0, np.inf])
+    np.testing.assert_allclose(_ndtr(z), ndtr(z), rtol=1e-12, atol=0)
+    p = np.array([0.0, 1e-300, 1e-19, 0.05, 0.5, 0.95, 1 - 1e-16, 1.0])
+    np.testing.assert_allclose(_ndtri(p), ndtri(p), rtol=1e-13)
