@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from model import format
-from model.analysis.methods.sobol import PRIORITY_THRESHOLD, SOBOL_MAX_INTERVAL_WIDTH, research_flags
+from model.analysis.methods.sobol import SOBOL_MAX_INTERVAL_WIDTH, ranked_priorities
 from model.analysis.resources import FLOAT64, MAX_EVALUATIONS, MEMORY_SHARE, available_memory
 from model.analysis.sensitivity import (
     OUTPUT_DEFAULT_METRIC,
@@ -289,17 +289,7 @@ def shapley_priorities(inputs: Inputs, shapley_frame: pd.DataFrame) -> pd.DataFr
     least PRIORITY_THRESHOLD, as Sobol's priorities do with the total-order index. Columns:
     SHAPLEY_PRIORITY_COLUMNS.
     """
-    frame = sorted_rows(inputs, shapley_frame, "shapley")
-    clipped = frame["shapley"].clip(lower=0)
-    items = [inputs.resolved[key] for key in frame["key"]]
-    frame = frame.assign(
-        rank=frame.groupby("company", sort=False).cumcount() + 1,
-        variance_share=clipped / clipped.groupby(frame["company"]).transform("sum"),
-        confidence=[item.assumption.confidence for item in items],
-        flags=[research_flags(item, inputs.assumptions.sources) for item in items],
-    )
-    frame["dig"] = (frame["flags"] != "") & (frame["shapley"] >= PRIORITY_THRESHOLD)
-    return frame[SHAPLEY_PRIORITY_COLUMNS]
+    return ranked_priorities(inputs, shapley_frame, "shapley")[SHAPLEY_PRIORITY_COLUMNS]
 
 
 # ------------------------------------------------------------------------------------------------ as a method

@@ -342,8 +342,15 @@ def research_priorities(inputs: Inputs, sobol_frame: pd.DataFrame) -> pd.DataFra
     themselves add up to more than 1 when assumptions interact, the shares to 1. `dig` marks a flagged
     assumption with a total-order index of at least PRIORITY_THRESHOLD. Columns: PRIORITY_COLUMNS.
     """
-    frame = sorted_rows(inputs, sobol_frame, "total_order")
-    clipped = frame["total_order"].clip(lower=0)
+    return ranked_priorities(inputs, sobol_frame, "total_order")[PRIORITY_COLUMNS]
+
+
+def ranked_priorities(inputs: Inputs, frame: pd.DataFrame, by: str) -> pd.DataFrame:
+    """`frame`'s rows ranked within each company by the index `by` (largest first), with each one's variance_share
+    (`by` clipped at 0 over the company's sum), confidence, research flags and `dig` (flagged, with `by` at least
+    PRIORITY_THRESHOLD): what Sobol' and Shapley priorities share."""
+    frame = sorted_rows(inputs, frame, by)
+    clipped = frame[by].clip(lower=0)
     items = [inputs.resolved[key] for key in frame["key"]]
     frame = frame.assign(
         rank=frame.groupby("company", sort=False).cumcount() + 1,
@@ -351,8 +358,8 @@ def research_priorities(inputs: Inputs, sobol_frame: pd.DataFrame) -> pd.DataFra
         confidence=[item.assumption.confidence for item in items],
         flags=[research_flags(item, inputs.assumptions.sources) for item in items],
     )
-    frame["dig"] = (frame["flags"] != "") & (frame["total_order"] >= PRIORITY_THRESHOLD)
-    return frame[PRIORITY_COLUMNS]
+    frame["dig"] = (frame["flags"] != "") & (frame[by] >= PRIORITY_THRESHOLD)
+    return frame
 
 
 # ------------------------------------------------------------------------------------------------ as a method
