@@ -161,36 +161,20 @@ class RunResult:
     def charts(self) -> tuple[str, ...]:
         """The names `chart` takes: the run folder's charts (a run with draws adds the race's two, and one of
         10,000 draws or more the sensitivity heatmaps, `first_order_<metric>`)."""
-        from model.present.charts import build_charts
+        from model.present.run import projection_charts
 
-        names = tuple(build_charts(self.tidy(), self.projection.plans))
-        if self.draws == 1:
-            return names
-        heatmaps = (f"first_order_{metric}" for metric in self.first_order()["metric"].drop_duplicates())
-        return (*names, *RACE_CHARTS, *heatmaps)
+        return tuple(stem for stem, _ in projection_charts(self.projection))
 
     def chart(self, name: str) -> alt.Chart | alt.LayerChart | alt.FacetChart:
         """The chart `name` of the run folder (such as "capex", "ai_chip_spend", "race_shares"; see `charts()`), as
         an Altair chart that Jupyter renders inline; nothing is saved. With draws, lines are medians over a 90%
         band. Raises UsageError naming the valid names."""
-        from model.present.charts import build_charts, lead_probability, overtake_years
+        from model.present.run import projection_charts
 
-        colours = self.projection.colours
-        if name in RACE_CHARTS and self.draws > 1:
-            if name == "lead_probability":
-                return lead_probability(self.leads(), colours)
-            return overtake_years(self.overtakes(), colours)
-        if name.startswith("first_order_") and self.draws > 1:
-            from model.present.heatmap import first_order_heatmap
-
-            indices = self.first_order()
-            rows = indices[indices["metric"] == name.removeprefix("first_order_")]
-            if not rows.empty:
-                return first_order_heatmap(rows)
-        charts = build_charts(self.tidy(), self.projection.plans, colours)
-        if name not in charts:
-            raise UsageError(f"unknown chart '{name}'; valid: {', '.join(self.charts())}")
-        return charts[name]
+        for stem, chart in projection_charts(self.projection):
+            if stem == name:
+                return chart
+        raise UsageError(f"unknown chart '{name}'; valid: {', '.join(self.charts())}")
 
     def _drawn(self) -> Any:
         if self.draws == 1:
@@ -198,8 +182,6 @@ class RunResult:
                              "model.run(scenario, draws=10_000)")
         return self.projection
 
-
-RACE_CHARTS = ("lead_probability", "overtake_years")
 
 
 @dataclass(frozen=True)

@@ -104,10 +104,14 @@ def race_tables(projection: Projection) -> dict[str, pd.DataFrame]:
 
 # ------------------------------------------------------------------------------------------------------ a run
 def each_chart(result: RunResult) -> Iterator[tuple[str, ChartLike]]:
-    """Every chart of a run, in report order, with its file stem, made one at a time; a run with draws adds who
-    leads and who overtakes, and one with enough draws a sensitivity heatmap per metric of the catalogue's heatmap
-    view (`first_order_<metric>`)."""
-    projection = result.projection
+    """Every chart of a run (`projection_charts`)."""
+    return projection_charts(result.projection)
+
+
+def projection_charts(projection: Projection) -> Iterator[tuple[str, ChartLike]]:
+    """Every chart of a run's projection, in report order, with its file stem, made one at a time; a run with draws
+    adds who leads and who overtakes, and one with enough draws a sensitivity heatmap per metric of the catalogue's
+    heatmap view (`first_order_<metric>`)."""
     colours = projection.colours
     yield from chart_by_chart(projection.tidy(), projection.plans, colours)
     if projection.simulation is not None:
