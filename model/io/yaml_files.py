@@ -9,9 +9,9 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+from _ruamel_yaml import CParser
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.composer import Composer
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
     AliasEvent,
@@ -22,7 +22,7 @@ from ruamel.yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
 )
-from ruamel.yaml.parser import RoundTripParser
+from ruamel.yaml.resolver import VersionedResolver
 
 from model.domain.location import Location, key_path
 from model.errors import InputError, Problem, display_path
@@ -33,8 +33,7 @@ MAX_FILE_BYTES = 1_000_000
 # composer, which recurses once per level.
 MAX_DEPTH = 32
 
-# ruamel's scanner looks ahead over every opening bracket of a flow collection before it yields one event, in time
-# that grows with the square of their number: a run of openers is refused before parsing.
+# A run of openers of flow collections is refused at once, with its line, before the parser is given the text.
 _OPENERS = re.compile(rf"(?:[\[{{]\s*){{{MAX_DEPTH + 1}}}")
 # A plain scalar that YAML's resolver reads as a date (and constructs with datetime, which raises for 2025-02-30).
 _DATE_LIKE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[Tt \t])")
@@ -151,7 +150,7 @@ class _EventChecks:
             path.close()
         elif isinstance(event, ScalarEvent):
             is_value = path.scalar(event.value)
-            if event.style is None and (date := _DATE_LIKE.match(event.value)):
+            if not event.style and (date := _DATE_LIKE.match(event.value)):
                 try:
                     dt.date(*(int(part) for part in date.groups()))
                 except ValueError:
@@ -161,37 +160,39 @@ class _EventChecks:
                 path.after_value()
 
 
-class _CheckedParser(RoundTripParser):
-    """ruamel's round-trip parser, each event checked as the composer takes it: the file is scanned once (the
-    scanner is most of the loading time), and nothing is composed past an alias, a tag or too deep a nesting."""
+class _Loader(CParser, RoundTripConstructor, VersionedResolver):
+    """libyaml's parser and composer (ruamel.yaml.clib, in C: a tenth of the pure-Python scanner's time) with
+    ruamel's round-trip constructor and YAML 1.2 resolver, so the data and its line numbers are those of
+    `YAML(typ="rt")`, comments aside."""
 
-    def get_event(self) -> Any:
-        event = super().get_event()
-        self.loader.event_checks.see(event)
-        return event
-
-
-class _CheckedComposer(Composer):
-    """ruamel's composer, which hands the constructor nothing while a date is wrong: the whole document is
-    composed (so every wrong date is listed) before anything is constructed."""
-
-    def get_single_node(self) -> Any:
-        node = super().get_single_node()
-        if self.loader.event_checks.problems:
-            raise InputError(self.loader.event_checks.problems)
-        return node
+    def __init__(self, text: str) -> None:
+        self.comment_handling = None  # what ruamel's own loaders set: comments are not kept
+        CParser.__init__(self, text)
+        self._parser = self._composer = self
+        RoundTripConstructor.__init__(self, loader=self)
+        VersionedResolver.__init__(self, loader=self)
 
 
 def _load_checked(text: str, shown: str) -> Any:
-    """The round-trip data of `text`, refused as `_EventChecks` says before any of it is constructed."""
+    """The round-trip data of `text`, refused as `_EventChecks` says before any of it is composed: the events are
+    read once to check them (every wrong date is listed), then the file is parsed again and constructed."""
     if match := _OPENERS.search(text):
         line = text.count("\n", 0, match.start()) + 1
         raise InputError([Problem(shown, line, "", f"nesting deeper than {MAX_DEPTH} levels; input files are data "
                                                    "a few levels deep")])
-    yaml = YAML(typ="rt")
-    yaml.Parser, yaml.Composer = _CheckedParser, _CheckedComposer
-    yaml.event_checks = _EventChecks(shown)
-    return yaml.load(text)
+    checks, events = _EventChecks(shown), _Loader(text)
+    try:
+        while events.check_event():
+            checks.see(events.get_event())
+    finally:
+        events.dispose()
+    if checks.problems:
+        raise InputError(checks.problems)
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 def shown_path(path: Path) -> str:
