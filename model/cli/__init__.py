@@ -25,9 +25,9 @@ def main() -> None:
     from model.cli.common import BUG_EXIT_CODE, INTERRUPTED_EXIT_CODE, err, report_bug
 
     try:
-        from model.cli.commands import app
+        from model.cli.commands import app_for
 
-        app()
+        app_for(startup.command_of(sys.argv[1:]))()
     except KeyboardInterrupt:  # outside a command: while typer parses, or while the libraries load
         err.print("interrupted", markup=False)
         sys.exit(INTERRUPTED_EXIT_CODE)

@@ -29,11 +29,17 @@ def begin(arguments: Sequence[str]) -> None:
     if gc.isenabled():
         gc.disable()
         _held["collector"] = True
-    command = next((argument for argument in arguments if not argument.startswith("-")), None)
+    command = command_of(arguments)
     if command in DRAWS_CHARTS and not ANSWERS_AT_ONCE.intersection(arguments):
         from model.present import vega
 
         vega.start()
+
+
+def command_of(arguments: Sequence[str]) -> str | None:
+    """The command `scenario ARGUMENTS` names: its first argument that is not an option (the app's own options,
+    --debug and --version, take no value), or None."""
+    return next((argument for argument in arguments if not argument.startswith("-")), None)
 
 
 def loaded() -> None:

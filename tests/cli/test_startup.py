@@ -62,3 +62,24 @@ def test_calling_the_app_leaves_the_callers_collector_alone(small):
     result = CliRunner().invoke(app, ["run", "base"])
     assert result.exit_code == 0, result.output
     assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_the_commands_table_lists_every_command_in_the_order_of_help():
+    from model.cli.commands import COMMANDS
+
+    names = [command.name or command.callback.__name__ for command in app.registered_commands]
+    assert names == list(COMMANDS)
+
+
+@pytest.mark.parametrize(("arguments", "loaded", "not_loaded"), [
+    (["run", "base", "--help"], "model.cli.run", "model.cli.sensitivity"),
+    (["--debug", "sources", "--help"], "model.cli.assumptions", "model.cli.run"),
+    (["--help"], "model.cli.schema", None),
+    (["rn", "base"], "model.cli.discover", None),  # a mistyped command: typer suggests from every command
+])
+def test_the_console_script_imports_only_the_module_of_the_command_it_runs(small, arguments, loaded, not_loaded):
+    body = ("import sys\nfrom model.cli import main\n"
+            f"sys.argv = ['scenario', *{arguments!r}]\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            f"print({loaded!r} in sys.modules, {not_loaded!r} in sys.modules)\n")
+    assert _probe(small, body)[-1] == "True False"
