@@ -139,9 +139,11 @@ COMPANY_PICK = alt.selection_point(name="company_pick", fields=["company"], bind
 DIMMED = 0.15
 
 
-def _picked(full: float = 1.0, dimmed: float = DIMMED) -> alt.Opacity:
+def _picked(full: float = 1.0, dimmed: float = DIMMED, pick: alt.Parameter = COMPANY_PICK) -> alt.OpacityValue:
     """An opacity of `full` for the picked companies (all, while none is) and `dimmed` for the others."""
-    return alt.condition(COMPANY_PICK, alt.value(full), alt.value(dimmed))
+    # (Altair's `condition` gives a dict that `encode` turns into its channel by trying every class the channel
+    # could be; given as the channel, the same spec is made in a third of the time)
+    return alt.OpacityValue(**alt.condition(pick, alt.value(full), alt.value(dimmed)))
 
 
 def _named(title: str, scenario: object) -> str:
@@ -874,7 +876,7 @@ def scenario_overlay(frame: pd.DataFrame, *, metric: str) -> alt.FacetChart:
         x=_year_axis(),
         y=alt.Y("value:Q", title=y_title),
         color=colour,
-        opacity=alt.condition(pick, alt.value(1), alt.value(DIMMED)),
+        opacity=_picked(pick=pick),
         tooltip=[
             alt.Tooltip("scenario:N", title="Scenario"),
             alt.Tooltip("company:N", title="Company"),
@@ -975,8 +977,8 @@ def backtest_chart(projected: pd.DataFrame, table: pd.DataFrame,
             y=y,
             color=colour,
             # a figure the summary leaves out, as restating an input, is drawn as an outline in its company's colour
-            fill=alt.condition(alt.datum.counted == "yes", alt.Fill(
-                "company:N", scale=company_scale(colours, drawn), legend=None), alt.value("white")),
+            fill=alt.FillValue(**alt.condition(alt.datum.counted == "yes", alt.Fill(
+                "company:N", scale=company_scale(colours, drawn), legend=None), alt.value("white"))),
             stroke=alt.value("#222222"),
             opacity=_picked(),
             shape=alt.Shape("sample:N", title="Reported figure",

@@ -69,7 +69,8 @@ def first_order_heatmap(frame: pd.DataFrame, *, top: int = TOP_ASSUMPTIONS) -> C
                         legend=alt.Legend(format=format.D3_SENSITIVITY_INDEX)))
     text = base.mark_text(fontSize=12).encode(
         text="label:N",
-        color=alt.condition(f"datum.first_order >= {DARK_INDEX}", alt.value("white"), alt.value("#222222")))
+        color=alt.ColorValue(**alt.condition(f"datum.first_order >= {DARK_INDEX}", alt.value("white"),
+                                             alt.value("#222222"))))
     subtitle = [("Each cell: the share of the variance of the company's figure in that year that the assumption "
                  "explains alone (given-data first-order index from the run's draws);"),
                 (f"the {len(shown)} assumptions with the largest index anywhere, largest first; empty cells are "

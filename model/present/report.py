@@ -17,6 +17,7 @@ from importlib import metadata
 
 import altair as alt
 import pandas as pd
+from altair.utils.schemapi import debug_mode
 
 from model.format import approximate
 from model.present import vega
@@ -47,22 +48,48 @@ def render_chart(chart: alt.TopLevelMixin) -> RenderedChart:
     return render_charts({"chart": chart})["chart"]
 
 
-def render_charts(charts: Mapping[str, alt.TopLevelMixin] | Iterable[tuple[str, alt.TopLevelMixin]]
-                  ) -> dict[str, RenderedChart]:
-    """Render each chart (by file stem) as `render_chart` does, side by side in vl-convert's helper processes
-    (`model.present.vega`), each sent to be drawn as soon as its spec is made; the bytes are those of rendering them
-    one by one."""
-    stems, specs = [], []
+Charts = Mapping[str, alt.TopLevelMixin] | Iterable[tuple[str, alt.TopLevelMixin]]
 
-    def made() -> Iterator[dict]:
-        for stem, chart in charts.items() if isinstance(charts, Mapping) else charts:
-            stems.append(stem)
-            specs.append(chart.to_dict())
-            yield specs[-1]
 
-    drawn = vega.render(made(), vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
-    return {stem: RenderedChart(vega_lite_json=json.dumps(spec, sort_keys=True, indent=2), svg=svg, png=png)
-            for stem, spec, (svg, png) in zip(stems, specs, drawn)}
+class DrawnCharts:
+    """Charts (by file stem) being drawn in vl-convert's helper processes (`model.present.vega`): every spec is
+    made and sent when this is made, and `result` waits for them (or `close` drops them)."""
+
+    def __init__(self, charts: Charts) -> None:
+        self.stems: list[str] = []
+        self.specs: list[dict] = []
+        pairs = iter(charts.items() if isinstance(charts, Mapping) else charts)
+
+        def made() -> Iterator[dict]:
+            while True:
+                # The charts are the package's own, each kind checked against Vega-Lite's schema by the tests:
+                # drawing them does not check them again (Altair's checks are a third of making a chart). Only the
+                # making of the next chart is unchecked, not what the caller does between two charts.
+                with debug_mode(False):
+                    try:
+                        stem, chart = next(pairs)
+                    except StopIteration:
+                        return
+                    spec = chart.to_dict(validate=False)
+                self.stems.append(stem)
+                self.specs.append(spec)
+                yield spec
+
+        self.drawing = vega.draw(made(), vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
+
+    def result(self) -> dict[str, RenderedChart]:
+        return {stem: RenderedChart(vega_lite_json=json.dumps(spec, sort_keys=True, indent=2), svg=svg, png=png)
+                for stem, spec, (svg, png) in zip(self.stems, self.specs, self.drawing.result())}
+
+    def close(self) -> None:
+        self.drawing.close()
+
+
+def render_charts(charts: Charts) -> dict[str, RenderedChart]:
+    """Render each chart (by file stem) as `render_chart` does, side by side in vl-convert's helper processes, each
+    sent to be drawn as soon as its spec is made (`DrawnCharts`); the bytes are those of rendering them one by
+    one."""
+    return DrawnCharts(charts).result()
 
 
 # -------------------------------------------------------------------------------------------------------- HTML

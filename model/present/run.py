@@ -28,7 +28,7 @@ from model.catalogue import METRICS, Kind
 from model.present.charts import BASIS_MARK, ChartLike, basis_note, lead_probability, overtake_years
 from model.present.charts import each_chart as chart_by_chart
 from model.present.heatmap import first_order_heatmap
-from model.present.report import RenderedChart, render_charts, render_report
+from model.present.report import DrawnCharts, RenderedChart, render_report
 from model.present.tables import Shown
 
 # How the report names each sampler of model.core.uncertainty.
@@ -126,9 +126,14 @@ def charts(result: RunResult) -> dict[str, ChartLike]:
     return dict(each_chart(result))
 
 
+def drawn_charts(result: RunResult) -> DrawnCharts:
+    """The run's charts being drawn, each sent to be drawn as soon as it is made (its result waits for them)."""
+    return DrawnCharts(each_chart(result))
+
+
 def rendered_charts(result: RunResult) -> dict[str, RenderedChart]:
-    """The run's charts drawn, each sent to be drawn as soon as it is made."""
-    return render_charts(each_chart(result))
+    """The run's charts drawn."""
+    return drawn_charts(result).result()
 
 
 def headline_text(result: RunResult) -> pd.DataFrame:

@@ -1,8 +1,8 @@
 """vl-convert, the charts' renderer, run in helper processes: vl-convert renders one chart at a time and holds
 Python's lock meanwhile, so charts' SVGs are drawn side by side in helpers, started as soon as a command starts so
-that their JavaScript runtimes start while the command imports, loads and models. The command's own process, idle
-while it waits, rasterises each SVG to PNG as it arrives (which needs no JavaScript runtime), so drawing the next
-SVG and rasterising the last overlap.
+that their JavaScript runtimes start while the command imports, loads and models. The command's own process
+rasterises most SVGs to PNG as they arrive (which needs no JavaScript runtime), and makes its other files while the
+helpers draw; a helper rasterises every third chart's PNG itself, so that the two finish at about the same time.
 
 A helper is only an accelerator: a chart it cannot render (the helper would not start, died, or failed on the chart)
 is rendered by the command's own process, where a failure is reported as it always is.
@@ -16,15 +16,20 @@ import queue
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any, BinaryIO
 
 # Charts are few and each takes a tenth of a second: past two helpers, a runtime's start (0.6 s of processor) costs
 # more than its share of the charts saves. One processor is left to the command itself, which is busy importing,
 # loading and modelling while the helpers start, and rasterises the PNGs while they draw.
 MAX_HELPERS = 2
-# The smallest spec that starts the runtime and Vega; Vega-Lite's own module then loads with the first chart.
-_EMPTY_VEGA = {"$schema": "https://vega.github.io/schema/vega/v6.json", "width": 1, "height": 1}
+# A helper rasterises the PNG of every HELPER_PNG_EVERY-th chart it is sent, the command the others': drawing a
+# chart's SVG takes a helper about twice as long as rasterising it takes the command, which also makes the spec and
+# the other files of the run meanwhile.
+HELPER_PNG_EVERY = 3
+# The smallest chart, drawn to start the runtime, Vega and Vega-Lite.
+_EMPTY_VEGA_LITE = {"data": {"values": [{"x": 0}]}, "mark": "point",
+                    "encoding": {"x": {"field": "x", "type": "quantitative"}}}
 
 Rendered = tuple[str, bytes]  # a chart's SVG, and the PNG rasterised from that SVG
 
@@ -52,19 +57,23 @@ def _render_here(spec: dict[str, Any], vl_version: str, scale: float) -> Rendere
 
 # -------------------------------------------------------------------------------------------- the helper's side
 def serve(requests: BinaryIO, replies: BinaryIO) -> None:
-    """A helper's loop: one JSON request a line ({"spec", "vl_version"}), each answered by a JSON line ({"svg":
-    bytes}, or {"error": text}) followed by the SVG's bytes; ends at the end of `requests`."""
+    """A helper's loop: one JSON request a line ({"spec", "vl_version", "png": a scale, or null for no PNG}), each
+    answered by a JSON line ({"svg": bytes, "png": bytes or null}, or {"error": text}) followed by the SVG's bytes,
+    then the PNG's; ends at the end of `requests`."""
     import vl_convert as vlc
 
-    vlc.vega_to_svg(_EMPTY_VEGA, allowed_base_urls=[])  # the runtime starts before the first chart arrives
+    # the runtime and the newest Vega-Lite start before the first chart arrives
+    vlc.vegalite_to_svg(_EMPTY_VEGA_LITE, vl_version=vlc.get_vegalite_versions()[-1], allowed_base_urls=[])
     for line in requests:
         try:
             request = json.loads(line)
-            svg = _svg(request["spec"], request["vl_version"]).encode()
+            svg = _svg(request["spec"], request["vl_version"])
+            png = b"" if request["png"] is None else _png(svg, request["png"])
         except Exception as error:  # noqa: BLE001 (told to the command, which renders the chart itself)
             replies.write(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode() + b"\n")
         else:
-            replies.write(json.dumps({"svg": len(svg)}).encode() + b"\n" + svg)
+            header = {"svg": len(svg.encode()), "png": None if request["png"] is None else len(png)}
+            replies.write(json.dumps(header).encode() + b"\n" + svg.encode() + png)
         replies.flush()
 
 
@@ -81,27 +90,30 @@ class _Helper:
         self.process = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
-    def send(self, specs: Sequence[dict[str, Any]], vl_version: str) -> None:
-        """Ask for each spec's SVG; the helper draws them in order while the replies are read."""
+    def send(self, spec: dict[str, Any], vl_version: str, png: float | None) -> None:
+        """Ask for the spec's SVG, and its PNG at scale `png` (None: no PNG); the helper draws in order while the
+        replies are read."""
         assert self.process.stdin is not None
         try:
-            for spec in specs:
-                self.process.stdin.write(json.dumps({"spec": spec, "vl_version": vl_version}).encode() + b"\n")
+            request = {"spec": spec, "vl_version": vl_version, "png": png}
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
             self.process.stdin.flush()
         except (OSError, ValueError, TypeError) as error:  # a broken pipe, a closed helper, a spec JSON cannot hold
             raise _Broken from error
 
-    def receive(self) -> str | None:
-        """The next chart's SVG, or None when the helper could not draw that chart (it goes on with the next)."""
+    def receive(self) -> tuple[str, bytes | None] | None:
+        """The next chart's SVG and PNG (None when not asked for), or None when the helper could not draw that chart
+        (it goes on with the next)."""
         assert self.process.stdout is not None
         try:
             header = json.loads(self.process.stdout.readline())
             if "error" in header:
                 return None
             svg = self.process.stdout.read(header["svg"])
-            if len(svg) != header["svg"]:
+            png = None if header["png"] is None else self.process.stdout.read(header["png"])
+            if len(svg) != header["svg"] or (png is not None and len(png) != header["png"]):
                 raise _Broken
-            return svg.decode()
+            return svg.decode(), png
         except (OSError, ValueError, KeyError, TypeError) as error:  # a reply cut short or garbled
             raise _Broken from error
 
@@ -155,65 +167,104 @@ def stop() -> None:
         _started = False
 
 
-def render(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> list[Rendered]:
-    """Each Vega-Lite spec's SVG and PNG, in order: each spec is sent to a helper (each in turn) as soon as `specs`
-    gives it, the helpers draw the SVGs side by side, and each PNG is rasterised here once its SVG is back; what the
-    helpers could not draw is drawn here. The bytes are those of drawing here."""
-    start()
-    helpers = list(_helpers)
-    made: list[dict[str, Any]] = []
-    svgs: dict[int, str | None] = {}
-    arrived: list[threading.Event] = []
-    broken: set[_Helper] = set()  # out of step with their replies: they draw no more, and are ended below
-    waiting = [queue.SimpleQueue() for _ in helpers]  # each helper's charts, in the order they were sent
+class Drawing:
+    """Charts being drawn: made by `draw`, which has sent every spec to a helper; `result` waits for their SVGs and
+    rasterises the PNGs, so a command can make its other files meanwhile. A drawing must be ended, by `result` or
+    `close`, before the next one is drawn: until then its helpers' replies are its own."""
 
-    def work(helper: _Helper, positions: queue.SimpleQueue) -> None:
+    def __init__(self, specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> None:
+        start()
+        self.vl_version, self.scale = vl_version, scale
+        self.helpers = list(_helpers)
+        self.specs: list[dict[str, Any]] = []
+        self.replies: dict[int, tuple[str, bytes | None] | None] = {}
+        self.arrived: list[threading.Event] = []
+        self.broken: set[_Helper] = set()  # out of step with their replies: they draw no more, and are ended below
+        self.waiting = [queue.SimpleQueue() for _ in self.helpers]  # each helper's charts, in the order sent
+        self.threads = [threading.Thread(target=self._read, args=pair, name="chart helper", daemon=True)
+                        for pair in zip(self.helpers, self.waiting)]
+        self.drawn: list[Rendered] | None = None
+        for thread in self.threads:
+            thread.start()
+        try:
+            for spec in specs:
+                self._send(spec)
+        except BaseException:
+            self.close()
+            raise
+        for positions in self.waiting:
+            positions.put(None)
+
+    def _read(self, helper: _Helper, positions: queue.SimpleQueue) -> None:
         while (position := positions.get()) is not None:
             try:
-                if helper not in broken:
-                    svgs[position] = helper.receive()
+                if helper not in self.broken:
+                    self.replies[position] = helper.receive()
             except _Broken:
-                broken.add(helper)
+                self.broken.add(helper)
             finally:  # whatever happens there, a chart it did not draw is drawn here
-                arrived[position].set()
+                self.arrived[position].set()
 
-    threads = [threading.Thread(target=work, args=pair, name="chart helper", daemon=True)
-               for pair in zip(helpers, waiting)]
-    for thread in threads:
-        thread.start()
-    try:
-        for position, spec in enumerate(specs):
-            made.append(spec)
-            arrived.append(threading.Event())
-            if not helpers:
-                arrived[position].set()
-                continue
-            helper = helpers[position % len(helpers)]
+    def _send(self, spec: dict[str, Any]) -> None:
+        position = len(self.specs)
+        self.specs.append(spec)
+        self.arrived.append(threading.Event())
+        if not self.helpers:
+            self.arrived[position].set()
+            return
+        helper = self.helpers[position % len(self.helpers)]
+        try:
+            if helper not in self.broken:
+                png = self.scale if position % HELPER_PNG_EVERY == HELPER_PNG_EVERY - 1 else None
+                helper.send(spec, self.vl_version, png)
+        except _Broken:
+            self.broken.add(helper)
+        self.waiting[position % len(self.helpers)].put(position)
+
+    def result(self) -> list[Rendered]:
+        """Each spec's SVG and PNG, in order: a PNG the helper did not rasterise is rasterised here once its SVG is
+        back, and what the helpers could not draw is drawn here. The bytes are those of drawing here."""
+        if self.drawn is None:
             try:
-                if helper not in broken:
-                    helper.send([spec], vl_version)
-            except _Broken:
-                broken.add(helper)
-            waiting[position % len(helpers)].put(position)
-        for positions in waiting:
+                drawn = []
+                for position, spec in enumerate(self.specs):
+                    self.arrived[position].wait()
+                    reply = self.replies.get(position)
+                    if reply is None:
+                        drawn.append(_render_here(spec, self.vl_version, self.scale))
+                    else:
+                        svg, png = reply
+                        drawn.append((svg, _png(svg, self.scale) if png is None else png))
+                self.drawn = drawn
+            finally:
+                self.close()
+        return self.drawn
+
+    def close(self) -> None:
+        """End the drawing: its replies are read (and dropped), so that no later drawing reads them, and a helper
+        that fell out of step is ended."""
+        for positions in self.waiting:
             positions.put(None)
-        drawn = []
-        for position, spec in enumerate(made):
-            arrived[position].wait()
-            svg = svgs.get(position)
-            drawn.append(_render_here(spec, vl_version, scale) if svg is None else (svg, _png(svg, scale)))
-        return drawn
-    finally:  # a chart that fails here leaves no helper still reading replies that the next call would read
-        for positions in waiting:
-            positions.put(None)
-        for thread in threads:
+        for thread in self.threads:
             thread.join()
-        if broken:
+        if self.broken:
             with _lock:
-                for helper in broken:
-                    _helpers.remove(helper)
-                    helper.process.kill()
-                    helper.close()
+                for helper in self.broken:
+                    if helper in _helpers:
+                        _helpers.remove(helper)
+                        helper.process.kill()
+                        helper.close()
+
+
+def draw(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> Drawing:
+    """Start drawing each Vega-Lite spec: each is sent to a helper (each in turn) as soon as `specs` gives it, and
+    the helpers draw the SVGs side by side while the caller goes on (`Drawing.result`)."""
+    return Drawing(specs, vl_version=vl_version, scale=scale)
+
+
+def render(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> list[Rendered]:
+    """Each Vega-Lite spec's SVG and PNG, in order (`draw`, then its result)."""
+    return draw(specs, vl_version=vl_version, scale=scale).result()
 
 
 if __name__ == "__main__":

@@ -69,17 +69,16 @@ def test_a_runs_charts_are_rendered_once_for_their_files_and_the_report(monkeypa
     inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
     result = run_result(inputs, run(inputs))
     calls = []
-    render = run_rendering.render_charts
+    drawn = run_rendering.drawn_charts
 
-    def counted(charts):
-        charts = dict(charts)  # (a mapping of stems, or the pairs of stems and charts as they are made)
-        calls.append(list(charts))
-        return render(charts)
+    def counted(result):
+        calls.append(drawn(result))
+        return calls[-1]
 
-    monkeypatch.setattr(run_rendering, "render_charts", counted)
+    monkeypatch.setattr(run_rendering, "drawn_charts", counted)
     files = files_of(result)
     stems = list(run_rendering.charts(result))
-    assert calls == [stems]
+    assert [call.stems for call in calls] == [stems]
     report = files["report.html"]
     for stem in stems:
         figure = report[report.index(f'<figure id="chart-{stem}"'):]
@@ -88,6 +87,59 @@ def test_a_runs_charts_are_rendered_once_for_their_files_and_the_report(monkeypa
         assert f'<div class="static">\n{files[f"charts/{stem}.svg"]}\n</div>' in figure
         spec = figure[figure.index('<script type="application/json" class="spec">') :].partition(">")[2]
         assert json.loads(spec.removesuffix("</script>\n")) == json.loads(files[f"charts/{stem}.vl.json"])
+
+
+def test_a_runs_other_files_are_made_while_its_charts_are_drawn_and_kept_in_the_registrys_order(registry,
+                                                                                                 monkeypatch):
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    result = run_result(inputs, run(inputs))
+    expected: dict[str, str | bytes] = {}
+    for item in artefacts(RunResult):  # one by one, in the registry's order
+        expected |= item.render(Rendering(result))
+    events = []
+    drawn = run_rendering.drawn_charts
+
+    class Watched:
+        def __init__(self, charts):
+            self.charts = charts
+
+        def result(self):
+            events.append("charts waited for")
+            return self.charts.result()
+
+        def close(self):
+            self.charts.close()
+
+    def watched(render, name):
+        def rendered(rendering):
+            events.append(name)
+            return render(rendering)
+        return rendered
+
+    monkeypatch.setattr(run_rendering, "drawn_charts", lambda result: events.append("charts sent") or
+                        Watched(drawn(result)))
+    registry[:] = [dataclasses.replace(item, render=watched(item.render, item.name)) for item in registry]
+    files = files_of(result)
+    waited = events.index("charts waited for")
+    assert events[0] == "charts sent" and events.count("charts waited for") == 1
+    assert {"projection.csv", "<scenario>.xlsx"} <= set(events[:waited])  # made while the charts were drawn
+    assert events[waited - 1] == "charts/<chart>.*" or events[waited - 1] == "report.html"
+    assert list(files) == list(expected) and files == expected
+
+
+def test_a_failed_artefact_leaves_no_drawing_behind(small, registry):
+    @artefact(RunResult, "broken.txt", "text")
+    def broken(rendering: Rendering) -> dict[str, str]:
+        raise RuntimeError("broken artefact")
+
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    result = run_result(inputs, run(inputs))
+    with pytest.raises(RuntimeError, match="broken artefact"):
+        files_of(result)
+    registry.remove(next(item for item in registry if item.name == "broken.txt"))
+    again = files_of(result)  # the helpers' replies to the dropped drawing are not read as this one's
+    assert again == files_of(result)
+    assert again["charts/capex.svg"].startswith("<svg")
 
 
 def test_results_are_frozen():

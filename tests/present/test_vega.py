@@ -59,14 +59,20 @@ def test_charts_a_dead_helper_leaves_are_drawn_here(fresh_helpers):
     assert not vega._helpers  # a helper out of step is ended, so no later call reads its replies
 
 
-def test_a_helper_draws_the_svgs_and_the_command_rasterises_them(fresh_helpers, monkeypatch):
-    expected = [svg for svg, _ in drawn_here(SPECS)]
+def test_a_helper_draws_the_svgs_and_every_third_png_and_the_command_rasterises_the_rest(fresh_helpers,
+                                                                                         monkeypatch):
+    expected = drawn_here(SPECS)
     vega.start()
     rasterised = []
     monkeypatch.setattr(vega, "_png", lambda svg, scale: rasterised.append(svg) or b"png")
     monkeypatch.setattr(vega, "_svg", lambda *args: pytest.fail("an SVG was drawn in the command's process"))
     drawn = vega.render(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
-    assert [svg for svg, _ in drawn] == expected == rasterised
+    assert [svg for svg, _ in drawn] == [svg for svg, _ in expected]
+    by_helper = [position % vega.HELPER_PNG_EVERY == vega.HELPER_PNG_EVERY - 1 for position in range(len(SPECS))]
+    assert any(by_helper) and not all(by_helper)
+    assert rasterised == [svg for (svg, _), helper in zip(expected, by_helper) if not helper]
+    assert [png for (_, png), helper in zip(drawn, by_helper) if helper] == \
+        [png for (_, png), helper in zip(expected, by_helper) if helper]
 
 
 def test_a_run_folder_is_the_same_drawn_by_helpers_or_in_one_process(fresh_helpers, monkeypatch):

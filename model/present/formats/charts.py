@@ -11,10 +11,10 @@ from model.analysis.projection import RunResult
 from model.analysis.review import Review
 from model.analysis.sensitivity import SensitivityResult
 from model.present import backtest, compare, review, run
-from model.present.artifacts import Contents, Rendering, artefact
+from model.present.artifacts import Contents, Rendering, ahead, artefact
 from model.present.charts import ChartLike
 from model.present.discovery import peeling_chart
-from model.present.report import RenderedChart, render_charts
+from model.present.report import DrawnCharts, RenderedChart, render_charts
 from model.present.sensitivity import view_of
 
 
@@ -29,7 +29,13 @@ def _rendered(charts: Mapping[str, ChartLike]) -> dict[str, str | bytes]:
     return _files(render_charts(charts))
 
 
-@artefact(RunResult, "charts/<chart>.*", "chart")
+@ahead(RunResult, "run charts")
+def drawn_run_charts(result: RunResult) -> DrawnCharts:
+    """A run's charts, drawn while its other files are made."""
+    return run.drawn_charts(result)
+
+
+@artefact(RunResult, "charts/<chart>.*", "chart", uses=("run charts",))
 def run_charts(rendering: Rendering) -> Contents:
     return _files(rendering.shared("run charts", run.rendered_charts))
 

@@ -9,7 +9,7 @@ from model.present.artifacts import Contents, Rendering, artefact
 from model.present.report import vega_embed_bundle
 
 
-@artefact(RunResult, "report.html", "html")
+@artefact(RunResult, "report.html", "html", uses=("run charts",))
 def report(rendering: Rendering) -> Contents:
     bundle = (rendering.bundle or vega_embed_bundle)()
     return {"report.html": run.report(rendering.result, rendering.shared("run charts", run.rendered_charts),
