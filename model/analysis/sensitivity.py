@@ -24,6 +24,9 @@ from model.domain.colours import company_colours
 from model.errors import UsageError
 
 OUTPUT_DEFAULT_METRIC = "ai_chip_spend_cumulative"
+# A sampled method warns when an index's interval is wider than this: at that width the ranking of assumptions a
+# tenth of the variance apart is no longer trustworthy.
+MAX_INTERVAL_WIDTH = 0.1
 
 
 # ------------------------------------------------------------------------------------------------ choosing outputs

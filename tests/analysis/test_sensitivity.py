@@ -15,14 +15,13 @@ from model.analysis import methods as methods_package
 from model.analysis.methods.sobol import (
     PRIORITY_COLUMNS,
     SOBOL_COLUMNS,
-    SOBOL_MAX_INTERVAL_WIDTH,
     research_priorities,
     sobol,
     sobol_indices,
 )
 from model.analysis.methods.tornado import TORNADO_COLUMNS, tornado
 from model.analysis.projection import run
-from model.analysis.sensitivity import SensitivityResult, analyse, find_method
+from model.analysis.sensitivity import MAX_INTERVAL_WIDTH, SensitivityResult, analyse, find_method
 from model.cli import sensitivity as cli_sensitivity
 from model.core.uncertainty import Z95
 from model.errors import UsageError
@@ -241,7 +240,7 @@ def test_sobol_of_a_product_of_two_lognormals_is_analytic(small_inputs):
     assert (frame.total_order_low <= total).all() and (total <= frame.total_order_high).all()
     assert (frame.scenario.iloc[0], frame.unit.iloc[0], frame.year.iloc[0]) == ("base", "USD bn", 2025)
     assert result.warnings == () and result.notes == ()
-    assert result.max_interval_width["Alpha"] <= SOBOL_MAX_INTERVAL_WIDTH
+    assert result.max_interval_width["Alpha"] <= MAX_INTERVAL_WIDTH
 
 
 def test_the_same_seed_gives_the_same_sobol_result(small_inputs):
@@ -274,7 +273,7 @@ def test_a_small_sample_warns_with_the_widest_interval(small_inputs):
     for warning, (company, width) in zip(result.warnings, result.max_interval_width.items(), strict=True):
         match = re.match(pattern, warning)
         assert match is not None, warning
-        assert match[1] == company.lower() and f"{width:.2f} wide" in warning and width > SOBOL_MAX_INTERVAL_WIDTH
+        assert match[1] == company.lower() and f"{width:.2f} wide" in warning and width > MAX_INTERVAL_WIDTH
         mine = result.frame[result.frame.company == company]
         widest = np.fmax(mine.first_order_high - mine.first_order_low, mine.total_order_high - mine.total_order_low)
         assert mine.key[widest.idxmax()] == match[2] and widest.max() == width
@@ -299,7 +298,7 @@ def test_sobol_notes_correlations_it_leaves_out(small):
                "    rationale: same suppliers\n")
     result = sobol(load_inputs(small.path("scenarios/base.yaml")), samples=64, bootstrap=0)
     assert result.notes == ("the scenario's 1 rank correlations are not applied: Sobol indices assume independent "
-                            "assumptions (--method shapley applies them, and ranks research priorities by them)",)
+                            "assumptions",)
     assert result.warnings == () and result.max_interval_width == {}  # no bootstrap, no intervals to judge
 
 
@@ -400,7 +399,7 @@ def test_every_method_gives_one_result_type(small_inputs):
     k = len(small_inputs.resolved)
     assert shares.settings == {"method": "sobol", "metric": "ai_chip_spend_cumulative", "year": 2027,
                                "companies": [], "samples": 64, "seed": 5, "bootstrap": 1000, "confidence": 0.95,
-                               "evaluations": 64 * (k + 2)}
+                               "evaluations": 64 * (k + 2), "priorities_by": "total_order"}
     assert sum(steps) == find_method("sobol").work(small_inputs, 64)[1] == 64 * (k + 2)
     pd.testing.assert_frame_equal(shares.frame, sobol(small_inputs, samples=64, rng=5).frame)
     with pytest.raises(UsageError, match=r"^samples must be a power of two, at least 64 \(such as 4096\), not 100$"):

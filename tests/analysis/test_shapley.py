@@ -244,6 +244,50 @@ def test_priorities_rank_by_shapley_effect_and_flag_soft_correlated_figures(two_
     assert alpha.variance_share.sum() == pytest.approx(1.0)
 
 
+def test_sobols_research_priorities_rank_by_shapley_effects_where_the_scenario_correlates(two_prices):
+    """Sobol' indices drop the correlation, so Beta's price, which never moves Alpha's output, has no index for
+    Alpha; the priorities the analysis gives rank by Shapley effects of the same sample and seed instead, where it
+    has its closed-form share (see the test above)."""
+    sigma, rho = math.log(1.25) / Z95, float(pearson_from_spearman(0.8))
+    informed = (math.exp(sigma**2 * rho**2) - 1) / (math.exp(sigma**2) - 1) / 2
+    steps = []
+    result = analyse(two_prices, method="sobol", metric="accelerators_installed", samples=2**12, seed=3,
+                     on_progress=steps.append)
+    assert list(result.tables) == ["sobol", "shapley", "priorities"]
+    assert result.frame[result.frame.company == "Alpha"].key.tolist() == ["alpha.accelerators.unit_price"]
+    priorities = result.tables["priorities"]
+    assert list(priorities.columns) == SHAPLEY_PRIORITY_COLUMNS
+    alpha = priorities[priorities.company == "Alpha"]
+    assert alpha.key.tolist() == ["alpha.accelerators.unit_price", "beta.accelerators.unit_price"]
+    np.testing.assert_allclose(alpha.shapley, [1 - informed, informed], atol=0.03)
+    frame, *_ = shapley(two_prices, metric="accelerators_installed", samples=2**12, rng=3)
+    pd.testing.assert_frame_equal(result.tables["shapley"], frame)
+    pd.testing.assert_frame_equal(priorities, shapley_priorities(two_prices, frame))
+    assert result.notes == (
+        "the scenario's 1 rank correlations are not applied: Sobol indices assume independent assumptions",
+        "the research priorities are ranked by Shapley effects, which apply the scenario's 1 rank correlations "
+        "(4,096 samples; --method shapley gives them alone)")
+    k = len(two_prices.resolved)
+    assert {name: result.settings[name] for name in ("priorities_by", "shapley_samples", "shapley_evaluations",
+                                                     "evaluations")} == {
+        "priorities_by": "shapley", "shapley_samples": 2**12, "shapley_evaluations": 2**12 * (k + 1),
+        "evaluations": 2**12 * (k + 2)}
+    assert sum(steps) == find_method("sobol").work(two_prices, 2**12)[1] == 2**12 * (2 * k + 3)
+
+
+def test_sobols_priorities_keep_the_total_order_index_where_nothing_is_correlated(small):
+    result = analyse(load_inputs(small.path("scenarios/base.yaml")), method="sobol", samples=64, seed=1)
+    assert list(result.tables) == ["sobol", "priorities"] and "total_order" in result.tables["priorities"]
+    assert result.settings["priorities_by"] == "total_order" and "shapley_samples" not in result.settings
+    assert not any("Shapley" in note for note in result.notes)
+
+
+def test_shapley_priorities_beside_sobols_largest_sample_stay_within_the_machine(two_prices, monkeypatch):
+    monkeypatch.setattr(shapley_method, "max_samples", lambda *args: 100)
+    result = analyse(two_prices, method="sobol", metric="accelerators_installed", samples=2**10, seed=3)
+    assert result.settings["shapley_samples"] == 100 and result.settings["samples"] == 2**10
+
+
 def test_the_shipped_base_shares_the_correlated_prices():
     """Base correlates the three accelerator prices: each company's installed accelerators owe a share to its
     rivals' prices, which Sobol' leaves out; cumulative chip spend, which no price moves, has no such row."""

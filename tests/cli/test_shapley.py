@@ -39,6 +39,27 @@ def test_shapley_prints_priorities_and_writes_its_folder(small):
     assert {name: folder.joinpath(name).read_bytes() for name in first} == first  # same inputs and seed: same bytes
 
 
+def test_sobol_on_a_correlated_scenario_ranks_its_priorities_by_shapley_effects(small):
+    small.edit("scenarios/base.yaml", "as_of: 2025-05-31\n", CORRELATED_PRICES.format(rank=0.8))
+    result = invoke("sensitivity", "base", "--method", "sobol", "--metric", "accelerators_installed",
+                    "--samples", "512", "--seed", "3")
+    assert result.exit_code == 0, result.output
+    alpha = result.stdout.split("Beta:")[0]
+    assert "shapley" in alpha and "correlated_with" in alpha and "first_order" in alpha
+    assert "beta.accelerators.unit_price" in alpha  # no Sobol' index for Alpha, but a Shapley share
+    assert ("warning: the research priorities are ranked by Shapley effects, which apply the scenario's 1 rank "
+            "correlations (512 samples; --method shapley gives them alone)") in result.stderr
+    k = len(load_inputs(small.path("scenarios/base.yaml")).resolved)
+    assert re.search(rf"{512 * (k + 2):,} runs of the model, and {512 * (k + 1):,} for the priorities' Shapley "
+                     r"effects \(512 samples\)", result.stdout)
+    folder = small.path("outputs/base-sobol")
+    assert {"sobol.csv", "shapley.csv", "priorities.csv"} <= {path.name for path in folder.iterdir()}
+    assert folder.joinpath("priorities.csv").read_text().startswith(
+        "scenario,metric,year,company,rank,key,shapley,variance_share,confidence,flags,correlated_with,dig\n")
+    settings = json.loads(folder.joinpath("manifest.json").read_text())["settings"]
+    assert (settings["priorities_by"], settings["shapley_samples"]) == ("shapley", 512)
+
+
 @pytest.mark.parametrize(("samples", "message"), [
     ("0", "error: --samples for Shapley effects must be a whole number of draws, at least 64 (such as 8192), not 0\n"),
     ("63", "error: --samples for Shapley effects must be a whole number of draws, at least 64 (such as 8192), not 63\n"),

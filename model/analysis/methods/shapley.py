@@ -11,9 +11,10 @@ import numpy as np
 import pandas as pd
 
 from model import format
-from model.analysis.methods.sobol import SOBOL_MAX_INTERVAL_WIDTH, ranked_priorities
+from model.analysis.priorities import ranked_priorities
 from model.analysis.resources import FLOAT64, MAX_EVALUATIONS, MEMORY_SHARE, available_memory
 from model.analysis.sensitivity import (
+    MAX_INTERVAL_WIDTH,
     OUTPUT_DEFAULT_METRIC,
     SensitivityResult,
     chosen_output,
@@ -276,13 +277,13 @@ def _warnings(inputs: Inputs, metric: str, year: int, samples: int, frame: pd.Da
     slugs = {c.name: c.slug for c in inputs.companies}
     return [f"{slugs[company]} {metric} {year}: the widest Shapley interval is {format.figure(width, Kind.ratio)} "
             f"wide ({key}); rerun with --samples {4 * samples} or more"
-            for company, (width, key) in widest_intervals(frame).items() if width > SOBOL_MAX_INTERVAL_WIDTH]
+            for company, (width, key) in widest_intervals(frame).items() if width > MAX_INTERVAL_WIDTH]
 
 
 # -------------------------------------------------------------------------------------------- research priorities
 def shapley_priorities(inputs: Inputs, shapley_frame: pd.DataFrame) -> pd.DataFrame:
     """Where to dig next when assumptions are correlated: per company, the assumptions ranked by Shapley effect
-    (rank 1 the largest) with their flags (`sobol.research_flags`) and correlation partners.
+    (rank 1 the largest) with their flags (`priorities.research_flags`) and correlation partners.
 
     `variance_share` is each effect clipped at 0 over the company's sum of them (the effects add up to 1, so it
     differs only where sampling noise made one negative). `dig` marks a flagged assumption with an effect of at

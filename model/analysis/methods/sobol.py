@@ -1,5 +1,6 @@
 """Sobol' indices: each assumption's share of the output's variance, alone (first order) and with its interactions
-(total order), with bootstrap intervals; and the research priorities they point to."""
+(total order), with bootstrap intervals; and the research priorities they point to, or, where the scenario
+correlates assumptions, that Shapley effects of the same sample point to."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ import pandas as pd
 from scipy.stats import qmc
 
 from model import format
+from model.analysis.methods import shapley
 from model.analysis.precision import SOBOL_START, Precision, check_precision, sobol_warning
-from model.analysis.register import rests_on_judgement
+from model.analysis.priorities import ranked_priorities
 from model.analysis.resources import check_sobol_size
 from model.analysis.sensitivity import (
+    MAX_INTERVAL_WIDTH,
     OUTPUT_DEFAULT_METRIC,
     SensitivityResult,
     chosen_output,
@@ -26,18 +29,13 @@ from model.analysis.sensitivity import (
 )
 from model.catalogue import Kind
 from model.core.uncertainty import distributions, resolve_seed, values_at
-from model.domain import Inputs, ResolvedAssumption, Source
+from model.domain import Inputs
 from model.errors import UsageError
 
 DESCRIPTION = "variance shares"
 ORDER = 1
 
 SOBOL_MIN_SAMPLES = 64
-# A Sobol' run warns when a kept row's bootstrap interval (first- or total-order) is wider than this: at that width
-# the ranking of assumptions a tenth of the variance apart is no longer trustworthy.
-SOBOL_MAX_INTERVAL_WIDTH = 0.1
-# An assumption is worth digging into when it carries a flag and at least this total-order index (5% of variance).
-PRIORITY_THRESHOLD = 0.05
 # Bootstrap weights are made this many at a time (4 MB as float32): memory stays flat for any R and n, and the
 # counting stays in cache (about twice as fast as 2^22 at a time).
 BOOTSTRAP_CHUNK_WEIGHTS = 2**20
@@ -137,7 +135,7 @@ class SobolResult:
     exactly zero, where swapping the assumption never changes the output, are dropped), sorted by company, then
     total order descending. `max_interval_width` is, per company (display name), the widest first- or
     total-order interval among its rows. `notes` say what the indices leave out; `warnings` say when the sample
-    is too small for them (an interval wider than SOBOL_MAX_INTERVAL_WIDTH).
+    is too small for them (an interval wider than MAX_INTERVAL_WIDTH).
     """
 
     frame: pd.DataFrame
@@ -305,7 +303,7 @@ def _sobol_notes(inputs: Inputs, metric: str, year: int, chosen: Sequence[int], 
     notes = []
     if correlations := inputs.scenario.correlations:
         notes.append(f"the scenario's {len(correlations)} rank correlations are not applied: Sobol indices assume "
-                     "independent assumptions (--method shapley applies them, and ranks research priorities by them)")
+                     "independent assumptions")
     pooled = np.concatenate([f_a, f_b])  # (2n, C)
     for column in np.flatnonzero((pooled == pooled[0]).all(axis=0)):
         notes.append(f"{inputs.companies[chosen[column]].slug} {metric} {year}: the output is the same in every "
@@ -318,22 +316,10 @@ def _sobol_warnings(inputs: Inputs, metric: str, year: int, samples: int,
     slugs = {c.name: c.slug for c in inputs.companies}
     return [f"{slugs[company]} {metric} {year}: the widest Sobol interval is {format.figure(width, Kind.ratio)} wide ({key}); "
             f"rerun with --samples {4 * samples} or more"
-            for company, (width, key) in widths.items() if width > SOBOL_MAX_INTERVAL_WIDTH]
+            for company, (width, key) in widths.items() if width > MAX_INTERVAL_WIDTH]
 
 
 # -------------------------------------------------------------------------------------------- research priorities
-def research_flags(item: ResolvedAssumption, sources: dict[str, Source]) -> str:
-    """Why an assumption's figure is soft: "low confidence", "unconfirmed source", "analyst judgement", joined
-    with "; "; empty when none applies."""
-    kinds = {sources[c.ref].kind for c in item.assumption.citations if c.ref in sources}
-    flags = [
-        ("low confidence", item.assumption.confidence == "low"),
-        ("unconfirmed source", "unconfirmed" in kinds),
-        ("analyst judgement", rests_on_judgement(item, sources)),
-    ]
-    return "; ".join(flag for flag, applies in flags if applies)
-
-
 def research_priorities(inputs: Inputs, sobol_frame: pd.DataFrame) -> pd.DataFrame:
     """Where to dig next: per company, the assumptions of a `SobolResult.frame` ranked by total-order index
     (rank 1 the largest), with their flags (`research_flags`).
@@ -345,35 +331,55 @@ def research_priorities(inputs: Inputs, sobol_frame: pd.DataFrame) -> pd.DataFra
     return ranked_priorities(inputs, sobol_frame, "total_order")[PRIORITY_COLUMNS]
 
 
-def ranked_priorities(inputs: Inputs, frame: pd.DataFrame, by: str) -> pd.DataFrame:
-    """`frame`'s rows ranked within each company by the index `by` (largest first), with each one's variance_share
-    (`by` clipped at 0 over the company's sum), confidence, research flags and `dig` (flagged, with `by` at least
-    PRIORITY_THRESHOLD): what Sobol' and Shapley priorities share."""
-    frame = sorted_rows(inputs, frame, by)
-    clipped = frame[by].clip(lower=0)
-    items = [inputs.resolved[key] for key in frame["key"]]
-    frame = frame.assign(
-        rank=frame.groupby("company", sort=False).cumcount() + 1,
-        variance_share=clipped / clipped.groupby(frame["company"]).transform("sum"),
-        confidence=[item.assumption.confidence for item in items],
-        flags=[research_flags(item, inputs.assumptions.sources) for item in items],
-    )
-    frame["dig"] = (frame["flags"] != "") & (frame[by] >= PRIORITY_THRESHOLD)
-    return frame
-
-
 # ------------------------------------------------------------------------------------------------ as a method
+def ranks_by_shapley(inputs: Inputs) -> bool:
+    """Whether a Sobol' analysis ranks its research priorities by Shapley effects: when the scenario correlates
+    assumptions. The indices drop the correlations, and with them what a correlated assumption's figure says about
+    its partners', so they would rank those assumptions below what learning them is worth."""
+    return bool(inputs.scenario.correlations)
+
+
+def _priorities(inputs: Inputs, result: SobolResult, *, metric: str, year: int, companies: Sequence[str] | None,
+                on_progress: Callable[[int], None] | None) -> tuple[dict[str, pd.DataFrame], list[str], list[str],
+                                                                   dict[str, object]]:
+    """The research priorities of a Sobol' analysis with what they add to its result: tables, notes, warnings and
+    settings. By total-order index; or, where the scenario correlates assumptions, by Shapley effects of the same
+    sample and seed, under the correlations (their table `shapley` is kept beside the indices)."""
+    if not ranks_by_shapley(inputs):
+        return {"priorities": research_priorities(inputs, result.frame)}, [], [], {"priorities_by": "total_order"}
+    samples = _shapley_samples(inputs, result.samples)
+    frame, _, notes, warnings = shapley.shapley(inputs, metric=metric, year=year, companies=companies,
+                                                samples=samples, rng=result.seed, on_progress=on_progress)
+    tables = {"shapley": frame, "priorities": shapley.shapley_priorities(inputs, frame)}
+    correlations = len(inputs.scenario.correlations)
+    told = (f"the research priorities are ranked by Shapley effects, which apply the scenario's {correlations} rank "
+            f"correlations ({format.count(samples)} samples; --method shapley gives them alone)")
+    settings = {"priorities_by": "shapley", "shapley_samples": samples,
+                "shapley_evaluations": samples * (len(inputs.resolved) + 1)}
+    # (Shapley's first note says that it applies the correlations, as `told` does; an output that never varies
+    # is noted by the indices already)
+    return tables, [told, *(note for note in notes[1:] if note not in result.notes)], warnings, settings
+
+
+def _shapley_samples(inputs: Inputs, samples: int) -> int:
+    """The Shapley sample beside a Sobol' sample of `samples`: the same, within what this machine can run."""
+    ceiling = shapley.max_samples(len(inputs.resolved), len(inputs.companies), len(inputs.scenario.years))
+    return max(shapley.SHAPLEY_MIN_SAMPLES, min(samples, ceiling))
+
+
 def analyse(inputs: Inputs, *, metric: str, year: int, companies: Sequence[str] | None, samples: int, seed: int,
             on_progress: Callable[[int], None] | None = None) -> SensitivityResult:
-    """`sobol` and `research_priorities` as a SensitivityResult: tables sobol and priorities."""
+    """`sobol` and its research priorities (`_priorities`) as a SensitivityResult: tables sobol, then shapley
+    where the scenario correlates assumptions, and priorities."""
     result = sobol(inputs, metric=metric, year=year, companies=companies, samples=samples, rng=seed,
                    on_progress=on_progress)
+    tables, notes, warnings, ranked = _priorities(inputs, result, metric=metric, year=year, companies=companies,
+                                                  on_progress=on_progress)
     return sensitivity_result(
-        inputs, "sobol", metric=metric, year=year, companies=companies,
-        tables={"sobol": result.frame, "priorities": research_priorities(inputs, result.frame)},
-        notes=result.notes, warnings=result.warnings,
+        inputs, "sobol", metric=metric, year=year, companies=companies, tables={"sobol": result.frame, **tables},
+        notes=(*result.notes, *notes), warnings=(*result.warnings, *warnings),
         settings={"samples": samples, "seed": result.seed, "bootstrap": result.bootstrap,
-                  "confidence": result.confidence, "evaluations": result.evaluations},
+                  "confidence": result.confidence, "evaluations": result.evaluations, **ranked},
     )
 
 
@@ -381,16 +387,20 @@ def analyse_until(inputs: Inputs, *, metric: str, year: int, companies: Sequence
                   cap: int, seed: int, cap_option: str = "--samples",
                   on_progress: Callable[[int], None] | None = None) -> SensitivityResult:
     """`sobol_until` as a SensitivityResult (see `analyse`), its settings saying the target and whether it was
-    reached; a warning when the growth stopped at `cap` (`cap_option` names where the cap came from) short of it."""
+    reached; a warning when the growth stopped at `cap` (`cap_option` names where the cap came from) short of it.
+    Shapley-ranked priorities are estimated once, at the sample the growth ended at."""
     result, grown = sobol_until(inputs, precision=precision, cap=cap, metric=metric, year=year, companies=companies,
                                 rng=seed, on_progress=on_progress)
     grown = replace(grown, cap_option=cap_option)
+    tables, notes, warnings, ranked = _priorities(inputs, result, metric=metric, year=year, companies=companies,
+                                                  on_progress=on_progress)
     return sensitivity_result(
-        inputs, "sobol", metric=metric, year=year, companies=companies,
-        tables={"sobol": result.frame, "priorities": research_priorities(inputs, result.frame)},
-        notes=result.notes, warnings=(*result.warnings, *([] if grown.reached else [sobol_warning(grown)])),
+        inputs, "sobol", metric=metric, year=year, companies=companies, tables={"sobol": result.frame, **tables},
+        notes=(*result.notes, *notes),
+        warnings=(*result.warnings, *([] if grown.reached else [sobol_warning(grown)]), *warnings),
         settings={"samples": result.samples, "seed": result.seed, "bootstrap": result.bootstrap,
-                  "confidence": result.confidence, "evaluations": result.evaluations, **grown.settings("samples")},
+                  "confidence": result.confidence, "evaluations": result.evaluations, **grown.settings("samples"),
+                  **ranked},
     )
 
 
@@ -400,5 +410,10 @@ def check(inputs: Inputs, samples: int, option: str = "--samples") -> None:
 
 
 def work(inputs: Inputs, samples: int) -> tuple[str, int]:
+    """The progress bar's description and steps: the indices' runs, and the Shapley runs of the priorities."""
     keys = len(inputs.resolved)
-    return f"Sobol' indices, {format.count(samples)} x {keys + 2} runs", samples * (keys + 2)
+    if not ranks_by_shapley(inputs):
+        return f"Sobol' indices, {format.count(samples)} x {keys + 2} runs", samples * (keys + 2)
+    shapley_samples = _shapley_samples(inputs, samples)
+    return (f"Sobol' indices and Shapley-ranked priorities, {format.count(samples)} x {keys + 2} + "
+            f"{format.count(shapley_samples)} x {keys + 1} runs", samples * (keys + 2) + shapley_samples * (keys + 1))

@@ -19,11 +19,12 @@ def chart(result: SensitivityResult) -> ChartLike:
 
 
 def table(result: SensitivityResult) -> pd.DataFrame:
-    return priority_table(result.frame, result.tables["priorities"])
+    return priority_table(result.frame, result.tables["priorities"], result.tables.get("shapley"))
 
 
 def footer(result: SensitivityResult) -> str | None:
-    """The widest bootstrap interval of an index, and what the estimate cost; None when no index has one."""
+    """The widest bootstrap interval of an index, and what the estimate cost (with the Shapley runs of priorities
+    ranked by them); None when no index has one."""
     widths = {company: width for company, (width, _) in interval_widths(result.frame).items()}
     widest = max(widths.items(), key=lambda item: item[1], default=None)
     if widest is None:
@@ -32,6 +33,9 @@ def footer(result: SensitivityResult) -> str | None:
     line = (f"Widest {format.figure(settings['confidence'], Kind.probability, decimals=0)} bootstrap interval of an "
             f"index: {format.sensitivity_index(widest[1])} ({widest[0]}); {format.count(settings['samples'])} samples, "
             f"{format.count(settings['evaluations'])} runs of the model")
+    if settings.get("priorities_by") == "shapley":
+        line += (f", and {format.count(settings['shapley_evaluations'])} for the priorities' Shapley effects "
+                 f"({format.count(settings['shapley_samples'])} samples)")
     if "precision" not in settings:
         return line
     target = shown(settings["precision"], Kind.ratio)
@@ -40,13 +44,24 @@ def footer(result: SensitivityResult) -> str | None:
     return f"{line}: stopped at the cap of the sample, short of --precision {target}"
 
 
-def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame) -> pd.DataFrame:
+def priority_table(sobol_frame: pd.DataFrame, priorities: pd.DataFrame,
+                   shapley_frame: pd.DataFrame | None = None) -> pd.DataFrame:
     """The research priorities with each index as text, "estimate [low, high]", and "dig here" where to dig:
-    columns company, rank, key, first_order, total_order, confidence, flags, dig."""
+    columns company, rank, key, first_order, total_order, confidence, flags, dig. Priorities ranked by Shapley
+    effects (a scenario that correlates assumptions) show the effect first, and each assumption's partners."""
     intervals = sobol_frame.assign(**{
         index: [format.sensitivity_index(*row) for row in sobol_frame[[index, f"{index}_low", f"{index}_high"]].to_numpy()]
         for index in ("first_order", "total_order")
     })[["company", "key", "first_order", "total_order"]]
-    table = priorities.drop(columns=["total_order"]).merge(intervals, on=["company", "key"], how="left")
+    columns = ["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]
+    if shapley_frame is not None and "shapley" in priorities:
+        effects = shapley_frame.assign(shapley=[format.sensitivity_index(*row) for row in
+                                                shapley_frame[["shapley", "shapley_low", "shapley_high"]].to_numpy()])
+        priorities = priorities.drop(columns=["shapley", "correlated_with"]).merge(
+            effects[["company", "key", "shapley", "correlated_with"]], on=["company", "key"], how="left")
+        columns = ["company", "rank", "key", "shapley", "first_order", "total_order", "confidence", "flags",
+                   "correlated_with", "dig"]
+    table = priorities.drop(columns=["total_order"], errors="ignore").merge(intervals, on=["company", "key"],
+                                                                            how="left")
     table = table.assign(dig=table["dig"].map({True: "dig here", False: ""}))
-    return table[["company", "rank", "key", "first_order", "total_order", "confidence", "flags", "dig"]]
+    return table[columns].fillna("")
