@@ -85,7 +85,9 @@ def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
     metric, unit, company, year, key, input_low, input_high (text), output_low, output_high, base, swing (in the
     metric's unit). method="sobol" splits the output's variance (`samples`, a power of two of at least 64, runs the
     model samples x (assumptions + 2) times, seeded by `seed`): `.frame` has first_order and total_order indices
-    (0 to 1) with their 95% bootstrap intervals (`_low`, `_high`), and `.priorities` ranks where to research next.
+    (0 to 1) with their 95% bootstrap intervals (`_low`, `_high`), and `.priorities` ranks where to research next:
+    by total-order index, or, where the scenario correlates assumptions, by Shapley effects of the same sample (their
+    frame is `.result.tables["shapley"]`, as method="shapley" gives it).
     method="shapley" applies the scenario's correlations (`samples` draws, at least 64, run the model
     samples x (assumptions + 1) times): `.frame` has each assumption's `shapley` effect (the shares add up to 1) with
     its 95% interval and `standard_error`, and `.priorities` ranks by it.

@@ -400,3 +400,17 @@ def test_anything_but_a_scenario_is_refused(outside):
 def test_every_error_is_a_scenario_error():
     assert issubclass(InputError, ScenarioError) and issubclass(UsageError, ScenarioError)
     assert (model.ScenarioError, model.InputError, model.UsageError) == (ScenarioError, InputError, UsageError)
+
+
+def test_sobol_priorities_of_a_correlated_scenario_rank_by_shapley_effects(outside):
+    from tests.analysis.test_shapley import CORRELATED_PRICES
+
+    scenario = outside / "scenarios" / "base.yaml"
+    scenario.write_text(scenario.read_text().replace("as_of: 2025-05-31\n", CORRELATED_PRICES.format(rank=0.8)))
+    result = model.sensitivity(model.load("base", project=outside), method="sobol",
+                               metric="accelerators_installed", samples=256, seed=1)
+    alpha = result.priorities[result.priorities["company"] == "Alpha"]
+    assert "beta.accelerators.unit_price" in set(alpha["key"]) and "shapley" in result.priorities
+    assert "beta.accelerators.unit_price" not in set(result.frame[result.frame.company == "Alpha"].key)
+    assert any("ranked by Shapley effects" in note for note in result.notes)
+    assert result.result.tables["shapley"].shape[0] > 0
