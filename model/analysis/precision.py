@@ -87,13 +87,14 @@ def needed(size: int, achieved: float, target: float) -> int:
 
 
 def run_report(precision: Precision) -> str:
-    """The sentence a run drawn until precise ends with: how many draws it took to reach its target, or that it
-    stopped at its cap (the line before it gives the error reached)."""
+    """The sentence a run drawn until precise ends with: how many draws it took, and the error they reached within
+    the target; or that it stopped at its cap (the line before it gives the error reached)."""
     target = shown(precision.target, Kind.share)
     if not precision.reached:
         return (f"Drawn until precise (--precision {target}), but stopped at the cap of "
                 f"{format.count(precision.cap)} draws ({precision.cap_option}) short of it")
-    return f"Drawn until precise: {format.count(precision.size)} draws brought them to at most {target} (--precision)"
+    return (f"Drawn until precise: {format.count(precision.size)} draws brought them to "
+            f"{shown_achieved(precision, Kind.share)}, within --precision {target}")
 
 
 def run_warning(precision: Precision) -> str:

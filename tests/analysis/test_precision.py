@@ -70,8 +70,9 @@ def test_a_run_stops_once_its_headline_percentiles_are_precise_enough(small_inpu
     assert precision.reached and precision.cap == 2**20 and precision.size == projection.simulation.draws
     assert precision.achieved == percentile_error(projection)[0] <= 0.01
     assert projection.simulation.draws % 32768 == 0 and projection.simulation.draws < 2**20
+    reached = f"{100 * precision.achieved:.1f}%"  # the error reached, as precisely as the target is given
     assert precision_report(projection) == (f"Drawn until precise: {projection.simulation.draws:,} draws brought them "
-                                            "to at most 1.0% (--precision)")
+                                            f"to {reached}, within --precision 1.0%")
     assert draw_settings(projection) == {"draws": projection.simulation.draws, "seed": 4, "sampler": "sobol",
                                          "precision": 0.01, "precision_reached": True, "draws_cap": 2**20}
     assert convergence_warnings(projection) == []
