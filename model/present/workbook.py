@@ -407,6 +407,11 @@ def _company_fills(companies: Iterable[object], colours: Mapping[str, str]) -> t
     return tuple(colours.get(str(company)) for company in companies)
 
 
+def _company_column_fills(frame: pd.DataFrame, colours: Mapping[str, str]) -> dict[str, tuple[str | None, ...]]:
+    """A table's company column filled with each company's colour, as a run's sheets and charts show it."""
+    return {"company": _company_fills(frame["company"], colours)} if "company" in frame.columns else {}
+
+
 def headline_sheet(result: RunResult, colours: Mapping[str, str]) -> Sheet:
     """The first sheet: the scenario (name, narrative, information date, horizon, currency, draws) and its
     headline figures as numbers, a row per figure and a column per company; with draws, each company's median and
@@ -617,7 +622,8 @@ def sensitivity_book(result: SensitivityResult) -> Book:
         # an input's ends are written as its file writes it: a number as a number, a series as its text
         ends = {column: [_number_or_text(v) for v in table[column]] for column in SENSITIVITY_INPUTS
                 if column in table.columns}
-        sheets.append(Sheet(header(name), frame_columns(table.assign(**ends), formats)))
+        sheets.append(Sheet(header(name), frame_columns(table.assign(**ends), formats,
+                                                        fills=_company_column_fills(table, result.colours))))
     title = f"Sensitivity of scenario '{result.scenario}' ({result.method})"
     return Book(title, result.as_of, (about_sheet(title, lines), *sheets))
 
@@ -680,7 +686,8 @@ def backtest_book(result: Backtest) -> Book:
     title = f"Backtest of scenario '{scenario.name}'"
     return Book(title, scenario.as_of, (
         about_sheet(title, lines),
-        Sheet("Backtest", frame_columns(table, formats), frozen_columns=3),
+        Sheet("Backtest", frame_columns(table, formats, fills=_company_column_fills(table, result.colours)),
+              frozen_columns=3),
         Sheet("Summary", frame_columns(result.summary, summary_formats), frozen_columns=1),
     ))
 

@@ -382,3 +382,19 @@ def test_the_overrides_sheet_sets_each_override_against_the_value_it_replaces(sm
     assert plan["As of"].number_format == "yyyy-mm-dd" and plan["Rationale"].value == "the later report doubles the plan"
     assert "Now" not in head and "Was" not in head  # the values are numbers in their own columns
     assert "Overrides" not in _book(files_of(_result())["base.xlsx"]).sheetnames  # base overrides nothing
+
+
+def test_the_company_cells_of_sensitivity_and_backtest_workbooks_carry_each_companys_colour(small):
+    from tests.analysis.test_backtest import ACTUALS
+
+    small.edit("assumptions/alpha.yaml", "name: Alpha\n", "name: Alpha\ncolour: '#AA3377'\n")
+    small.path("assumptions/actuals").mkdir()
+    small.write("assumptions/actuals/reported.yaml", ACTUALS)
+    assert runner.invoke(app, ["sensitivity", "base", "--method", "tornado"]).exit_code == 0
+    assert runner.invoke(app, ["backtest", "base"]).exit_code == 0
+    for path, sheet in (("outputs/base-tornado/base-tornado.xlsx", "Tornado"),
+                        ("outputs/backtest-base/backtest-base.xlsx", "Backtest")):
+        head, rows = _rows(_book(small.path(path).read_bytes())[sheet], 1)
+        column = head.index("Company")
+        alpha = [row[column] for row in rows if row[column].value == "Alpha"]
+        assert alpha and {cell.fill.fgColor.rgb for cell in alpha} == {"FFAA3377"}, path
