@@ -1,8 +1,9 @@
 """vl-convert, the charts' renderer, run in helper processes: vl-convert renders one chart at a time and holds
 Python's lock meanwhile, so charts' SVGs are drawn side by side in helpers, started as soon as a command starts so
 that their JavaScript runtimes start while the command imports, loads and models. The command's own process
-rasterises most SVGs to PNG as they arrive (which needs no JavaScript runtime), and makes its other files while the
-helpers draw; a helper rasterises every third chart's PNG itself, so that the two finish at about the same time.
+rasterises each SVG to PNG as it arrives (which needs no JavaScript runtime), and makes its other files while the
+helpers draw; a helper that would otherwise wait for its next chart (none is sent yet, or it drew the last one)
+rasterises the PNG of the chart it drew itself, so whichever of the two is free does the work.
 
 A helper is only an accelerator: a chart it cannot render (the helper would not start, died, or failed on the chart)
 is rendered by the command's own process, where a failure is reported as it always is.
@@ -13,20 +14,17 @@ from __future__ import annotations
 import json
 import os
 import queue
+import select
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO
 
 # Charts are few and each takes a tenth of a second: past two helpers, a runtime's start (0.6 s of processor) costs
 # more than its share of the charts saves. One processor is left to the command itself, which is busy importing,
 # loading and modelling while the helpers start, and rasterises the PNGs while they draw.
 MAX_HELPERS = 2
-# A helper rasterises the PNG of every HELPER_PNG_EVERY-th chart it is sent, the command the others': drawing a
-# chart's SVG takes a helper about twice as long as rasterising it takes the command, which also makes the spec and
-# the other files of the run meanwhile.
-HELPER_PNG_EVERY = 3
 # The smallest chart, drawn to start the runtime, Vega and Vega-Lite.
 _EMPTY_VEGA_LITE = {"data": {"values": [{"x": 0}]}, "mark": "point",
                     "encoding": {"x": {"field": "x", "type": "quantitative"}}}
@@ -56,24 +54,53 @@ def _render_here(spec: dict[str, Any], vl_version: str, scale: float) -> Rendere
 
 
 # -------------------------------------------------------------------------------------------- the helper's side
-def serve(requests: BinaryIO, replies: BinaryIO) -> None:
-    """A helper's loop: one JSON request a line ({"spec", "vl_version", "png": a scale, or null for no PNG}), each
-    answered by a JSON line ({"svg": bytes, "png": bytes or null}, or {"error": text}) followed by the SVG's bytes,
-    then the PNG's; ends at the end of `requests`."""
+class _Requests:
+    """The lines of a file descriptor, read without Python's buffering, so that `waiting` can tell whether another
+    request has come (in the lines read ahead, or on the descriptor) without blocking."""
+
+    def __init__(self, descriptor: int) -> None:
+        self.descriptor, self.buffer = descriptor, b""
+
+    def __iter__(self) -> Iterator[bytes]:
+        while True:
+            while b"\n" not in self.buffer:
+                chunk = os.read(self.descriptor, 1 << 16)
+                if not chunk:
+                    return
+                self.buffer += chunk
+            line, self.buffer = self.buffer.split(b"\n", 1)
+            yield line
+
+    def waiting(self) -> bool:
+        if self.buffer:
+            return True
+        try:
+            return bool(select.select([self.descriptor], [], [], 0)[0])
+        except (OSError, ValueError):  # a pipe select cannot watch (Windows): the command rasterises every PNG
+            return True
+
+
+def serve(requests: int, replies: BinaryIO) -> None:
+    """A helper's loop over the requests on file descriptor `requests`: one JSON request a line ({"spec",
+    "vl_version", "png": the PNG's scale}), each answered by a JSON line ({"svg": bytes, "png": bytes, or null when
+    the command is to rasterise it}, or {"error": text}) followed by the SVG's bytes, then the PNG's. A PNG is
+    rasterised here only when no other request is waiting: the helper is free, and the command may be busy. Ends
+    at the end of `requests`."""
     import vl_convert as vlc
 
     # the runtime and the newest Vega-Lite start before the first chart arrives
     vlc.vegalite_to_svg(_EMPTY_VEGA_LITE, vl_version=vlc.get_vegalite_versions()[-1], allowed_base_urls=[])
-    for line in requests:
+    lines = _Requests(requests)
+    for line in lines:
         try:
             request = json.loads(line)
             svg = _svg(request["spec"], request["vl_version"])
-            png = b"" if request["png"] is None else _png(svg, request["png"])
+            png = None if lines.waiting() else _png(svg, request["png"])
         except Exception as error:  # noqa: BLE001 (told to the command, which renders the chart itself)
             replies.write(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode() + b"\n")
         else:
-            header = {"svg": len(svg.encode()), "png": None if request["png"] is None else len(png)}
-            replies.write(json.dumps(header).encode() + b"\n" + svg.encode() + png)
+            header = {"svg": len(svg.encode()), "png": None if png is None else len(png)}
+            replies.write(json.dumps(header).encode() + b"\n" + svg.encode() + (png or b""))
         replies.flush()
 
 
@@ -90,9 +117,9 @@ class _Helper:
         self.process = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
-    def send(self, spec: dict[str, Any], vl_version: str, png: float | None) -> None:
-        """Ask for the spec's SVG, and its PNG at scale `png` (None: no PNG); the helper draws in order while the
-        replies are read."""
+    def send(self, spec: dict[str, Any], vl_version: str, png: float) -> None:
+        """Ask for the spec's SVG (and its PNG at scale `png`, if the helper is free); the helper draws in order
+        while the replies are read."""
         assert self.process.stdin is not None
         try:
             request = {"spec": spec, "vl_version": vl_version, "png": png}
@@ -102,8 +129,8 @@ class _Helper:
             raise _Broken from error
 
     def receive(self) -> tuple[str, bytes | None] | None:
-        """The next chart's SVG and PNG (None when not asked for), or None when the helper could not draw that chart
-        (it goes on with the next)."""
+        """The next chart's SVG and PNG (None when the helper left it to the command), or None when the helper could
+        not draw that chart (it goes on with the next)."""
         assert self.process.stdout is not None
         try:
             header = json.loads(self.process.stdout.readline())
@@ -215,8 +242,7 @@ class Drawing:
         helper = self.helpers[position % len(self.helpers)]
         try:
             if helper not in self.broken:
-                png = self.scale if position % HELPER_PNG_EVERY == HELPER_PNG_EVERY - 1 else None
-                helper.send(spec, self.vl_version, png)
+                helper.send(spec, self.vl_version, self.scale)
         except _Broken:
             self.broken.add(helper)
         self.waiting[position % len(self.helpers)].put(position)
@@ -268,4 +294,4 @@ def render(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) ->
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.buffer, sys.stdout.buffer)
+    serve(sys.stdin.fileno(), sys.stdout.buffer)

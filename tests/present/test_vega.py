@@ -3,6 +3,10 @@ chart, and a failure reported as the tool reports it."""
 
 from __future__ import annotations
 
+import io
+import json
+import time
+
 import altair as alt
 import pandas as pd
 import pytest
@@ -59,20 +63,39 @@ def test_charts_a_dead_helper_leaves_are_drawn_here(fresh_helpers):
     assert not vega._helpers  # a helper out of step is ended, so no later call reads its replies
 
 
-def test_a_helper_draws_the_svgs_and_every_third_png_and_the_command_rasterises_the_rest(fresh_helpers,
-                                                                                         monkeypatch):
+def test_a_helper_draws_the_svgs_and_rasterises_a_png_only_when_no_other_chart_waits(fresh_helpers, monkeypatch):
     expected = drawn_here(SPECS)
     vega.start()
     rasterised = []
     monkeypatch.setattr(vega, "_png", lambda svg, scale: rasterised.append(svg) or b"png")
     monkeypatch.setattr(vega, "_svg", lambda *args: pytest.fail("an SVG was drawn in the command's process"))
-    drawn = vega.render(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
+    drawn = vega.render(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)  # sent at once: charts wait
     assert [svg for svg, _ in drawn] == [svg for svg, _ in expected]
-    by_helper = [position % vega.HELPER_PNG_EVERY == vega.HELPER_PNG_EVERY - 1 for position in range(len(SPECS))]
-    assert any(by_helper) and not all(by_helper)
-    assert rasterised == [svg for (svg, _), helper in zip(expected, by_helper) if not helper]
+    by_helper = [svg not in rasterised for svg, _ in drawn]
+    assert by_helper[-1] and not all(by_helper)  # the last chart left the helper free
     assert [png for (_, png), helper in zip(drawn, by_helper) if helper] == \
         [png for (_, png), helper in zip(expected, by_helper) if helper]
+
+    def slowly():  # a command busy between two charts: the helper is free after each
+        for spec in SPECS:
+            yield spec
+            time.sleep(0.5)
+
+    rasterised.clear()
+    drawn = vega.render(slowly(), vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)
+    assert rasterised == [] and drawn == expected
+
+
+def test_a_helper_serves_a_request_file_descriptor(tmp_path):
+    requests = tmp_path / "requests"
+    requests.write_bytes(b"".join(json.dumps({"spec": spec, "vl_version": VEGA_LITE_VERSION, "png": PNG_SCALE})
+                                  .encode() + b"\n" for spec in SPECS[:2]) + b"not json\n")
+    replies = io.BytesIO()
+    with requests.open("rb") as file:
+        vega.serve(file.fileno(), replies)
+    first = json.loads(replies.getvalue().split(b"\n", 1)[0])
+    assert first["svg"] > 0 and first["png"] is None  # the second request was waiting: the command rasterises
+    assert replies.getvalue().endswith(b'{"error": "JSONDecodeError: Expecting value: line 1 column 1 (char 0)"}\n')
 
 
 def test_a_run_folder_is_the_same_drawn_by_helpers_or_in_one_process(fresh_helpers, monkeypatch):
