@@ -832,3 +832,20 @@ def test_a_click_on_a_scenario_in_a_comparison_legend_highlights_it():
     vega = vlc.vegalite_to_vega(charts.scenario_overlay(frame, metric="capex").to_dict(), vl_version=VEGA_LITE_VERSION)
     assert [legend["encode"]["symbols"]["interactive"] for legend in vega["legends"]] == [True]
     assert 'opacity="0.15"' not in assert_renders(charts.scenario_overlay(frame, metric="capex"))
+
+
+def test_every_chart_of_a_run_with_draws_is_valid_vega_lite():
+    """The chart renderer does not have Altair check its specs again (model.present.report.DrawnCharts): this is
+    where they are checked, each kind a run draws, heatmaps included, against Vega-Lite's schema."""
+    from model.analysis.projection import run, run_result
+    from model.io.loading import load_inputs
+    from model.present import run as run_rendering
+    from tests.conftest import SMALL
+
+    inputs = load_inputs(SMALL / "scenarios" / "base.yaml")
+    result = run_result(inputs, run(inputs, draws=10_000, rng=1))
+    drawn = dict(run_rendering.each_chart(result))
+    assert {"lead_probability", "overtake_years"} <= set(drawn) and any(stem.startswith("first_order_")
+                                                                        for stem in drawn)
+    for stem, chart in drawn.items():
+        chart.to_dict(validate=True)  # raises on a spec the schema refuses
