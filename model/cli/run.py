@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -79,13 +78,17 @@ def run(
     vega.start()  # the chart renderer's runtime starts beside the imports and the model
     from model.analysis.projection import run as project
     from model.analysis.projection import run_result
-    from model.io.bundle_cache import cached_text
+    from model.io.bundle_cache import cached_ahead
+    from model.present import report
     from model.present import run as rendering
     from model.present.artifacts import files_of
-    from model.present.report import bundle_name, inlinable, vega_embed_bundle
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)
+    # the report's JavaScript, kept in the project's outputs/.cache/ between runs; a first run has the chart helper
+    # make it (seconds) from here, while the model runs and before the charts
+    bundle = cached_ahead(root / "outputs", report.bundle_name(), report.vega_embed_bundle_ahead,
+                          valid=report.inlinable, create=out_dir is None)
     started = time.perf_counter()
     progress = (f"{format.count(draws)} draws", draws) if wanted is None else ("draws until precise", None)
     with ProgressBar(*progress) as bar:
@@ -95,9 +98,6 @@ def run(
     result = run_result(inputs, projection, problems)
     for note in result.warnings:  # (a repaired correlation matrix was reported with the files' warnings)
         err.print(f"warning: {note}", markup=False)
-    # the report's JavaScript, kept in the project's outputs/.cache/ between runs (making it takes seconds)
-    bundle = partial(cached_text, root / "outputs", bundle_name(), vega_embed_bundle, valid=inlinable,
-                     create=out_dir is None)
     files = files_of(result, bundle=bundle)
     rendered = time.perf_counter()
     write_run(target, files, command="run", scenario=inputs.scenario.name, chain=inputs.scenario.chain,

@@ -60,15 +60,29 @@ def cached_text(outputs: Path, name: str, make: Callable[[], str], *, valid: Cal
     absent (a command writing elsewhere with --out leaves a project without outputs/ as it is). A read-only or full
     disk keeps no cache, and the text is returned all the same.
     """
-    folder = _folder(outputs, create)
-    if folder is not None:
+    return cached_ahead(outputs, name, lambda: make, valid=valid, create=create)()
+
+
+def cached_ahead(outputs: Path, name: str, start: Callable[[], Callable[[], str]], *,
+                 valid: Callable[[str], bool], create: bool = True) -> Callable[[], str]:
+    """`cached_text`, its cache looked up now and, when it holds no valid text, the text's making started now
+    (`start()` starts it and gives what waits for it): the function returned gives the text, kept in the cache on
+    the way, so the making overlaps whatever the caller does before it asks."""
+    folder = outputs / CACHE
+    if not outputs.is_symlink() and not folder.is_symlink() and folder.is_dir():  # looked in, nothing made yet
         for candidate in sorted(folder.glob(f"{glob_escape(name)}-*.js")):
             if (text := _read(candidate, name, valid)) is not None:
-                return text
-    text = make()
-    if folder is not None:
-        path = folder / f"{name}-{_digest(text)}.js"
-        if not path.is_symlink():
-            with contextlib.suppress(ScenarioError):  # write_atomically's one line for a failed write
-                write_atomically(path, text)
-    return text
+                return lambda: text
+    finish = start()
+
+    def made() -> str:
+        text = finish()
+        folder = _folder(outputs, create)  # made only now: a run that fails before its report leaves none
+        if folder is not None:
+            path = folder / f"{name}-{_digest(text)}.js"
+            if not path.is_symlink():
+                with contextlib.suppress(ScenarioError):  # write_atomically's one line for a failed write
+                    write_atomically(path, text)
+        return text
+
+    return made

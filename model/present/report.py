@@ -10,7 +10,7 @@ import hashlib
 import json
 import numbers
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 from importlib import metadata
@@ -228,11 +228,15 @@ def bundle_name() -> str:
 
 
 def vega_embed_bundle() -> str:
-    """Vega-Embed's JavaScript with Vega and Vega-Lite, as vl-convert makes it: about 0.9 MB, and seconds the first
-    time in a process (`scenario run` keeps it in outputs/.cache/ through model.io.bundle_cache)."""
-    import vl_convert as vlc
+    """Vega-Embed's JavaScript with Vega and Vega-Lite, as vl-convert makes it: about 0.9 MB, made by the chart
+    helper, whose runtime is started (seconds in a process where none is; `scenario run` keeps it in outputs/.cache/
+    through model.io.bundle_cache)."""
+    return vega.bundle(VEGA_LITE_VERSION)
 
-    return vlc.javascript_bundle(vl_version=VEGA_LITE_VERSION)
+
+def vega_embed_bundle_ahead() -> Callable[[], str]:
+    """`vega_embed_bundle`, started now in the chart helper ahead of the charts; the function returned gives it."""
+    return vega.bundle_ahead(VEGA_LITE_VERSION)
 
 
 def inlinable(bundle: str) -> bool:

@@ -18,7 +18,8 @@ import select
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from typing import Any, BinaryIO
 
 # Charts are few and each takes a tenth of a second: past two helpers, a runtime's start (0.6 s of processor) costs
@@ -45,6 +46,13 @@ def _png(svg: str, scale: float) -> bytes:
     import vl_convert as vlc
 
     return vlc.svg_to_png(svg, scale=scale)
+
+
+def _bundle(vl_version: str) -> str:
+    """Vega-Embed's JavaScript with Vega and Vega-Lite `vl_version`, as vl-convert makes it (about 0.9 MB)."""
+    import vl_convert as vlc
+
+    return vlc.javascript_bundle(vl_version=vl_version)
 
 
 def _render_here(spec: dict[str, Any], vl_version: str, scale: float) -> Rendered:
@@ -81,11 +89,12 @@ class _Requests:
 
 
 def serve(requests: int, replies: BinaryIO) -> None:
-    """A helper's loop over the requests on file descriptor `requests`: one JSON request a line ({"spec",
-    "vl_version", "png": the PNG's scale}), each answered by a JSON line ({"svg": bytes, "png": bytes, or null when
-    the command is to rasterise it}, or {"error": text}) followed by the SVG's bytes, then the PNG's. A PNG is
-    rasterised here only when no other request is waiting: the helper is free, and the command may be busy. Ends
-    at the end of `requests`."""
+    """A helper's loop over the requests on file descriptor `requests`, one JSON request a line, each answered by a
+    JSON line and its bytes: a chart ({"spec", "vl_version", "png": the PNG's scale}) by {"svg": bytes, "png": bytes,
+    or null when the command is to rasterise it} and the SVG's bytes, then the PNG's; Vega-Embed's bundle
+    ({"bundle": vl_version}) by {"text": bytes} and its text; a failure by {"error": text}. A PNG is rasterised here
+    only when no other request is waiting: the helper is free, and the command may be busy. Ends at the end of
+    `requests`."""
     import vl_convert as vlc
 
     # the runtime and the newest Vega-Lite start before the first chart arrives
@@ -94,13 +103,17 @@ def serve(requests: int, replies: BinaryIO) -> None:
     for line in lines:
         try:
             request = json.loads(line)
-            svg = _svg(request["spec"], request["vl_version"])
-            png = None if lines.waiting() else _png(svg, request["png"])
-        except Exception as error:  # noqa: BLE001 (told to the command, which renders the chart itself)
+            if "bundle" in request:
+                text = _bundle(request["bundle"]).encode()
+                header, body = {"text": len(text)}, text
+            else:
+                svg = _svg(request["spec"], request["vl_version"]).encode()
+                png = None if lines.waiting() else _png(svg.decode(), request["png"])
+                header, body = {"svg": len(svg), "png": None if png is None else len(png)}, svg + (png or b"")
+        except Exception as error:  # noqa: BLE001 (told to the command, which makes it itself)
             replies.write(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode() + b"\n")
         else:
-            header = {"svg": len(svg.encode()), "png": None if png is None else len(png)}
-            replies.write(json.dumps(header).encode() + b"\n" + svg.encode() + (png or b""))
+            replies.write(json.dumps(header).encode() + b"\n" + body)
         replies.flush()
 
 
@@ -109,33 +122,71 @@ class _Broken(Exception):
     """The helper is gone or its replies cannot be read: nothing more is asked of it."""
 
 
+Reply = tuple[str, bytes | None] | str | None  # a chart's SVG and PNG, a bundle's text, or None: make it here
+
+
 class _Helper:
-    """A helper process, sent a command's charts at once and read back one SVG at a time, in order."""
+    """A helper process: each request is written at once and answered in order, each reply read by the helper's own
+    reader thread into the future `ask` gave for it, so replies are never another request's, even for a request
+    nobody waits for any more."""
 
     def __init__(self) -> None:
         # -P: the helper imports vl-convert, never a module of the working directory that happens to share a name
         self.process = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.asked: queue.SimpleQueue[tuple[str, Future[Reply]] | None] = queue.SimpleQueue()
+        self.writing = threading.Lock()
+        self.broken = False
+        self.reader = threading.Thread(target=self._read, name="chart helper", daemon=True)
+        self.reader.start()
 
-    def send(self, spec: dict[str, Any], vl_version: str, png: float) -> None:
-        """Ask for the spec's SVG (and its PNG at scale `png`, if the helper is free); the helper draws in order
-        while the replies are read."""
-        assert self.process.stdin is not None
+    def ask(self, request: dict[str, Any], kind: str) -> Future[Reply]:
+        """Send `request` (`kind` "chart" or "bundle"); the future gives its reply, or None when the helper cannot
+        give one (a spec JSON cannot hold, a broken helper, or a failure the helper reported)."""
+        future: Future[Reply] = Future()
         try:
-            request = {"spec": spec, "vl_version": vl_version, "png": png}
-            self.process.stdin.write(json.dumps(request).encode() + b"\n")
-            self.process.stdin.flush()
-        except (OSError, ValueError, TypeError) as error:  # a broken pipe, a closed helper, a spec JSON cannot hold
-            raise _Broken from error
+            line = json.dumps(request).encode() + b"\n"
+        except (TypeError, ValueError):  # nothing was written: the helper is still in step
+            future.set_result(None)
+            return future
+        assert self.process.stdin is not None
+        with self.writing:
+            if not self.broken:
+                try:
+                    self.process.stdin.write(line)
+                    self.process.stdin.flush()
+                except (OSError, ValueError):  # a broken pipe, a closed helper
+                    self.broken = True
+                else:
+                    self.asked.put((kind, future))
+                    return future
+        future.set_result(None)
+        return future
 
-    def receive(self) -> tuple[str, bytes | None] | None:
-        """The next chart's SVG and PNG (None when the helper left it to the command), or None when the helper could
-        not draw that chart (it goes on with the next)."""
+    def _read(self) -> None:
+        while (asked := self.asked.get()) is not None:
+            kind, future = asked
+            reply = None
+            if not self.broken:
+                try:
+                    reply = self._receive(kind)
+                except _Broken:
+                    self.broken = True
+            future.set_result(reply)
+
+    def _receive(self, kind: str) -> Reply:
+        """The next reply: a chart's SVG and PNG (None when the helper left the PNG to the command) or a bundle's
+        text; None when the helper reported a failure (it goes on with the next request)."""
         assert self.process.stdout is not None
         try:
             header = json.loads(self.process.stdout.readline())
             if "error" in header:
                 return None
+            if kind == "bundle":
+                text = self.process.stdout.read(header["text"])
+                if len(text) != header["text"]:
+                    raise _Broken
+                return text.decode()
             svg = self.process.stdout.read(header["svg"])
             png = None if header["png"] is None else self.process.stdout.read(header["png"])
             if len(svg) != header["svg"] or (png is not None and len(png) != header["png"]):
@@ -145,10 +196,12 @@ class _Helper:
             raise _Broken from error
 
     def close(self) -> None:
-        """Let the helper end (its requests end) and reap it."""
+        """Let the helper end (its requests end), once every reply asked for is read, and reap it."""
+        self.asked.put(None)
         try:
             if self.process.stdin is not None:
-                self.process.stdin.close()
+                with self.writing:
+                    self.process.stdin.close()
         except OSError:
             pass
         try:
@@ -156,6 +209,7 @@ class _Helper:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.reader.join(timeout=5)
 
 
 _helpers: list[_Helper] = []
@@ -194,92 +248,53 @@ def stop() -> None:
         _started = False
 
 
+def _retire_broken() -> None:
+    """End the helpers that fell out of step with their replies: nothing more is asked of them."""
+    with _lock:
+        for helper in [helper for helper in _helpers if helper.broken]:
+            _helpers.remove(helper)
+            helper.process.kill()
+            helper.close()
+
+
 class Drawing:
-    """Charts being drawn: made by `draw`, which has sent every spec to a helper; `result` waits for their SVGs and
-    rasterises the PNGs, so a command can make its other files meanwhile. A drawing must be ended, by `result` or
-    `close`, before the next one is drawn: until then its helpers' replies are its own."""
+    """Charts being drawn: made by `draw`, which has sent every spec to a helper (each in turn) as `specs` gave it;
+    `result` waits for their SVGs and rasterises the PNGs the helpers left, so a command can make its other files
+    meanwhile. A drawing nobody waits for costs only the helpers' time: its replies are read and dropped."""
 
     def __init__(self, specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> None:
         start()
         self.vl_version, self.scale = vl_version, scale
-        self.helpers = list(_helpers)
+        helpers = list(_helpers)
         self.specs: list[dict[str, Any]] = []
-        self.replies: dict[int, tuple[str, bytes | None] | None] = {}
-        self.arrived: list[threading.Event] = []
-        self.broken: set[_Helper] = set()  # out of step with their replies: they draw no more, and are ended below
-        self.waiting = [queue.SimpleQueue() for _ in self.helpers]  # each helper's charts, in the order sent
-        self.threads = [threading.Thread(target=self._read, args=pair, name="chart helper", daemon=True)
-                        for pair in zip(self.helpers, self.waiting)]
+        self.replies: list[Future[Reply] | None] = []
+        for spec in specs:
+            helper = helpers[len(self.specs) % len(helpers)] if helpers else None
+            self.specs.append(spec)
+            self.replies.append(None if helper is None else helper.ask(
+                {"spec": spec, "vl_version": vl_version, "png": scale}, "chart"))
         self.drawn: list[Rendered] | None = None
-        for thread in self.threads:
-            thread.start()
-        try:
-            for spec in specs:
-                self._send(spec)
-        except BaseException:
-            self.close()
-            raise
-        for positions in self.waiting:
-            positions.put(None)
-
-    def _read(self, helper: _Helper, positions: queue.SimpleQueue) -> None:
-        while (position := positions.get()) is not None:
-            try:
-                if helper not in self.broken:
-                    self.replies[position] = helper.receive()
-            except _Broken:
-                self.broken.add(helper)
-            finally:  # whatever happens there, a chart it did not draw is drawn here
-                self.arrived[position].set()
-
-    def _send(self, spec: dict[str, Any]) -> None:
-        position = len(self.specs)
-        self.specs.append(spec)
-        self.arrived.append(threading.Event())
-        if not self.helpers:
-            self.arrived[position].set()
-            return
-        helper = self.helpers[position % len(self.helpers)]
-        try:
-            if helper not in self.broken:
-                helper.send(spec, self.vl_version, self.scale)
-        except _Broken:
-            self.broken.add(helper)
-        self.waiting[position % len(self.helpers)].put(position)
 
     def result(self) -> list[Rendered]:
         """Each spec's SVG and PNG, in order: a PNG the helper did not rasterise is rasterised here once its SVG is
         back, and what the helpers could not draw is drawn here. The bytes are those of drawing here."""
         if self.drawn is None:
+            drawn = []
             try:
-                drawn = []
-                for position, spec in enumerate(self.specs):
-                    self.arrived[position].wait()
-                    reply = self.replies.get(position)
+                for spec, future in zip(self.specs, self.replies):
+                    reply = None if future is None else future.result()
                     if reply is None:
                         drawn.append(_render_here(spec, self.vl_version, self.scale))
                     else:
-                        svg, png = reply
+                        svg, png = reply  # type: ignore[misc]
                         drawn.append((svg, _png(svg, self.scale) if png is None else png))
-                self.drawn = drawn
             finally:
-                self.close()
+                _retire_broken()
+            self.drawn = drawn
         return self.drawn
 
     def close(self) -> None:
-        """End the drawing: its replies are read (and dropped), so that no later drawing reads them, and a helper
-        that fell out of step is ended."""
-        for positions in self.waiting:
-            positions.put(None)
-        for thread in self.threads:
-            thread.join()
-        if self.broken:
-            with _lock:
-                for helper in self.broken:
-                    if helper in _helpers:
-                        _helpers.remove(helper)
-                        helper.process.kill()
-                        helper.close()
+        """Nothing to end: a helper reads every reply it was asked for, whoever waits for it."""
 
 
 def draw(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> Drawing:
@@ -291,6 +306,26 @@ def draw(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> D
 def render(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> list[Rendered]:
     """Each Vega-Lite spec's SVG and PNG, in order (`draw`, then its result)."""
     return draw(specs, vl_version=vl_version, scale=scale).result()
+
+
+def bundle_ahead(vl_version: str) -> Callable[[], str]:
+    """Start making Vega-Embed's bundle for Vega-Lite `vl_version` in a helper, whose runtime has started (seconds
+    here, where none has), ahead of the charts sent after it; the function returned gives the bundle, made here
+    when no helper could."""
+    start()
+    reply = _helpers[0].ask({"bundle": vl_version}, "bundle") if _helpers else None
+
+    def result() -> str:
+        text = None if reply is None else reply.result()
+        _retire_broken()
+        return text if isinstance(text, str) else _bundle(vl_version)
+
+    return result
+
+
+def bundle(vl_version: str) -> str:
+    """Vega-Embed's bundle for Vega-Lite `vl_version` (`bundle_ahead`, waited for at once)."""
+    return bundle_ahead(vl_version)()
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ def test_a_run_keeps_the_bundle_in_the_projects_cache_and_the_next_run_reads_it(
     assert f'<script type="module">{bundle}</script>'.encode() in first
 
     monkeypatch.setattr(report, "vega_embed_bundle", refuse_to_make)
+    monkeypatch.setattr(report, "vega_embed_bundle_ahead", refuse_to_make)
     again = invoke("run", "base")
     assert again.exit_code == 0, again.output
     assert small.path("outputs/base/report.html").read_bytes() == first  # the same page, byte for byte

@@ -139,3 +139,18 @@ def test_a_cache_that_cannot_be_written_still_gives_the_bundle(outputs, monkeypa
     monkeypatch.setattr(bundle_cache.Path, "mkdir", refuse)
     assert cached(outputs.parent / "new-outputs", make) == TEXT
     assert make.calls == 2
+
+
+def test_a_text_made_ahead_is_started_at_once_and_kept_when_asked_for(outputs):
+    events = []
+
+    def start():
+        events.append("started")
+        return lambda: events.append("waited") or TEXT
+
+    text = bundle_cache.cached_ahead(outputs, NAME, start, valid=lambda text: text.startswith("window.vegaEmbed="))
+    assert events == ["started"] and not (outputs / ".cache" / FILE).exists()
+    assert text() == TEXT and events == ["started", "waited"]
+    assert (outputs / ".cache" / FILE).read_text(encoding="utf-8") == TEXT
+    again = bundle_cache.cached_ahead(outputs, NAME, lambda: never, valid=lambda text: True)
+    assert again() == TEXT  # read back: nothing started

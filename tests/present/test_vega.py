@@ -126,3 +126,36 @@ def test_a_failure_while_drawing_reaches_the_user_as_one_line_and_exit_3(small, 
     assert result.stderr == ("error: this is a bug in scenario: ValueError: Vega-Lite to SVG conversion failed: "
                              "(run with --debug or SCENARIO_DEBUG=1 for the traceback)\n")
     assert not small.path("outputs/base").exists()
+
+
+def test_a_helper_makes_vega_embeds_bundle_after_the_charts_it_was_sent(fresh_helpers, monkeypatch):
+    expected = vega._bundle(VEGA_LITE_VERSION)
+    vega.start()
+    drawing = vega.draw(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)  # not waited for yet
+    monkeypatch.setattr(vega, "_bundle", lambda version: pytest.fail("the bundle was made in the command's process"))
+    assert vega.bundle(VEGA_LITE_VERSION) == expected
+    assert drawing.result() == drawn_here(SPECS)  # each reply went to its own request
+
+
+def test_a_dead_helpers_bundle_is_made_here(fresh_helpers):
+    vega.start()
+    for helper in vega._helpers:
+        helper.process.kill()
+        helper.process.wait()
+    assert vega.bundle(VEGA_LITE_VERSION) == vega._bundle(VEGA_LITE_VERSION)
+    assert not vega._helpers
+
+
+def test_a_drawing_nobody_waits_for_leaves_the_next_one_its_own_replies(fresh_helpers):
+    vega.start()
+    vega.draw(SPECS[:3], vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)  # dropped, as a failed artefact drops it
+    assert vega.render(SPECS[3:], vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE) == drawn_here(SPECS[3:])
+
+
+def test_a_spec_json_cannot_hold_is_drawn_here_and_the_helper_stays(fresh_helpers, monkeypatch):
+    vega.start()
+    odd = {**SPECS[0], "usermeta": {"when": object()}}  # json.dumps refuses it; nothing reaches the helper
+    here = []
+    monkeypatch.setattr(vega, "_render_here", lambda spec, *args: here.append(spec) or ("<svg/>", b"png"))
+    assert vega.render([odd, SPECS[1]], vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)[0] == ("<svg/>", b"png")
+    assert here == [odd] and vega._helpers
