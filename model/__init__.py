@@ -10,11 +10,13 @@ from collections.abc import Sequence
 # ruamel; each function imports what it needs when called.
 from model.api import (
     ComparisonResult,
+    DiscoveryResult,
     LoadedScenario,
     PathLike,
     RunResult,
     SensitivityResult,
     compared,
+    discovered,
     explained,
     one_of,
     projected,
@@ -25,8 +27,8 @@ from model.api import (
 from model.errors import InputError, ScenarioError, UsageError
 
 __version__ = "0.1.0"
-__all__ = ["ComparisonResult", "InputError", "LoadedScenario", "RunResult", "ScenarioError", "SensitivityResult",
-           "UsageError", "compare", "load", "run", "sensitivity"]
+__all__ = ["ComparisonResult", "DiscoveryResult", "InputError", "LoadedScenario", "RunResult", "ScenarioError",
+           "SensitivityResult", "UsageError", "compare", "discover", "load", "run", "sensitivity"]
 
 def load(scenario: PathLike, *, project: PathLike | None = None) -> LoadedScenario:
     """Read, check and resolve a scenario with the assumptions of its project, from any working directory.
@@ -101,6 +103,28 @@ def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
     with scenario_errors():
         return explained(loaded, method=method, metric=metric, year=year, companies=companies, samples=samples,
                          seed=seed)
+
+
+def discover(scenario: LoadedScenario | PathLike, event: str, *, draws: int = 10_000, seed: int = 0,
+             sampler: str = "sobol") -> DiscoveryResult:
+    """What would have to be true for `event`, as `scenario discover --event` finds it: "bytedance leads
+    accelerators_installed 2028", "bytedance overtakes alibaba capex 2027" or "tencent capex 2028 > 30bn".
+
+    `draws` (at least 1,000) draws of the assumptions (`sampler`, seeded by `seed`); `.share` is the event's share of
+    them, `.boxes` PRIM's boxes as sentences ("in 80.3% of draws with ..."), `.leaves` the shallow tree's leaves,
+    `.trajectory` the peeling's coverage and density, `.summary()` the limits as discovery.json holds them and
+    `.chart()` the peeling trade-off. A malformed event raises UsageError giving the grammar.
+    """
+    if not isinstance(event, str):
+        raise UsageError(f"event is text such as 'bytedance leads accelerators_installed 2028', not {event!r}")
+    draws = whole_number("draws", draws, 1)
+    seed = whole_number("seed", seed, 0)
+    loaded = _loaded(scenario)
+    with scenario_errors():
+        from model.core.uncertainty import SAMPLERS
+
+        one_of("sampler", sampler, SAMPLERS)
+        return discovered(loaded, event=event, draws=draws, seed=seed, sampler=sampler)
 
 
 def compare(scenarios: Sequence[LoadedScenario | PathLike]) -> ComparisonResult:

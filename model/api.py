@@ -230,6 +230,35 @@ class ComparisonResult:
         return scenario_overlay(self.overlay, metric=one_of("metric", metric, COMPARE_METRICS))
 
 
+@dataclass(frozen=True)
+class DiscoveryResult:
+    """What would have to be true for an event: the share of the draws where it happens, PRIM's boxes and the
+    tree's leaves where it happens, as `scenario discover` prints and writes them."""
+
+    scenario: LoadedScenario
+    event: str  # the event in words: "ByteDance leads on accelerators installed in 2028"
+    draws: int
+    share: float  # of the draws where it happens
+    boxes: tuple[str, ...]  # each PRIM box as a sentence, the chosen one first
+    leaves: tuple[str, ...]  # the tree's leaves, likeliest first, as sentences
+    trajectory: pd.DataFrame = field(repr=False)  # the peeling: step, coverage, density, mass, restricted, chosen
+    result: Any = field(default=None, repr=False, compare=False)  # the analysis's own result, which its chart draws
+
+    def summary(self) -> dict[str, Any]:
+        """The event, its share, each box's limits and sentence and the tree's leaves, as discovery.json holds
+        them."""
+        from model.present.discovery import discovery_json
+
+        return discovery_json(self.result)
+
+    def chart(self) -> alt.TopLevelMixin | None:
+        """PRIM's peeling trade-off (coverage against density) in Altair, nothing saved; None when the event never
+        or always happens."""
+        from model.present.discovery import peeling_chart
+
+        return None if self.result.trajectory is None else peeling_chart(self.result)
+
+
 # ----------------------------------------------------------------------------------------------------- adapters
 def projected(scenario: LoadedScenario, *, draws: int, seed: int, sampler: str, precision: float | None = None,
               cap_option: str = "draws") -> RunResult:
@@ -253,6 +282,20 @@ def explained(scenario: LoadedScenario, *, method: str, metric: str, year: int |
                      seed=seed, samples_option="samples")
     return SensitivityResult(scenario, method, metric, result.year, result.frame, result.tables.get("priorities"),
                              (*result.notes, *result.warnings), result)
+
+
+def discovered(scenario: LoadedScenario, *, event: str, draws: int, seed: int, sampler: str) -> DiscoveryResult:
+    from model.analysis.discovery import check_discover_draws, discover, parse_event
+    from model.present.discovery import box_sentence, leaf_sentence, ranked_leaves, trajectory_frame
+
+    inputs = scenario.inputs
+    chosen = parse_event(event, inputs)
+    check_discover_draws(draws, inputs, option="draws")
+    result = discover(inputs, chosen, draws=draws, sampler=sampler, rng=seed)
+    return DiscoveryResult(scenario, result.description, result.draws, result.share,
+                           tuple(box_sentence(result, box) for box in result.boxes),
+                           tuple(leaf_sentence(result, leaf) for leaf in ranked_leaves(result)),
+                           trajectory_frame(result), result)
 
 
 def compared(scenarios: Sequence[LoadedScenario]) -> ComparisonResult:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import math
 import os
 import re
 import subprocess
@@ -75,9 +76,9 @@ def snippet(tmp_path_factory: pytest.TempPathFactory):
     return namespace, shown, cli_run
 
 
-def test_the_readme_snippet_shows_a_table_a_chart_the_race_a_sensitivity_and_a_comparison(snippet):
+def test_the_readme_snippet_shows_a_table_a_chart_the_race_a_sensitivity_a_comparison_and_a_discovery(snippet):
     _, shown, _ = snippet
-    tidy, chart, leads, overtakes, indices, comparison = shown
+    tidy, chart, leads, overtakes, indices, comparison, boxes = shown
     assert list(tidy.columns) == ["scenario", "company", "year", "metric", "unit", "value", "mean", "p5", "p50", "p95",
                                   "basis"]
     assert isinstance(chart, alt.TopLevelMixin)
@@ -86,6 +87,7 @@ def test_the_readme_snippet_shows_a_table_a_chart_the_race_a_sensitivity_and_a_c
     assert list(overtakes.columns) == ["scenario", "metric", "company", "rival", "year", "probability"]
     assert set(indices["year"]) == {2030} and set(indices["metric"]) == {"ai_chip_spend_cumulative"}
     assert set(comparison["scenario"]) == {"base", "bull"}
+    assert boxes and boxes[0].startswith("ByteDance leads on accelerators installed in 2028 in ")
 
 
 def test_the_snippets_run_is_the_clis_run_folder(snippet):
@@ -414,3 +416,38 @@ def test_sobol_priorities_of_a_correlated_scenario_rank_by_shapley_effects(outsi
     assert "beta.accelerators.unit_price" not in set(result.frame[result.frame.company == "Alpha"].key)
     assert any("ranked by Shapley effects" in note for note in result.notes)
     assert result.result.tables["shapley"].shape[0] > 0
+
+
+def test_discovery_finds_the_known_box_and_says_it_as_the_cli_does(outside):
+    """Alpha's 2025 accelerator price is its unit_price alone, a lognormal of 90% interval price / 1.25 to x 1.25:
+    the price passes 11,000 in 1 - Phi(z95 ln 1.1 / ln 1.25) of the draws, and the box is that one limit."""
+    from scipy.stats import norm
+
+    from model.core.uncertainty import Z95
+    from tests.cli.test_discover import PRICE_EVENT
+
+    result = model.discover(model.load("base", project=outside), PRICE_EVENT, draws=4096)
+    share = 1 - norm.cdf(math.log(1.1) / math.log(1.25) * Z95)
+    assert result.share == pytest.approx(share, abs=0.01) and result.draws == 4096
+    assert result.event == "Alpha's accelerator unit price in 2025 > 11,000.0 USD"
+    assert result.boxes[0].startswith("Alpha's accelerator unit price in 2025 > 11,000.0 USD in 100.0% of draws with "
+                                      "Alpha's accelerator price above USD 11,0")
+    assert result.leaves and result.leaves[0].startswith("in 100.0% of the ")
+    (box,) = result.summary()["boxes"]
+    assert [(r["key"], r["upper"]) for r in box["restrictions"]] == [("alpha.accelerators.unit_price", None)]
+    assert list(result.trajectory.columns) == ["step", "coverage", "density", "mass", "restricted", "chosen"]
+    assert result.trajectory["chosen"].sum() == 1
+    assert isinstance(result.chart(), alt.TopLevelMixin)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (dict(event="alpha wins capex 2026"), "cannot read the event 'alpha wins capex 2026'"),
+    (dict(event=7), "event is text such as"),
+    (dict(event="alpha leads capex 2026", draws=10), "draws must be at least 1,000 for scenario discovery"),
+    (dict(event="alpha leads capex 2026", draws=True), "draws must be a whole number, at least 1, not True"),
+    (dict(event="alpha leads capex 2026", seed=-1), "seed must be a whole number, at least 0, not -1"),
+    (dict(event="alpha leads capex 2026", sampler="grid"), "unknown sampler 'grid'; valid: "),
+])
+def test_discovery_refuses_bad_arguments_with_the_clis_words(outside, call, message):
+    with pytest.raises(model.UsageError, match=re.escape(message)):
+        model.discover(model.load("base", project=outside), **call)

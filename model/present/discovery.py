@@ -83,7 +83,8 @@ def leaf_sentence(result: Discovery, leaf: Leaf) -> str:
     return f"in {format.figure(leaf.share, Kind.probability)} of the {format.count(leaf.draws)} draws{where}"
 
 
-def _ranked_leaves(result: Discovery) -> list[Leaf]:
+def ranked_leaves(result: Discovery) -> list[Leaf]:
+    """The tree's leaves where the event happens, likeliest first (then the larger)."""
     return sorted(result.leaves, key=lambda leaf: (-leaf.share, -leaf.draws))
 
 
@@ -106,7 +107,7 @@ def terminal(result: Discovery) -> list[str]:
         lines.append("PRIM found no box where the event is likelier than in the draws as a whole")
     for number, box in enumerate(result.boxes, 1):
         lines.append(f"Box {number}: {box_sentence(result, box)}")
-    for leaf in _ranked_leaves(result)[:SHOWN_LEAVES]:
+    for leaf in ranked_leaves(result)[:SHOWN_LEAVES]:
         lines.append(f"Tree (depth {result.settings['tree_depth']}), its likeliest leaf: {leaf_sentence(result, leaf)}")
     return lines
 
@@ -172,7 +173,7 @@ def tree_markdown(result: Discovery) -> str:
     lines += [(f"A decision tree (CART, depth {result.settings['tree_depth']}, leaves of at least "
               f"{format.figure(result.settings['tree_min_leaf'], Kind.share)} of the draws), its leaves by the "
               "event's share, the likeliest first:"), ""]
-    lines += [f"- The event happens {leaf_sentence(result, leaf)}." for leaf in _ranked_leaves(result)]
+    lines += [f"- The event happens {leaf_sentence(result, leaf)}." for leaf in ranked_leaves(result)]
     return "\n".join(lines) + "\n"
 
 
