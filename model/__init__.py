@@ -1,5 +1,5 @@
 """scenario: sourced assumptions, scenarios and vectorised projections of the AI-infrastructure race; the Python API
-for notebooks is `load`, `run`, `sensitivity` and `compare` (see the README's "Python and notebooks")."""
+for notebooks is `load`, `run`, `sensitivity`, `compare` and `discover` (see the README's "Python and notebooks")."""
 
 from __future__ import annotations
 
