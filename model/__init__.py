@@ -79,7 +79,8 @@ def run(scenario: LoadedScenario | PathLike, *, draws: int | None = None, seed: 
 
 def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
                 metric: str = "ai_chip_spend_cumulative", year: int | None = None,
-                companies: Sequence[str] | str | None = None, samples: int = 2**13, seed: int = 0) -> SensitivityResult:
+                companies: Sequence[str] | str | None = None, samples: int | None = None, seed: int = 0,
+                precision: float | None = None) -> SensitivityResult:
     """Which assumptions decide `metric` in `year` (default: the horizon's last), per company, as `scenario
     sensitivity` finds them.
 
@@ -93,6 +94,9 @@ def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
     method="shapley" applies the scenario's correlations (`samples` draws, at least 64, run the model
     samples x (assumptions + 1) times): `.frame` has each assumption's `shapley` effect (the shares add up to 1) with
     its 95% interval and `standard_error`, and `.priorities` ranks by it.
+    `samples` defaults to 8,192. With `precision` (method="sobol"; a width such as 0.05), the sample doubles from
+    1,024 until every index's 95% interval is at most that wide, `samples` being the most (default: this machine's
+    ceiling); `.result.settings` says the sample it took, and `.notes` when the cap came first.
     `companies` (slugs or display names) narrows the rows. Unknown names raise UsageError listing the valid ones.
     """
     from model.analysis.methods import declared
@@ -102,7 +106,7 @@ def sensitivity(scenario: LoadedScenario | PathLike, *, method: str = "tornado",
     loaded = _loaded(scenario)
     with scenario_errors():
         return explained(loaded, method=method, metric=metric, year=year, companies=companies, samples=samples,
-                         seed=seed)
+                         seed=seed, precision=precision)
 
 
 def discover(scenario: LoadedScenario | PathLike, event: str, *, draws: int = 10_000, seed: int = 0,

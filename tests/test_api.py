@@ -451,3 +451,25 @@ def test_discovery_finds_the_known_box_and_says_it_as_the_cli_does(outside):
 def test_discovery_refuses_bad_arguments_with_the_clis_words(outside, call, message):
     with pytest.raises(model.UsageError, match=re.escape(message)):
         model.discover(model.load("base", project=outside), **call)
+
+
+def test_sobol_indices_drawn_until_precise_from_python(outside):
+    from model.analysis.methods.sobol import interval_widths
+
+    result = model.sensitivity(model.load("base", project=outside), method="sobol", metric="capex", year=2025,
+                               precision=0.2, samples=4096)
+    settings = result.result.settings
+    assert settings["precision"] == 0.2 and settings["precision_reached"] and settings["samples_cap"] == 4096
+    assert 1024 <= settings["samples"] <= 4096
+    assert max(width for width, _ in interval_widths(result.frame).values()) <= 0.2
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (dict(method="tornado", precision=0.1), "precision grows a sampled method's sample; method 'tornado' is not"),
+    (dict(method="sobol", precision=2), "precision must be a share between 0 and 1"),
+    (dict(method="sobol", precision=float("nan")), "precision must be a share between 0 and 1"),
+    (dict(method="sobol", precision=0.1, samples=100), "samples must be a power of two"),
+])
+def test_a_precision_that_cannot_be_drawn_to_is_refused(outside, call, message):
+    with pytest.raises(model.UsageError, match=re.escape(message)):
+        model.sensitivity(model.load("base", project=outside), **call)
