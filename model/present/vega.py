@@ -5,8 +5,9 @@ rasterises each SVG to PNG as it arrives (which needs no JavaScript runtime), an
 helpers draw; a helper that would otherwise wait for its next chart (none is sent yet, or it drew the last one)
 rasterises the PNG of the chart it drew itself, so whichever of the two is free does the work.
 
-A helper is only an accelerator: a chart it cannot render (the helper would not start, died, or failed on the chart)
-is rendered by the command's own process, where a failure is reported as it always is.
+A helper is only an accelerator: a chart it cannot render (the helper would not start, died, hung past
+REPLY_TIMEOUT, or failed on the chart) is rendered by the command's own process, where a failure is reported as it
+always is.
 """
 
 from __future__ import annotations
@@ -20,12 +21,16 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, BinaryIO
 
 # Charts are few and each takes a tenth of a second: past two helpers, a runtime's start (0.6 s of processor) costs
 # more than its share of the charts saves. One processor is left to the command itself, which is busy importing,
 # loading and modelling while the helpers start, and rasterises the PNGs while they draw.
 MAX_HELPERS = 2
+# How long a command waits for one reply of a helper (a chart takes a tenth of a second, the bundle seconds): a helper
+# silent for longer is taken for hung, ended, and what it was asked is made in the command's own process.
+REPLY_TIMEOUT = 120.0
 # The smallest chart, drawn to start the runtime, Vega and Vega-Lite.
 _EMPTY_VEGA_LITE = {"data": {"values": [{"x": 0}]}, "mark": "point",
                     "encoding": {"x": {"field": "x", "type": "quantitative"}}}
@@ -163,6 +168,16 @@ class _Helper:
         future.set_result(None)
         return future
 
+    def wait(self, future: Future[Reply]) -> Reply:
+        """The reply `future` holds, waited for at most REPLY_TIMEOUT; None, and the helper ended (its reader then
+        gives every later request None), when it is silent for longer."""
+        try:
+            return future.result(timeout=REPLY_TIMEOUT)
+        except FutureTimeout:
+            self.broken = True
+            self.process.kill()
+            return future.result()
+
     def _read(self) -> None:
         while (asked := self.asked.get()) is not None:
             kind, future = asked
@@ -268,9 +283,11 @@ class Drawing:
         helpers = list(_helpers)
         self.specs: list[dict[str, Any]] = []
         self.replies: list[Future[Reply] | None] = []
+        self.helpers: list[_Helper | None] = []
         for spec in specs:
             helper = helpers[len(self.specs) % len(helpers)] if helpers else None
             self.specs.append(spec)
+            self.helpers.append(helper)
             self.replies.append(None if helper is None else helper.ask(
                 {"spec": spec, "vl_version": vl_version, "png": scale}, "chart"))
         self.drawn: list[Rendered] | None = None
@@ -281,8 +298,8 @@ class Drawing:
         if self.drawn is None:
             drawn = []
             try:
-                for spec, future in zip(self.specs, self.replies):
-                    reply = None if future is None else future.result()
+                for spec, helper, future in zip(self.specs, self.helpers, self.replies):
+                    reply = None if helper is None or future is None else helper.wait(future)
                     if reply is None:
                         drawn.append(_render_here(spec, self.vl_version, self.scale))
                     else:
@@ -313,10 +330,11 @@ def bundle_ahead(vl_version: str) -> Callable[[], str]:
     here, where none has), ahead of the charts sent after it; the function returned gives the bundle, made here
     when no helper could."""
     start()
-    reply = _helpers[0].ask({"bundle": vl_version}, "bundle") if _helpers else None
+    helper = _helpers[0] if _helpers else None
+    reply = None if helper is None else helper.ask({"bundle": vl_version}, "bundle")
 
     def result() -> str:
-        text = None if reply is None else reply.result()
+        text = None if helper is None or reply is None else helper.wait(reply)
         _retire_broken()
         return text if isinstance(text, str) else _bundle(vl_version)
 

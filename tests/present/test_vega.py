@@ -159,3 +159,16 @@ def test_a_spec_json_cannot_hold_is_drawn_here_and_the_helper_stays(fresh_helper
     monkeypatch.setattr(vega, "_render_here", lambda spec, *args: here.append(spec) or ("<svg/>", b"png"))
     assert vega.render([odd, SPECS[1]], vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)[0] == ("<svg/>", b"png")
     assert here == [odd] and vega._helpers
+
+
+def test_a_hung_helper_is_ended_and_its_charts_drawn_here(fresh_helpers, monkeypatch):
+    import os
+    import signal
+
+    monkeypatch.setattr(vega, "REPLY_TIMEOUT", 1.0)
+    vega.start()
+    for helper in vega._helpers:
+        os.kill(helper.process.pid, signal.SIGSTOP)  # alive, and silent
+    started = time.perf_counter()
+    assert vega.render(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE) == drawn_here(SPECS)
+    assert time.perf_counter() - started < 60 and not vega._helpers
