@@ -64,8 +64,9 @@ def sensitivity(
         "0.05; the footer gives the sample it took."))] = None,
 ) -> None:
     """Which assumptions decide an output: a tornado (each assumption at its 5th and 95th percentile), Sobol'
-    indices or Shapley effects (which respect the scenario's correlations), with research priorities; prints the
-    tables and writes CSV, the workbook <name>-<method>.xlsx, charts and a manifest."""
+    indices or Shapley effects (which respect the scenario's correlations), with research priorities (by Shapley
+    effects wherever the scenario correlates assumptions); prints the tables and writes CSV, the workbook
+    <name>-<method>.xlsx, charts and a manifest."""
     from model.analysis.precision import read_precision
     from model.analysis.resources import max_samples
     from model.analysis.sensitivity import OUTPUT_DEFAULT_METRIC, find_method, output_year
