@@ -21,12 +21,15 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _folder(outputs: Path, create: bool) -> Path | None:
-    """outputs/.cache/, made when absent if `create` (outputs/ too) or when outputs/ is there; None when it cannot
-    be used: a symbolic link (it could lead out of the project), a file, or a folder that cannot be made."""
+def _folder(outputs: Path, create: bool, *, make: bool = True) -> Path | None:
+    """outputs/.cache/, made when absent (with `make`) if `create` (outputs/ too) or when outputs/ is there; None
+    when it cannot be used: a symbolic link (it could lead out of the project), a file, a folder that cannot be
+    made, or (without `make`) none yet."""
     folder = outputs / CACHE
     if outputs.is_symlink() or folder.is_symlink():
         return None
+    if not make:
+        return folder if folder.is_dir() else None
     if not folder.is_dir():
         if folder.exists() or not (create or outputs.is_dir()):
             return None
@@ -68,8 +71,8 @@ def cached_ahead(outputs: Path, name: str, start: Callable[[], Callable[[], str]
     """`cached_text`, its cache looked up now and, when it holds no valid text, the text's making started now
     (`start()` starts it and gives what waits for it): the function returned gives the text, kept in the cache on
     the way, so the making overlaps whatever the caller does before it asks."""
-    folder = outputs / CACHE
-    if not outputs.is_symlink() and not folder.is_symlink() and folder.is_dir():  # looked in, nothing made yet
+    folder = _folder(outputs, create, make=False)  # looked in: nothing is made before the text is
+    if folder is not None:
         for candidate in sorted(folder.glob(f"{glob_escape(name)}-*.js")):
             if (text := _read(candidate, name, valid)) is not None:
                 return lambda: text

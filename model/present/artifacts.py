@@ -17,12 +17,10 @@ R_co = TypeVar("R_co", covariant=True)
 
 
 class Pending(Protocol[R_co]):
-    """A shared value being made meanwhile (a run's charts, drawn by helper processes): `result` waits for it,
-    `close` drops it."""
+    """A shared value being made meanwhile (a run's charts, drawn by helper processes): `result` waits for it. One
+    nobody waits for (an artefact failed first) costs only the time of its making."""
 
     def result(self) -> R_co: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass
@@ -51,11 +49,6 @@ class Rendering:
     def pending(self, names: Iterable[str]) -> bool:
         """Whether any of the shared values `names` is still being made."""
         return any(name in self._pending for name in names)
-
-    def close(self) -> None:
-        """Drop what is still being made (an artefact failed before it was needed)."""
-        while self._pending:
-            self._pending.popitem()[1].close()
 
 
 @dataclass(frozen=True)
@@ -118,16 +111,11 @@ def files_of(result: object, *, bundle: Callable[[], str] | None = None) -> dict
     JavaScript an interactive report inlines (see `Rendering.bundle`)."""
     items = artefacts(type(result))
     rendering = Rendering(result, bundle=bundle)
-    made: dict[Artefact, Contents] = {}
-    try:
-        for value in _AHEAD:
-            if isinstance(result, value.result):
-                rendering.begin(value.name, value.start)
-        # what waits for a value made ahead is rendered after the rest, which is rendered meanwhile
-        for item in sorted(items, key=lambda item: rendering.pending(item.uses)):
-            made[item] = item.render(rendering)
-    finally:
-        rendering.close()
+    for value in _AHEAD:
+        if isinstance(result, value.result):
+            rendering.begin(value.name, value.start)
+    # what waits for a value made ahead is rendered after the rest, which is rendered meanwhile
+    made = {item: item.render(rendering) for item in sorted(items, key=lambda item: rendering.pending(item.uses))}
     files: dict[str, str | bytes] = {}
     for item in items:  # in the registry's order, whatever the order of rendering
         files |= made[item]

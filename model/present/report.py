@@ -53,7 +53,7 @@ Charts = Mapping[str, alt.TopLevelMixin] | Iterable[tuple[str, alt.TopLevelMixin
 
 class DrawnCharts:
     """Charts (by file stem) being drawn in vl-convert's helper processes (`model.present.vega`): every spec is
-    made and sent when this is made, and `result` waits for them (or `close` drops them)."""
+    made and sent when this is made, and `result` waits for them."""
 
     def __init__(self, charts: Charts) -> None:
         self.stems: list[str] = []
@@ -80,9 +80,6 @@ class DrawnCharts:
     def result(self) -> dict[str, RenderedChart]:
         return {stem: RenderedChart(vega_lite_json=json.dumps(spec, sort_keys=True, indent=2), svg=svg, png=png)
                 for stem, spec, (svg, png) in zip(self.stems, self.specs, self.drawing.result())}
-
-    def close(self) -> None:
-        self.drawing.close()
 
 
 def render_charts(charts: Charts) -> dict[str, RenderedChart]:

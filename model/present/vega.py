@@ -20,8 +20,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future
-from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, BinaryIO
 
 # Charts are few and each takes a tenth of a second: past two helpers, a runtime's start (0.6 s of processor) costs
@@ -130,30 +128,42 @@ class _Broken(Exception):
 Reply = tuple[str, bytes | None] | str | None  # a chart's SVG and PNG, a bundle's text, or None: make it here
 
 
+class _Answer:
+    """Where a helper's reader puts the reply to one request (concurrent.futures' Future, without its import of
+    logging at every chart command's start)."""
+
+    def __init__(self, reply: Reply = None, *, given: bool = False) -> None:
+        self.reply, self.given = reply, threading.Event()
+        if given:
+            self.given.set()
+
+    def give(self, reply: Reply) -> None:
+        self.reply = reply
+        self.given.set()
+
+
 class _Helper:
     """A helper process: each request is written at once and answered in order, each reply read by the helper's own
-    reader thread into the future `ask` gave for it, so replies are never another request's, even for a request
+    reader thread into the answer `ask` gave for it, so replies are never another request's, even for a request
     nobody waits for any more."""
 
     def __init__(self) -> None:
         # -P: the helper imports vl-convert, never a module of the working directory that happens to share a name
         self.process = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.asked: queue.SimpleQueue[tuple[str, Future[Reply]] | None] = queue.SimpleQueue()
+        self.asked: queue.SimpleQueue[tuple[str, _Answer] | None] = queue.SimpleQueue()
         self.writing = threading.Lock()
         self.broken = False
         self.reader = threading.Thread(target=self._read, name="chart helper", daemon=True)
         self.reader.start()
 
-    def ask(self, request: dict[str, Any], kind: str) -> Future[Reply]:
-        """Send `request` (`kind` "chart" or "bundle"); the future gives its reply, or None when the helper cannot
-        give one (a spec JSON cannot hold, a broken helper, or a failure the helper reported)."""
-        future: Future[Reply] = Future()
+    def ask(self, request: dict[str, Any], kind: str) -> _Answer:
+        """Send `request` (`kind` "chart" or "bundle"); its answer is the reply, or None when the helper cannot give
+        one (a spec JSON cannot hold, a broken helper, or a failure the helper reported)."""
         try:
             line = json.dumps(request).encode() + b"\n"
         except (TypeError, ValueError):  # nothing was written: the helper is still in step
-            future.set_result(None)
-            return future
+            return _Answer(given=True)
         assert self.process.stdin is not None
         with self.writing:
             if not self.broken:
@@ -163,31 +173,30 @@ class _Helper:
                 except (OSError, ValueError):  # a broken pipe, a closed helper
                     self.broken = True
                 else:
-                    self.asked.put((kind, future))
-                    return future
-        future.set_result(None)
-        return future
+                    answer = _Answer()
+                    self.asked.put((kind, answer))
+                    return answer
+        return _Answer(given=True)
 
-    def wait(self, future: Future[Reply]) -> Reply:
-        """The reply `future` holds, waited for at most REPLY_TIMEOUT; None, and the helper ended (its reader then
-        gives every later request None), when it is silent for longer."""
-        try:
-            return future.result(timeout=REPLY_TIMEOUT)
-        except FutureTimeout:
+    def wait(self, answer: _Answer) -> Reply:
+        """The reply of `answer`, waited for at most REPLY_TIMEOUT; None, and the helper ended (its reader then
+        answers every later request None), when it is silent for longer."""
+        if not answer.given.wait(REPLY_TIMEOUT):
             self.broken = True
             self.process.kill()
-            return future.result()
+            answer.given.wait()
+        return answer.reply
 
     def _read(self) -> None:
         while (asked := self.asked.get()) is not None:
-            kind, future = asked
+            kind, answer = asked
             reply = None
             if not self.broken:
                 try:
                     reply = self._receive(kind)
                 except _Broken:
                     self.broken = True
-            future.set_result(reply)
+            answer.give(reply)
 
     def _receive(self, kind: str) -> Reply:
         """The next reply: a chart's SVG and PNG (None when the helper left the PNG to the command) or a bundle's
@@ -282,7 +291,7 @@ class Drawing:
         self.vl_version, self.scale = vl_version, scale
         helpers = list(_helpers)
         self.specs: list[dict[str, Any]] = []
-        self.replies: list[Future[Reply] | None] = []
+        self.replies: list[_Answer | None] = []
         self.helpers: list[_Helper | None] = []
         for spec in specs:
             helper = helpers[len(self.specs) % len(helpers)] if helpers else None
@@ -298,8 +307,8 @@ class Drawing:
         if self.drawn is None:
             drawn = []
             try:
-                for spec, helper, future in zip(self.specs, self.helpers, self.replies):
-                    reply = None if helper is None or future is None else helper.wait(future)
+                for spec, helper, answer in zip(self.specs, self.helpers, self.replies):
+                    reply = None if helper is None or answer is None else helper.wait(answer)
                     if reply is None:
                         drawn.append(_render_here(spec, self.vl_version, self.scale))
                     else:
@@ -309,9 +318,6 @@ class Drawing:
                 _retire_broken()
             self.drawn = drawn
         return self.drawn
-
-    def close(self) -> None:
-        """Nothing to end: a helper reads every reply it was asked for, whoever waits for it."""
 
 
 def draw(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) -> Drawing:

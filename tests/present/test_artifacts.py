@@ -107,9 +107,6 @@ def test_a_runs_other_files_are_made_while_its_charts_are_drawn_and_kept_in_the_
             events.append("charts waited for")
             return self.charts.result()
 
-        def close(self):
-            self.charts.close()
-
     def watched(render, name):
         def rendered(rendering):
             events.append(name)
