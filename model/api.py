@@ -277,8 +277,7 @@ def explained(scenario: LoadedScenario, *, method: str, metric: str, year: int |
               companies: Sequence[str] | str | None, samples: int | None, seed: int,
               precision: float | None = None) -> SensitivityResult:
     from model.analysis.precision import check_precision
-    from model.analysis.resources import max_samples
-    from model.analysis.sensitivity import analyse, find_method, output_year
+    from model.analysis.sensitivity import analyse, growing_method, output_year, sample_cap
 
     chosen = [companies] if isinstance(companies, str) else companies
     inputs = scenario.inputs
@@ -286,17 +285,12 @@ def explained(scenario: LoadedScenario, *, method: str, metric: str, year: int |
         result = analyse(inputs, method=method, metric=metric, year=year, companies=chosen,
                          samples=2**13 if samples is None else samples, seed=seed, samples_option="samples")
     else:
-        growing = find_method(method)
-        if not hasattr(growing, "analyse_until"):
-            raise UsageError(f"precision grows a sampled method's sample; method '{method}' is not sampled "
-                             "(use method='sobol')")
+        growing = growing_method(method, option="precision", named=lambda name: f"method '{name}'")
         precision = check_precision(precision, "precision")
-        cap = samples if samples is not None else max_samples(len(inputs.resolved), len(inputs.companies),
-                                                               len(inputs.scenario.years))
+        cap, cap_option = sample_cap(inputs, samples, "samples")
         growing.check(inputs, cap, option="samples")
         result = growing.analyse_until(inputs, metric=metric, year=output_year(inputs, year), companies=chosen,
-                                       precision=precision, cap=cap, seed=seed,
-                                       cap_option="samples" if samples is not None else "this machine's ceiling")
+                                       precision=precision, cap=cap, seed=seed, cap_option=cap_option)
     return SensitivityResult(scenario, method, metric, result.year, result.frame, result.tables.get("priorities"),
                              (*result.notes, *result.warnings), result)
 

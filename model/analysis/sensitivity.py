@@ -165,6 +165,28 @@ def find_method(name: str) -> Method:
     return importlib.import_module(f"{methods.__name__}.{name}")  # type: ignore[return-value]
 
 
+def growing_method(name: str, *, option: str, named: Callable[[str], str]) -> Method:
+    """The method called `name`, which `option` (--precision) needs to grow its sample (`analyse_until`); a
+    UsageError otherwise, naming the methods that can as `named` writes a method ("--method sobol")."""
+    chosen = find_method(name)
+    if not hasattr(chosen, "analyse_until"):
+        growing = [method for method in declared() if hasattr(find_method(method), "analyse_until")]
+        raise UsageError(f"{option} grows a sampled method's sample; {named(name)} is not sampled (use "
+                         f"{' or '.join(named(method) for method in growing)})")
+    return chosen
+
+
+def sample_cap(inputs: Inputs, samples: int | None, option: str) -> tuple[int, str]:
+    """The most a sample grown until precise may reach, and what set it: `samples` (`option`), or this machine's
+    ceiling."""
+    if samples is not None:
+        return samples, option
+    from model.analysis.resources import max_samples
+
+    return max_samples(len(inputs.resolved), len(inputs.companies), len(inputs.scenario.years)), \
+        "this machine's ceiling"
+
+
 def analyse(inputs: Inputs, *, method: str, metric: str = OUTPUT_DEFAULT_METRIC, year: int | None = None,
             companies: Sequence[str] | None = None, samples: int = 2**13, seed: int = 0,
             on_progress: Callable[[int], None] | None = None, samples_option: str = "--samples") -> SensitivityResult:

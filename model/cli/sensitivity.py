@@ -25,7 +25,6 @@ from model.cli.common import (
     print_wrote,
     reports_errors,
 )
-from model.errors import UsageError
 from model.io.loading import load_inputs
 from model.io.project import find_scenario
 
@@ -68,27 +67,22 @@ def sensitivity(
     effects wherever the scenario correlates assumptions); prints the tables and writes CSV, the workbook
     <name>-<method>.xlsx, charts and a manifest."""
     from model.analysis.precision import read_precision
-    from model.analysis.resources import max_samples
-    from model.analysis.sensitivity import OUTPUT_DEFAULT_METRIC, find_method, output_year
+    from model.analysis.sensitivity import OUTPUT_DEFAULT_METRIC, find_method, growing_method, output_year, sample_cap
     from model.io.outputs import destination, write_run
     from model.present import sensitivity as rendering
     from model.present.artifacts import files_of
 
-    chosen = find_method(method.value)
-    if precision is not None and not hasattr(chosen, "analyse_until"):  # a method whose sample cannot grow
-        growing = [name for name in METHODS if hasattr(find_method(name), "analyse_until")]
-        raise UsageError(f"--precision grows a sampled method's sample; --method {method.value} is not sampled "
-                         f"(use --method {' or '.join(growing)})")
+    if precision is None:
+        chosen = find_method(method.value)
+    else:
+        chosen = growing_method(method.value, option="--precision", named=lambda name: f"--method {name}")
     wanted = None if precision is None else read_precision(precision, "--precision")
     path = find_scenario(scenario)
     inputs = load_inputs(path, assumptions)
     if samples is not None or wanted is None:
         samples = 2**13 if samples is None else samples
         chosen.check(inputs, samples)
-        cap_option = "--samples"
-    else:
-        samples = max_samples(len(inputs.resolved), len(inputs.companies), len(inputs.scenario.years))
-        cap_option = "this machine's ceiling"
+    samples, cap_option = sample_cap(inputs, samples, "--samples")
     root = path.resolve().parent.parent
     target = destination(out_dir or root / "outputs" / f"{inputs.scenario.name}-{method.value}", root=root,
                          inputs=inputs.files, named=out_dir is not None)
