@@ -85,8 +85,8 @@ def run(
 
     print_warnings(inputs.warnings)
     problems = audited(inputs)
-    # the report's JavaScript, kept in the project's outputs/.cache/ between runs; a first run has the chart helper
-    # make it (seconds) from here, while the model runs and before the charts
+    # the report's JavaScript, kept in the project's outputs/.cache/ between runs; a first run has a process of its
+    # own make it (over a second) from here, while the model runs and the helper draws the charts
     bundle = cached_ahead(root / "outputs", report.bundle_name(), report.vega_embed_bundle_ahead,
                           valid=report.inlinable, create=out_dir is None)
     started = time.perf_counter()

@@ -232,7 +232,7 @@ def vega_embed_bundle() -> str:
 
 
 def vega_embed_bundle_ahead() -> Callable[[], str]:
-    """`vega_embed_bundle`, started now in the chart helper ahead of the charts; the function returned gives it."""
+    """`vega_embed_bundle`, started now in a process of its own beside the charts; the function returned gives it."""
     return vega.bundle_ahead(VEGA_LITE_VERSION)
 
 

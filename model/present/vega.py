@@ -3,11 +3,12 @@ Python's lock meanwhile, so charts' SVGs are drawn side by side in helpers, star
 that their JavaScript runtimes start while the command imports, loads and models. The command's own process
 rasterises each SVG to PNG as it arrives (which needs no JavaScript runtime), and makes its other files while the
 helpers draw; a helper that would otherwise wait for its next chart (none is sent yet, or it drew the last one)
-rasterises the PNG of the chart it drew itself, so whichever of the two is free does the work.
+rasterises the PNG of the chart it drew itself, so whichever of the two is free does the work. Vega-Embed's bundle,
+which a project's first run makes (over a second, and no JavaScript runtime needed), is made by a process of its
+own beside them, so the charts do not wait behind it.
 
-A helper is only an accelerator: a chart it cannot render (the helper would not start, died, hung past
-REPLY_TIMEOUT, or failed on the chart) is rendered by the command's own process, where a failure is reported as it
-always is.
+A helper is only an accelerator: a chart or a bundle it cannot make (the helper would not start, died, hung past
+REPLY_TIMEOUT, or failed) is made by the command's own process, where a failure is reported as it always is.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from typing import Any, BinaryIO
 # more than its share of the charts saves. One processor is left to the command itself, which is busy importing,
 # loading and modelling while the helpers start, and rasterises the PNGs while they draw.
 MAX_HELPERS = 2
-# How long a command waits for one reply of a helper (a chart takes a tenth of a second, the bundle seconds): a helper
-# silent for longer is taken for hung, ended, and what it was asked is made in the command's own process.
+# How long a command waits for one reply of a helper (a chart takes a tenth of a second, the bundle a second or two):
+# a helper silent for longer is taken for hung, ended, and what it was asked is made in the command's own process.
 REPLY_TIMEOUT = 120.0
 # The smallest chart, drawn to start the runtime, Vega and Vega-Lite.
 _EMPTY_VEGA_LITE = {"data": {"values": [{"x": 0}]}, "mark": "point",
@@ -94,10 +95,9 @@ class _Requests:
 def serve(requests: int, replies: BinaryIO) -> None:
     """A helper's loop over the requests on file descriptor `requests`, one JSON request a line, each answered by a
     JSON line and its bytes: a chart ({"spec", "vl_version", "png": the PNG's scale}) by {"svg": bytes, "png": bytes,
-    or null when the command is to rasterise it} and the SVG's bytes, then the PNG's; Vega-Embed's bundle
-    ({"bundle": vl_version}) by {"text": bytes} and its text; a failure by {"error": text}. A PNG is rasterised here
-    only when no other request is waiting: the helper is free, and the command may be busy. Ends at the end of
-    `requests`."""
+    or null when the command is to rasterise it} and the SVG's bytes, then the PNG's; a failure by {"error": text}. A
+    PNG is rasterised here only when no other request is waiting: the helper is free, and the command may be busy.
+    Ends at the end of `requests`."""
     import vl_convert as vlc
 
     # the runtime and the newest Vega-Lite start before the first chart arrives
@@ -106,13 +106,9 @@ def serve(requests: int, replies: BinaryIO) -> None:
     for line in lines:
         try:
             request = json.loads(line)
-            if "bundle" in request:
-                text = _bundle(request["bundle"]).encode()
-                header, body = {"text": len(text)}, text
-            else:
-                svg = _svg(request["spec"], request["vl_version"]).encode()
-                png = None if lines.waiting() else _png(svg.decode(), request["png"])
-                header, body = {"svg": len(svg), "png": None if png is None else len(png)}, svg + (png or b"")
+            svg = _svg(request["spec"], request["vl_version"]).encode()
+            png = None if lines.waiting() else _png(svg.decode(), request["png"])
+            header, body = {"svg": len(svg), "png": None if png is None else len(png)}, svg + (png or b"")
         except Exception as error:  # noqa: BLE001 (told to the command, which makes it itself)
             replies.write(json.dumps({"error": f"{type(error).__name__}: {error}"}).encode() + b"\n")
         else:
@@ -151,15 +147,15 @@ class _Helper:
         # -P: the helper imports vl-convert, never a module of the working directory that happens to share a name
         self.process = subprocess.Popen([sys.executable, "-P", "-m", __name__], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        self.asked: queue.SimpleQueue[tuple[str, _Answer] | None] = queue.SimpleQueue()
+        self.asked: queue.SimpleQueue[_Answer | None] = queue.SimpleQueue()
         self.writing = threading.Lock()
         self.broken = False
         self.reader = threading.Thread(target=self._read, name="chart helper", daemon=True)
         self.reader.start()
 
-    def ask(self, request: dict[str, Any], kind: str) -> _Answer:
-        """Send `request` (`kind` "chart" or "bundle"); its answer is the reply, or None when the helper cannot give
-        one (a spec JSON cannot hold, a broken helper, or a failure the helper reported)."""
+    def ask(self, request: dict[str, Any]) -> _Answer:
+        """Send the chart `request`; its answer is the reply, or None when the helper cannot give one (a spec JSON
+        cannot hold, a broken helper, or a failure the helper reported)."""
         try:
             line = json.dumps(request).encode() + b"\n"
         except (TypeError, ValueError):  # nothing was written: the helper is still in step
@@ -174,7 +170,7 @@ class _Helper:
                     self.broken = True
                 else:
                     answer = _Answer()
-                    self.asked.put((kind, answer))
+                    self.asked.put(answer)
                     return answer
         return _Answer(given=True)
 
@@ -188,29 +184,23 @@ class _Helper:
         return answer.reply
 
     def _read(self) -> None:
-        while (asked := self.asked.get()) is not None:
-            kind, answer = asked
+        while (answer := self.asked.get()) is not None:
             reply = None
             if not self.broken:
                 try:
-                    reply = self._receive(kind)
+                    reply = self._receive()
                 except _Broken:
                     self.broken = True
             answer.give(reply)
 
-    def _receive(self, kind: str) -> Reply:
-        """The next reply: a chart's SVG and PNG (None when the helper left the PNG to the command) or a bundle's
-        text; None when the helper reported a failure (it goes on with the next request)."""
+    def _receive(self) -> Reply:
+        """The next reply: a chart's SVG and PNG (None when the helper left the PNG to the command); None when the
+        helper reported a failure (it goes on with the next request)."""
         assert self.process.stdout is not None
         try:
             header = json.loads(self.process.stdout.readline())
             if "error" in header:
                 return None
-            if kind == "bundle":
-                text = self.process.stdout.read(header["text"])
-                if len(text) != header["text"]:
-                    raise _Broken
-                return text.decode()
             svg = self.process.stdout.read(header["svg"])
             png = None if header["png"] is None else self.process.stdout.read(header["png"])
             if len(svg) != header["svg"] or (png is not None and len(png) != header["png"]):
@@ -298,7 +288,7 @@ class Drawing:
             self.specs.append(spec)
             self.helpers.append(helper)
             self.replies.append(None if helper is None else helper.ask(
-                {"spec": spec, "vl_version": vl_version, "png": scale}, "chart"))
+                {"spec": spec, "vl_version": vl_version, "png": scale}))
         self.drawn: list[Rendered] | None = None
 
     def result(self) -> list[Rendered]:
@@ -332,17 +322,35 @@ def render(specs: Iterable[dict[str, Any]], *, vl_version: str, scale: float) ->
 
 
 def bundle_ahead(vl_version: str) -> Callable[[], str]:
-    """Start making Vega-Embed's bundle for Vega-Lite `vl_version` in a helper, whose runtime has started (seconds
-    here, where none has), ahead of the charts sent after it; the function returned gives the bundle, made here
-    when no helper could."""
-    start()
-    helper = _helpers[0] if _helpers else None
-    reply = None if helper is None else helper.ask({"bundle": vl_version}, "bundle")
+    """Start making Vega-Embed's bundle for Vega-Lite `vl_version` in a process of its own (`python -m
+    model.present.vega --bundle VERSION` writes it to its output and ends), beside the charts' helpers; the function
+    returned gives the bundle, made here when that process could not start, failed, or was silent past
+    REPLY_TIMEOUT (it is then ended)."""
+    try:
+        process = subprocess.Popen([sys.executable, "-P", "-m", __name__, "--bundle", vl_version],
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError:  # no process to be had
+        return lambda: _bundle(vl_version)
+    answer = _Answer()
+
+    def read() -> None:
+        assert process.stdout is not None
+        text = None
+        try:
+            made = process.stdout.read()
+            if process.wait() == 0 and made:
+                text = made.decode("utf-8")
+        except (OSError, ValueError):  # a pipe broken, a text cut short
+            pass
+        answer.give(text)
+
+    threading.Thread(target=read, name="bundle maker", daemon=True).start()
 
     def result() -> str:
-        text = None if helper is None or reply is None else helper.wait(reply)
-        _retire_broken()
-        return text if isinstance(text, str) else _bundle(vl_version)
+        if not answer.given.wait(REPLY_TIMEOUT):
+            process.kill()
+            answer.given.wait()
+        return answer.reply if isinstance(answer.reply, str) else _bundle(vl_version)
 
     return result
 
@@ -353,4 +361,7 @@ def bundle(vl_version: str) -> str:
 
 
 if __name__ == "__main__":
-    serve(sys.stdin.fileno(), sys.stdout.buffer)
+    if sys.argv[1:2] == ["--bundle"]:
+        sys.stdout.buffer.write(_bundle(sys.argv[2]).encode("utf-8"))
+    else:
+        serve(sys.stdin.fileno(), sys.stdout.buffer)

@@ -128,22 +128,34 @@ def test_a_failure_while_drawing_reaches_the_user_as_one_line_and_exit_3(small, 
     assert not small.path("outputs/base").exists()
 
 
-def test_a_helper_makes_vega_embeds_bundle_after_the_charts_it_was_sent(fresh_helpers, monkeypatch):
+def test_vega_embeds_bundle_is_made_by_a_process_of_its_own_beside_the_charts(fresh_helpers, monkeypatch):
     expected = vega._bundle(VEGA_LITE_VERSION)
     vega.start()
     drawing = vega.draw(SPECS, vl_version=VEGA_LITE_VERSION, scale=PNG_SCALE)  # not waited for yet
     monkeypatch.setattr(vega, "_bundle", lambda version: pytest.fail("the bundle was made in the command's process"))
     assert vega.bundle(VEGA_LITE_VERSION) == expected
-    assert drawing.result() == drawn_here(SPECS)  # each reply went to its own request
+    assert drawing.result() == drawn_here(SPECS)  # the helper's replies are its charts' alone
 
 
-def test_a_dead_helpers_bundle_is_made_here(fresh_helpers):
-    vega.start()
-    for helper in vega._helpers:
-        helper.process.kill()
-        helper.process.wait()
-    assert vega.bundle(VEGA_LITE_VERSION) == vega._bundle(VEGA_LITE_VERSION)
-    assert not vega._helpers
+def _silent(tmp_path) -> str:
+    script = tmp_path / "silent"
+    script.write_text("#!/bin/sh\nexec sleep 60\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize("maker", [
+    pytest.param(lambda tmp_path: str(tmp_path / "no-such-python"), id="cannot start"),
+    pytest.param(lambda tmp_path: "/bin/false", id="fails"),
+    pytest.param(_silent, id="hangs"),
+])
+def test_a_bundle_its_process_cannot_make_is_made_here(maker, tmp_path, monkeypatch):
+    monkeypatch.setattr(vega.sys, "executable", maker(tmp_path))
+    monkeypatch.setattr(vega, "REPLY_TIMEOUT", 0.5)
+    monkeypatch.setattr(vega, "_bundle", lambda version: f"made here for {version}")
+    started = time.perf_counter()
+    assert vega.bundle(VEGA_LITE_VERSION) == f"made here for {VEGA_LITE_VERSION}"
+    assert time.perf_counter() - started < 30  # a silent maker is ended, not waited out
 
 
 def test_a_drawing_nobody_waits_for_leaves_the_next_one_its_own_replies(fresh_helpers):
