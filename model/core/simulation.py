@@ -393,7 +393,8 @@ class _Totals:
             if len(stack) > 1:
                 batches = np.stack(stack)  # (B, P, C, T)
                 centre = np.tensordot(weights, batches, axes=1)
-                spread = np.tensordot(weights, (batches - centre) ** 2, axes=1) * len(stack) / (len(stack) - 1)
+                with np.errstate(over="ignore", invalid="ignore"):  # a non-finite draw: `projection.run` reports it
+                    spread = np.tensordot(weights, (batches - centre) ** 2, axes=1) * len(stack) / (len(stack) - 1)
                 errors[name] = np.sqrt(spread * sizes.mean() / self.draws)
             else:
                 errors[name] = np.full(estimates[name].shape, np.nan)
